@@ -1,0 +1,16 @@
+/* Command-line front end: global options and the commands. */
+#ifndef MESHPROV_CLI_H
+#define MESHPROV_CLI_H
+
+#define EXIT_USAGE 2
+
+struct global_opts {
+	const char *hci; /* transport spec */
+};
+
+int cmd_scan(const struct global_opts *g, int argc, char **argv);
+
+/* Parse a duration in seconds ("3", "0.5"); -1 when not a positive number. */
+double parse_seconds(const char *s);
+
+#endif

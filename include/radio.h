@@ -1,0 +1,81 @@
+/* The edge that runs one controller connection on libev: transport reads and
+ * writes, the HCI and ADV cores, their timers, and the timers of any other
+ * core attached with radio_add_timers(). Cores never see libev. */
+#ifndef MESHPROV_RADIO_H
+#define MESHPROV_RADIO_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "adv.h"
+#include "hci.h"
+#include "transport.h"
+
+#define RADIO_MAX_TIMERS 16
+#define RADIO_STOP_TIMEOUT_MS 3000
+
+struct radio_ops {
+	/* the controller is set up and scanning */
+	void (*ready)(void *ctx);
+	/* a mesh AD structure arrived (PB-ADV, Mesh Message or Mesh Beacon) */
+	void (*rx)(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
+		   const struct hci_adv_report *r);
+	/* the controller failed or the connection was lost: one line of text */
+	void (*fatal)(void *ctx, const char *msg);
+	/* radio_stop() finished: transmissions drained, scanning off */
+	void (*stopped)(void *ctx);
+};
+
+struct radio_timers {
+	uint64_t (*next)(void *ctx);
+	void (*tick)(void *ctx, uint64_t now);
+	void *ctx;
+};
+
+struct radio {
+	struct ev_loop *loop;
+	ev_io io;
+	ev_timer timer;
+	struct transport tr;
+	struct hci hci;
+	struct adv adv;
+	struct hci_setup setup;
+	const struct radio_ops *ops;
+	void *ctx;
+	struct radio_timers timers[RADIO_MAX_TIMERS];
+	unsigned ntimers;
+	bool ready;
+	bool stopping;
+	bool scan_off_sent;
+	uint64_t stop_deadline;
+	bool dead;
+};
+
+/* Open the transport named by spec. -1 with one line in err on failure. */
+int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
+	       const struct radio_ops *ops, void *ctx, char *err, size_t errlen);
+
+/* Set up the controller and start scanning; ops->ready or ops->fatal follows. */
+void radio_start(struct radio *r);
+
+/* Queue a mesh PDU for transmission. */
+int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len);
+
+/* Let transmissions drain, turn scanning off, then ops->stopped (also when the
+ * controller does not answer within RADIO_STOP_TIMEOUT_MS). */
+void radio_stop(struct radio *r);
+
+void radio_close(struct radio *r);
+
+/* Drive another core's timers from this radio's timer. */
+int radio_add_timers(struct radio *r, uint64_t (*next)(void *), void (*tick)(void *, uint64_t),
+		     void *ctx);
+void radio_remove_timers(struct radio *r, void *ctx);
+
+/* Re-arm the timer after changing a core's deadlines outside a radio callback. */
+void radio_kick(struct radio *r);
+
+uint64_t radio_now(const struct radio *r);
+
+#endif

@@ -1,0 +1,45 @@
+/* HCI transports, chosen by a spec string:
+ *   hciN        BlueZ raw HCI socket (HCI_CHANNEL_RAW), shared with the kernel
+ *   hciN:user   HCI_CHANNEL_USER, exclusive (the controller must be down)
+ *   unix:PATH   H4 over a Unix stream socket (btvirt -s, the virtual air)
+ *   tty:PATH[:BAUD]  H4 over a UART, raw mode, RTS/CTS (default 1000000 baud)
+ *   fd:N        H4 over an already open descriptor (tests, the simulator)
+ * Every transport carries H4 framing; this is an edge (file descriptors). */
+#ifndef MESHPROV_TRANSPORT_H
+#define MESHPROV_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "h4.h"
+
+enum transport_kind { TRANSPORT_HCI_RAW, TRANSPORT_HCI_USER, TRANSPORT_UNIX, TRANSPORT_TTY, TRANSPORT_FD };
+
+struct transport {
+	enum transport_kind kind;
+	int fd;
+	char name[128];         /* for messages: "hci0", "unix:/tmp/bt-server-le" */
+	struct h4_parser parser;
+};
+
+#define TRANSPORT_DEFAULT "hci0"
+
+/* Open; on failure returns -1 and writes one line naming the device and the
+ * cause into err. */
+int transport_open(struct transport *t, const char *spec, char *err, size_t errlen);
+
+/* True when a controller set-up may start with HCI_Reset (not on a raw
+ * socket shared with the kernel). */
+bool transport_exclusive(const struct transport *t);
+
+/* Write one H4 packet. 0, or -1 (errno set). */
+int transport_write(struct transport *t, const uint8_t *pkt, size_t len);
+
+/* Read what is available and pass each complete packet to fn. 0, or -1 on
+ * end of stream (errno 0), a read error, or lost framing (errno EPROTO). */
+int transport_read(struct transport *t, h4_packet_fn fn, void *ctx);
+
+void transport_close(struct transport *t);
+
+#endif

@@ -1,0 +1,310 @@
+#include "hci.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "h4.h"
+#include "util.h"
+
+void hci_init(struct hci *h, const struct hci_ops *ops, void *ctx)
+{
+	memset(h, 0, sizeof(*h));
+	h->ops = ops;
+	h->ctx = ctx;
+	h->credits = 1; /* the Host assumes one until the controller says more */
+	h->timeout_ms = HCI_CMD_TIMEOUT_MS;
+}
+
+static void transmit(struct hci *h, uint64_t now)
+{
+	while (h->sent < h->count && h->credits > 0) {
+		struct hci_cmd *c = &h->queue[h->sent];
+		uint8_t pkt[4 + 255];
+
+		pkt[0] = H4_CMD;
+		put_le16(pkt + 1, c->opcode);
+		pkt[3] = c->plen;
+		memcpy(pkt + 4, c->params, c->plen);
+		c->deadline = now + h->timeout_ms;
+		h->credits--;
+		h->sent++;
+		h->ops->send(h->ctx, pkt, 4u + c->plen);
+	}
+}
+
+int hci_send_cmd(struct hci *h, uint64_t now, uint16_t opcode, const void *params, uint8_t plen,
+		 hci_cmd_fn fn, void *fn_ctx)
+{
+	struct hci_cmd *c;
+
+	h->now = now;
+	if (h->count == HCI_CMD_QUEUE)
+		return -ENOSPC;
+	c = &h->queue[h->count++];
+	c->opcode = opcode;
+	c->plen = plen;
+	if (plen)
+		memcpy(c->params, params, plen);
+	c->fn = fn;
+	c->fn_ctx = fn_ctx;
+	c->deadline = NO_DEADLINE;
+	transmit(h, now);
+	return 0;
+}
+
+void hci_forget(struct hci *h, void *fn_ctx)
+{
+	for (unsigned i = 0; i < h->count; i++)
+		if (h->queue[i].fn_ctx == fn_ctx)
+			h->queue[i].fn = NULL;
+}
+
+/* Take in-flight command i out of the queue and report its outcome. */
+static void finish(struct hci *h, unsigned i, int status, const uint8_t *rp, size_t rlen)
+{
+	struct hci_cmd c = h->queue[i];
+
+	memmove(&h->queue[i], &h->queue[i + 1], (h->count - i - 1) * sizeof(h->queue[0]));
+	h->count--;
+	h->sent--;
+	if (c.fn)
+		c.fn(c.fn_ctx, c.opcode, status, rp, rlen);
+}
+
+static void command_done(struct hci *h, uint8_t ncmd, uint16_t opcode, int status,
+			 const uint8_t *rp, size_t rlen)
+{
+	h->credits = ncmd;
+	if (opcode != 0x0000) { /* 0x0000 only hands out credits */
+		unsigned i;
+
+		for (i = 0; i < h->sent; i++)
+			if (h->queue[i].opcode == opcode)
+				break;
+		if (i < h->sent)
+			finish(h, i, status, rp, rlen);
+		else
+			h->stats.unmatched++;
+	}
+	transmit(h, h->now);
+}
+
+int hci_parse_adv_reports(const uint8_t *p, size_t len,
+			  void (*fn)(void *ctx, const struct hci_adv_report *r), void *ctx)
+{
+	size_t off;
+	unsigned n, i;
+
+	if (len < 1)
+		return -1;
+	n = p[0];
+	/* first pass: every report must fit exactly */
+	for (i = 0, off = 1; i < n; i++) {
+		/* evt_type, addr_type, addr[6], data_len, data, rssi */
+		if (len - off < 9)
+			return -1;
+		if (p[off + 8] > 31 || len - off - 9 < (size_t)p[off + 8] + 1)
+			return -1;
+		off += 9 + p[off + 8] + 1;
+	}
+	if (off != len)
+		return -1;
+	for (i = 0, off = 1; i < n; i++) {
+		struct hci_adv_report r;
+
+		r.evt_type = p[off];
+		r.addr_type = p[off + 1];
+		memcpy(r.addr, p + off + 2, 6);
+		r.data_len = p[off + 8];
+		r.data = p + off + 9;
+		r.rssi = (int8_t)p[off + 9 + r.data_len];
+		off += 9 + r.data_len + 1;
+		if (fn)
+			fn(ctx, &r);
+	}
+	return (int)n;
+}
+
+static void adv_report_fn(void *ctx, const struct hci_adv_report *r)
+{
+	struct hci *h = ctx;
+
+	if (h->ops->adv_report)
+		h->ops->adv_report(h->ctx, r);
+}
+
+static void handle_event(struct hci *h, uint8_t code, const uint8_t *p, size_t plen)
+{
+	switch (code) {
+	case HCI_EV_CMD_COMPLETE:
+		/* ncmd(1) opcode(2) return parameters (status first, for our commands) */
+		if (plen < 3) {
+			h->stats.malformed++;
+			return;
+		}
+		command_done(h, p[0], get_le16(p + 1), plen > 3 ? p[3] : 0, p + 3, plen - 3);
+		break;
+	case HCI_EV_CMD_STATUS:
+		/* status(1) ncmd(1) opcode(2) */
+		if (plen < 4) {
+			h->stats.malformed++;
+			return;
+		}
+		command_done(h, p[1], get_le16(p + 2), p[0], NULL, 0);
+		break;
+	case HCI_EV_LE_META:
+		if (plen < 1) {
+			h->stats.malformed++;
+			return;
+		}
+		if (p[0] == HCI_LE_ADV_REPORT &&
+		    hci_parse_adv_reports(p + 1, plen - 1, adv_report_fn, h) < 0)
+			h->stats.malformed++;
+		break;
+	default:
+		break;
+	}
+}
+
+void hci_receive(struct hci *h, uint64_t now, const uint8_t *pkt, size_t len)
+{
+	h->now = now;
+	if (len < 1 || pkt[0] != H4_EVT)
+		return; /* ACL and others: not ours */
+	h->stats.events++;
+	if (len < 3 || (size_t)pkt[2] != len - 3) {
+		h->stats.malformed++;
+		return;
+	}
+	handle_event(h, pkt[1], pkt + 3, pkt[2]);
+}
+
+uint64_t hci_next_deadline(const struct hci *h)
+{
+	uint64_t d = NO_DEADLINE;
+
+	for (unsigned i = 0; i < h->sent; i++)
+		d = min_deadline(d, h->queue[i].deadline);
+	return d;
+}
+
+void hci_tick(struct hci *h, uint64_t now)
+{
+	h->now = now;
+	for (unsigned i = 0; i < h->sent;) {
+		if (h->queue[i].deadline <= now) {
+			h->stats.timeouts++;
+			/* a silent controller gives no credits back: assume one */
+			h->credits = 1;
+			finish(h, i, -ETIMEDOUT, NULL, 0);
+			i = 0;
+			continue;
+		}
+		i++;
+	}
+	transmit(h, now);
+}
+
+/* ---- controller set-up ---- */
+
+static const uint16_t setup_steps[] = {
+	HCI_OP_RESET,
+	HCI_OP_READ_LOCAL_VERSION,
+	HCI_OP_SET_EVENT_MASK,
+	HCI_OP_LE_SET_EVENT_MASK,
+	HCI_OP_LE_SET_SCAN_PARAMS,
+};
+
+static void setup_next(struct hci_setup *s);
+
+static void setup_cmd_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
+{
+	struct hci_setup *s = ctx;
+
+	if (status != 0) {
+		s->done(s->ctx, status, opcode);
+		return;
+	}
+	if (opcode == HCI_OP_READ_LOCAL_VERSION && rlen >= 9) {
+		/* status, hci_ver, hci_rev(2), lmp_ver, manufacturer(2), lmp_subver(2) */
+		s->hci_version = rp[1];
+		s->manufacturer = get_le16(rp + 5);
+	}
+	s->step++;
+	setup_next(s);
+}
+
+static void setup_next(struct hci_setup *s)
+{
+	uint8_t p[8];
+	uint8_t plen = 0;
+	uint16_t op;
+
+	if (s->step == 0 && !s->reset)
+		s->step = 1;
+	if (s->step >= ARRAY_SIZE(setup_steps)) {
+		s->done(s->ctx, 0, 0);
+		return;
+	}
+	op = setup_steps[s->step];
+	switch (op) {
+	case HCI_OP_SET_EVENT_MASK:
+		/* Hardware Error (bit 15), Data Buffer Overflow (bit 25), LE Meta (bit 61);
+		 * Command Complete/Status are always delivered */
+		memset(p, 0, 8);
+		p[1] = 0x80;
+		p[3] = 0x02;
+		p[7] = 0x20;
+		plen = 8;
+		break;
+	case HCI_OP_LE_SET_EVENT_MASK:
+		memset(p, 0, 8);
+		p[0] = 0x02; /* LE Advertising Report (bit 1) */
+		plen = 8;
+		break;
+	case HCI_OP_LE_SET_SCAN_PARAMS:
+		/* passive; interval = window, so the radio listens all the time */
+		p[0] = 0x00;
+		put_le16(p + 1, s->scan_interval);
+		put_le16(p + 3, s->scan_interval);
+		p[5] = 0x00; /* own address public */
+		p[6] = 0x00; /* accept all */
+		plen = 7;
+		break;
+	default:
+		break;
+	}
+	if (hci_send_cmd(s->hci, hci_now(s->hci), op, p, plen, setup_cmd_done, s) < 0)
+		s->done(s->ctx, -ENOSPC, op);
+}
+
+void hci_setup_start(struct hci_setup *s, struct hci *h, uint64_t now, bool reset,
+		     void (*done)(void *ctx, int status, uint16_t failed_opcode), void *ctx)
+{
+	memset(s, 0, sizeof(*s));
+	s->hci = h;
+	s->reset = reset;
+	s->scan_interval = s->scan_interval ? s->scan_interval : 0x0030; /* 30 ms */
+	s->done = done;
+	s->ctx = ctx;
+	h->now = now;
+	setup_next(s);
+}
+
+const char *hci_opcode_name(uint16_t opcode)
+{
+	switch (opcode) {
+	case HCI_OP_RESET: return "HCI_Reset";
+	case HCI_OP_SET_EVENT_MASK: return "HCI_Set_Event_Mask";
+	case HCI_OP_READ_LOCAL_VERSION: return "HCI_Read_Local_Version_Information";
+	case HCI_OP_READ_BD_ADDR: return "HCI_Read_BD_ADDR";
+	case HCI_OP_LE_SET_EVENT_MASK: return "HCI_LE_Set_Event_Mask";
+	case HCI_OP_LE_SET_RANDOM_ADDR: return "HCI_LE_Set_Random_Address";
+	case HCI_OP_LE_SET_ADV_PARAMS: return "HCI_LE_Set_Advertising_Parameters";
+	case HCI_OP_LE_SET_ADV_DATA: return "HCI_LE_Set_Advertising_Data";
+	case HCI_OP_LE_SET_ADV_ENABLE: return "HCI_LE_Set_Advertising_Enable";
+	case HCI_OP_LE_SET_SCAN_PARAMS: return "HCI_LE_Set_Scan_Parameters";
+	case HCI_OP_LE_SET_SCAN_ENABLE: return "HCI_LE_Set_Scan_Enable";
+	default: return "HCI command";
+	}
+}

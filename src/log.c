@@ -1,0 +1,23 @@
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static enum log_level current = LOG_LVL_WARN;
+
+void log_set_level(enum log_level lvl) { current = lvl; }
+enum log_level log_get_level(void) { return current; }
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	va_list ap;
+
+	if (lvl > current)
+		return;
+	fprintf(stderr, "meshprov: %s: ", names[lvl]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}

@@ -1,0 +1,93 @@
+/* meshprov: Bluetooth Mesh provisioner. Global options and command dispatch. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "transport.h"
+
+#ifndef MESHPROV_VERSION
+#define MESHPROV_VERSION "0.1"
+#endif
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: meshprov [OPTIONS] COMMAND [COMMAND OPTIONS]\n"
+		"\n"
+		"A Bluetooth Mesh provisioner that talks to a controller over HCI.\n"
+		"\n"
+		"Options:\n"
+		"  -i, --hci SPEC   controller to use (default hci0, or $MESHPROV_HCI):\n"
+		"                     hciN            BlueZ raw HCI socket, shared with the kernel\n"
+		"                     hciN:user       HCI user channel, exclusive (controller down)\n"
+		"                     unix:PATH       H4 over a Unix socket (btvirt, the virtual air)\n"
+		"                     tty:PATH[:BAUD] H4 over a UART with RTS/CTS (default 1000000)\n"
+		"  -v, --verbose    more messages on stderr (twice for debug)\n"
+		"  -h, --help       show this help\n"
+		"  -V, --version    show the version\n"
+		"\n"
+		"Commands:\n"
+		"  scan             list unprovisioned devices (meshprov scan --help)\n"
+		"\n"
+		"Exit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hci", required_argument, NULL, 'i' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct global_opts g = { .hci = getenv("MESHPROV_HCI") };
+	int verbosity = 0;
+	const char *cmd;
+	int c;
+
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "+i:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			g.hci = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("meshprov %s\n", MESHPROV_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!g.hci || !*g.hci)
+		g.hci = TRANSPORT_DEFAULT;
+	log_set_level(verbosity >= 2 ? LOG_LVL_DEBUG : verbosity == 1 ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (optind >= argc) {
+		fprintf(stderr, "meshprov: no command given\n\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind];
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* let the command parse its own options */
+	if (!strcmp(cmd, "scan"))
+		return cmd_scan(&g, argc, argv);
+	if (!strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "meshprov: unknown command '%s' (see meshprov --help)\n", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,280 @@
+#include "transport.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <bluetooth/bluetooth.h>
+#include <bluetooth/hci.h>
+#include <bluetooth/hci_lib.h>
+
+#include "util.h"
+
+static void fail(char *err, size_t errlen, const char *name, int e)
+{
+	const char *why;
+
+	switch (e) {
+	case ENOENT:
+	case ENODEV:
+		why = "no such device";
+		break;
+	case EACCES:
+	case EPERM:
+		why = "permission denied (needs CAP_NET_RAW, or run as root)";
+		break;
+	case EAFNOSUPPORT:
+		why = "address family not supported (no Bluetooth in this kernel)";
+		break;
+	case ECONNREFUSED:
+		why = "connection refused (is the server running?)";
+		break;
+	case EBUSY:
+		why = "device busy";
+		break;
+	default:
+		why = strerror(e);
+		break;
+	}
+	snprintf(err, errlen, "cannot open %s: %s", name, why);
+}
+
+static int open_hci(struct transport *t, int dev, bool user, char *err, size_t errlen)
+{
+	struct sockaddr_hci addr;
+	int fd;
+
+	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
+	if (fd < 0) {
+		fail(err, errlen, t->name, errno);
+		return -1;
+	}
+	if (!user) {
+		struct hci_filter flt;
+
+		hci_filter_clear(&flt);
+		hci_filter_set_ptype(HCI_EVENT_PKT, &flt);
+		hci_filter_set_event(EVT_CMD_COMPLETE, &flt);
+		hci_filter_set_event(EVT_CMD_STATUS, &flt);
+		hci_filter_set_event(EVT_LE_META_EVENT, &flt);
+		if (setsockopt(fd, SOL_HCI, HCI_FILTER, &flt, sizeof(flt)) < 0) {
+			fail(err, errlen, t->name, errno);
+			close(fd);
+			return -1;
+		}
+	}
+	memset(&addr, 0, sizeof(addr));
+	addr.hci_family = AF_BLUETOOTH;
+	addr.hci_dev = (unsigned short)dev;
+	addr.hci_channel = user ? HCI_CHANNEL_USER : HCI_CHANNEL_RAW;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+
+		if (user && e == EBUSY)
+			snprintf(err, errlen,
+				 "cannot open %s: controller is up; the user channel needs it down "
+				 "(btmgmt --index %d power off, or hciconfig hci%d down)",
+				 t->name, dev, dev);
+		else
+			fail(err, errlen, t->name, e);
+		close(fd);
+		return -1;
+	}
+	t->fd = fd;
+	return 0;
+}
+
+static int open_unix(struct transport *t, const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un addr;
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		snprintf(err, errlen, "cannot open %s: path too long", t->name);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fail(err, errlen, t->name, errno);
+		return -1;
+	}
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	strcpy(addr.sun_path, path);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "cannot open %s: no such socket (is the server running?)",
+				 t->name);
+		else
+			fail(err, errlen, t->name, errno);
+		close(fd);
+		return -1;
+	}
+	t->fd = fd;
+	return 0;
+}
+
+static speed_t baud_const(unsigned long baud)
+{
+	switch (baud) {
+	case 9600: return B9600;
+	case 19200: return B19200;
+	case 38400: return B38400;
+	case 57600: return B57600;
+	case 115200: return B115200;
+	case 230400: return B230400;
+	case 460800: return B460800;
+	case 921600: return B921600;
+	case 1000000: return B1000000;
+	case 2000000: return B2000000;
+	case 3000000: return B3000000;
+	default: return 0;
+	}
+}
+
+static int open_tty(struct transport *t, const char *arg, char *err, size_t errlen)
+{
+	char path[256];
+	const char *colon = strrchr(arg, ':');
+	unsigned long baud = 1000000;
+	struct termios tio;
+	speed_t speed;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s", arg);
+	if (colon && colon != arg) {
+		if (parse_uint(colon + 1, 4000000, &baud) < 0 || !baud_const(baud)) {
+			snprintf(err, errlen, "cannot open %s: unsupported baud rate '%s'", t->name, colon + 1);
+			return -1;
+		}
+		path[colon - arg] = '\0';
+	}
+	speed = baud_const(baud);
+	fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		fail(err, errlen, t->name, errno);
+		return -1;
+	}
+	if (tcgetattr(fd, &tio) < 0) {
+		snprintf(err, errlen, "cannot open %s: not a terminal", t->name);
+		close(fd);
+		return -1;
+	}
+	cfmakeraw(&tio);
+	tio.c_cflag |= CRTSCTS | CLOCAL | CREAD;
+	tio.c_cc[VMIN] = 1;
+	tio.c_cc[VTIME] = 0;
+	cfsetispeed(&tio, speed);
+	cfsetospeed(&tio, speed);
+	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
+		fail(err, errlen, t->name, errno);
+		close(fd);
+		return -1;
+	}
+	tcflush(fd, TCIOFLUSH);
+	t->fd = fd;
+	return 0;
+}
+
+int transport_open(struct transport *t, const char *spec, char *err, size_t errlen)
+{
+	unsigned long n;
+
+	memset(t, 0, sizeof(*t));
+	t->fd = -1;
+	h4_reset(&t->parser);
+	snprintf(t->name, sizeof(t->name), "%s", spec);
+	if (!strncmp(spec, "unix:", 5)) {
+		t->kind = TRANSPORT_UNIX;
+		return open_unix(t, spec + 5, err, errlen);
+	}
+	if (!strncmp(spec, "tty:", 4)) {
+		t->kind = TRANSPORT_TTY;
+		return open_tty(t, spec + 4, err, errlen);
+	}
+	if (!strncmp(spec, "fd:", 3)) {
+		t->kind = TRANSPORT_FD;
+		if (parse_uint(spec + 3, 65535, &n) < 0 || fcntl((int)n, F_GETFD) < 0) {
+			snprintf(err, errlen, "cannot open %s: not an open descriptor", spec);
+			return -1;
+		}
+		t->fd = (int)n;
+		return 0;
+	}
+	if (!strncmp(spec, "hci", 3)) {
+		char num[16];
+		const char *suffix = strchr(spec, ':');
+		size_t l = suffix ? (size_t)(suffix - spec - 3) : strlen(spec + 3);
+
+		if (l == 0 || l >= sizeof(num))
+			goto bad;
+		memcpy(num, spec + 3, l);
+		num[l] = '\0';
+		if (parse_uint(num, HCI_MAX_DEV - 1, &n) < 0)
+			goto bad;
+		if (suffix && strcmp(suffix, ":user"))
+			goto bad;
+		t->kind = suffix ? TRANSPORT_HCI_USER : TRANSPORT_HCI_RAW;
+		return open_hci(t, (int)n, suffix != NULL, err, errlen);
+	}
+bad:
+	snprintf(err, errlen,
+		 "cannot open %s: unknown transport (use hciN, hciN:user, unix:PATH or tty:PATH[:BAUD])",
+		 spec);
+	return -1;
+}
+
+bool transport_exclusive(const struct transport *t)
+{
+	return t->kind != TRANSPORT_HCI_RAW;
+}
+
+int transport_write(struct transport *t, const uint8_t *pkt, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(t->fd, pkt, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		pkt += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int transport_read(struct transport *t, h4_packet_fn fn, void *ctx)
+{
+	uint8_t buf[4096];
+	ssize_t n;
+
+	do
+		n = read(t->fd, buf, sizeof(buf));
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		errno = 0;
+		return -1;
+	}
+	if (h4_feed(&t->parser, buf, (size_t)n, fn, ctx) < 0) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+void transport_close(struct transport *t)
+{
+	if (t->fd >= 0 && t->kind != TRANSPORT_FD)
+		close(t->fd);
+	t->fd = -1;
+}

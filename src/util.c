@@ -1,0 +1,93 @@
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+void hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+}
+
+static int nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode_var(const char *hex, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!hex)
+		return -1;
+	if (hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X'))
+		hex += 2;
+	while (*hex) {
+		int hi, lo;
+
+		if (n > 0 && (*hex == ':' || *hex == '-'))
+			hex++;
+		hi = nibble(hex[0]);
+		if (hi < 0)
+			return -1;
+		lo = nibble(hex[1]);
+		if (lo < 0)
+			return -1;
+		if (n == max)
+			return -1;
+		out[n++] = (uint8_t)(hi << 4 | lo);
+		hex += 2;
+	}
+	return (int)n;
+}
+
+int hex_decode(const char *hex, uint8_t *out, size_t out_len)
+{
+	uint8_t tmp[256];
+	int n;
+
+	if (out_len > sizeof(tmp))
+		return -1;
+	n = hex_decode_var(hex, tmp, out_len);
+	if (n < 0 || (size_t)n != out_len)
+		return -1;
+	for (size_t i = 0; i < out_len; i++)
+		out[i] = tmp[i];
+	return 0;
+}
+
+uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
