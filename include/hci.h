@@ -115,7 +115,7 @@ struct hci_setup {
 	struct hci *hci;
 	bool reset;
 	unsigned step;
-	uint16_t scan_interval; /* 0.625 ms units */
+	uint16_t scan_interval; /* 0.625 ms units (30 ms) */
 	void (*done)(void *ctx, int status, uint16_t failed_opcode);
 	void *ctx;
 	/* filled in as the set-up runs */

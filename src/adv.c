@@ -153,12 +153,23 @@ static void start_next(struct adv *a, uint64_t now)
 	data[1] = (uint8_t)(pdu->len + 1);
 	data[2] = pdu->ad_type;
 	memcpy(data + 3, pdu->data, pdu->len);
-	failed |= issue(a, now, HCI_OP_LE_SET_ADV_DATA, data, 32) < 0;
-	failed |= issue(a, now, HCI_OP_LE_SET_ADV_ENABLE, (const uint8_t *)"\x01", 1) < 0;
-	if (failed && a->pending == 0) {
+	if (!failed && issue(a, now, HCI_OP_LE_SET_ADV_DATA, data, 32) < 0)
+		failed = true;
+	if (!failed && issue(a, now, HCI_OP_LE_SET_ADV_ENABLE, (const uint8_t *)"\x01", 1) < 0)
+		failed = true;
+	if (!failed)
+		return;
+	/* the HCI queue refused a command: this PDU is lost */
+	if (a->pending == 0) {
 		a->state = ADV_TX_IDLE;
 		if (a->ops->error)
 			a->ops->error(a->ctx, HCI_OP_LE_SET_ADV_DATA, -ENOSPC);
+		return;
+	}
+	/* commands already queued complete first; step_done then undoes and reports */
+	if (a->step_status == 0) {
+		a->step_status = -ENOSPC;
+		a->step_failed_op = HCI_OP_LE_SET_ADV_DATA;
 	}
 }
 

@@ -8,7 +8,9 @@
 
 int beacon_parse_unprov(const uint8_t *data, size_t len, struct unprov_beacon *b)
 {
-	if (len < 1 || data[0] != BEACON_UNPROVISIONED)
+	if (len < 1)
+		return -EBADMSG;
+	if (data[0] != BEACON_UNPROVISIONED)
 		return -EINVAL;
 	if (len != 19 && len != 23)
 		return -EBADMSG;

@@ -284,7 +284,7 @@ void hci_setup_start(struct hci_setup *s, struct hci *h, uint64_t now, bool rese
 	memset(s, 0, sizeof(*s));
 	s->hci = h;
 	s->reset = reset;
-	s->scan_interval = s->scan_interval ? s->scan_interval : 0x0030; /* 30 ms */
+	s->scan_interval = 0x0030; /* 30 ms, window the same */
 	s->done = done;
 	s->ctx = ctx;
 	h->now = now;
