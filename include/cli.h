@@ -6,9 +6,15 @@
 
 struct global_opts {
 	const char *hci; /* transport spec */
+	const char *db;  /* node database path */
 };
 
+#define DEFAULT_DB_PATH "/var/lib/meshprov/network.json"
+
+
 int cmd_scan(const struct global_opts *g, int argc, char **argv);
+int cmd_provision(const struct global_opts *g, int argc, char **argv);
+int cmd_nodes(const struct global_opts *g, int argc, char **argv);
 
 /* Parse a duration in seconds ("3", "0.5"); -1 when not a positive number. */
 double parse_seconds(const char *s);

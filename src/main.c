@@ -26,12 +26,16 @@ static void usage(FILE *f)
 		"                     hciN:user       HCI user channel, exclusive (controller down)\n"
 		"                     unix:PATH       H4 over a Unix socket (btvirt, the virtual air)\n"
 		"                     tty:PATH[:BAUD] H4 over a UART with RTS/CTS (default 1000000)\n"
+		"  -d, --db PATH    node database (default " DEFAULT_DB_PATH ",\n"
+		"                   or $MESHPROV_DB)\n"
 		"  -v, --verbose    more messages on stderr (twice for debug)\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
 		"\n"
 		"Commands:\n"
 		"  scan             list unprovisioned devices (meshprov scan --help)\n"
+		"  provision        provision a device over PB-ADV (meshprov provision --help)\n"
+		"  nodes            list the provisioned nodes; nodes remove UUID|ADDR\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -40,21 +44,25 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "hci", required_argument, NULL, 'i' },
+		{ "db", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct global_opts g = { .hci = getenv("MESHPROV_HCI") };
+	struct global_opts g = { .hci = getenv("MESHPROV_HCI"), .db = getenv("MESHPROV_DB") };
 	int verbosity = 0;
 	const char *cmd;
 	int c;
 
 	signal(SIGPIPE, SIG_IGN);
-	while ((c = getopt_long(argc, argv, "+i:vhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+i:d:vhV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			g.hci = optarg;
+			break;
+		case 'd':
+			g.db = optarg;
 			break;
 		case 'v':
 			verbosity++;
@@ -72,6 +80,8 @@ int main(int argc, char **argv)
 	}
 	if (!g.hci || !*g.hci)
 		g.hci = TRANSPORT_DEFAULT;
+	if (!g.db || !*g.db)
+		g.db = DEFAULT_DB_PATH;
 	log_set_level(verbosity >= 2 ? LOG_LVL_DEBUG : verbosity == 1 ? LOG_LVL_INFO : LOG_LVL_WARN);
 	if (optind >= argc) {
 		fprintf(stderr, "meshprov: no command given\n\n");
@@ -84,6 +94,10 @@ int main(int argc, char **argv)
 	optind = 0; /* let the command parse its own options */
 	if (!strcmp(cmd, "scan"))
 		return cmd_scan(&g, argc, argv);
+	if (!strcmp(cmd, "provision"))
+		return cmd_provision(&g, argc, argv);
+	if (!strcmp(cmd, "nodes"))
+		return cmd_nodes(&g, argc, argv);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;
