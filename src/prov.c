@@ -394,13 +394,14 @@ static void send_confirmation(struct prov *p)
 }
 
 /* Input OOB: a value for the user to enter on the device. */
-static void make_input_value(struct prov *p, char *out, size_t outlen)
+static int make_input_value(struct prov *p, char *out, size_t outlen)
 {
 	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	uint8_t rnd[8];
 	size_t n = p->auth_size;
 
-	mesh_random(rnd, sizeof(rnd));
+	if (mesh_random(rnd, sizeof(rnd)) != 0)
+		return -EIO;
 	if (p->auth_action == PROV_IN_ALPHA) {
 		for (size_t i = 0; i < n && i + 1 < outlen; i++)
 			out[i] = alnum[rnd[i] % 36];
@@ -416,6 +417,7 @@ static void make_input_value(struct prov *p, char *out, size_t outlen)
 		snprintf(out, outlen, "%u", v);
 	}
 	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return 0;
 }
 
 /* Both public keys are known: compute the secret and go on to authentication. */
@@ -444,8 +446,12 @@ static void keys_exchanged(struct prov *p)
 	case PROV_AUTH_INPUT: {
 		char value[16];
 
-		make_input_value(p, value, sizeof(value));
-		prov_oob_auth_value(p->auth_action == PROV_IN_ALPHA, value, 32, p->auth_value);
+		if (make_input_value(p, value, sizeof(value)) != 0 ||
+		    prov_oob_auth_value(p->auth_action == PROV_IN_ALPHA, value, p->rand_len,
+					p->auth_value) != 0) {
+			fail(p, 0, false, false, "cannot make an input OOB value");
+			return;
+		}
 		p->state = PROV_S_WAIT_INPUT_COMPLETE;
 		if (p->ops->auth_request)
 			p->ops->auth_request(p->ctx, PROV_AUTH_INPUT, p->auth_action, p->auth_size, value);
@@ -463,7 +469,8 @@ int prov_set_auth_value(struct prov *p, uint64_t now, const char *value)
 	if (p->state != PROV_S_WAIT_OUTPUT_VALUE)
 		return -EINVAL;
 	if (strlen(value) > p->auth_size ||
-	    prov_oob_auth_value(p->auth_action == PROV_OUT_ALPHA, value, 32, p->auth_value) != 0)
+	    prov_oob_auth_value(p->auth_action == PROV_OUT_ALPHA, value, p->rand_len,
+				p->auth_value) != 0)
 		return -EINVAL;
 	p->deadline = now + PROV_TIMEOUT_MS;
 	send_confirmation(p);
