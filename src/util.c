@@ -79,13 +79,20 @@ uint64_t mono_ms(void)
 
 int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
+	bool hex;
 	char *end;
 	unsigned long v;
 
-	if (!s || !*s || !isdigit((unsigned char)*s))
+	if (!s)
+		return -1;
+	/* decimal, or hex after 0x: a leading zero is not octal */
+	hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (hex)
+		s += 2;
+	if (!(hex ? isxdigit((unsigned char)*s) : isdigit((unsigned char)*s)))
 		return -1;
 	errno = 0;
-	v = strtoul(s, &end, 0);
+	v = strtoul(s, &end, hex ? 16 : 10);
 	if (errno || *end || v > max)
 		return -1;
 	*out = v;

@@ -1,0 +1,1058 @@
+/* End-to-end: `meshprov scan` against simulated devices on the virtual air
+ * (build/vair/vair), and on BlueZ's btvirt when a working one is available.
+ * Binaries: $MESHPROV_BIN (default ./meshprov), $VAIR_BIN (default
+ * ./build/vair/vair), $BTVIRT (default: btvirt in PATH, or the one
+ * shared/tools/build-btvirt caches). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "h4.h"
+#include "hci.h"
+#include "proc.h"
+#include "util.h"
+
+#define TEST_TIMEOUT_S 90
+#define READY_MS 10000        /* vair set-up bound */
+#define SCAN_GRACE_MS 15000   /* on top of --timeout */
+#define STOP_GRACE_MS 8000    /* SIGTERM to exit */
+
+/* ---- the devices and what meshprov must say about them ---- */
+
+struct want {
+	const char *spec;
+	const char *uuid;
+	int oob;
+	bool has_uri;
+	int64_t uri_hash;
+	bool aligenie;
+	int64_t product_id;
+	const char *mac;
+	int pid_flags, adv_version;
+	bool secret_per_device, ota;
+	const char *ble_version;
+	int uuid_version;
+	bool silent, random_auth;
+};
+
+/* UUIDs worked out by hand from the AliGenie layout, not by the code under test */
+static const struct want DEVS[] = {
+	{ "aligenie:602,78:da:07:c1:1c:a8,1565d0497400c999e984cffa4da4fdf9",
+	  "a801715a020000a81cc107da78021000", 0, false, 0, true,
+	  602, "78da07c11ca8", 0x71, 1, true, true, "4.2", 1, false, false },
+	{ "aligenie:0x1234,28fa7a0191da,00112233445566778899aabbccddeeff,random-auth",
+	  "a8017134120000da91017afa28021200", 0, false, 0, true,
+	  0x1234, "28fa7a0191da", 0x71, 1, true, true, "4.2", 1, false, true },
+	{ "aligenie:5003,a4:c1:38:00:00:01,0f0e0d0c0b0a09080706050403020100,silent,v0",
+	  "a801718b13000001000038c1a4011000", 0, false, 0, true,
+	  5003, "a4c138000001", 0x71, 1, true, true, "4.2", 0, true, false },
+	{ "uuid:0123456789abcdef0123456789abcdef,oob=0x4020,uri=deadbeef",
+	  "0123456789abcdef0123456789abcdef", 0x4020, true, 0xdeadbeef, false },
+};
+#define NDEVS ((int)ARRAY_SIZE(DEVS))
+#define NALIGENIE 3
+
+/* ---- per-test state ---- */
+
+static char *g_base;                   /* made by the runner process, removed by it */
+static char g_dir[512];                /* this test's directory */
+static const char *g_meshprov, *g_vair;
+
+static void base_setup(void)
+{
+	proc_become_subreaper();
+	g_base = tmpdir_create("meshprov-e2e");
+}
+
+static void base_teardown(void)
+{
+	proc_reap_orphans(3000);
+	if (g_base)
+		tmpdir_remove(g_base);
+	free(g_base);
+	g_base = NULL;
+}
+
+static void test_setup(void)
+{
+	g_meshprov = env_or("MESHPROV_BIN", "./meshprov");
+	g_vair = env_or("VAIR_BIN", "./build/vair/vair");
+	ck_assert_msg(is_executable(g_meshprov), "no meshprov at %s (set MESHPROV_BIN)", g_meshprov);
+	ck_assert_msg(is_executable(g_vair), "no vair at %s (set VAIR_BIN)", g_vair);
+	ck_assert_msg(g_base != NULL, "cannot create a temporary directory");
+	snprintf(g_dir, sizeof(g_dir), "%s/t.XXXXXX", g_base);
+	ck_assert_msg(mkdtemp(g_dir) != NULL, "mkdtemp: %s", strerror(errno));
+}
+
+static void test_teardown(void)
+{
+	proc_cleanup_all();
+	if (g_dir[0])
+		tmpdir_remove(g_dir);
+	g_dir[0] = '\0';
+}
+
+/* ---- programs under test ---- */
+
+/* A program to run: by path, or through an open descriptor when its path
+ * will be hidden (under /tmp once a tmpfs is mounted there). */
+struct exe {
+	char path[PATH_MAX];
+	int fd;
+};
+
+static void exe_init(struct exe *e, const char *path)
+{
+	if (!realpath(path, e->path))
+		snprintf(e->path, sizeof(e->path), "%s", path);
+	e->fd = -1;
+}
+
+static void exe_pin(struct exe *e)
+{
+	/* not O_CLOEXEC, so that a script also runs through /proc/self/fd */
+	if (!strncmp(e->path, "/tmp/", 5))
+		e->fd = open(e->path, O_RDONLY);
+}
+
+static struct proc_opts exe_opts(const struct exe *e)
+{
+	struct proc_opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (e && e->fd >= 0) {
+		o.use_exec_fd = true;
+		o.exec_fd = e->fd;
+	}
+	return o;
+}
+
+struct vair_run {
+	char sock[PATH_MAX];
+	char ready[PATH_MAX];
+	char log[PATH_MAX];
+	char hci[PATH_MAX + 8];
+	struct proc p;
+	char *log_text; /* after vair_stop */
+};
+
+static char *file_or_empty(const char *path)
+{
+	char *s = read_file_str(path, NULL);
+
+	return s ? s : strdup("");
+}
+
+/* argv: vair's own arguments (after the program name), NULL-terminated. */
+static void vair_spawn(struct vair_run *r, const struct exe *e, const char *const *args,
+		       const char *ready)
+{
+	const char *argv[64];
+	struct proc_opts o = exe_opts(e);
+	int n = 0;
+
+	argv[n++] = e ? e->path : g_vair;
+	for (int i = 0; args[i]; i++) {
+		PROC_REQUIRE(n < (int)ARRAY_SIZE(argv) - 1, "too many vair arguments");
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	o.stderr_path = r->log;
+	PROC_REQUIRE(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0],
+		     strerror(errno));
+	if (wait_for_file(ready, READY_MS, &r->p) < 0) {
+		char st[64], *log;
+
+		proc_stop(&r->p, SIGKILL, 1000);
+		log = file_or_empty(r->log);
+		proc_cleanup_all();
+		ck_abort_msg("vair did not become ready within %d ms (%s); its stderr:\n%s", READY_MS,
+			     proc_status_str(&r->p, st, sizeof(st)), log);
+	}
+}
+
+/* vair --socket on this test's directory with the devices (when with_devices)
+ * and extra arguments. */
+static void vair_start(struct vair_run *r, bool with_devices, const char *const *extra)
+{
+	const char *args[48];
+	int n = 0;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->sock, sizeof(r->sock), "%s/air.sock", g_dir);
+	snprintf(r->ready, sizeof(r->ready), "%s/air.ready", g_dir);
+	snprintf(r->log, sizeof(r->log), "%s/vair.log", g_dir);
+	snprintf(r->hci, sizeof(r->hci), "unix:%s", r->sock);
+	args[n++] = "--socket";
+	args[n++] = r->sock;
+	args[n++] = "--ready-file";
+	args[n++] = r->ready;
+	args[n++] = "--seed";
+	args[n++] = "1";
+	for (int i = 0; with_devices && i < NDEVS; i++) {
+		args[n++] = "--device";
+		args[n++] = DEVS[i].spec;
+	}
+	for (int i = 0; extra && extra[i] && n < (int)ARRAY_SIZE(args) - 1; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	vair_spawn(r, NULL, args, r->ready);
+}
+
+/* A sanitizer build reports to stderr; UBSan may not even change the exit code. */
+static const char *sanitizer_report(const char *text)
+{
+	static const char *const marks[] = { "runtime error:", "AddressSanitizer",
+					     "LeakSanitizer", "UndefinedBehaviorSanitizer" };
+
+	for (size_t i = 0; text && i < ARRAY_SIZE(marks); i++)
+		if (strstr(text, marks[i]))
+			return marks[i];
+	return NULL;
+}
+
+/* SIGTERM: vair must stop its devices and exit 0. */
+static void vair_stop(struct vair_run *r)
+{
+	char st[64];
+	int rc = proc_stop(&r->p, SIGTERM, STOP_GRACE_MS);
+
+	r->log_text = file_or_empty(r->log);
+	PROC_REQUIRE(rc == 0 && proc_exit_code(&r->p) == 0,
+		     "vair did not exit 0 within %d ms of SIGTERM (%s); its stderr:\n%s",
+		     STOP_GRACE_MS, proc_status_str(&r->p, st, sizeof(st)), r->log_text);
+	PROC_REQUIRE(!sanitizer_report(r->log_text), "vair: sanitizer report:\n%s", r->log_text);
+}
+
+static void vair_free(struct vair_run *r)
+{
+	proc_free(&r->p);
+	free(r->log_text);
+	r->log_text = NULL;
+}
+
+/* A counter from vair's "vair: stats: ..." line. */
+static unsigned long vair_stat(const struct vair_run *r, const char *name)
+{
+	char key[64];
+	const char *s;
+
+	snprintf(key, sizeof(key), " %s=", name);
+	s = r->log_text ? strstr(r->log_text, "vair: stats:") : NULL;
+	ck_assert_msg(s != NULL, "no stats line in vair's stderr:\n%s", r->log_text);
+	s = strstr(s, key);
+	ck_assert_msg(s != NULL, "no %s in vair's stats", name);
+	return strtoul(s + strlen(key), NULL, 10);
+}
+
+/* meshprov --hci HCI scan --timeout T [extra...]; waits for it to exit. */
+static void run_scan(struct proc *p, const struct exe *e, const char *hci, const char *timeout,
+		     const char *const *extra, const char *errlog)
+{
+	const char *argv[16];
+	struct proc_opts o = exe_opts(e);
+	char st[64];
+	int n = 0;
+
+	argv[n++] = e ? e->path : g_meshprov;
+	argv[n++] = "--hci";
+	argv[n++] = hci;
+	argv[n++] = "scan";
+	argv[n++] = "--timeout";
+	argv[n++] = timeout;
+	for (int i = 0; extra && extra[i] && n < (int)ARRAY_SIZE(argv) - 1; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	o.capture_stdout = true;
+	o.stderr_path = errlog;
+	PROC_REQUIRE(proc_spawn(p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
+	if (proc_wait(p, atoi(timeout) * 1000 + SCAN_GRACE_MS) < 0) {
+		proc_stop(p, SIGKILL, 1000);
+		proc_cleanup_all();
+		ck_abort_msg("meshprov scan --timeout %s did not exit within %d ms more (%s)", timeout,
+			     SCAN_GRACE_MS, proc_status_str(p, st, sizeof(st)));
+	}
+}
+
+/* The scan exited 0 (call after every process is stopped). */
+static void check_exit0(struct proc *p, const char *errlog, const char *what)
+{
+	char st[64], *err = file_or_empty(errlog);
+
+	ck_assert_msg(proc_exit_code(p) == 0, "%s: %s; stderr:\n%s\nstdout:\n%s", what,
+		      proc_status_str(p, st, sizeof(st)), err, p->out);
+	ck_assert_msg(!sanitizer_report(err), "%s: sanitizer report:\n%s", what, err);
+	free(err);
+}
+
+/* ---- checking the JSON ---- */
+
+static struct json_object *jfield(struct json_object *o, const char *path, json_type type,
+				  const char *uuid)
+{
+	struct json_object *x = jsonl_get(o, path);
+
+	ck_assert_msg(x != NULL && json_object_is_type(x, type), "device %s: \"%s\" missing or not %s in %s",
+		      uuid, path, json_type_to_name(type),
+		      json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	return x;
+}
+
+static void check_device(struct json_object *o, const struct want *w, bool rssi_unknown)
+{
+	const char *u = w->uuid;
+	struct json_object *x, *ali;
+	bool has;
+
+	has = json_object_object_get_ex(o, "rssi", &x);
+	ck_assert_msg(has, "device %s: no \"rssi\"", u);
+	if (rssi_unknown) {
+		ck_assert_msg(x == NULL, "device %s: rssi %s, want null (the controller reports 127)", u,
+			      json_object_to_json_string(x));
+	} else {
+		int64_t rssi;
+
+		ck_assert_msg(x != NULL && json_object_is_type(x, json_type_int),
+			      "device %s: rssi is not an integer", u);
+		rssi = json_object_get_int64(x);
+		ck_assert_msg(rssi >= -55 && rssi <= -45, "device %s: rssi %lld outside -50+-5", u,
+			      (long long)rssi);
+	}
+	ck_assert_int_eq(json_object_get_int64(jfield(o, "oob", json_type_int, u)), w->oob);
+	has = json_object_object_get_ex(o, "uri_hash", &x);
+	if (w->has_uri) {
+		ck_assert_msg(has && x && json_object_is_type(x, json_type_int),
+			      "device %s: uri_hash missing", u);
+		ck_assert_int_eq(json_object_get_int64(x), w->uri_hash);
+	} else {
+		ck_assert_msg(!has, "device %s: uri_hash present, but it sends none", u);
+	}
+	has = json_object_object_get_ex(o, "aligenie", &ali);
+	if (!w->aligenie) {
+		ck_assert_msg(!has, "device %s is not an AliGenie one, but has \"aligenie\"", u);
+		return;
+	}
+	ck_assert_msg(has && ali && json_object_is_type(ali, json_type_object),
+		      "device %s: no \"aligenie\" object", u);
+	ck_assert_int_eq(json_object_get_int64(jfield(o, "aligenie.product_id", json_type_int, u)),
+			 w->product_id);
+	ck_assert_str_eq(json_object_get_string(jfield(o, "aligenie.mac", json_type_string, u)),
+			 w->mac);
+	ck_assert_int_eq(json_object_get_int64(jfield(o, "aligenie.pid_flags", json_type_int, u)),
+			 w->pid_flags);
+	ck_assert_int_eq(json_object_get_int64(jfield(o, "aligenie.adv_version", json_type_int, u)),
+			 w->adv_version);
+	ck_assert_int_eq(json_object_get_boolean(
+				 jfield(o, "aligenie.secret_per_device", json_type_boolean, u)),
+			 w->secret_per_device);
+	ck_assert_int_eq(json_object_get_boolean(jfield(o, "aligenie.ota", json_type_boolean, u)),
+			 w->ota);
+	ck_assert_str_eq(
+		json_object_get_string(jfield(o, "aligenie.ble_version", json_type_string, u)),
+		w->ble_version);
+	ck_assert_int_eq(json_object_get_int64(jfield(o, "aligenie.uuid_version", json_type_int, u)),
+			 w->uuid_version);
+	ck_assert_int_eq(json_object_get_boolean(jfield(o, "aligenie.silent", json_type_boolean, u)),
+			 w->silent);
+	ck_assert_int_eq(
+		json_object_get_boolean(jfield(o, "aligenie.random_auth", json_type_boolean, u)),
+		w->random_auth);
+}
+
+/* stdout of `scan --json`: exactly the expected devices, each once, right fields. */
+static void check_scan_json(const char *out, bool aligenie_only, bool rssi_unknown)
+{
+	struct json_object **v;
+	bool seen[NDEVS];
+	char err[300];
+	int n, want = aligenie_only ? NALIGENIE : NDEVS;
+
+	memset(seen, 0, sizeof(seen));
+	n = jsonl_parse(out, &v, err, sizeof(err));
+	ck_assert_msg(n >= 0, "stdout is not JSON lines (%s):\n%s", err, out);
+	for (int i = 0; i < n; i++) {
+		const char *uuid = json_object_get_string(jfield(v[i], "uuid", json_type_string, "?"));
+		int j;
+
+		for (j = 0; j < NDEVS; j++)
+			if (!strcmp(DEVS[j].uuid, uuid))
+				break;
+		ck_assert_msg(j < NDEVS, "unexpected device %s in:\n%s", uuid, out);
+		ck_assert_msg(!seen[j], "device %s printed more than once:\n%s", uuid, out);
+		ck_assert_msg(!aligenie_only || DEVS[j].aligenie,
+			      "--aligenie printed the non-AliGenie device %s", uuid);
+		seen[j] = true;
+		check_device(v[i], &DEVS[j], rssi_unknown);
+	}
+	for (int j = 0; j < NDEVS; j++)
+		ck_assert_msg(seen[j] || (aligenie_only && !DEVS[j].aligenie),
+			      "device %s (%s) not found; stdout:\n%s", DEVS[j].uuid, DEVS[j].spec, out);
+	ck_assert_int_eq(n, want);
+	jsonl_free(v, n);
+}
+
+/* ---- (a)-(d), (f): meshprov scan on the virtual air ---- */
+
+static void scan_on_air(const char *const *vair_extra, const char *const *scan_extra,
+			struct vair_run *air, struct proc *scan)
+{
+	char errlog[PATH_MAX];
+
+	snprintf(errlog, sizeof(errlog), "%s/meshprov.err", g_dir);
+	vair_start(air, true, vair_extra);
+	run_scan(scan, NULL, air->hci, "2", scan_extra, errlog);
+	vair_stop(air);
+	check_exit0(scan, errlog, "meshprov scan");
+}
+
+START_TEST(test_scan_json)
+{
+	static const char *const json[] = { "--json", NULL };
+	struct vair_run air;
+	struct proc scan;
+
+	scan_on_air(NULL, json, &air, &scan);
+	check_scan_json(scan.out, false, false);
+	ck_assert_uint_gt(vair_stat(&air, "report_events"), 0);
+	proc_free(&scan);
+	vair_free(&air);
+}
+END_TEST
+
+START_TEST(test_scan_aligenie_only)
+{
+	static const char *const args[] = { "--json", "--aligenie", NULL };
+	struct vair_run air;
+	struct proc scan;
+
+	scan_on_air(NULL, args, &air, &scan);
+	check_scan_json(scan.out, true, false);
+	proc_free(&scan);
+	vair_free(&air);
+}
+END_TEST
+
+START_TEST(test_scan_lossy_air)
+{
+	static const char *const lossy[] = { "--loss", "0.3", "--latency", "5", "--jitter", "3", NULL };
+	static const char *const json[] = { "--json", NULL };
+	struct vair_run air;
+	struct proc scan;
+
+	scan_on_air(lossy, json, &air, &scan);
+	check_scan_json(scan.out, false, false);
+	/* the loss model did drop advertisements */
+	ck_assert_uint_gt(vair_stat(&air, "lost"), 0);
+	proc_free(&scan);
+	vair_free(&air);
+}
+END_TEST
+
+START_TEST(test_scan_text)
+{
+	struct vair_run air;
+	struct proc scan;
+	const char *table, *p;
+	char count[64];
+
+	scan_on_air(NULL, NULL, &air, &scan);
+	/* the table comes after the last "new device" line */
+	table = scan.out;
+	for (p = scan.out; (p = strstr(p, "new device ")) != NULL; p++)
+		table = p;
+	table = strchr(table, '\n') ? strchr(table, '\n') + 1 : table;
+	snprintf(count, sizeof(count), "%d unprovisioned devices", NDEVS);
+	ck_assert_msg(strstr(table, count) != NULL, "no \"%s\" in:\n%s", count, scan.out);
+	for (int i = 0; i < NDEVS; i++) {
+		ck_assert_msg(strstr(scan.out, DEVS[i].uuid) != NULL, "%s not printed:\n%s",
+			      DEVS[i].uuid, scan.out);
+		ck_assert_msg(strstr(table, DEVS[i].uuid) != NULL, "the table does not name %s:\n%s",
+			      DEVS[i].uuid, scan.out);
+	}
+	proc_free(&scan);
+	vair_free(&air);
+}
+END_TEST
+
+/* The BEACONS column of meshprov's table for uuid. */
+static unsigned long table_beacons(const char *out, const char *uuid)
+{
+	const char *hdr = strstr(out, "BEACONS"), *p;
+	char tok[5][64], *end;
+	unsigned long v;
+
+	ck_assert_msg(hdr != NULL, "no table with a BEACONS column:\n%s", out);
+	for (p = hdr; (p = strstr(p, uuid)) != NULL; p++)
+		if (p[-1] == '\n')
+			break;
+	ck_assert_msg(p != NULL, "no table row for %s:\n%s", uuid, out);
+	/* UUID RSSI OOB OOB-INFO BEACONS ... (OOB INFO is one word in a row) */
+	ck_assert_int_eq(sscanf(p, "%63s %63s %63s %63s %63s", tok[0], tok[1], tok[2], tok[3], tok[4]),
+			 5);
+	v = strtoul(tok[4], &end, 10);
+	ck_assert_msg(*end == '\0', "table row for %s: BEACONS '%s' is not a number", uuid, tok[4]);
+	return v;
+}
+
+/* From vair's stderr: what the one external client's controller sent. */
+static void client_counts(const struct vair_run *r, unsigned long *reports, unsigned long *multi)
+{
+	const char *line = NULL, *p, *q;
+	int n = 0;
+
+	for (p = r->log_text; (p = strstr(p, " client closed: ")) != NULL; p++) {
+		line = p;
+		n++;
+	}
+	ck_assert_msg(n == 1, "%d client lines in vair's stderr, want 1:\n%s", n, r->log_text);
+	p = strstr(line, " reports=");
+	q = strstr(line, " multi_report_events=");
+	ck_assert_msg(p && q, "bad client line in vair's stderr:\n%s", r->log_text);
+	*reports = strtoul(p + strlen(" reports="), NULL, 10);
+	*multi = strtoul(q + strlen(" multi_report_events="), NULL, 10);
+}
+
+/* Reports batched over 40 ms: most LE Advertising Report events carry several
+ * reports, and meshprov must take every one of them: the beacons it counted
+ * (its table) are exactly the reports its controller sent. */
+START_TEST(test_scan_multi_report_events)
+{
+	static const char *const batch[] = { "--batch", "40", NULL };
+	struct vair_run air;
+	struct proc scan;
+	unsigned long counted = 0, reports = 0, multi = 0;
+
+	scan_on_air(batch, NULL, &air, &scan);
+	for (int i = 0; i < NDEVS; i++) {
+		unsigned long b = table_beacons(scan.out, DEVS[i].uuid);
+
+		ck_assert_msg(b > 0, "no beacons counted for %s", DEVS[i].uuid);
+		counted += b;
+	}
+	client_counts(&air, &reports, &multi);
+	ck_assert_msg(multi > 0, "no multi-report event was sent: the test proves nothing");
+	ck_assert_msg(counted == reports,
+		      "meshprov counted %lu beacons; its controller sent %lu reports (%lu events "
+		      "with several)\n%s",
+		      counted, reports, multi, scan.out);
+	proc_free(&scan);
+	vair_free(&air);
+}
+END_TEST
+
+/* ---- a raw HCI client, to check the air's controllers themselves ---- */
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int hc_connect(const char *path)
+{
+	struct sockaddr_un addr;
+	size_t len = strlen(path);
+	int fd;
+
+	if (len >= sizeof(addr.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, path, len + 1);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int hc_send(int fd, const uint8_t *pkt, size_t len)
+{
+	return send(fd, pkt, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+static int hc_send_cmd(int fd, uint16_t op, const void *params, uint8_t plen)
+{
+	uint8_t pkt[4 + 255];
+
+	pkt[0] = H4_CMD;
+	put_le16(pkt + 1, op);
+	pkt[3] = plen;
+	if (plen)
+		memcpy(pkt + 4, params, plen);
+	return hc_send(fd, pkt, 4u + plen);
+}
+
+/* 1 read, 0 timed out, -1 end of stream or error */
+static int read_exact(int fd, uint8_t *buf, size_t n, uint64_t deadline)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		uint64_t t = ms_now();
+		ssize_t r;
+
+		if (t >= deadline)
+			return 0;
+		if (poll(&pfd, 1, (int)(deadline - t)) <= 0)
+			continue;
+		r = recv(fd, buf + got, n - got, 0);
+		if (r <= 0)
+			return r < 0 && errno == EINTR ? 0 : -1;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+/* One event: ev[0] code, ev[1] plen, parameters. 1, 0 (timeout), -1 (closed). */
+static int hc_event(int fd, uint8_t ev[257], uint64_t deadline)
+{
+	uint8_t t;
+	int r = read_exact(fd, &t, 1, deadline);
+
+	if (r <= 0)
+		return r;
+	if (t != H4_EVT)
+		return -1;
+	if ((r = read_exact(fd, ev, 2, deadline + 1000)) <= 0)
+		return r;
+	return read_exact(fd, ev + 2, ev[1], deadline + 1000) > 0 ? 1 : -1;
+}
+
+/* Send a command and wait for its Command Complete; returns the status, -1
+ * on a timeout or a closed connection. rp (may be NULL): return parameters. */
+static int hc_cmd(int fd, uint16_t op, const void *params, uint8_t plen, uint8_t *rp,
+		  size_t *rlen)
+{
+	uint64_t deadline = ms_now() + 2000;
+	uint8_t ev[257];
+
+	if (hc_send_cmd(fd, op, params, plen) < 0)
+		return -1;
+	for (;;) {
+		if (hc_event(fd, ev, deadline) <= 0)
+			return -1;
+		if (ev[0] == HCI_EV_CMD_COMPLETE && ev[1] >= 4 && get_le16(ev + 3) == op) {
+			if (ev[2] != 1)
+				return -1; /* we copy Num_HCI_Command_Packets 1 */
+			if (rp) {
+				memcpy(rp, ev + 5, ev[1] - 3u);
+				*rlen = ev[1] - 3u;
+			}
+			return ev[5];
+		}
+		/* advertising reports in between: not for us */
+	}
+}
+
+struct reports {
+	unsigned n;           /* reports */
+	unsigned from_addr;   /* from the address we look for */
+	unsigned bad;         /* from it, with wrong type, data or RSSI */
+	unsigned events;
+	uint8_t addr[6];
+	const uint8_t *data;
+	uint8_t data_len;
+};
+
+static void count_report(void *ctx, const struct hci_adv_report *r)
+{
+	struct reports *c = ctx;
+
+	c->n++;
+	if (memcmp(r->addr, c->addr, 6))
+		return;
+	c->from_addr++;
+	if (r->evt_type != 0x03 || r->addr_type != 0x00 || r->data_len != c->data_len ||
+	    memcmp(r->data, c->data, c->data_len) || r->rssi < -65 || r->rssi > -55)
+		c->bad++;
+}
+
+/* Gather advertising reports for ms milliseconds. -1 when the stream broke. */
+static int hc_collect(int fd, int ms, struct reports *c)
+{
+	uint64_t deadline = ms_now() + (uint64_t)ms;
+	uint8_t ev[257];
+
+	for (;;) {
+		int r = hc_event(fd, ev, deadline);
+
+		if (r == 0)
+			return 0;
+		if (r < 0)
+			return -1;
+		if (ev[0] == HCI_EV_LE_META && ev[1] >= 1 && ev[2] == HCI_LE_ADV_REPORT) {
+			c->events++;
+			if (hci_parse_adv_reports(ev + 3, ev[1] - 1u, count_report, c) < 0)
+				return -1;
+		}
+	}
+}
+
+static bool hc_closed_within(int fd, int ms)
+{
+	uint64_t deadline = ms_now() + (uint64_t)ms;
+	uint8_t ev[257];
+
+	for (;;) {
+		int r = hc_event(fd, ev, deadline);
+
+		if (r < 0)
+			return true;
+		if (r == 0)
+			return false;
+	}
+}
+
+#define REQ_STATUS(expr, want, what)                                                         \
+	do {                                                                                 \
+		int st_ = (expr);                                                            \
+		PROC_REQUIRE(st_ == (want), "%s: status %d, want 0x%02x", what, st_, want);  \
+	} while (0)
+
+/* The air's controllers: the command semantics meshprov and btvirt rely on. */
+START_TEST(test_vair_controller)
+{
+	static const char *const rssi[] = { "--rssi", "-60", NULL };
+	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
+	static const uint8_t le_mask_none[8] = { 0 };
+	static const uint8_t le_mask_reports[8] = { 0x02 };
+	static const uint8_t adv_data[] = { 0x05, 0x09, 'v', 'a', 'i', 'r' };
+	uint8_t adv_params[15] = { 0x20, 0x00, 0x20, 0x00, 0x03 /* ADV_NONCONN_IND */, 0, 0 };
+	uint8_t data_cmd[32] = { sizeof(adv_data) };
+	uint8_t scan_params[7] = { 0x00, 0x30, 0x00, 0x30, 0x00, 0x00, 0x00 };
+	uint8_t rp[256], addr_a[6], addr_b[6];
+	size_t rl = 0;
+	struct vair_run air;
+	struct reports rep;
+	int a, b, c;
+
+	adv_params[13] = 0x07;
+	memcpy(data_cmd + 1, adv_data, sizeof(adv_data));
+	vair_start(&air, false, rssi);
+	a = hc_connect(air.sock);
+	b = hc_connect(air.sock);
+	PROC_REQUIRE(a >= 0 && b >= 0, "cannot connect to %s", air.sock);
+
+	REQ_STATUS(hc_cmd(a, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+	REQ_STATUS(hc_cmd(b, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+	REQ_STATUS(hc_cmd(a, HCI_OP_READ_LOCAL_VERSION, NULL, 0, rp, &rl), 0, "Read Local Version");
+	PROC_REQUIRE(rl == 9 && rp[1] == 0x09, "Read Local Version: HCI version 0x%02x, want 5.0",
+		     rp[1]);
+	REQ_STATUS(hc_cmd(a, HCI_OP_READ_BD_ADDR, NULL, 0, rp, &rl), 0, "Read BD_ADDR");
+	PROC_REQUIRE(rl == 7, "Read BD_ADDR returned %zu octets", rl);
+	memcpy(addr_a, rp + 1, 6);
+	REQ_STATUS(hc_cmd(b, HCI_OP_READ_BD_ADDR, NULL, 0, rp, &rl), 0, "Read BD_ADDR");
+	memcpy(addr_b, rp + 1, 6);
+	PROC_REQUIRE(memcmp(addr_a, addr_b, 6) != 0, "two controllers share one address");
+	REQ_STATUS(hc_cmd(a, HCI_OP(0x3f, 0x0123), NULL, 0, NULL, NULL), HCI_ERR_UNKNOWN_COMMAND,
+		   "a vendor command");
+	REQ_STATUS(hc_cmd(a, HCI_OP_SET_EVENT_MASK, ev_mask_le, 7, NULL, NULL), 0x12,
+		   "Set Event Mask with 7 octets");
+
+	/* a advertises */
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_PARAMS, adv_params, 15, NULL, NULL), 0,
+		   "LE Set Advertising Parameters");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_DATA, data_cmd, 32, NULL, NULL), 0,
+		   "LE Set Advertising Data");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_ENABLE, "\x01", 1, NULL, NULL), 0,
+		   "LE Set Advertising Enable");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_ENABLE, "\x01", 1, NULL, NULL),
+		   HCI_ERR_COMMAND_DISALLOWED, "enable advertising twice");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_PARAMS, adv_params, 15, NULL, NULL),
+		   HCI_ERR_COMMAND_DISALLOWED, "advertising parameters while advertising");
+
+	/* b scans: after a Reset the LE Meta event is masked off, so nothing */
+	memset(&rep, 0, sizeof(rep));
+	memcpy(rep.addr, addr_a, 6);
+	rep.data = adv_data;
+	rep.data_len = sizeof(adv_data);
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_PARAMS, scan_params, 7, NULL, NULL), 0,
+		   "LE Set Scan Parameters");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x01\x00", 2, NULL, NULL), 0,
+		   "LE Set Scan Enable");
+	PROC_REQUIRE(hc_collect(b, 300, &rep) == 0 && rep.n == 0,
+		     "%u reports with LE Meta masked off", rep.n);
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_PARAMS, scan_params, 7, NULL, NULL),
+		   HCI_ERR_COMMAND_DISALLOWED, "scan parameters while scanning");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x00\x00", 2, NULL, NULL), 0,
+		   "scan disable");
+
+	/* with LE Meta on: a's advertising, every ~20-30 ms */
+	REQ_STATUS(hc_cmd(b, HCI_OP_SET_EVENT_MASK, ev_mask_le, 8, NULL, NULL), 0, "Set Event Mask");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_EVENT_MASK, le_mask_reports, 8, NULL, NULL), 0,
+		   "LE Set Event Mask");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x01\x00", 2, NULL, NULL), 0,
+		   "LE Set Scan Enable");
+	rep.n = rep.from_addr = rep.bad = rep.events = 0;
+	PROC_REQUIRE(hc_collect(b, 500, &rep) == 0, "b's event stream broke");
+	PROC_REQUIRE(rep.from_addr >= 10 && rep.bad == 0,
+		     "in 500 ms: %u reports from a (%u wrong), want >= 10 right ones", rep.from_addr,
+		     rep.bad);
+	PROC_REQUIRE(rep.n == rep.from_addr, "%u reports from others on an air of two", rep.n - rep.from_addr);
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x01\x00", 2, NULL, NULL),
+		   HCI_ERR_COMMAND_DISALLOWED, "enable scanning twice");
+
+	/* Filter_Duplicates: one report while scanning stays on */
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x00\x00", 2, NULL, NULL), 0,
+		   "scan disable");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x01\x01", 2, NULL, NULL), 0,
+		   "scan enable, filter duplicates");
+	rep.n = rep.from_addr = rep.bad = rep.events = 0;
+	PROC_REQUIRE(hc_collect(b, 500, &rep) == 0, "b's event stream broke");
+	PROC_REQUIRE(rep.from_addr == 1 && rep.bad == 0,
+		     "filter duplicates: %u reports from a in 500 ms, want 1", rep.from_addr);
+
+	/* the LE event mask without LE Advertising Report: nothing */
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x00\x00", 2, NULL, NULL), 0,
+		   "scan disable");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_EVENT_MASK, le_mask_none, 8, NULL, NULL), 0,
+		   "LE Set Event Mask");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x01\x00", 2, NULL, NULL), 0,
+		   "scan enable");
+	rep.n = rep.from_addr = rep.bad = rep.events = 0;
+	PROC_REQUIRE(hc_collect(b, 300, &rep) == 0 && rep.n == 0,
+		     "%u reports with LE Advertising Report masked off", rep.n);
+
+	/* an unknown H4 packet type: that client is disconnected */
+	c = hc_connect(air.sock);
+	PROC_REQUIRE(c >= 0, "cannot connect");
+	PROC_REQUIRE(hc_send(c, (const uint8_t *)"\x07\x00\x00\x00", 4) == 0, "send failed");
+	PROC_REQUIRE(hc_closed_within(c, 2000), "a client sending H4 type 0x07 was not disconnected");
+	close(c);
+
+	/* a client that goes away while scanning does not disturb the air */
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_EVENT_MASK, le_mask_reports, 8, NULL, NULL), 0,
+		   "LE Set Event Mask");
+	close(b);
+	c = hc_connect(air.sock);
+	PROC_REQUIRE(c >= 0, "vair stopped accepting after a client left");
+	REQ_STATUS(hc_cmd(c, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset on a new connection");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_ENABLE, "\x00", 1, NULL, NULL), 0,
+		   "advertising disable");
+	close(c);
+	close(a);
+	vair_stop(&air);
+	vair_free(&air);
+}
+END_TEST
+
+/* ---- (e) the same scan over BlueZ's btvirt ---- */
+
+#define BTVIRT_LE "/tmp/bt-server-le"
+
+static void skip(const char *why)
+{
+	printf("SKIP: btvirt end-to-end: %s\n", why);
+	fflush(stdout);
+}
+
+/* Does the btvirt listening at BTVIRT_LE create LE controllers? (The stock
+ * one on a kernel without AF_ALG drops every connection.) */
+static bool btvirt_answers(void)
+{
+	int fd = hc_connect(BTVIRT_LE), st;
+
+	if (fd < 0)
+		return false;
+	st = hc_cmd(fd, HCI_OP_RESET, NULL, 0, NULL, NULL);
+	close(fd);
+	return st == 0;
+}
+
+static void unlink_btvirt_sockets(void)
+{
+	static const char *const names[] = { "le", "bredrle", "bredr", "amp", "mon" };
+	char path[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "/tmp/bt-server-%s", names[i]);
+		unlink(path);
+	}
+}
+
+START_TEST(test_scan_btvirt)
+{
+	struct exe cand[3], meshprov, vair;
+	int ncand = 0, chosen = -1;
+	const char *env = getenv("BTVIRT");
+	char *found, cache[PATH_MAX], errlog[PATH_MAX], btlog[PATH_MAX], why[512];
+	bool private_tmp = false;
+	struct proc bt;
+	struct vair_run air;
+	struct proc scan;
+	const char *args[2 * NDEVS + 8];
+	int n = 0;
+
+	if (env && *env) {
+		found = strchr(env, '/') ? strdup(env) : find_in_path(env);
+		if (!found || !is_executable(found)) {
+			snprintf(why, sizeof(why), "BTVIRT=%s is not an executable", env);
+			skip(why);
+			free(found);
+			return;
+		}
+		exe_init(&cand[ncand++], found);
+		free(found);
+	} else {
+		const char *xdg = getenv("XDG_CACHE_HOME");
+
+		if ((found = find_in_path("btvirt")) != NULL) {
+			exe_init(&cand[ncand++], found);
+			free(found);
+		}
+		if (xdg && *xdg)
+			snprintf(cache, sizeof(cache), "%s/btvirt/btvirt", xdg);
+		else
+			snprintf(cache, sizeof(cache), "%s/.cache/btvirt/btvirt", env_or("HOME", "/"));
+		if (is_executable(cache))
+			exe_init(&cand[ncand++], cache);
+	}
+	if (ncand == 0) {
+		skip("no btvirt that can create LE controllers (set BTVIRT=..., e.g. the one "
+		     "shared/tools/build-btvirt prints)");
+		return;
+	}
+	exe_init(&meshprov, g_meshprov);
+	exe_init(&vair, g_vair);
+
+	/* btvirt's socket paths are fixed: a private /tmp, so parallel runs cannot collide
+	 * (not with CK_FORK=no, where the namespace would outlive this test) */
+	if (strcmp(env_or("CK_FORK", "yes"), "no") != 0 && unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+		for (int i = 0; i < ncand; i++)
+			exe_pin(&cand[i]);
+		exe_pin(&meshprov);
+		exe_pin(&vair);
+		if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0)
+			private_tmp = true;
+	}
+	if (!private_tmp && access(BTVIRT_LE, F_OK) == 0) {
+		skip("no private /tmp here (unshare/mount not permitted, or CK_FORK=no) and " BTVIRT_LE
+		     " exists: another btvirt may be running");
+		return;
+	}
+	if (private_tmp) {
+		snprintf(g_dir, sizeof(g_dir), "/tmp/e2e.XXXXXX");
+		PROC_REQUIRE(mkdtemp(g_dir) != NULL, "mkdtemp in the private /tmp: %s",
+			     strerror(errno));
+	}
+	snprintf(btlog, sizeof(btlog), "%s/btvirt.log", g_dir);
+	snprintf(errlog, sizeof(errlog), "%s/meshprov.err", g_dir);
+
+	why[0] = '\0';
+	for (int i = 0; i < ncand && chosen < 0; i++) {
+		const char *argv[] = { cand[i].path, "-s", "-l0", NULL };
+		struct proc_opts o = exe_opts(&cand[i]);
+
+		o.ignore_sigpipe = true; /* it writes without MSG_NOSIGNAL */
+		o.stdout_path = btlog;
+		o.stderr_path = btlog;
+		if (proc_spawn(&bt, argv, &o) < 0) {
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %.200s: %s;", cand[i].path,
+				 strerror(errno));
+			continue;
+		}
+		if (wait_for_unix_socket(BTVIRT_LE, 5000, &bt) == 0 && btvirt_answers()) {
+			chosen = i;
+			break;
+		}
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 " %.200s: no LE controller on " BTVIRT_LE ";", cand[i].path);
+		proc_stop(&bt, SIGKILL, 1000);
+		proc_free(&bt);
+		if (!private_tmp)
+			unlink_btvirt_sockets();
+	}
+	if (chosen < 0) {
+		char msg[700];
+
+		snprintf(msg, sizeof(msg),
+			 "no btvirt that can create LE controllers (set BTVIRT=...; tried:%s)", why);
+		skip(msg);
+		return;
+	}
+	printf("btvirt end-to-end: using %s%s\n", cand[chosen].path,
+	       private_tmp ? " in a private /tmp" : "");
+	fflush(stdout);
+
+	/* the devices as btvirt clients, then meshprov as one more */
+	memset(&air, 0, sizeof(air));
+	snprintf(air.ready, sizeof(air.ready), "%s/air.ready", g_dir);
+	snprintf(air.log, sizeof(air.log), "%s/vair.log", g_dir);
+	args[n++] = "--connect";
+	args[n++] = "unix:" BTVIRT_LE;
+	args[n++] = "--ready-file";
+	args[n++] = air.ready;
+	for (int i = 0; i < NDEVS; i++) {
+		args[n++] = "--device";
+		args[n++] = DEVS[i].spec;
+	}
+	args[n] = NULL;
+	vair_spawn(&air, &vair, args, air.ready);
+	run_scan(&scan, &meshprov, "unix:" BTVIRT_LE, "3", (const char *const[]){ "--json", NULL },
+		 errlog);
+	PROC_REQUIRE(proc_wait(&bt, 0) < 0, "btvirt died during the scan; its log:\n%s",
+		     file_or_empty(btlog));
+	vair_stop(&air); /* its devices turn scanning off before they close */
+	PROC_REQUIRE(proc_wait(&bt, 200) < 0, "btvirt died when the devices left");
+	proc_stop(&bt, SIGTERM, 3000);
+	proc_free(&bt);
+	if (!private_tmp)
+		unlink_btvirt_sockets();
+
+	check_exit0(&scan, errlog, "meshprov scan over btvirt");
+	check_scan_json(scan.out, false, true);
+	proc_free(&scan);
+	vair_free(&air);
+}
+END_TEST
+
+static Suite *scan_e2e_suite(void)
+{
+	Suite *s = suite_create("scan_e2e");
+	TCase *air = tcase_create("virtual_air");
+	TCase *bt = tcase_create("btvirt");
+
+	tcase_add_unchecked_fixture(air, base_setup, base_teardown);
+	tcase_add_checked_fixture(air, test_setup, test_teardown);
+	tcase_set_timeout(air, TEST_TIMEOUT_S);
+	tcase_add_test(air, test_vair_controller);
+	tcase_add_test(air, test_scan_json);
+	tcase_add_test(air, test_scan_aligenie_only);
+	tcase_add_test(air, test_scan_lossy_air);
+	tcase_add_test(air, test_scan_text);
+	tcase_add_test(air, test_scan_multi_report_events);
+	suite_add_tcase(s, air);
+
+	tcase_add_unchecked_fixture(bt, base_setup, base_teardown);
+	tcase_add_checked_fixture(bt, test_setup, test_teardown);
+	tcase_set_timeout(bt, TEST_TIMEOUT_S);
+	tcase_add_test(bt, test_scan_btvirt);
+	suite_add_tcase(s, bt);
+	return s;
+}
+
+CHECK_MAIN(scan_e2e_suite)
