@@ -47,7 +47,9 @@ int hci_send_cmd(struct hci *h, uint64_t now, uint16_t opcode, const void *param
 		memcpy(c->params, params, plen);
 	c->fn = fn;
 	c->fn_ctx = fn_ctx;
-	c->deadline = NO_DEADLINE;
+	/* a command waiting for credits times out too: a controller that stops
+	 * granting them must not hang us (transmit() restarts it when sent) */
+	c->deadline = now + h->timeout_ms;
 	transmit(h, now);
 	return 0;
 }
@@ -59,14 +61,15 @@ void hci_forget(struct hci *h, void *fn_ctx)
 			h->queue[i].fn = NULL;
 }
 
-/* Take in-flight command i out of the queue and report its outcome. */
+/* Take command i (in flight or waiting) out of the queue and report its outcome. */
 static void finish(struct hci *h, unsigned i, int status, const uint8_t *rp, size_t rlen)
 {
 	struct hci_cmd c = h->queue[i];
 
 	memmove(&h->queue[i], &h->queue[i + 1], (h->count - i - 1) * sizeof(h->queue[0]));
 	h->count--;
-	h->sent--;
+	if (i < h->sent)
+		h->sent--;
 	if (c.fn)
 		c.fn(c.fn_ctx, c.opcode, status, rp, rlen);
 }
@@ -179,29 +182,40 @@ void hci_receive(struct hci *h, uint64_t now, const uint8_t *pkt, size_t len)
 	handle_event(h, pkt[1], pkt + 3, pkt[2]);
 }
 
+/* Commands in flight expire HCI_CMD_TIMEOUT_MS after they were sent. Commands
+ * waiting for credits expire only while nothing is in flight: then nothing
+ * will ever hand out a credit (Num_HCI_Command_Packets was 0). */
 uint64_t hci_next_deadline(const struct hci *h)
 {
 	uint64_t d = NO_DEADLINE;
+	unsigned n = h->sent ? h->sent : h->count;
 
-	for (unsigned i = 0; i < h->sent; i++)
+	for (unsigned i = 0; i < n; i++)
 		d = min_deadline(d, h->queue[i].deadline);
 	return d;
+}
+
+static bool expire_one(struct hci *h, uint64_t now)
+{
+	unsigned n = h->sent ? h->sent : h->count;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (h->queue[i].deadline <= now) {
+			h->stats.timeouts++;
+			if (i < h->sent)
+				h->credits = 1; /* a silent controller gives no credits back */
+			finish(h, i, -ETIMEDOUT, NULL, 0);
+			return true;
+		}
+	}
+	return false;
 }
 
 void hci_tick(struct hci *h, uint64_t now)
 {
 	h->now = now;
-	for (unsigned i = 0; i < h->sent;) {
-		if (h->queue[i].deadline <= now) {
-			h->stats.timeouts++;
-			/* a silent controller gives no credits back: assume one */
-			h->credits = 1;
-			finish(h, i, -ETIMEDOUT, NULL, 0);
-			i = 0;
-			continue;
-		}
-		i++;
-	}
+	while (expire_one(h, now))
+		transmit(h, now);
 	transmit(h, now);
 }
 

@@ -264,7 +264,9 @@ START_TEST(test_ncmd_zero_blocks)
 	ck_assert_int_eq(hci_send_cmd(&hci, 20, OP_B, NULL, 0, cmd_cb, &ctx_b), 0);
 	ck_assert_int_eq(hci_send_cmd(&hci, 21, OP_C, "\x01\x00", 2, cmd_cb, &ctx_c), 0);
 	ck_assert_uint_eq(nsent, 1);
-	ck_assert_uint_eq(hci_next_deadline(&hci), NO_DEADLINE); /* nothing in flight */
+	/* nothing in flight: the waiting commands keep their own deadline, so a
+	 * controller that never grants credits again cannot hang us */
+	ck_assert_uint_eq(hci_next_deadline(&hci), 20 + HCI_CMD_TIMEOUT_MS);
 
 	/* other events do not hand out credits */
 	rx_event(30, 0x13, (const uint8_t *)"\x00", 1);
@@ -432,6 +434,25 @@ START_TEST(test_timeout)
 	rx_cc_status(d + 9, 1, OP_B, 0);
 	ck_assert_uint_eq(ncb, 2);
 	ck_assert_int_eq(cbs[1].status, 0);
+	ck_assert_uint_eq(hci_next_deadline(&hci), NO_DEADLINE);
+}
+END_TEST
+
+/* Num_HCI_Command_Packets 0 and never a credit again: the waiting commands
+ * fail with -ETIMEDOUT instead of waiting forever. */
+START_TEST(test_ncmd_zero_forever)
+{
+	ck_assert_int_eq(hci_send_cmd(&hci, 0, OP_A, NULL, 0, cmd_cb, &ctx_a), 0);
+	rx_cc_status(10, 0, OP_A, 0);
+	ck_assert_int_eq(hci_send_cmd(&hci, 20, OP_B, NULL, 0, cmd_cb, &ctx_b), 0);
+	ck_assert_uint_eq(nsent, 1);
+	hci_tick(&hci, 20 + HCI_CMD_TIMEOUT_MS - 1);
+	ck_assert_uint_eq(ncb, 1);
+	hci_tick(&hci, 20 + HCI_CMD_TIMEOUT_MS);
+	ck_assert_uint_eq(ncb, 2);
+	ck_assert_uint_eq(cbs[1].opcode, OP_B);
+	ck_assert_int_eq(cbs[1].status, -ETIMEDOUT);
+	ck_assert_uint_eq(nsent, 1); /* never sent */
 	ck_assert_uint_eq(hci_next_deadline(&hci), NO_DEADLINE);
 }
 END_TEST
@@ -1040,6 +1061,7 @@ static Suite *hci_suite(void)
 	tcase_add_test(tc, test_unmatched_completion);
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_timeout_restores_credit);
+	tcase_add_test(tc, test_ncmd_zero_forever);
 	tcase_add_test(tc, test_timeout_several);
 	tcase_add_test(tc, test_queue_full);
 	tcase_add_test(tc, test_forget);
