@@ -1,0 +1,415 @@
+/* The command line as a user meets it: usage errors and exit codes, one-line
+ * transport errors, controllers that misbehave (silent, refusing, breaking
+ * the H4 framing, hanging up), and a man page that documents every option. */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "proc.h"
+
+static const char *meshprov;
+static char *dir;
+
+static void setup(void)
+{
+	meshprov = env_or("MESHPROV_BIN", "./meshprov");
+	dir = tmpdir_create("cli");
+	ck_assert_ptr_nonnull(dir);
+}
+
+static void teardown(void)
+{
+	proc_cleanup_all();
+	if (dir)
+		tmpdir_remove(dir);
+	free(dir);
+	dir = NULL;
+}
+
+/* Run meshprov with args (NULL-terminated), return its exit code; its stdout
+ * and stderr are returned in *out and *err (caller frees). */
+static int run(char **out, char **err, int timeout_ms, const char *arg0, ...)
+{
+	const char *argv[32];
+	char errpath[512];
+	struct proc_opts o = { .capture_stdout = true, .stderr_path = errpath };
+	struct proc p;
+	va_list ap;
+	int n = 1, code;
+
+	argv[0] = meshprov;
+	va_start(ap, arg0);
+	for (const char *a = arg0; a && n < 31; a = va_arg(ap, const char *))
+		argv[n++] = a;
+	va_end(ap);
+	argv[n] = NULL;
+	snprintf(errpath, sizeof(errpath), "%s/stderr", dir);
+	ck_assert_int_eq(proc_spawn(&p, argv, &o), 0);
+	if (proc_wait(&p, timeout_ms) != 0) {
+		proc_cleanup_all();
+		ck_abort_msg("meshprov %s did not finish within %d ms", arg0, timeout_ms);
+	}
+	code = proc_exit_code(&p);
+	if (out)
+		*out = strdup(p.out);
+	if (err) {
+		*err = read_file_str(errpath, NULL);
+		if (!*err)
+			*err = strdup("");
+	}
+	proc_free(&p);
+	return code;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* ---- usage ---- */
+
+START_TEST(test_usage_errors)
+{
+	/* at most 6 arguments each; NULL ends each list */
+	static const char *const cases[][7] = {
+		{ NULL },
+		{ "bogus", NULL },
+		{ "--bogus", "scan", NULL },
+		{ "scan", "--bogus", NULL },
+		{ "scan", "--timeout", "-1", NULL },
+		{ "scan", "--timeout", "soon", NULL },
+		{ "scan", "extra", NULL },
+		{ "provision", NULL },
+		{ "provision", "--uuid", "xyz", NULL },
+		{ "provision", "--uuid", "00112233445566778899aabbccddeeff", "--unicast", "0x8000", NULL },
+		{ "provision", "--uuid", "00112233445566778899aabbccddeeff", "--unicast", "010x", NULL },
+		{ "provision", "--uuid", "00112233445566778899aabbccddeeff", "--static-oob", "0011", NULL },
+		{ "provision", "--uuid", "00112233445566778899aabbccddeeff", "--no-oob", "--input-oob", NULL },
+		{ "provision", "--uuid", "00112233445566778899aabbccddeeff", "--secret", "00", NULL },
+		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", NULL }, /* AliGenie: no secret */
+		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--pid", "603", "--secret", "00" },
+		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--mac", "112233445566", "--secret", "00" },
+		{ "nodes", "frobnicate", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *err;
+		int code;
+
+		code = run(NULL, &err, 5000, cases[i][0], cases[i][1], cases[i][2], cases[i][3],
+			   cases[i][4], cases[i][5], cases[i][6], (const char *)NULL);
+		ck_assert_msg(code == 2, "case %zu (%s %s): exit %d, want 2; stderr: %s", i,
+			      cases[i][0] ? cases[i][0] : "", cases[i][1] ? cases[i][1] : "", code, err);
+		ck_assert_msg(strlen(err) > 0, "case %zu: no message on stderr", i);
+		free(err);
+	}
+}
+END_TEST
+
+START_TEST(test_help_and_version)
+{
+	static const char *const cmds[] = { "scan", "provision", "nodes" };
+	char *out, *err;
+
+	ck_assert_int_eq(run(&out, &err, 5000, "--help", NULL), 0);
+	ck_assert_ptr_nonnull(strstr(out, "Usage: meshprov"));
+	ck_assert_str_eq(err, "");
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(&out, &err, 5000, "--version", NULL), 0);
+	ck_assert_int_eq(strncmp(out, "meshprov ", 9), 0);
+	free(out);
+	free(err);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		ck_assert_int_eq(run(&out, &err, 5000, cmds[i], "--help", NULL), 0);
+		ck_assert_msg(strstr(out, "Usage: meshprov") && strstr(out, cmds[i]),
+			      "%s --help: %s", cmds[i], out);
+		free(out);
+		free(err);
+	}
+}
+END_TEST
+
+/* Every --option in the help texts appears in the man page. */
+START_TEST(test_man_page_covers_help)
+{
+	static const char *const cmds[] = { NULL, "scan", "provision", "nodes" };
+	const char *man_path = env_or("MESHPROV_MAN", "man/meshprov.8");
+	char *man = read_file_str(man_path, NULL);
+	unsigned checked = 0;
+
+	ck_assert_msg(man != NULL, "cannot read %s", man_path);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *out, *err;
+
+		if (cmds[i])
+			ck_assert_int_eq(run(&out, &err, 5000, cmds[i], "--help", NULL), 0);
+		else
+			ck_assert_int_eq(run(&out, &err, 5000, "--help", NULL), 0);
+		for (char *p = out; (p = strstr(p, "--")) != NULL;) {
+			char opt[64], roff[160];
+			size_t n = 0, r = 0;
+
+			p += 2;
+			while (n + 1 < sizeof(opt) && ((p[n] >= 'a' && p[n] <= 'z') || p[n] == '-'))
+				n++;
+			if (n == 0)
+				continue;
+			memcpy(opt, p, n);
+			opt[n] = '\0';
+			/* in roff the dashes are escaped: \-\-static\-oob */
+			r += (size_t)snprintf(roff, sizeof(roff), "\\-\\-");
+			for (size_t k = 0; k < n && r + 3 < sizeof(roff); k++) {
+				if (opt[k] == '-') {
+					roff[r++] = '\\';
+					roff[r++] = '-';
+				} else {
+					roff[r++] = opt[k];
+				}
+			}
+			roff[r] = '\0';
+			ck_assert_msg(strstr(man, roff) != NULL, "--%s (from %s --help) is not in %s",
+				      opt, cmds[i] ? cmds[i] : "meshprov", man_path);
+			checked++;
+		}
+		free(out);
+		free(err);
+	}
+	ck_assert_uint_gt(checked, 20);
+	free(man);
+}
+END_TEST
+
+/* groff finds nothing to warn about (when groff is installed). */
+START_TEST(test_man_page_lint)
+{
+	const char *man_path = env_or("MESHPROV_MAN", "man/meshprov.8");
+	char cmd[600], errpath[512];
+	char *err;
+	int rc;
+
+	if (system("command -v groff >/dev/null 2>&1") != 0) {
+		printf("SKIP: man page lint: groff is not installed\n");
+		return;
+	}
+	snprintf(errpath, sizeof(errpath), "%s/groff.err", dir);
+	snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s' 2>'%s'", man_path, errpath);
+	rc = system(cmd);
+	err = read_file_str(errpath, NULL);
+	ck_assert_msg(rc == 0 && err && err[0] == '\0', "groff warns about %s: %s", man_path,
+		      err ? err : "(no output)");
+	free(err);
+}
+END_TEST
+
+/* ---- transports ---- */
+
+static void expect_open_error(const char *spec, const char *cause)
+{
+	char want[300], *out, *err;
+	int code;
+
+	code = run(&out, &err, 5000, "--hci", spec, "scan", "--timeout", "1", NULL);
+	ck_assert_msg(code == 1, "--hci %s: exit %d, want 1", spec, code);
+	snprintf(want, sizeof(want), "meshprov: cannot open %s: ", spec);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "--hci %s: stderr '%s'", spec, err);
+	ck_assert_msg(count_lines(err) == 1, "--hci %s: not one line: '%s'", spec, err);
+	if (cause)
+		ck_assert_msg(strstr(err, cause) != NULL, "--hci %s: '%s' lacks '%s'", spec, err,
+			      cause);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+}
+
+START_TEST(test_transport_errors)
+{
+	char path[600];
+
+	/* hci0 here: no Bluetooth in this kernel, or no such device, or no permission */
+	expect_open_error("hci0", NULL);
+	expect_open_error("hci0:user", NULL);
+	expect_open_error("tty:/dev/meshprov-no-such-tty", "no such device");
+	snprintf(path, sizeof(path), "unix:%s/nobody-listens", dir);
+	expect_open_error(path, "no such socket");
+	expect_open_error("carrier-pigeon", "unknown transport");
+	expect_open_error("hci0:exclusive", "unknown transport");
+	expect_open_error("tty:/dev/null:12345", "unsupported baud rate");
+}
+END_TEST
+
+/* ---- misbehaving controllers ---- */
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fd, 4), 0);
+	return fd;
+}
+
+static int accept_within(int lfd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+	ck_assert_msg(poll(&pfd, 1, timeout_ms) == 1, "meshprov did not connect");
+	return accept(lfd, NULL, NULL);
+}
+
+/* Spawn `meshprov --hci unix:PATH scan --timeout 5` against our fake controller. */
+static void spawn_scan(struct proc *p, const char *sock, char *errpath, size_t errlen)
+{
+	char spec[600];
+	const char *argv[] = { meshprov, "--hci", spec, "scan", "--timeout", "5", NULL };
+	struct proc_opts o = { .capture_stdout = true, .stderr_path = errpath };
+
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	snprintf(errpath, errlen, "%s/scan.err", dir);
+	ck_assert_int_eq(proc_spawn(p, argv, &o), 0);
+}
+
+static char *finish_scan(struct proc *p, const char *errpath, int *code)
+{
+	char *err;
+
+	ck_assert_msg(proc_wait(p, 8000) == 0, "meshprov hangs on a misbehaving controller");
+	*code = proc_exit_code(p);
+	err = read_file_str(errpath, NULL);
+	proc_free(p);
+	return err ? err : strdup("");
+}
+
+START_TEST(test_silent_controller)
+{
+	char sock[600], errpath[600], *err;
+	struct proc p;
+	int lfd, cfd, code;
+	uint8_t buf[64];
+
+	snprintf(sock, sizeof(sock), "%s/silent.sock", dir);
+	lfd = listen_unix(sock);
+	spawn_scan(&p, sock, errpath, sizeof(errpath));
+	cfd = accept_within(lfd, 3000);
+	/* it sends HCI_Reset (01 03 0c 00); we never answer */
+	{
+		struct pollfd pfd = { .fd = cfd, .events = POLLIN };
+
+		ck_assert_int_eq(poll(&pfd, 1, 3000), 1);
+		ck_assert_int_eq(read(cfd, buf, sizeof(buf)), 4);
+		ck_assert_mem_eq(buf, "\x01\x03\x0c\x00", 4);
+	}
+	err = finish_scan(&p, errpath, &code);
+	ck_assert_int_eq(code, 1);
+	ck_assert_msg(strstr(err, "controller did not answer HCI_Reset") != NULL, "stderr: %s", err);
+	free(err);
+	close(cfd);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(test_refusing_controller)
+{
+	/* Command Complete for HCI_Reset with status 0x03 (Hardware Failure) */
+	static const uint8_t cc[] = { 0x04, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x03 };
+	char sock[600], errpath[600], *err;
+	struct proc p;
+	int lfd, cfd, code;
+	uint8_t buf[64];
+
+	snprintf(sock, sizeof(sock), "%s/refusing.sock", dir);
+	lfd = listen_unix(sock);
+	spawn_scan(&p, sock, errpath, sizeof(errpath));
+	cfd = accept_within(lfd, 3000);
+	ck_assert_int_eq(read(cfd, buf, sizeof(buf)), 4);
+	ck_assert_int_eq(write(cfd, cc, sizeof(cc)), (ssize_t)sizeof(cc));
+	err = finish_scan(&p, errpath, &code);
+	ck_assert_int_eq(code, 1);
+	ck_assert_msg(strstr(err, "HCI_Reset failed with HCI status 0x03") != NULL, "stderr: %s", err);
+	free(err);
+	close(cfd);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(test_garbage_controller)
+{
+	char sock[600], errpath[600], *err;
+	struct proc p;
+	int lfd, cfd, code;
+	uint8_t buf[64];
+
+	snprintf(sock, sizeof(sock), "%s/garbage.sock", dir);
+	lfd = listen_unix(sock);
+	spawn_scan(&p, sock, errpath, sizeof(errpath));
+	cfd = accept_within(lfd, 3000);
+	ck_assert_int_eq(read(cfd, buf, sizeof(buf)), 4);
+	/* a truncated event, then an unknown H4 packet type */
+	ck_assert_int_eq(write(cfd, "\x04\x0e\x01\x01\x09\xff\xff", 7), 7);
+	err = finish_scan(&p, errpath, &code);
+	ck_assert_int_eq(code, 1);
+	ck_assert_msg(strstr(err, "framing lost") != NULL, "stderr: %s", err);
+	free(err);
+	close(cfd);
+	close(lfd);
+}
+END_TEST
+
+START_TEST(test_controller_hangs_up)
+{
+	char sock[600], errpath[600], *err;
+	struct proc p;
+	int lfd, cfd, code;
+	uint8_t buf[64];
+
+	snprintf(sock, sizeof(sock), "%s/hangup.sock", dir);
+	lfd = listen_unix(sock);
+	spawn_scan(&p, sock, errpath, sizeof(errpath));
+	cfd = accept_within(lfd, 3000);
+	ck_assert_int_eq(read(cfd, buf, sizeof(buf)), 4);
+	close(cfd);
+	err = finish_scan(&p, errpath, &code);
+	ck_assert_int_eq(code, 1);
+	ck_assert_msg(strstr(err, "connection closed by the controller") != NULL, "stderr: %s", err);
+	free(err);
+	close(lfd);
+}
+END_TEST
+
+static Suite *cli_e2e_suite(void)
+{
+	Suite *s = suite_create("cli_e2e");
+	TCase *tc = tcase_create("cli");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_usage_errors);
+	tcase_add_test(tc, test_help_and_version);
+	tcase_add_test(tc, test_man_page_covers_help);
+	tcase_add_test(tc, test_man_page_lint);
+	tcase_add_test(tc, test_transport_errors);
+	tcase_add_test(tc, test_silent_controller);
+	tcase_add_test(tc, test_refusing_controller);
+	tcase_add_test(tc, test_garbage_controller);
+	tcase_add_test(tc, test_controller_hangs_up);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(cli_e2e_suite)
