@@ -233,5 +233,9 @@ int prov_session_keys(uint8_t alg, const uint8_t *conf_salt, const uint8_t *rand
 int prov_oob_auth_value(bool alphanumeric, const char *value, size_t len, uint8_t *out);
 
 const char *prov_error_str(uint8_t code);
+/* "BTM_ECDH_P256_CMAC_AES128_AES_CCM" / "BTM_ECDH_P256_HMAC_SHA256_AES_CCM" */
+const char *prov_algorithm_name(uint8_t alg);
+/* "no-oob", "static-oob", "output-oob", "input-oob" */
+const char *prov_auth_name(enum prov_auth_method m);
 
 #endif

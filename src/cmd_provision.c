@@ -84,22 +84,6 @@ static void provision_usage(FILE *f)
 
 /* ---- output ---- */
 
-static const char *alg_name(uint8_t alg)
-{
-	return alg == PROV_ALG_HMAC ? "BTM_ECDH_P256_HMAC_SHA256_AES_CCM"
-				    : "BTM_ECDH_P256_CMAC_AES128_AES_CCM";
-}
-
-static const char *auth_name(enum prov_auth_method m)
-{
-	switch (m) {
-	case PROV_AUTH_STATIC: return "static-oob";
-	case PROV_AUTH_OUTPUT: return "output-oob";
-	case PROV_AUTH_INPUT: return "input-oob";
-	default: return "no-oob";
-	}
-}
-
 static void say(struct provision *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(struct provision *p, const char *fmt, ...)
 {
@@ -130,9 +114,9 @@ static void report(struct provision *p)
 			json_object_object_add(o, "net_key_index",
 					       json_object_new_int(p->result.net_key_index));
 			json_object_object_add(o, "algorithm",
-					       json_object_new_string(alg_name(p->result.algorithm)));
+					       json_object_new_string(prov_algorithm_name(p->result.algorithm)));
 			json_object_object_add(o, "auth",
-					       json_object_new_string(auth_name(p->result.auth)));
+					       json_object_new_string(prov_auth_name(p->result.auth)));
 			OPENSSL_cleanse(key, sizeof(key));
 		} else {
 			json_object_object_add(o, "error", json_object_new_string(p->msg));
@@ -210,8 +194,8 @@ static void s_progress(void *ctx, enum prov_step step)
 		say(p, "public keys exchanged");
 		break;
 	case PROV_STEP_AUTH:
-		say(p, "authenticating (%s, %s)", auth_name(p->session.prov.method),
-		    alg_name(p->session.prov.algorithm));
+		say(p, "authenticating (%s, %s)", prov_auth_name(p->session.prov.method),
+		    prov_algorithm_name(p->session.prov.algorithm));
 		break;
 	case PROV_STEP_CONFIRMED:
 		say(p, "device confirmation verified");

@@ -33,6 +33,22 @@ const char *prov_error_str(uint8_t code)
 	}
 }
 
+const char *prov_algorithm_name(uint8_t alg)
+{
+	return alg == PROV_ALG_HMAC ? "BTM_ECDH_P256_HMAC_SHA256_AES_CCM"
+				    : "BTM_ECDH_P256_CMAC_AES128_AES_CCM";
+}
+
+const char *prov_auth_name(enum prov_auth_method m)
+{
+	switch (m) {
+	case PROV_AUTH_STATIC: return "static-oob";
+	case PROV_AUTH_OUTPUT: return "output-oob";
+	case PROV_AUTH_INPUT: return "input-oob";
+	default: return "no-oob";
+	}
+}
+
 /* ---- shared derivations ---- */
 
 int prov_parse_caps(const uint8_t *c, size_t len, struct prov_caps *caps)
