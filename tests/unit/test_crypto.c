@@ -1,5 +1,6 @@
 /* Mesh cryptography: published sample data (copied from
- * shared/vectors/mesh-provisioning.md §1-§4 and mesh-network.md §1-§4),
+ * shared/vectors/mesh-provisioning.md §1-§4 and mesh-network.md §1-§4; the
+ * §2 and §3 provisioning sample values are in tests/lib/sample87.h),
  * standard AES/CMAC/SHA-256/HMAC vectors, and negative tests. */
 #include <errno.h>
 #include <stdio.h>
@@ -9,42 +10,20 @@
 
 #include "check_main.h"
 #include "crypto.h"
+#include "sample87.h"
+#include "testhex.h"
 #include "util.h"
-
-/* Decode a literal; the literal must be exactly len octets. */
-#define HX(hex, buf, len) ck_assert_msg(hex_decode((hex), (buf), (len)) == 0, "bad vector literal %s", (hex))
-
-/* got[0..len) must equal the hex literal. */
-#define EXPECT_HEX(got, len, hex)                                                    \
-	do {                                                                         \
-		uint8_t exp_[256];                                                   \
-		ck_assert_uint_le((len), sizeof(exp_));                              \
-		HX((hex), exp_, (len));                                              \
-		ck_assert_mem_eq((got), exp_, (len));                                \
-	} while (0)
 
 #define OK(expr) ck_assert_int_eq((expr), 0)
 
 static const uint8_t zero16[16];
-
-/* ---- mesh-provisioning.md §2 sample key pairs ---- */
-#define PROV_PRIV "06a516693c9aa31a6084545d0c5db641b48572b97203ddffb7ac73f7d0457663"
-#define PROV_PUB                                                                 \
-	"2c31a47b5779809ef44cb5eaaf5c3e43d5f8faad4a8794cb987e9b03745c78dd"        \
-	"919512183898dfbecd52e2408e43871fd021109117bd3ed4eaf8437743715d4f"
-#define DEV_PRIV "529aa0670d72cd6497502ed473502b037e8803b5c60829a5a3caa219505530ba"
-#define DEV_PUB                                                                  \
-	"f465e43ff23d3f1b9dc7dfc04da8758184dbc966204796eccf0d6cf5e16500cc"        \
-	"0201d048bcbbd899eeefc424164e33c201c2b010ca6b4d43a8a155cad8ecb279"
-#define ECDH_SECRET "ab85843a2f6d883f62e5684b38e307335fe6e1945ecd19604105c6f23221eb69"
-#define PROV_DATA "efb2255e6422d330088e09bb015ed707056700010203040b0c"
 
 static struct mesh_ecdh *key_from_hex(const char *priv_hex)
 {
 	uint8_t priv[32];
 	struct mesh_ecdh *k = NULL;
 
-	HX(priv_hex, priv, 32);
+	hx_to(priv_hex, priv, 32);
 	OK(mesh_ecdh_from_private(priv, &k));
 	ck_assert_ptr_nonnull(k);
 	return k;
@@ -56,10 +35,10 @@ START_TEST(test_aes_cmac_rfc4493)
 {
 	uint8_t key[16], msg[16], out[16];
 
-	HX("2b7e151628aed2a6abf7158809cf4f3c", key, 16);
+	hx_to("2b7e151628aed2a6abf7158809cf4f3c", key, 16);
 	OK(mesh_aes_cmac(key, NULL, 0, out));
 	EXPECT_HEX(out, 16, "bb1d6929e95937287fa37d129b756746");
-	HX("6bc1bee22e409f96e93d7e117393172a", msg, 16);
+	hx_to("6bc1bee22e409f96e93d7e117393172a", msg, 16);
 	OK(mesh_aes_cmac(key, msg, 16, out));
 	EXPECT_HEX(out, 16, "070a16b46b4d4144f79bdd9dd04a287c");
 	/* out may alias the message */
@@ -73,20 +52,20 @@ START_TEST(test_aes_ecb)
 	uint8_t key[16], in[16], out[16];
 
 	/* FIPS-197 Appendix C.1 */
-	HX("000102030405060708090a0b0c0d0e0f", key, 16);
-	HX("00112233445566778899aabbccddeeff", in, 16);
+	hx_to("000102030405060708090a0b0c0d0e0f", key, 16);
+	hx_to("00112233445566778899aabbccddeeff", in, 16);
 	OK(mesh_aes_ecb(key, in, out));
 	EXPECT_HEX(out, 16, "69c4e0d86a7b0430d8cdb78070b4c55a");
 
 	/* mesh-network.md §3.1 Message #1: PECB = e(PrivacyKey, Privacy Plaintext) */
-	HX("8b84eedec100067d670971dd2aa700cf", key, 16);
-	HX("000000000012345678b5e5bfdacbaf6c", in, 16);
+	hx_to("8b84eedec100067d670971dd2aa700cf", key, 16);
+	hx_to("000000000012345678b5e5bfdacbaf6c", in, 16);
 	OK(mesh_aes_ecb(key, in, out));
 	EXPECT_HEX(out, 6, "6ca487507564");
 
 	/* mesh-network.md §2 §8.6.2 Node Identity hash */
-	HX("84396c435ac48560b5965385253e210c", key, 16);
-	HX("00000000000034ae608fbbc1f2c61201", in, 16);
+	hx_to("84396c435ac48560b5965385253e210c", key, 16);
+	hx_to("00000000000034ae608fbbc1f2c61201", in, 16);
 	OK(mesh_aes_ecb(key, in, in)); /* in place */
 	EXPECT_HEX(in + 8, 8, "00861765aefcc57b");
 }
@@ -116,7 +95,7 @@ START_TEST(test_s1_k1)
 	OK(mesh_s1((const uint8_t *)"test", 4, out));
 	EXPECT_HEX(out, 16, "b73cefbd641ef2ea598c2b6efb62f79c");
 
-	HX("3216d1509884b533248541792b877f98", n, 16);
+	hx_to("3216d1509884b533248541792b877f98", n, 16);
 	OK(mesh_s1((const uint8_t *)"salt", 4, salt));
 	EXPECT_HEX(salt, 16, "2ba14ffa0df84a2831938d57d276cab4");
 	OK(mesh_s1((const uint8_t *)"info", 4, p));
@@ -135,7 +114,7 @@ START_TEST(test_k2_k3_k4)
 	uint8_t n[16], salt[16], t[16], out[16], enc[16], priv[16], p[9], nid = 0xff, aid = 0xff;
 	uint8_t k3out[8];
 
-	HX("f7a2a44f8e8a8029064f173ddc1e2b00", n, 16);
+	hx_to("f7a2a44f8e8a8029064f173ddc1e2b00", n, 16);
 
 	/* §8.1.3 k2 master, P = 00 */
 	OK(mesh_s1((const uint8_t *)"smk2", 4, salt));
@@ -152,7 +131,7 @@ START_TEST(test_k2_k3_k4)
 	EXPECT_HEX(priv, 16, "4c715bd4a64b938f99b453351653124f");
 
 	/* §8.1.4 k2 friendship */
-	HX("010203040506070809", p, 9);
+	hx_to("010203040506070809", p, 9);
 	OK(mesh_k2(n, p, 9, &nid, enc, priv));
 	ck_assert_uint_eq(nid, 0x73);
 	EXPECT_HEX(enc, 16, "11efec0642774992510fb5929646df49");
@@ -169,7 +148,7 @@ START_TEST(test_k2_k3_k4)
 	EXPECT_HEX(k3out, 8, "ff046958233db014");
 
 	/* §8.1.6 k4, different N */
-	HX("3216d1509884b533248541792b877f98", n, 16);
+	hx_to("3216d1509884b533248541792b877f98", n, 16);
 	OK(mesh_s1((const uint8_t *)"smk4", 4, salt));
 	EXPECT_HEX(salt, 16, "0e9ac1b7cefa66874c97ee54ac5f49be");
 	OK(mesh_aes_cmac(salt, n, 16, t));
@@ -189,8 +168,8 @@ START_TEST(test_network_keys)
 	uint8_t netkey[16], appkey[16], p[9], enc[16], priv[16], salt[16], out[16], label[16], msg[13];
 	uint8_t netid[8], nid = 0, aid = 0;
 
-	HX("7dd7364cd842ad18c17c2b820c84c3d6", netkey, 16);
-	HX("63964771734fbd76e3b40519d1d94a48", appkey, 16);
+	hx_to("7dd7364cd842ad18c17c2b820c84c3d6", netkey, 16);
+	hx_to("63964771734fbd76e3b40519d1d94a48", appkey, 16);
 
 	OK(mesh_k4(appkey, &aid)); /* §8.2.1 */
 	ck_assert_uint_eq(aid, 0x26);
@@ -201,7 +180,7 @@ START_TEST(test_network_keys)
 	EXPECT_HEX(enc, 16, "0953fa93e7caac9638f58820220a398e");
 	EXPECT_HEX(priv, 16, "8b84eedec100067d670971dd2aa700cf");
 
-	HX("01120123450000072f", p, 9); /* §8.2.3 friendship */
+	hx_to("01120123450000072f", p, 9); /* §8.2.3 friendship */
 	OK(mesh_k2(netkey, p, 9, &nid, enc, priv));
 	ck_assert_uint_eq(nid, 0x5e);
 	EXPECT_HEX(enc, 16, "be635105434859f484fc798e043ce40e");
@@ -226,14 +205,14 @@ START_TEST(test_network_keys)
 	EXPECT_HEX(out, 16, "5423d967da639a99cb02231a83f7d254");
 
 	/* §4 Secure Network beacon authentication (§8.4.3) */
-	HX("003ecaff672f67337012345678", msg, 13);
+	hx_to("003ecaff672f67337012345678", msg, 13);
 	OK(mesh_aes_cmac(out, msg, 13, enc));
 	EXPECT_HEX(enc, 16, "8ea261582f364f6f3c74ef80336ca17e");
 
 	/* §0 / §3.5 virtual address hash */
 	OK(mesh_s1((const uint8_t *)"vtad", 4, salt));
 	EXPECT_HEX(salt, 16, "cef7fa9dc47baf5daaeed19406094f37");
-	HX("0073e7e4d8b9440faf8415df4c56c0e1", label, 16);
+	hx_to("0073e7e4d8b9440faf8415df4c56c0e1", label, 16);
 	OK(mesh_aes_cmac(salt, label, 16, out));
 	EXPECT_HEX(out, 16, "383229c844ced6f2bbb97df5c64ef529");
 }
@@ -246,9 +225,9 @@ START_TEST(test_ccm_network_vectors)
 	uint8_t key[16], nonce[13], label[16], in[32], out[32], back[32], mic[8];
 
 	/* #6 device key, 4-octet TransMIC, no AAD */
-	HX("9d6dd0e96eb25dc19a40ed9914f8f03f", key, 16);
-	HX("02003129ab0003120112345678", nonce, 13);
-	HX("0056341263964771734fbd76e3b40519d1d94a48", in, 20);
+	hx_to("9d6dd0e96eb25dc19a40ed9914f8f03f", key, 16);
+	hx_to("02003129ab0003120112345678", nonce, 13);
+	hx_to("0056341263964771734fbd76e3b40519d1d94a48", in, 20);
 	OK(mesh_aes_ccm_encrypt(key, nonce, NULL, 0, in, 20, out, mic, 4));
 	EXPECT_HEX(out, 20, "ee9dddfd2169326d23f3afdfcfdc18c52fdef772");
 	EXPECT_HEX(mic, 4, "e0e17308");
@@ -256,18 +235,18 @@ START_TEST(test_ccm_network_vectors)
 	ck_assert_mem_eq(back, in, 20);
 
 	/* #1 network layer, EncryptionKey, 8-octet NetMIC over DST || LowerTransportPDU */
-	HX("0953fa93e7caac9638f58820220a398e", key, 16);
-	HX("00800000011201000012345678", nonce, 13);
-	HX("fffd034b50057e400000010000", in, 13);
+	hx_to("0953fa93e7caac9638f58820220a398e", key, 16);
+	hx_to("00800000011201000012345678", nonce, 13);
+	hx_to("fffd034b50057e400000010000", in, 13);
 	OK(mesh_aes_ccm_encrypt(key, nonce, NULL, 0, in, 13, out, mic, 8));
 	EXPECT_HEX(out, 13, "b5e5bfdacbaf6cb7fb6bff871f");
 	EXPECT_HEX(mic, 8, "035444ce83a670df");
 
 	/* #22 application key, virtual DST: AAD = Label UUID, 4-octet MIC */
-	HX("63964771734fbd76e3b40519d1d94a48", key, 16);
-	HX("010007080b1234b52912345677", nonce, 13);
-	HX("0073e7e4d8b9440faf8415df4c56c0e1", label, 16);
-	HX("d50a0048656c6c6f", in, 8);
+	hx_to("63964771734fbd76e3b40519d1d94a48", key, 16);
+	hx_to("010007080b1234b52912345677", nonce, 13);
+	hx_to("0073e7e4d8b9440faf8415df4c56c0e1", label, 16);
+	hx_to("d50a0048656c6c6f", in, 8);
 	OK(mesh_aes_ccm_encrypt(key, nonce, label, 16, in, 8, out, mic, 4));
 	EXPECT_HEX(out, 8, "3871b904d4315263");
 	EXPECT_HEX(mic, 4, "16ca48a0");
@@ -277,9 +256,9 @@ START_TEST(test_ccm_network_vectors)
 	ck_assert_int_eq(mesh_aes_ccm_decrypt(key, nonce, NULL, 0, out, 8, mic, 4, back), -EBADMSG);
 
 	/* #24 virtual DST, SZMIC = 1: AAD + 8-octet MIC */
-	HX("018007080d1234973612345677", nonce, 13);
-	HX("f4a002c7fb1e4ca0a469a021de0db875", label, 16);
-	HX("ea0a00576f726c64", in, 8);
+	hx_to("018007080d1234973612345677", nonce, 13);
+	hx_to("f4a002c7fb1e4ca0a469a021de0db875", label, 16);
+	hx_to("ea0a00576f726c64", in, 8);
 	OK(mesh_aes_ccm_encrypt(key, nonce, label, 16, in, 8, out, mic, 8));
 	EXPECT_HEX(out, 8, "c3c51d8e476b28e3");
 	EXPECT_HEX(mic, 8, "aa5001f31c01cea6");
@@ -364,8 +343,8 @@ START_TEST(test_ecdh_shared_both_sides)
 	struct mesh_ecdh *dev = key_from_hex(DEV_PRIV);
 	uint8_t prov_pub[64], dev_pub[64], s[32];
 
-	HX(PROV_PUB, prov_pub, 64);
-	HX(DEV_PUB, dev_pub, 64);
+	hx_to(PROV_PUB, prov_pub, 64);
+	hx_to(DEV_PUB, dev_pub, 64);
 	OK(mesh_ecdh_shared(prov, dev_pub, s));
 	EXPECT_HEX(s, 32, ECDH_SECRET);
 	memset(s, 0, sizeof(s));
@@ -393,7 +372,7 @@ START_TEST(test_ecdh_private_edge_cases)
 	k = NULL;
 
 	/* d = n - 1 gives -G = (Gx, p - Gy) */
-	HX("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550", priv, 32);
+	hx_to("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632550", priv, 32);
 	OK(mesh_ecdh_from_private(priv, &k));
 	OK(mesh_ecdh_public(k, pub));
 	EXPECT_HEX(pub, 64,
@@ -406,7 +385,7 @@ START_TEST(test_ecdh_private_edge_cases)
 	memset(priv, 0, 32);
 	ck_assert_int_eq(mesh_ecdh_from_private(priv, &k), -EINVAL);
 	ck_assert_ptr_null(k);
-	HX("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", priv, 32);
+	hx_to("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", priv, 32);
 	ck_assert_int_eq(mesh_ecdh_from_private(priv, &k), -EINVAL);
 	memset(priv, 0xff, 32);
 	ck_assert_int_eq(mesh_ecdh_from_private(priv, &k), -EINVAL);
@@ -446,12 +425,12 @@ END_TEST
 static void bad_keys(uint8_t bad[4][64])
 {
 	memset(bad[0], 0, 64);
-	HX(DEV_PUB, bad[1], 64);
+	hx_to(DEV_PUB, bad[1], 64);
 	bad[1][63] ^= 0x01;
 	memset(bad[2], 0xff, 64);
 	/* (p, Y0): X = p is the non-canonical encoding of X = 0, and (0, Y0) is on the
 	 * curve, so this is rejected only because the coordinate is not < p. */
-	HX("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff" P256_Y0, bad[3], 64);
+	hx_to("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff" P256_Y0, bad[3], 64);
 }
 
 START_TEST(test_ecdh_check_public_rejects)
@@ -465,10 +444,10 @@ START_TEST(test_ecdh_check_public_rejects)
 	/* An invalid peer key is an expected event: OpenSSL's error queue stays clean. */
 	ck_assert_uint_eq(ERR_peek_error(), 0);
 	/* X = 0 itself is fine: only the all-zero key is special. */
-	HX("0000000000000000000000000000000000000000000000000000000000000000" P256_Y0, pub, 64);
+	hx_to("0000000000000000000000000000000000000000000000000000000000000000" P256_Y0, pub, 64);
 	OK(mesh_ecdh_check_public(pub));
 	/* A point with X flipped instead of Y is not on the curve either. */
-	HX(PROV_PUB, pub, 64);
+	hx_to(PROV_PUB, pub, 64);
 	pub[0] ^= 0x40;
 	ck_assert_int_eq(mesh_ecdh_check_public(pub), -EINVAL);
 	ck_assert_int_eq(mesh_ecdh_check_public(NULL), -EINVAL);
@@ -505,8 +484,8 @@ static void build_conf_inputs(const char *caps, const char *start, uint8_t in[14
 	struct mesh_ecdh *dev = key_from_hex(DEV_PRIV);
 
 	in[0] = 0x00;
-	HX(caps, in + 1, 11);
-	HX(start, in + 12, 5);
+	hx_to(caps, in + 1, 11);
+	hx_to(start, in + 12, 5);
 	OK(mesh_ecdh_public(prov, in + 17));
 	OK(mesh_ecdh_public(dev, in + 81));
 	mesh_ecdh_free(prov);
@@ -517,7 +496,7 @@ START_TEST(test_prov_cmac_confirmation)
 {
 	uint8_t inputs[145], secret[32], salt[16], t[16], ck[16], buf[32], out[16];
 
-	build_conf_inputs("0100010000000000000000", "0000000000", inputs);
+	build_conf_inputs(CAPS, START, inputs);
 	EXPECT_HEX(inputs, 145,
 		   "00010001000000000000000000000000002c31a47b5779809ef44cb5eaaf5c3e"
 		   "43d5f8faad4a8794cb987e9b03745c78dd919512183898dfbecd52e2408e4387"
@@ -527,20 +506,20 @@ START_TEST(test_prov_cmac_confirmation)
 	OK(mesh_s1(inputs, sizeof(inputs), salt));
 	EXPECT_HEX(salt, 16, "5faabe187337c71cc6c973369dcaa79a");
 
-	HX(ECDH_SECRET, secret, 32);
+	hx_to(ECDH_SECRET, secret, 32);
 	OK(mesh_aes_cmac(salt, secret, 32, t));
 	EXPECT_HEX(t, 16, "ace84c6f002e0b4c23467e75687bae8f");
 	OK(mesh_k1(secret, 32, salt, (const uint8_t *)"prck", 4, ck));
 	EXPECT_HEX(ck, 16, "e31fe046c68ec339c425fc6629f0336f");
 
 	/* Confirmation = AES-CMAC(ConfKey, Random || AuthValue), AuthValue zero */
-	HX("8b19ac31d58b124c946209b5db1021b9", buf, 16);
+	hx_to(RAND_P, buf, 16);
 	memset(buf + 16, 0, 16);
 	OK(mesh_aes_cmac(ck, buf, 32, out));
-	EXPECT_HEX(out, 16, "b38a114dfdca1fe153bd2c1e0dc46ac2");
-	HX("55a2a2bca04cd32ff6f346bd0a0c1a3a", buf, 16);
+	EXPECT_HEX(out, 16, CONF_P);
+	hx_to(RAND_D, buf, 16);
 	OK(mesh_aes_cmac(ck, buf, 32, out));
-	EXPECT_HEX(out, 16, "eeba521c196b52cc2e37aa40329f554e");
+	EXPECT_HEX(out, 16, CONF_D);
 }
 END_TEST
 
@@ -549,30 +528,30 @@ START_TEST(test_prov_cmac_session)
 	uint8_t pin[48], secret[32], psalt[16], skey[16], nonce16[16], dk[16];
 	uint8_t data[25], enc[25], back[25], mic[8];
 
-	HX("5faabe187337c71cc6c973369dcaa79a", pin, 16);
-	HX("8b19ac31d58b124c946209b5db1021b9", pin + 16, 16);
-	HX("55a2a2bca04cd32ff6f346bd0a0c1a3a", pin + 32, 16);
+	hx_to("5faabe187337c71cc6c973369dcaa79a", pin, 16);
+	hx_to(RAND_P, pin + 16, 16);
+	hx_to(RAND_D, pin + 32, 16);
 	EXPECT_HEX(pin, 48,
 		   "5faabe187337c71cc6c973369dcaa79a8b19ac31d58b124c946209b5db1021b9"
 		   "55a2a2bca04cd32ff6f346bd0a0c1a3a");
 	OK(mesh_s1(pin, 48, psalt));
 	EXPECT_HEX(psalt, 16, "a21c7d45f201cf9489a2fb57145015b4");
 
-	HX(ECDH_SECRET, secret, 32);
+	hx_to(ECDH_SECRET, secret, 32);
 	OK(mesh_k1(secret, 32, psalt, (const uint8_t *)"prsk", 4, skey));
-	EXPECT_HEX(skey, 16, "c80253af86b33dfa450bbdb2a191fea3");
+	EXPECT_HEX(skey, 16, SESSION_KEY);
 	OK(mesh_k1(secret, 32, psalt, (const uint8_t *)"prsn", 4, nonce16));
-	EXPECT_HEX(nonce16 + 3, 13, "da7ddbe78b5f62b81d6847487e");
+	EXPECT_HEX(nonce16 + 3, 13, SESSION_NONCE);
 	OK(mesh_k1(secret, 32, psalt, (const uint8_t *)"prdk", 4, dk));
-	EXPECT_HEX(dk, 16, "0520adad5e0142aa3e325087b4ec16d8");
+	EXPECT_HEX(dk, 16, DEVICE_KEY);
 
-	HX(PROV_DATA, data, 25);
+	hx_to(DATA_PLAIN, data, 25);
 	OK(mesh_aes_ccm_encrypt(skey, nonce16 + 3, NULL, 0, data, 25, enc, mic, 8));
-	EXPECT_HEX(enc, 25, "d0bd7f4a89a2ff6222af59a90a60ad58acfe3123356f5cec29");
-	EXPECT_HEX(mic, 8, "73e0ec50783b10c7");
+	EXPECT_HEX(enc, 25, DATA_ENC);
+	EXPECT_HEX(mic, 8, DATA_MIC);
 
 	OK(mesh_aes_ccm_decrypt(skey, nonce16 + 3, NULL, 0, enc, 25, mic, 8, back));
-	EXPECT_HEX(back, 25, PROV_DATA);
+	EXPECT_HEX(back, 25, DATA_PLAIN);
 
 	mic[0] ^= 0x01;
 	memset(back, 0xee, sizeof(back));
@@ -583,40 +562,38 @@ END_TEST
 
 /* ---- mesh-provisioning.md §3: HMAC-SHA256 provisioning ---- */
 
-#define HMAC_RP "36f968b94a13000e64b223576390db6bcc6d62f02617c369ee3f5b3e89df7e1f"
-#define HMAC_RD "5b9b1fc6a64b2de8bece53187ee989c6566db1fc7dc8580a73dafdd6211d56a5"
-#define HMAC_CONF_SALT "a71141ba8cb6b40f4f52b622e1c091614c73fc308f871b78ca775e769bc3ae69"
+#define H_CONF_SALT "a71141ba8cb6b40f4f52b622e1c091614c73fc308f871b78ca775e769bc3ae69"
 
 START_TEST(test_prov_hmac)
 {
 	uint8_t inputs[145], n[64], salt[32], ck[32], rnd[32], out[32], pin[96];
 	uint8_t psalt[16], skey[16], nonce16[16], dk[16], data[25], enc[25], back[25], mic[8];
 
-	build_conf_inputs("0100030001000000000000", "0100010000", inputs);
+	build_conf_inputs(H_CAPS, H_START, inputs);
 	EXPECT_HEX(inputs, 145,
 		   "00010003000100000000000001000100002c31a47b5779809ef44cb5eaaf5c3e43d5f8faad4a8794cb987e9b"
 		   "03745c78dd919512183898dfbecd52e2408e43871fd021109117bd3ed4eaf8437743715d4ff465e43ff23d3f1b"
 		   "9dc7dfc04da8758184dbc966204796eccf0d6cf5e16500cc0201d048bcbbd899eeefc424164e33c201c2b010ca"
 		   "6b4d43a8a155cad8ecb279");
 	OK(mesh_s2(inputs, sizeof(inputs), salt));
-	EXPECT_HEX(salt, 32, HMAC_CONF_SALT);
+	EXPECT_HEX(salt, 32, H_CONF_SALT);
 
 	/* k5(ECDHSecret || AuthValue, ConfSalt, "prck256") */
-	HX(ECDH_SECRET, n, 32);
-	HX("906d73a3c7a7cb3ff730dca68a46b9c18d673f50e078202311473ebbe253669f", n + 32, 32);
+	hx_to(ECDH_SECRET, n, 32);
+	hx_to(H_AUTH, n + 32, 32);
 	OK(mesh_k5(n, 64, salt, (const uint8_t *)"prck256", 7, ck));
 	EXPECT_HEX(ck, 32, "210c3c448152e8d59ef742aa7d22ee5ba59a38648bda6bf05c74f3e46fc2c0bb");
 
-	HX(HMAC_RP, rnd, 32);
+	hx_to(H_RAND_P, rnd, 32);
 	OK(mesh_hmac_sha256(ck, 32, rnd, 32, out));
-	EXPECT_HEX(out, 32, "c99b54617ae646f5f32cf7e1ea6fcc49fd69066078eba9580fa6c7031833e6c8");
-	HX(HMAC_RD, rnd, 32);
+	EXPECT_HEX(out, 32, H_CONF_P);
+	hx_to(H_RAND_D, rnd, 32);
 	OK(mesh_hmac_sha256(ck, 32, rnd, 32, out));
-	EXPECT_HEX(out, 32, "56e3722d291373d38c995d6f942c02928c96abb015c233557d7974b6e2df662b");
+	EXPECT_HEX(out, 32, H_CONF_D);
 
-	HX(HMAC_CONF_SALT, pin, 32);
-	HX(HMAC_RP, pin + 32, 32);
-	HX(HMAC_RD, pin + 64, 32);
+	hx_to(H_CONF_SALT, pin, 32);
+	hx_to(H_RAND_P, pin + 32, 32);
+	hx_to(H_RAND_D, pin + 64, 32);
 	OK(mesh_s1(pin, 96, psalt));
 	EXPECT_HEX(psalt, 16, "d1cb10ad8d51286067e348fc4b692122");
 	OK(mesh_k1(n, 32, psalt, (const uint8_t *)"prsk", 4, skey));
@@ -625,14 +602,14 @@ START_TEST(test_prov_hmac)
 	EXPECT_HEX(nonce16, 16, "caee0611b987db2ae41fbb9e96b80446");
 	EXPECT_HEX(nonce16 + 3, 13, "11b987db2ae41fbb9e96b80446");
 	OK(mesh_k1(n, 32, psalt, (const uint8_t *)"prdk", 4, dk));
-	EXPECT_HEX(dk, 16, "2770852a737cf05d8813768f22af3a2d");
+	EXPECT_HEX(dk, 16, H_DEVICE_KEY);
 
-	HX(PROV_DATA, data, 25);
+	hx_to(DATA_PLAIN, data, 25);
 	OK(mesh_aes_ccm_encrypt(skey, nonce16 + 3, NULL, 0, data, 25, enc, mic, 8));
-	EXPECT_HEX(enc, 25, "f9df98cbb736be1f600659ac4c37821a82db31e410a03de769");
-	EXPECT_HEX(mic, 8, "3a2a0428fbdaf321");
+	EXPECT_HEX(enc, 25, H_DATA_ENC);
+	EXPECT_HEX(mic, 8, H_DATA_MIC);
 	OK(mesh_aes_ccm_decrypt(skey, nonce16 + 3, NULL, 0, enc, 25, mic, 8, back));
-	EXPECT_HEX(back, 25, PROV_DATA);
+	EXPECT_HEX(back, 25, DATA_PLAIN);
 }
 END_TEST
 
@@ -650,7 +627,7 @@ START_TEST(test_s2_k5_definitions)
 	ck_assert_int_ne(memcmp(a, b, 32), 0);
 
 	/* k5 = HMAC(HMAC(SALT, N), P), composed by hand */
-	HX(HMAC_CONF_SALT, salt, 32);
+	hx_to(H_CONF_SALT, salt, 32);
 	OK(mesh_k5((const uint8_t *)"N", 1, salt, (const uint8_t *)"P", 1, a));
 	OK(mesh_hmac_sha256(salt, 32, (const uint8_t *)"N", 1, t));
 	OK(mesh_hmac_sha256(t, 32, (const uint8_t *)"P", 1, b));
@@ -666,8 +643,8 @@ START_TEST(test_aligenie)
 	uint8_t mac[6], secret[16], rnd[16], out[16], out2[16], digest[32];
 	char text[128];
 
-	HX("78da07c11ca8", mac, 6);
-	HX("1565d0497400c999e984cffa4da4fdf9", secret, 16);
+	hx_to("78da07c11ca8", mac, 6);
+	hx_to("1565d0497400c999e984cffa4da4fdf9", secret, 16);
 
 	/* the documented string and its SHA-256 */
 	OK(mesh_sha256((const uint8_t *)base, strlen(base), digest));
@@ -677,9 +654,9 @@ START_TEST(test_aligenie)
 	EXPECT_HEX(out, 16, "0447f0739b32e97b2454aa43e479002e");
 
 	/* random-bound variant: SHA-256 of the string with ",<random hex>" appended */
-	HX("8b19ac31d58b124c946209b5db1021b9", rnd, 16);
+	hx_to(RAND_P, rnd, 16);
 	OK(mesh_aligenie_auth_value(602, mac, secret, 16, rnd, out2));
-	snprintf(text, sizeof(text), "%s,%s", base, "8b19ac31d58b124c946209b5db1021b9");
+	snprintf(text, sizeof(text), "%s,%s", base, RAND_P);
 	ck_assert_uint_eq(strlen(text), 54 + 1 + 32);
 	OK(mesh_sha256((const uint8_t *)text, strlen(text), digest));
 	ck_assert_mem_eq(out2, digest, 16);

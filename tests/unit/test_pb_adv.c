@@ -1,5 +1,6 @@
-/* PB-ADV link layer: sample frames of the Mesh Profile (§8.7, copied from
- * shared/vectors/mesh-provisioning.md §2a), reassembly, timers, misuse. */
+/* PB-ADV link layer: sample frames of the Mesh Profile (§8.7, in
+ * tests/lib/sample87.h from shared/vectors/mesh-provisioning.md §2a),
+ * reassembly, timers, misuse. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,62 +8,11 @@
 
 #include "check_main.h"
 #include "pb_adv.h"
+#include "sample87.h"
+#include "testhex.h"
 #include "util.h"
 
-/* ---- sample data (Mesh Profile 1.0.1 §8.7, LinkID 23af5850) ---- */
-
-#define LINK_ID 0x23af5850u
-#define UUID "70cf7c9732a345b691494810d2e9cbf4"
-
-#define F_LINK_OPEN "23af5850 00 03 70cf7c9732a345b691494810d2e9cbf4"
-#define F_LINK_ACK "23af5850 00 07"
-#define F_LINK_CLOSE "23af5850 00 0b 00"
-
-#define PDU_INVITE "0000"
-#define PDU_CAPS "010100010000000000000000"
-#define PDU_START "020000000000"
-#define PDU_PUBKEY_P                                                         \
-	"03"                                                                 \
-	"2c31a47b5779809ef44cb5eaaf5c3e43d5f8faad4a8794cb987e9b03745c78dd" \
-	"919512183898dfbecd52e2408e43871fd021109117bd3ed4eaf8437743715d4f"
-#define PDU_PUBKEY_D                                                         \
-	"03"                                                                 \
-	"f465e43ff23d3f1b9dc7dfc04da8758184dbc966204796eccf0d6cf5e16500cc" \
-	"0201d048bcbbd899eeefc424164e33c201c2b010ca6b4d43a8a155cad8ecb279"
-#define PDU_CONF_P "05b38a114dfdca1fe153bd2c1e0dc46ac2"
-#define PDU_CONF_D "05eeba521c196b52cc2e37aa40329f554e"
-#define PDU_RAND_P "068b19ac31d58b124c946209b5db1021b9"
-#define PDU_RAND_D "0655a2a2bca04cd32ff6f346bd0a0c1a3a"
-#define PDU_DATA "07d0bd7f4a89a2ff6222af59a90a60ad58acfe3123356f5cec2973e0ec50783b10c7"
-#define PDU_COMPLETE "08"
-
-#define F_INVITE "23af5850 00 00 0002 14 0000"
-#define F_INVITE_ACK "23af5850 00 01"
-#define F_CAPS "23af5850 80 00 000c d6 010100010000000000000000"
-#define F_CAPS_ACK "23af5850 80 01"
-#define F_START "23af5850 01 00 0006 64 020000000000"
-#define F_START_ACK "23af5850 01 01"
-#define F_PUBP0 "23af585002080041d1032c31a47b5779809ef44cb5eaaf5c3e43d5f8fa"
-#define F_PUBP1 "23af58500206ad4a8794cb987e9b03745c78dd919512183898dfbecd52"
-#define F_PUBP2 "23af5850020ae2408e43871fd021109117bd3ed4eaf8437743715d4f"
-#define F_PUBP_ACK "23af58500201"
-#define F_PUBD0 "23af5850810800411003f465e43ff23d3f1b9dc7dfc04da8758184dbc9"
-#define F_PUBD1 "23af5850810666204796eccf0d6cf5e16500cc0201d048bcbbd899eeef"
-#define F_PUBD2 "23af5850810ac424164e33c201c2b010ca6b4d43a8a155cad8ecb279"
-#define F_PUBD_ACK "23af58508101"
-#define F_CONFP "23af585003000011d105b38a114dfdca1fe153bd2c1e0dc46ac2"
-#define F_CONFP_ACK "23af58500301"
-#define F_CONFD "23af585082000011ec05eeba521c196b52cc2e37aa40329f554e"
-#define F_CONFD_ACK "23af58508201"
-#define F_RANDP "23af585004000011d3068b19ac31d58b124c946209b5db1021b9"
-#define F_RANDP_ACK "23af58500401"
-#define F_RANDD "23af585083000011590655a2a2bca04cd32ff6f346bd0a0c1a3a"
-#define F_RANDD_ACK "23af58508301"
-#define F_DATA0 "23af5850050400228b07d0bd7f4a89a2ff6222af59a90a60ad58acfe31"
-#define F_DATA1 "23af5850050623356f5cec2973e0ec50783b10c7"
-#define F_DATA_ACK "23af58500501"
-#define F_COMPLETE "23af5850840000013e08"
-#define F_COMPLETE_ACK "23af58508401"
+/* ---- the sample's transactions (sample87.h: §8.7, LinkID 23af5850) ---- */
 
 struct sample_xact {
 	bool from_prov;
@@ -85,34 +35,6 @@ static const struct sample_xact samples[] = {
 	{ true, PDU_DATA, 0x8b, { F_DATA0, F_DATA1 }, F_DATA_ACK },
 	{ false, PDU_COMPLETE, 0x3e, { F_COMPLETE }, F_COMPLETE_ACK },
 };
-
-/* ---- hex ---- */
-
-struct bytes {
-	uint8_t b[128];
-	size_t len;
-};
-
-/* Hex with optional spaces, decoded by hex_decode(). */
-static struct bytes hx(const char *s)
-{
-	char clean[512];
-	size_t n = 0;
-	struct bytes out;
-
-	for (; *s; s++) {
-		if (*s == ' ')
-			continue;
-		ck_assert_uint_lt(n, sizeof(clean) - 1);
-		clean[n++] = *s;
-	}
-	clean[n] = '\0';
-	ck_assert_uint_eq(n % 2, 0);
-	out.len = n / 2;
-	ck_assert_uint_le(out.len, sizeof(out.b));
-	ck_assert_int_eq(hex_decode(clean, out.b, out.len), 0);
-	return out;
-}
 
 /* ---- mock upper layer, one per link ---- */
 
@@ -217,13 +139,8 @@ static void clear_frames(struct side *s)
 
 static void assert_frame(const struct side *s, unsigned i, const char *hex)
 {
-	struct bytes want = hx(hex);
-	char got[2 * PB_ADV_MAX_PAYLOAD + 1];
-
 	ck_assert_uint_lt(i, s->nframes);
-	hex_encode(s->frames[i], s->flen[i], got);
-	ck_assert_msg(s->flen[i] == want.len && memcmp(s->frames[i], want.b, want.len) == 0,
-		      "frame %u is %s, want %s", i, got, hex);
+	assert_hex_at("frame", i, s->frames[i], s->flen[i], hex);
 }
 
 static void assert_rx(const struct side *s, const char *hex)
@@ -238,11 +155,8 @@ static void assert_rx(const struct side *s, const char *hex)
  * AddressSanitizer sees any read past the end. */
 static void feed_bytes(struct side *to, uint64_t now, const uint8_t *p, size_t len)
 {
-	uint8_t *copy = malloc(len ? len : 1);
+	uint8_t *copy = exact_copy(p, len);
 
-	ck_assert_ptr_nonnull(copy);
-	if (len)
-		memcpy(copy, p, len);
 	to->now = now;
 	pb_adv_input(&to->link, now, copy, len);
 	free(copy);

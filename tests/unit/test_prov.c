@@ -1,7 +1,7 @@
 /* Provisioner core (src/prov.c) driven PDU by PDU with a fake clock: the
- * Mesh Profile sample data (CMAC, copied from shared/vectors/
- * mesh-provisioning.md §2), the Mesh 1.1 HMAC-SHA256 sample (§3), AliGenie
- * static OOB (§4), OOB AuthValues, and security and error handling. */
+ * Mesh Profile sample data (CMAC, shared/vectors/mesh-provisioning.md §2),
+ * the Mesh 1.1 HMAC-SHA256 sample (§3), both in tests/lib/sample87.h,
+ * AliGenie static OOB (§4), OOB AuthValues, and security and error handling. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,48 +10,11 @@
 #include "check_main.h"
 #include "crypto.h"
 #include "prov.h"
+#include "sample87.h"
+#include "testhex.h"
 #include "util.h"
 
-/* ---- sample data ---- */
-
-#define PROV_PRIV "06a516693c9aa31a6084545d0c5db641b48572b97203ddffb7ac73f7d0457663"
-#define PROV_PUB                                                           \
-	"2c31a47b5779809ef44cb5eaaf5c3e43d5f8faad4a8794cb987e9b03745c78dd" \
-	"919512183898dfbecd52e2408e43871fd021109117bd3ed4eaf8437743715d4f"
-#define DEV_PUB                                                            \
-	"f465e43ff23d3f1b9dc7dfc04da8758184dbc966204796eccf0d6cf5e16500cc" \
-	"0201d048bcbbd899eeefc424164e33c201c2b010ca6b4d43a8a155cad8ecb279"
-#define ECDH_SECRET "ab85843a2f6d883f62e5684b38e307335fe6e1945ecd19604105c6f23221eb69"
-#define RAND_P "8b19ac31d58b124c946209b5db1021b9"
-#define RAND_D "55a2a2bca04cd32ff6f346bd0a0c1a3a"
-#define NET_KEY "efb2255e6422d330088e09bb015ed707"
-
-#define PDU_INVITE "0000"
-#define CAPS "0100010000000000000000"
-#define PDU_CAPS "01" CAPS
-#define PDU_START "020000000000"
-#define PDU_PUBKEY_P "03" PROV_PUB
-#define PDU_PUBKEY_D "03" DEV_PUB
-#define PDU_CONF_P "05b38a114dfdca1fe153bd2c1e0dc46ac2"
-#define PDU_CONF_D "05eeba521c196b52cc2e37aa40329f554e"
-#define PDU_RAND_P "06" RAND_P
-#define PDU_RAND_D "06" RAND_D
-#define PDU_DATA "07d0bd7f4a89a2ff6222af59a90a60ad58acfe3123356f5cec2973e0ec50783b10c7"
-#define PDU_COMPLETE "08"
-#define DEVICE_KEY "0520adad5e0142aa3e325087b4ec16d8"
-#define SESSION_KEY "c80253af86b33dfa450bbdb2a191fea3"
-#define SESSION_NONCE "da7ddbe78b5f62b81d6847487e"
-
-/* §3: HMAC-SHA256 */
-#define H_CAPS "0100030001000000000000"
-#define H_START "0100010000"
-#define H_RAND_P "36f968b94a13000e64b223576390db6bcc6d62f02617c369ee3f5b3e89df7e1f"
-#define H_RAND_D "5b9b1fc6a64b2de8bece53187ee989c6566db1fc7dc8580a73dafdd6211d56a5"
-#define H_AUTH "906d73a3c7a7cb3ff730dca68a46b9c18d673f50e078202311473ebbe253669f"
-#define H_CONF_P "c99b54617ae646f5f32cf7e1ea6fcc49fd69066078eba9580fa6c7031833e6c8"
-#define H_CONF_D "56e3722d291373d38c995d6f942c02928c96abb015c233557d7974b6e2df662b"
-#define H_DATA "07f9df98cbb736be1f600659ac4c37821a82db31e410a03de7693a2a0428fbdaf321"
-#define H_DEVICE_KEY "2770852a737cf05d8813768f22af3a2d"
+/* ---- sample data (§2 and §3 are in sample87.h) ---- */
 
 /* §4: AliGenie triple A */
 #define ALI_PID 602
@@ -59,43 +22,9 @@
 #define ALI_SECRET "1565d0497400c999e984cffa4da4fdf9"
 #define ALI_AUTH "0447f0739b32e97b2454aa43e479002e"
 
-/* Static OOB capabilities: 1 element, CMAC, static OOB available. */
+/* Static OOB capabilities: 1 element, CMAC, static OOB available; a Start choosing it. */
 #define S_CAPS "0100010001000000000000"
-
-/* ---- hex ---- */
-
-struct bytes {
-	uint8_t b[160];
-	size_t len;
-};
-
-static struct bytes hx(const char *s)
-{
-	char clean[400];
-	size_t n = 0;
-	struct bytes out;
-
-	for (; *s; s++) {
-		if (*s == ' ')
-			continue;
-		ck_assert_uint_lt(n, sizeof(clean) - 1);
-		clean[n++] = *s;
-	}
-	clean[n] = '\0';
-	ck_assert_uint_eq(n % 2, 0);
-	out.len = n / 2;
-	ck_assert_uint_le(out.len, sizeof(out.b));
-	ck_assert_msg(hex_decode(clean, out.b, out.len) == 0, "bad hex literal %s", s);
-	return out;
-}
-
-static void hx_to(const char *s, uint8_t *out, size_t len)
-{
-	struct bytes b = hx(s);
-
-	ck_assert_uint_eq(b.len, len);
-	memcpy(out, b.b, len);
-}
+#define S_START "0000010000"
 
 /* ---- mock ops ---- */
 
@@ -241,6 +170,25 @@ static struct mock *mock_new(const struct prov_params *pp, const char *random_he
 	return m;
 }
 
+/* A mock with the §2 sample parameters and RandomProvisioner. */
+static struct mock *sample_mock(void)
+{
+	struct prov_params pp = sample_params();
+
+	return mock_new(&pp, RAND_P);
+}
+
+/* A mock for the §3 sample: HMAC with its 32-octet static OOB value and RandomProvisioner. */
+static struct mock *hmac_sample_mock(void)
+{
+	struct prov_params pp = sample_params();
+
+	pp.auth.kind = PROV_USE_STATIC;
+	hx_to(H_AUTH, pp.auth.static_value, 32);
+	pp.auth.static_len = 32;
+	return mock_new(&pp, H_RAND_P);
+}
+
 static void mock_free(struct mock *m)
 {
 	prov_free(&m->p);
@@ -250,11 +198,8 @@ static void mock_free(struct mock *m)
 /* Feed exactly these bytes from a heap block of that size (ASan sees overreads). */
 static void feed_bytes(struct mock *m, uint64_t now, const uint8_t *p, size_t len)
 {
-	uint8_t *copy = malloc(len ? len : 1);
+	uint8_t *copy = exact_copy(p, len);
 
-	ck_assert_ptr_nonnull(copy);
-	if (len)
-		memcpy(copy, p, len);
 	prov_input(&m->p, now, copy, len);
 	free(copy);
 }
@@ -266,15 +211,21 @@ static void feed(struct mock *m, uint64_t now, const char *hex)
 	feed_bytes(m, now, b.b, b.len);
 }
 
+/* Feed the PDU type || params. */
+static void feed_pdu(struct mock *m, uint64_t now, uint8_t type, const uint8_t *params, size_t len)
+{
+	uint8_t pdu[PROV_MAX_PDU];
+
+	ck_assert_uint_lt(len, sizeof(pdu));
+	pdu[0] = type;
+	memcpy(pdu + 1, params, len);
+	feed_bytes(m, now, pdu, len + 1);
+}
+
 static void assert_sent(const struct mock *m, unsigned i, const char *hex)
 {
-	struct bytes want = hx(hex);
-	char got[2 * PROV_MAX_PDU + 1];
-
 	ck_assert_msg(i < m->nsent, "PDU %u not sent (%u sent)", i, m->nsent);
-	hex_encode(m->sent[i], m->sent_len[i], got);
-	ck_assert_msg(m->sent_len[i] == want.len && memcmp(m->sent[i], want.b, want.len) == 0,
-		      "PDU %u is %s, want %s", i, got, hex);
+	assert_hex_at("PDU", i, m->sent[i], m->sent_len[i], hex);
 }
 
 static void assert_sent_bytes(const struct mock *m, unsigned i, uint8_t type, const uint8_t *params, size_t len)
@@ -342,12 +293,35 @@ static void run_to_keys(struct mock *m, uint64_t t, const char *caps_hex, const 
 	ck_assert_msg(m->fails == 0, "failed: %s", m->msg);
 }
 
+/* Our Confirmation (PDU 3, CMAC) is the one for this Capabilities, Start,
+ * AuthValue and the sample RandomProvisioner. */
+static void assert_our_confirmation(const struct mock *m, const char *caps_hex, const char *start_hex,
+				    const uint8_t *auth)
+{
+	uint8_t rp[16], conf[16];
+
+	hx_to(RAND_P, rp, 16);
+	expected_conf(PROV_ALG_CMAC, caps_hex, start_hex, auth, rp, conf);
+	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+}
+
+/* The device's turn with static OOB (S_CAPS, S_START): its Confirmation made
+ * with this AuthValue and the sample RandomDevice at 100 ms, its Random at 200 ms. */
+static void device_confirms(struct mock *m, const uint8_t *auth)
+{
+	uint8_t rd[16], conf[16];
+
+	hx_to(RAND_D, rd, 16);
+	expected_conf(PROV_ALG_CMAC, S_CAPS, S_START, auth, rd, conf);
+	feed_pdu(m, 100, PROV_CONFIRMATION, conf, 16);
+	feed_pdu(m, 200, PROV_RANDOM, rd, 16);
+}
+
 /* ---- §2: BTM_ECDH_P256_CMAC_AES128_AES_CCM ---- */
 
 START_TEST(test_sample_cmac)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 	static const enum prov_step want_steps[] = {
 		PROV_STEP_INVITE, PROV_STEP_CAPABILITIES, PROV_STEP_KEY_EXCHANGE, PROV_STEP_AUTH,
 		PROV_STEP_CONFIRMED, PROV_STEP_DATA_SENT, PROV_STEP_COMPLETE,
@@ -418,15 +392,9 @@ END_TEST
 
 START_TEST(test_sample_hmac)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m;
+	struct mock *m = hmac_sample_mock();
 	struct bytes dk = hx(H_DEVICE_KEY);
 	uint64_t t = 0;
-
-	pp.auth.kind = PROV_USE_STATIC;
-	hx_to(H_AUTH, pp.auth.static_value, 32);
-	pp.auth.static_len = 32;
-	m = mock_new(&pp, H_RAND_P);
 
 	prov_start(&m->p, t);
 	assert_sent(m, 0, PDU_INVITE);
@@ -458,13 +426,8 @@ END_TEST
 
 START_TEST(test_hmac_short_confirmation_rejected)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m;
+	struct mock *m = hmac_sample_mock();
 
-	pp.auth.kind = PROV_USE_STATIC;
-	hx_to(H_AUTH, pp.auth.static_value, 32);
-	pp.auth.static_len = 32;
-	m = mock_new(&pp, H_RAND_P);
 	run_to_keys(m, 0, H_CAPS, H_START);
 	feed(m, 100, PDU_CONF_D); /* 16 octets with HMAC */
 	assert_failed(m, PROV_ERR_INVALID_FORMAT);
@@ -477,8 +440,7 @@ END_TEST
 
 START_TEST(test_device_pubkey_equals_ours)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	prov_start(&m->p, 0);
 	feed(m, 10, PDU_CAPS);
@@ -495,8 +457,7 @@ END_TEST
 
 START_TEST(test_device_pubkey_not_on_curve)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 	uint8_t pdu[65];
 
 	prov_start(&m->p, 0);
@@ -512,10 +473,9 @@ END_TEST
 
 START_TEST(test_device_conf_equals_ours)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
-	run_to_keys(m, 0, CAPS, "0000000000");
+	run_to_keys(m, 0, CAPS, START);
 	assert_sent(m, 3, PDU_CONF_P);
 	feed(m, 100, PDU_CONF_P); /* reflected */
 	assert_failed(m, PROV_ERR_CONFIRMATION_FAILED);
@@ -527,10 +487,9 @@ END_TEST
 
 START_TEST(test_device_random_equals_ours)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
-	run_to_keys(m, 0, CAPS, "0000000000");
+	run_to_keys(m, 0, CAPS, START);
 	feed(m, 100, PDU_CONF_D);
 	assert_sent(m, 4, PDU_RAND_P);
 	feed(m, 200, PDU_RAND_P); /* reflected */
@@ -553,32 +512,21 @@ START_TEST(test_wrong_auth_value)
 	for (unsigned i = 0; i < ARRAY_SIZE(dev_values); i++) {
 		struct prov_params pp = sample_params();
 		struct mock *m;
-		uint8_t dev_auth[16], rp[16], rd[16], conf[16];
+		uint8_t dev_auth[16], rd[16], conf[16];
 
 		pp.auth.kind = PROV_USE_STATIC;
 		hx_to("00112233445566778899aabbccddeeff", pp.auth.static_value, 16);
 		pp.auth.static_len = 16;
 		m = mock_new(&pp, RAND_P);
-		run_to_keys(m, 0, S_CAPS, "0000010000");
-
-		hx_to(RAND_P, rp, 16);
-		expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", pp.auth.static_value, rp, conf);
-		assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+		run_to_keys(m, 0, S_CAPS, S_START);
+		assert_our_confirmation(m, S_CAPS, S_START, pp.auth.static_value);
 
 		hx_to(dev_values[i], dev_auth, 16);
 		hx_to(RAND_D, rd, 16);
-		expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", dev_auth, rd, conf);
-		{
-			uint8_t pdu[17];
-
-			pdu[0] = PROV_CONFIRMATION;
-			memcpy(pdu + 1, conf, 16);
-			feed_bytes(m, 100, pdu, sizeof(pdu));
-			assert_sent(m, 4, PDU_RAND_P);
-			pdu[0] = PROV_RANDOM;
-			memcpy(pdu + 1, rd, 16);
-			feed_bytes(m, 200, pdu, sizeof(pdu));
-		}
+		expected_conf(PROV_ALG_CMAC, S_CAPS, S_START, dev_auth, rd, conf);
+		feed_pdu(m, 100, PROV_CONFIRMATION, conf, 16);
+		assert_sent(m, 4, PDU_RAND_P);
+		feed_pdu(m, 200, PROV_RANDOM, rd, 16);
 		if (i == 0) {
 			ck_assert_msg(m->fails == 0, "failed: %s", m->msg);
 			ck_assert(sent_type(m, PROV_DATA));
@@ -613,10 +561,9 @@ START_TEST(test_failed_from_device)
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct prov_params pp = sample_params();
-		struct mock *m = mock_new(&pp, RAND_P);
+		struct mock *m = sample_mock();
 
-		run_to_keys(m, 0, CAPS, "0000000000");
+		run_to_keys(m, 0, CAPS, START);
 		feed(m, 100, PDU_CONF_D);
 		feed(m, 200, cases[i].pdu);
 		ck_assert_uint_eq(m->fails, 1);
@@ -633,8 +580,7 @@ END_TEST
 
 START_TEST(test_failed_malformed)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	prov_start(&m->p, 0);
 	feed(m, 10, "090401");
@@ -648,8 +594,7 @@ START_TEST(test_unknown_pdu_type)
 	static const char *const pdus[] = { "0a", "0b00", "3f", "41" CAPS, "81" CAPS, "c1" CAPS };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(pdus); i++) {
-		struct prov_params pp = sample_params();
-		struct mock *m = mock_new(&pp, RAND_P);
+		struct mock *m = sample_mock();
 
 		prov_start(&m->p, 0);
 		feed(m, 10, pdus[i]);
@@ -662,8 +607,7 @@ END_TEST
 
 START_TEST(test_empty_pdu)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	prov_start(&m->p, 0);
 	feed_bytes(m, 10, NULL, 0);
@@ -680,8 +624,7 @@ START_TEST(test_wrong_size_caps)
 	memset(pdu, 0, sizeof(pdu));
 	memcpy(pdu, caps.b, caps.len);
 	for (size_t plen = 0; plen <= 20; plen++) {
-		struct prov_params pp = sample_params();
-		struct mock *m = mock_new(&pp, RAND_P);
+		struct mock *m = sample_mock();
 
 		prov_start(&m->p, 0);
 		feed_bytes(m, 10, pdu, plen + 1);
@@ -709,8 +652,7 @@ START_TEST(test_wrong_size_later)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		static const uint8_t types[] = { PROV_PUBLIC_KEY, PROV_CONFIRMATION, PROV_RANDOM, PROV_COMPLETE };
-		struct prov_params pp = sample_params();
-		struct mock *m = mock_new(&pp, RAND_P);
+		struct mock *m = sample_mock();
 		uint8_t pdu[PROV_MAX_PDU];
 		unsigned nsent;
 
@@ -746,8 +688,7 @@ START_TEST(test_unexpected_pdu)
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct prov_params pp = sample_params();
-		struct mock *m = mock_new(&pp, RAND_P);
+		struct mock *m = sample_mock();
 		unsigned nsent;
 
 		prov_start(&m->p, 0);
@@ -769,8 +710,7 @@ END_TEST
 
 START_TEST(test_input_before_start_ignored)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	feed(m, 10, PDU_CAPS);
 	ck_assert_uint_eq(m->nsent, 0);
@@ -794,8 +734,7 @@ START_TEST(test_bad_capabilities)
 	};
 
 	for (unsigned i = 0; i < ARRAY_SIZE(caps); i++) {
-		struct prov_params pp = sample_params();
-		struct mock *m = mock_new(&pp, RAND_P);
+		struct mock *m = sample_mock();
 		char pdu[32];
 
 		prov_start(&m->p, 0);
@@ -848,8 +787,7 @@ END_TEST
 
 START_TEST(test_timeout)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	prov_start(&m->p, 1000);
 	ck_assert_uint_eq(prov_next_deadline(&m->p), 1000 + PROV_TIMEOUT_MS);
@@ -890,7 +828,7 @@ START_TEST(test_assign_address)
 	pp.unicast = 0;
 	m = mock_new(&pp, RAND_P);
 	m->assign_addr = 0x0b0c;
-	run_to_keys(m, 0, CAPS, "0000000000");
+	run_to_keys(m, 0, CAPS, START);
 	ck_assert_uint_eq(m->assign_calls, 1);
 	ck_assert_uint_eq(m->assign_elements, 1);
 	feed(m, 100, PDU_CONF_D);
@@ -904,7 +842,7 @@ START_TEST(test_assign_address)
 	/* another address: the Data decrypts (sample SessionKey and nonce) to it */
 	m = mock_new(&pp, RAND_P);
 	m->assign_addr = 0x1234;
-	run_to_keys(m, 0, CAPS, "0000000000");
+	run_to_keys(m, 0, CAPS, START);
 	feed(m, 100, PDU_CONF_D);
 	feed(m, 200, PDU_RAND_D);
 	ck_assert_uint_eq(m->nsent, 6);
@@ -966,8 +904,7 @@ END_TEST
 
 START_TEST(test_ignored_after_failure)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	prov_start(&m->p, 0);
 	feed(m, 10, PDU_RAND_D);
@@ -988,8 +925,7 @@ END_TEST
 
 START_TEST(test_cancel)
 {
-	struct prov_params pp = sample_params();
-	struct mock *m = mock_new(&pp, RAND_P);
+	struct mock *m = sample_mock();
 
 	prov_start(&m->p, 0);
 	feed(m, 10, PDU_CAPS);
@@ -1010,29 +946,20 @@ START_TEST(test_aligenie_plain)
 {
 	struct prov_params pp = sample_params();
 	struct mock *m;
-	uint8_t av[16], rp[16], rd[16], conf[16], pdu[17], computed[16];
+	uint8_t av[16], computed[16];
 
 	aligenie_auth(&pp.auth, false);
 	m = mock_new(&pp, RAND_P);
-	run_to_keys(m, 0, S_CAPS, "0000010000");
+	run_to_keys(m, 0, S_CAPS, S_START);
 
 	/* the §4 AuthValue, also recomputed by the crypto module */
 	hx_to(ALI_AUTH, av, 16);
 	ck_assert_int_eq(mesh_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, NULL, computed), 0);
 	ck_assert_mem_eq(computed, av, 16);
-	hx_to(RAND_P, rp, 16);
-	expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", av, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, S_CAPS, S_START, av);
 
 	/* a device with the same AuthValue is accepted */
-	hx_to(RAND_D, rd, 16);
-	expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", av, rd, conf);
-	pdu[0] = PROV_CONFIRMATION;
-	memcpy(pdu + 1, conf, 16);
-	feed_bytes(m, 100, pdu, 17);
-	pdu[0] = PROV_RANDOM;
-	memcpy(pdu + 1, rd, 16);
-	feed_bytes(m, 200, pdu, 17);
+	device_confirms(m, av);
 	ck_assert_msg(m->fails == 0, "failed: %s", m->msg);
 	ck_assert(sent_type(m, PROV_DATA));
 	feed(m, 300, PDU_COMPLETE);
@@ -1046,11 +973,11 @@ START_TEST(test_aligenie_random_bound)
 {
 	struct prov_params pp = sample_params();
 	struct mock *m;
-	uint8_t av_p[16], av_d[16], av_plain[16], rp[16], rd[16], conf[16], pdu[17];
+	uint8_t av_p[16], av_d[16], av_plain[16], rp[16], rd[16];
 
 	aligenie_auth(&pp.auth, true);
 	m = mock_new(&pp, RAND_P);
-	run_to_keys(m, 0, S_CAPS, "0000010000");
+	run_to_keys(m, 0, S_CAPS, S_START);
 
 	hx_to(RAND_P, rp, 16);
 	hx_to(RAND_D, rd, 16);
@@ -1060,31 +987,18 @@ START_TEST(test_aligenie_random_bound)
 	ck_assert(memcmp(av_p, av_plain, 16) != 0);
 	ck_assert(memcmp(av_p, av_d, 16) != 0);
 	/* our Confirmation uses AuthValue(RandomProvisioner) */
-	expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", av_p, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, S_CAPS, S_START, av_p);
 
 	/* the device's is checked with AuthValue(RandomDevice) */
-	expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", av_d, rd, conf);
-	pdu[0] = PROV_CONFIRMATION;
-	memcpy(pdu + 1, conf, 16);
-	feed_bytes(m, 100, pdu, 17);
-	pdu[0] = PROV_RANDOM;
-	memcpy(pdu + 1, rd, 16);
-	feed_bytes(m, 200, pdu, 17);
+	device_confirms(m, av_d);
 	ck_assert_msg(m->fails == 0, "failed: %s", m->msg);
 	ck_assert(sent_type(m, PROV_DATA));
 	mock_free(m);
 
 	/* a device using the plain AuthValue does not verify */
 	m = mock_new(&pp, RAND_P);
-	run_to_keys(m, 0, S_CAPS, "0000010000");
-	expected_conf(PROV_ALG_CMAC, S_CAPS, "0000010000", av_plain, rd, conf);
-	pdu[0] = PROV_CONFIRMATION;
-	memcpy(pdu + 1, conf, 16);
-	feed_bytes(m, 100, pdu, 17);
-	pdu[0] = PROV_RANDOM;
-	memcpy(pdu + 1, rd, 16);
-	feed_bytes(m, 200, pdu, 17);
+	run_to_keys(m, 0, S_CAPS, S_START);
+	device_confirms(m, av_plain);
 	assert_failed(m, PROV_ERR_CONFIRMATION_FAILED);
 	ck_assert(!sent_type(m, PROV_DATA));
 	mock_free(m);
@@ -1143,8 +1057,7 @@ START_TEST(test_output_numeric_auth_value)
 		      "Confirmation made with an all-zero AuthValue: the numeric value was put at octets "
 		      "28..31 of a 32-octet AuthValue, CMAC uses octets 0..15");
 	put_be32(av + 12, 123456);
-	expected_conf(PROV_ALG_CMAC, caps, "0000020306", av, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, caps, "0000020306", av);
 	ck_assert_int_eq(prov_set_auth_value(&m->p, 100, "123456"), -EINVAL); /* not awaited any more */
 	mock_free(m);
 }
@@ -1155,7 +1068,7 @@ START_TEST(test_output_alpha_auth_value)
 {
 	struct prov_params pp = sample_params();
 	struct mock *m;
-	uint8_t av[16], rp[16], conf[16];
+	uint8_t av[16];
 	const char *caps = "0100010000080010000000"; /* output alphanumeric, size 8 */
 
 	pp.auth.kind = PROV_USE_OUTPUT;
@@ -1166,9 +1079,7 @@ START_TEST(test_output_alpha_auth_value)
 	ck_assert_int_eq(prov_set_auth_value(&m->p, 100, "A1B2C3"), 0);
 	memset(av, 0, sizeof(av));
 	memcpy(av, "A1B2C3", 6);
-	hx_to(RAND_P, rp, 16);
-	expected_conf(PROV_ALG_CMAC, caps, "0000020408", av, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, caps, "0000020408", av);
 	mock_free(m);
 }
 END_TEST
@@ -1210,8 +1121,7 @@ START_TEST(test_input_numeric_auth_value)
 		      "Confirmation made with an all-zero AuthValue: the numeric value was put at octets "
 		      "28..31 of a 32-octet AuthValue, CMAC uses octets 0..15");
 	put_be32(av + 12, (uint32_t)v);
-	expected_conf(PROV_ALG_CMAC, caps, "0000030204", av, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, caps, "0000030204", av);
 	mock_free(m);
 }
 END_TEST
@@ -1220,7 +1130,7 @@ START_TEST(test_input_alpha_shown)
 {
 	struct prov_params pp = sample_params();
 	struct mock *m;
-	uint8_t av[16], rp[16], conf[16];
+	uint8_t av[16];
 	const char *caps = "0100010000000000060008"; /* input alphanumeric, size 6 */
 
 	pp.auth.kind = PROV_USE_INPUT;
@@ -1233,9 +1143,7 @@ START_TEST(test_input_alpha_shown)
 	feed(m, 100, "04");
 	memset(av, 0, sizeof(av));
 	memcpy(av, m->show, 6);
-	hx_to(RAND_P, rp, 16);
-	expected_conf(PROV_ALG_CMAC, caps, "0000030306", av, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, caps, "0000030306", av);
 	mock_free(m);
 }
 END_TEST
@@ -1245,7 +1153,7 @@ START_TEST(test_oob_public_key)
 {
 	struct prov_params pp = sample_params();
 	struct mock *m;
-	uint8_t av[16], rp[16], conf[16];
+	uint8_t av[16];
 	const char *caps = "0100010100000000000000";
 
 	pp.has_device_pubkey = true;
@@ -1258,9 +1166,7 @@ START_TEST(test_oob_public_key)
 	assert_sent(m, 1, "020001000000");
 	assert_sent(m, 2, PDU_PUBKEY_P);
 	memset(av, 0, sizeof(av));
-	hx_to(RAND_P, rp, 16);
-	expected_conf(PROV_ALG_CMAC, caps, "0001000000", av, rp, conf);
-	assert_sent_bytes(m, 3, PROV_CONFIRMATION, conf, 16);
+	assert_our_confirmation(m, caps, "0001000000", av);
 	mock_free(m);
 
 	/* a device without an OOB public key cannot be provisioned that way */

@@ -1,9 +1,9 @@
 /* Device role of the provisioning protocol (src/prov_device.c): the Mesh
- * Profile sample data (shared/vectors/mesh-provisioning.md §2, §3, copied),
- * protocol and security errors, then the provisioner core (src/prov.c)
- * against the device core, PDU to PDU through an in-memory queue, for every
- * authentication method, and once through two PB-ADV links back to back
- * (§2a sample frames) with a fake clock. */
+ * Profile sample data (shared/vectors/mesh-provisioning.md §2, §3, in
+ * tests/lib/sample87.h), protocol and security errors, then the provisioner
+ * core (src/prov.c) against the device core, PDU to PDU through an in-memory
+ * queue, for every authentication method, and once through two PB-ADV links
+ * back to back (§2a sample frames) with a fake clock. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,123 +14,26 @@
 #include "pb_adv.h"
 #include "prov.h"
 #include "prov_device.h"
+#include "sample87.h"
+#include "testhex.h"
 #include "util.h"
 
-/* ---- sample data (§2, §3, §4) ---- */
+/* ---- sample data (§2, §2a and §3 are in sample87.h) ---- */
 
-#define PROV_PRIV "06a516693c9aa31a6084545d0c5db641b48572b97203ddffb7ac73f7d0457663"
-#define PROV_PUB                                                           \
-	"2c31a47b5779809ef44cb5eaaf5c3e43d5f8faad4a8794cb987e9b03745c78dd" \
-	"919512183898dfbecd52e2408e43871fd021109117bd3ed4eaf8437743715d4f"
-#define DEV_PRIV "529aa0670d72cd6497502ed473502b037e8803b5c60829a5a3caa219505530ba"
-#define DEV_PUB                                                            \
-	"f465e43ff23d3f1b9dc7dfc04da8758184dbc966204796eccf0d6cf5e16500cc" \
-	"0201d048bcbbd899eeefc424164e33c201c2b010ca6b4d43a8a155cad8ecb279"
-#define RAND_P "8b19ac31d58b124c946209b5db1021b9"
-#define RAND_D "55a2a2bca04cd32ff6f346bd0a0c1a3a"
-#define NET_KEY "efb2255e6422d330088e09bb015ed707"
-#define SESSION_KEY "c80253af86b33dfa450bbdb2a191fea3"
-#define SESSION_NONCE "da7ddbe78b5f62b81d6847487e"
-#define DEVICE_KEY "0520adad5e0142aa3e325087b4ec16d8"
-#define UUID "70cf7c9732a345b691494810d2e9cbf4"
-#define LINK_ID 0x23af5850u
-
-#define CAPS "0100010000000000000000"
-#define PDU_INVITE "0000"
-#define PDU_CAPS "01" CAPS
-#define PDU_START "020000000000"
-#define PDU_PUBKEY_P "03" PROV_PUB
-#define PDU_PUBKEY_D "03" DEV_PUB
-#define PDU_CONF_P "05b38a114dfdca1fe153bd2c1e0dc46ac2"
-#define PDU_CONF_D "05eeba521c196b52cc2e37aa40329f554e"
-#define PDU_RAND_P "06" RAND_P
-#define PDU_RAND_D "06" RAND_D
-#define PDU_DATA "07d0bd7f4a89a2ff6222af59a90a60ad58acfe3123356f5cec2973e0ec50783b10c7"
-#define PDU_COMPLETE "08"
-
-#define H_CAPS "0100030001000000000000"
-#define H_RAND_P "36f968b94a13000e64b223576390db6bcc6d62f02617c369ee3f5b3e89df7e1f"
-#define H_RAND_D "5b9b1fc6a64b2de8bece53187ee989c6566db1fc7dc8580a73dafdd6211d56a5"
-#define H_AUTH "906d73a3c7a7cb3ff730dca68a46b9c18d673f50e078202311473ebbe253669f"
-#define H_CONF_P "c99b54617ae646f5f32cf7e1ea6fcc49fd69066078eba9580fa6c7031833e6c8"
-#define H_CONF_D "56e3722d291373d38c995d6f942c02928c96abb015c233557d7974b6e2df662b"
-#define H_DATA "07f9df98cbb736be1f600659ac4c37821a82db31e410a03de7693a2a0428fbdaf321"
-#define H_DEVICE_KEY "2770852a737cf05d8813768f22af3a2d"
-
+/* §4: AliGenie triple A */
 #define ALI_PID 602
 #define ALI_MAC "78da07c11ca8"
 #define ALI_SECRET "1565d0497400c999e984cffa4da4fdf9"
 
-/* §2a: the sample's PB-ADV frames (LinkID 23af5850), per sender */
+/* §2a: the sample's PB-ADV frames, per sender */
 static const char *const sample_frames_prov[] = {
-	"23af5850 00 03 70cf7c9732a345b691494810d2e9cbf4", /* Link Open */
-	"23af5850 00 00 0002 14 0000",                     /* Invite */
-	"23af5850 80 01",                                  /* ack Capabilities */
-	"23af5850 01 00 0006 64 020000000000",             /* Start */
-	"23af585002080041d1032c31a47b5779809ef44cb5eaaf5c3e43d5f8fa",
-	"23af58500206ad4a8794cb987e9b03745c78dd919512183898dfbecd52",
-	"23af5850020ae2408e43871fd021109117bd3ed4eaf8437743715d4f",
-	"23af58508101",
-	"23af585003000011d105b38a114dfdca1fe153bd2c1e0dc46ac2",
-	"23af58508201",
-	"23af585004000011d3068b19ac31d58b124c946209b5db1021b9",
-	"23af58508301",
-	"23af5850050400228b07d0bd7f4a89a2ff6222af59a90a60ad58acfe31",
-	"23af5850050623356f5cec2973e0ec50783b10c7",
-	"23af58508401",
-	"23af5850 00 0b 00", /* Link Close, Success */
+	F_LINK_OPEN, F_INVITE, F_CAPS_ACK, F_START, F_PUBP0, F_PUBP1, F_PUBP2, F_PUBD_ACK,
+	F_CONFP, F_CONFD_ACK, F_RANDP, F_RANDD_ACK, F_DATA0, F_DATA1, F_COMPLETE_ACK, F_LINK_CLOSE,
 };
 static const char *const sample_frames_dev[] = {
-	"23af5850 00 07", /* Link ACK */
-	"23af5850 00 01",
-	"23af5850 80 00 000c d6 010100010000000000000000",
-	"23af5850 01 01",
-	"23af58500201",
-	"23af5850810800411003f465e43ff23d3f1b9dc7dfc04da8758184dbc9",
-	"23af5850810666204796eccf0d6cf5e16500cc0201d048bcbbd899eeef",
-	"23af5850810ac424164e33c201c2b010ca6b4d43a8a155cad8ecb279",
-	"23af58500301",
-	"23af585082000011ec05eeba521c196b52cc2e37aa40329f554e",
-	"23af58500401",
-	"23af585083000011590655a2a2bca04cd32ff6f346bd0a0c1a3a",
-	"23af58500501",
-	"23af5850840000013e08",
+	F_LINK_ACK, F_INVITE_ACK, F_CAPS, F_START_ACK, F_PUBP_ACK, F_PUBD0, F_PUBD1,
+	F_PUBD2, F_CONFP_ACK, F_CONFD, F_RANDP_ACK, F_RANDD, F_DATA_ACK, F_COMPLETE,
 };
-
-/* ---- hex ---- */
-
-struct bytes {
-	uint8_t b[160];
-	size_t len;
-};
-
-static struct bytes hx(const char *s)
-{
-	char clean[400];
-	size_t n = 0;
-	struct bytes out;
-
-	for (; *s; s++) {
-		if (*s == ' ')
-			continue;
-		ck_assert_uint_lt(n, sizeof(clean) - 1);
-		clean[n++] = *s;
-	}
-	clean[n] = '\0';
-	ck_assert_uint_eq(n % 2, 0);
-	out.len = n / 2;
-	ck_assert_uint_le(out.len, sizeof(out.b));
-	ck_assert_msg(hex_decode(clean, out.b, out.len) == 0, "bad hex literal %s", s);
-	return out;
-}
-
-static void hx_to(const char *s, uint8_t *out, size_t len)
-{
-	struct bytes b = hx(s);
-
-	ck_assert_uint_eq(b.len, len);
-	memcpy(out, b.b, len);
-}
 
 static struct prov_caps caps_of(const char *hex)
 {
@@ -275,11 +178,8 @@ static void dmock_free(struct dmock *m)
 
 static void dfeed_bytes(struct dmock *m, uint64_t now, const uint8_t *p, size_t len)
 {
-	uint8_t *copy = malloc(len ? len : 1);
+	uint8_t *copy = exact_copy(p, len);
 
-	ck_assert_ptr_nonnull(copy);
-	if (len)
-		memcpy(copy, p, len);
 	prov_device_receive(&m->d, now, copy, len);
 	free(copy);
 }
@@ -291,15 +191,20 @@ static void dfeed(struct dmock *m, uint64_t now, const char *hex)
 	dfeed_bytes(m, now, b.b, b.len);
 }
 
+/* Invite at 10 ms, then a Start with these parameters (hex) at 20 ms. */
+static void dfeed_invite_start(struct dmock *m, const char *start_hex)
+{
+	char pdu[32];
+
+	dfeed(m, 10, PDU_INVITE);
+	ck_assert_int_lt(snprintf(pdu, sizeof(pdu), "02%s", start_hex), (int)sizeof(pdu));
+	dfeed(m, 20, pdu);
+}
+
 static void dassert_sent(const struct dmock *m, unsigned i, const char *hex)
 {
-	struct bytes want = hx(hex);
-	char got[2 * PROV_MAX_PDU + 1];
-
 	ck_assert_msg(i < m->nsent, "PDU %u not sent (%u sent)", i, m->nsent);
-	hex_encode(m->sent[i], m->sent_len[i], got);
-	ck_assert_msg(m->sent_len[i] == want.len && memcmp(m->sent[i], want.b, want.len) == 0,
-		      "PDU %u is %s, want %s", i, got, hex);
+	assert_hex_at("PDU", i, m->sent[i], m->sent_len[i], hex);
 }
 
 static bool dsent_type(const struct dmock *m, uint8_t type)
@@ -328,12 +233,20 @@ static void dassert_failed(const struct dmock *m, uint8_t error)
 /* Up to the key exchange of the §2 sample. */
 static void dsample_to_keys(struct dmock *m)
 {
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, PDU_START);
+	dfeed_invite_start(m, START);
 	dfeed(m, 30, PDU_PUBKEY_P);
 	ck_assert_msg(m->fails == 0, "failed: %s", m->msg);
 	ck_assert_uint_eq(m->nsent, 2);
 	dassert_sent(m, 1, PDU_PUBKEY_D);
+}
+
+/* Up to the Provisioning Data of the §2 sample: the keys, then the
+ * provisioner's Confirmation and Random. */
+static void dsample_to_data(struct dmock *m)
+{
+	dsample_to_keys(m);
+	dfeed(m, 40, PDU_CONF_P);
+	dfeed(m, 50, PDU_RAND_P);
 }
 
 START_TEST(test_device_sample_cmac)
@@ -409,7 +322,7 @@ START_TEST(test_device_sample_hmac)
 	m = dmock_new(&dp, H_RAND_D);
 	dfeed(m, 10, PDU_INVITE);
 	dassert_sent(m, 0, "01" H_CAPS);
-	dfeed(m, 20, "02" "0100010000");
+	dfeed(m, 20, "02" H_START);
 	dfeed(m, 30, PDU_PUBKEY_P);
 	dassert_sent(m, 1, PDU_PUBKEY_D);
 	dfeed(m, 40, PDU_CONF_P); /* 16 octets: malformed with HMAC */
@@ -417,8 +330,7 @@ START_TEST(test_device_sample_hmac)
 	dmock_free(m);
 
 	m = dmock_new(&dp, H_RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, "02" "0100010000");
+	dfeed_invite_start(m, H_START);
 	dfeed(m, 30, PDU_PUBKEY_P);
 	dfeed(m, 40, "05" H_CONF_P);
 	dassert_sent(m, 2, "05" H_CONF_D);
@@ -485,7 +397,7 @@ START_TEST(test_device_start_validation)
 		const char *caps, *start;
 		bool ok;
 	} cases[] = {
-		{ CAPS, "0000000000", true },
+		{ CAPS, START, true },
 		{ CAPS, "0100000000", false },                     /* HMAC not offered */
 		{ CAPS, "0200000000", false },                     /* unknown algorithm */
 		{ CAPS, "0001000000", false },                     /* OOB public key not offered */
@@ -515,16 +427,13 @@ START_TEST(test_device_start_validation)
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct prov_device_params dp = dev_params(cases[i].caps);
 		struct dmock *m;
-		char pdu[16];
 
 		if (dp.caps.static_oob & 1) {
 			dp.static_oob.kind = PROV_USE_STATIC;
 			dp.static_oob.static_len = 16;
 		}
 		m = dmock_new(&dp, RAND_D);
-		dfeed(m, 10, PDU_INVITE);
-		snprintf(pdu, sizeof(pdu), "02%s", cases[i].start);
-		dfeed(m, 20, pdu);
+		dfeed_invite_start(m, cases[i].start);
 		if (cases[i].ok) {
 			ck_assert_msg(m->fails == 0, "case %u: %s", i, m->msg);
 			ck_assert_uint_eq(m->nsent, 1);
@@ -548,16 +457,14 @@ START_TEST(test_device_static_length_vs_algorithm)
 	dp.static_oob.kind = PROV_USE_STATIC;
 	dp.static_oob.static_len = 32;
 	m = dmock_new(&dp, H_RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, "02" "0000010000");
+	dfeed_invite_start(m, "0000010000");
 	dassert_failed(m, PROV_ERR_INVALID_FORMAT);
 	dmock_free(m);
 
 	/* the AliGenie random-bound AuthValue needs CMAC */
 	aligenie_auth(&dp.static_oob, ALI_SECRET, true);
 	m = dmock_new(&dp, H_RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, "02" "0100010000");
+	dfeed_invite_start(m, H_START);
 	dassert_failed(m, PROV_ERR_INVALID_FORMAT);
 	dmock_free(m);
 
@@ -565,8 +472,7 @@ START_TEST(test_device_static_length_vs_algorithm)
 	dp.static_oob.kind = PROV_USE_STATIC;
 	dp.static_oob.static_len = 32;
 	m = dmock_new(&dp, RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, "02" "0100010000");
+	dfeed_invite_start(m, H_START);
 	dassert_failed(m, PROV_ERR_UNEXPECTED_ERROR);
 	dmock_free(m);
 }
@@ -661,8 +567,7 @@ START_TEST(test_device_pubkey_checks)
 	uint8_t pdu[65];
 
 	/* our own key reflected */
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, PDU_START);
+	dfeed_invite_start(m, START);
 	dfeed(m, 30, PDU_PUBKEY_D);
 	dassert_failed(m, PROV_ERR_UNEXPECTED_ERROR);
 	ck_assert(!dsent_type(m, PROV_PUBLIC_KEY));
@@ -670,8 +575,7 @@ START_TEST(test_device_pubkey_checks)
 
 	/* not a point on the curve */
 	m = dmock_new(&dp, RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, PDU_START);
+	dfeed_invite_start(m, START);
 	hx_to(PDU_PUBKEY_P, pdu, 65);
 	pdu[64] ^= 0x01;
 	dfeed_bytes(m, 30, pdu, 65);
@@ -681,8 +585,7 @@ START_TEST(test_device_pubkey_checks)
 
 	/* all zero */
 	m = dmock_new(&dp, RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, PDU_START);
+	dfeed_invite_start(m, START);
 	memset(pdu, 0, sizeof(pdu));
 	pdu[0] = PROV_PUBLIC_KEY;
 	dfeed_bytes(m, 30, pdu, 65);
@@ -742,9 +645,7 @@ START_TEST(test_device_data_checks)
 
 	/* MIC failure */
 	m = dmock_new(&dp, RAND_D);
-	dsample_to_keys(m);
-	dfeed(m, 40, PDU_CONF_P);
-	dfeed(m, 50, PDU_RAND_P);
+	dsample_to_data(m);
 	hx_to(PDU_DATA, pdu, 34);
 	pdu[33] ^= 0x01;
 	dfeed_bytes(m, 60, pdu, 34);
@@ -754,9 +655,7 @@ START_TEST(test_device_data_checks)
 
 	/* ciphertext bit flipped */
 	m = dmock_new(&dp, RAND_D);
-	dsample_to_keys(m);
-	dfeed(m, 40, PDU_CONF_P);
-	dfeed(m, 50, PDU_RAND_P);
+	dsample_to_data(m);
 	hx_to(PDU_DATA, pdu, 34);
 	pdu[5] ^= 0x10;
 	dfeed_bytes(m, 60, pdu, 34);
@@ -768,10 +667,8 @@ START_TEST(test_device_data_checks)
 	hx_to(SESSION_NONCE, nonce, 13);
 	for (unsigned i = 0; i < 4; i++) {
 		m = dmock_new(&dp, RAND_D);
-		dsample_to_keys(m);
-		dfeed(m, 40, PDU_CONF_P);
-		dfeed(m, 50, PDU_RAND_P);
-		hx_to("efb2255e6422d330088e09bb015ed707056700010203040b0c", plain, 25);
+		dsample_to_data(m);
+		hx_to(DATA_PLAIN, plain, 25);
 		if (i == 0)
 			put_be16(plain + 23, 0x0000);
 		else if (i == 1)
@@ -853,14 +750,11 @@ START_TEST(test_device_output_values)
 	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct prov_device_params dp = dev_params(cases[i].caps);
 		struct dmock *m;
-		char pdu[16];
 		size_t n;
 
 		strcpy(dp.output_value, cases[i].fixed);
 		m = dmock_new(&dp, RAND_D);
-		dfeed(m, 10, PDU_INVITE);
-		snprintf(pdu, sizeof(pdu), "02%s", cases[i].start);
-		dfeed(m, 20, pdu);
+		dfeed_invite_start(m, cases[i].start);
 		ck_assert_uint_eq(m->outputs, 0);
 		dfeed(m, 30, PDU_PUBKEY_P);
 		ck_assert_msg(m->fails == 0, "case %u: %s", i, m->msg);
@@ -890,13 +784,11 @@ START_TEST(test_device_output_values)
 
 		strcpy(dp.output_value, "MESH42");
 		m = dmock_new(&dp, RAND_D);
-		dfeed(m, 10, PDU_INVITE);
-		dfeed(m, 20, "02" "0000020308"); /* numeric: letters do not fit */
+		dfeed_invite_start(m, "0000020308"); /* numeric: letters do not fit */
 		dassert_failed(m, PROV_ERR_INVALID_FORMAT);
 		dmock_free(m);
 		m = dmock_new(&dp, RAND_D);
-		dfeed(m, 10, PDU_INVITE);
-		dfeed(m, 20, "02" "0000020405"); /* 6 characters > size 5 */
+		dfeed_invite_start(m, "0000020405"); /* 6 characters > size 5 */
 		dassert_failed(m, PROV_ERR_INVALID_FORMAT);
 		dmock_free(m);
 	}
@@ -909,8 +801,7 @@ START_TEST(test_device_input_api)
 	struct dmock *m = dmock_new(&dp, RAND_D);
 
 	ck_assert_int_eq(prov_device_input(&m->d, 5, "1234"), -EBUSY);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, "02" "0000030204");
+	dfeed_invite_start(m, "0000030204");
 	ck_assert_int_eq(prov_device_input(&m->d, 25, "1234"), -EBUSY);
 	dfeed(m, 30, PDU_PUBKEY_P);
 	dassert_sent(m, 1, PDU_PUBKEY_D);
@@ -934,8 +825,7 @@ START_TEST(test_device_input_api)
 
 	/* a Confirmation before the user entered the value is unexpected */
 	m = dmock_new(&dp, RAND_D);
-	dfeed(m, 10, PDU_INVITE);
-	dfeed(m, 20, "02" "0000030204");
+	dfeed_invite_start(m, "0000030204");
 	dfeed(m, 30, PDU_PUBKEY_P);
 	dfeed(m, 40, PDU_CONF_P);
 	dassert_failed(m, PROV_ERR_UNEXPECTED_PDU);
@@ -1126,10 +1016,8 @@ static void pump(struct e2e *e)
 {
 	while (e->qhead < e->qtail) {
 		struct msg *m = &e->q[e->qhead++];
-		uint8_t *copy = malloc(m->len);
+		uint8_t *copy = exact_copy(m->b, m->len);
 
-		ck_assert_ptr_nonnull(copy);
-		memcpy(copy, m->b, m->len);
 		e->now += 7;
 		if (m->to_device) {
 			e->to_device[e->n_to_device++] = copy[0];
@@ -1147,6 +1035,16 @@ static void e2e_start(struct e2e *e)
 	prov_device_start(&e->d, e->now);
 	prov_start(&e->p, e->now);
 	pump(e);
+}
+
+/* Both cores, started, the PDUs delivered until nobody has anything to say
+ * (done, failed, or waiting for the user). */
+static struct e2e *e2e_run(const struct prov_params *pp, const struct prov_device_params *dp)
+{
+	struct e2e *e = e2e_new(pp, dp);
+
+	e2e_start(e);
+	return e;
 }
 
 static bool delivered(const uint8_t *types, unsigned n, uint8_t type)
@@ -1202,13 +1100,12 @@ START_TEST(test_e2e_no_oob)
 {
 	struct prov_params pp = e2e_params();
 	struct prov_device_params dp = dev_params("0200010000000000000000");
-	struct e2e *e = e2e_new(&pp, &dp);
+	struct e2e *e = e2e_run(&pp, &dp);
 	static const uint8_t want_to_device[] = { PROV_INVITE, PROV_START, PROV_PUBLIC_KEY, PROV_CONFIRMATION,
 						  PROV_RANDOM, PROV_DATA };
 	static const uint8_t want_to_prov[] = { PROV_CAPABILITIES, PROV_PUBLIC_KEY, PROV_CONFIRMATION,
 						PROV_RANDOM, PROV_COMPLETE };
 
-	e2e_start(e);
 	assert_e2e_success(e, &pp, PROV_ALG_CMAC, PROV_AUTH_NO_OOB);
 	ck_assert_uint_eq(e->p_result.elements, 2);
 	ck_assert_uint_eq(e->n_to_device, ARRAY_SIZE(want_to_device));
@@ -1230,15 +1127,13 @@ START_TEST(test_e2e_static16)
 	pp.auth.static_len = 16;
 	hx_to("00112233445566778899aabbccddeeff", pp.auth.static_value, 16);
 	dp.static_oob = pp.auth;
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	assert_e2e_success(e, &pp, PROV_ALG_CMAC, PROV_AUTH_STATIC);
 	e2e_free(e);
 
 	/* one octet differs */
 	dp.static_oob.static_value[15] ^= 0x01;
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	assert_e2e_confirmation_failed(e);
 	ck_assert_str_eq(e->d_msg, "provisioner confirmation does not verify: wrong AuthValue");
 	e2e_free(e);
@@ -1255,15 +1150,13 @@ START_TEST(test_e2e_static32_hmac)
 	pp.auth.static_len = 32;
 	hx_to(H_AUTH, pp.auth.static_value, 32);
 	dp.static_oob = pp.auth;
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	assert_e2e_success(e, &pp, PROV_ALG_HMAC, PROV_AUTH_STATIC);
 	e2e_free(e);
 
 	/* the last octet differs: only HMAC uses it, and it does */
 	dp.static_oob.static_value[31] ^= 0x01;
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	assert_e2e_confirmation_failed(e);
 	e2e_free(e);
 }
@@ -1278,8 +1171,7 @@ START_TEST(test_e2e_aligenie)
 
 		aligenie_auth(&pp.auth, ALI_SECRET, rb);
 		dp.static_oob = pp.auth;
-		e = e2e_new(&pp, &dp);
-		e2e_start(e);
+		e = e2e_run(&pp, &dp);
 		assert_e2e_success(e, &pp, PROV_ALG_CMAC, PROV_AUTH_STATIC);
 		e2e_free(e);
 	}
@@ -1295,8 +1187,7 @@ START_TEST(test_e2e_aligenie_wrong_secret)
 
 		aligenie_auth(&pp.auth, "1565d0497400c999e984cffa4da4fdf8", rb); /* last digit off */
 		aligenie_auth(&dp.static_oob, ALI_SECRET, rb);
-		e = e2e_new(&pp, &dp);
-		e2e_start(e);
+		e = e2e_run(&pp, &dp);
 		assert_e2e_confirmation_failed(e);
 		ck_assert_msg(strstr(e->p_msg, "secret") != NULL, "message: %s", e->p_msg);
 		e2e_free(e);
@@ -1310,8 +1201,7 @@ START_TEST(test_e2e_aligenie_wrong_secret)
 
 		aligenie_auth(&pp.auth, ALI_SECRET, false);
 		aligenie_auth(&dp.static_oob, ALI_SECRET, true);
-		e = e2e_new(&pp, &dp);
-		e2e_start(e);
+		e = e2e_run(&pp, &dp);
 		assert_e2e_confirmation_failed(e);
 		e2e_free(e);
 	}
@@ -1328,8 +1218,7 @@ static void run_output(const char *caps_hex, const char *fixed, uint8_t want_act
 
 	pp.auth.kind = PROV_USE_OUTPUT;
 	strcpy(dp.output_value, fixed);
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	ck_assert_msg(e->p_fails + e->d_fails == 0, "failed: %s / %s", e->p_msg, e->d_msg);
 	ck_assert_uint_eq(e->d_outputs, 1);
 	ck_assert_uint_eq(e->d_out_action, want_action);
@@ -1390,8 +1279,7 @@ static void run_input(const char *caps_hex, uint8_t want_action, bool wrong, uin
 	char typed[16];
 
 	pp.auth.kind = PROV_USE_INPUT;
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	ck_assert_msg(e->p_fails + e->d_fails == 0, "failed: %s / %s", e->p_msg, e->d_msg);
 	ck_assert_uint_eq(e->p_auth_requests, 1);
 	ck_assert_uint_eq(e->p_auth_method, PROV_AUTH_INPUT);
@@ -1465,8 +1353,7 @@ START_TEST(test_e2e_device_timeout)
 	struct e2e *e;
 
 	pp.auth.kind = PROV_USE_OUTPUT;
-	e = e2e_new(&pp, &dp);
-	e2e_start(e);
+	e = e2e_run(&pp, &dp);
 	ck_assert_uint_eq(e->d_outputs, 1);
 	/* the user never types the value: both sides give up after 60 s */
 	prov_tick(&e->p, e->now + PROV_TIMEOUT_MS);
