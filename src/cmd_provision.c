@@ -607,6 +607,7 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	const char *uuid = NULL, *pid = NULL, *secret = NULL, *mac = NULL, *static_oob = NULL;
 	char secret_buf[160];
 	enum prov_auth_kind kind = PROV_USE_NO_OOB;
+	struct aligenie_info ali;
 	int kind_opts = 0, c, rc;
 	unsigned long v;
 	char err[256];
@@ -682,7 +683,8 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	hex_encode(p->uuid, 16, p->uuid_hex);
-	if (!secret && (pid || mac || (kind_opts == 0 && getenv("MESHPROV_SECRET"))))
+	/* the environment's secret applies where AliGenie authentication does */
+	if (!secret && (pid || mac || (kind_opts == 0 && aligenie_decode(p->uuid, &ali))))
 		secret = getenv("MESHPROV_SECRET");
 	rc = setup_auth(p, pid, secret, mac, static_oob, kind_opts, kind);
 	OPENSSL_cleanse(secret_buf, sizeof(secret_buf));

@@ -1,14 +1,19 @@
 /* Simulated unprovisioned devices: an Unprovisioned Device Beacon every
- * beacon interval through the radio stack, scanning for what comes back. */
+ * beacon interval through the radio stack, and the device side of
+ * provisioning (PB-ADV link and protocol) on what comes back. */
 #include "simdev.h"
 
 #include <errno.h>
+#include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "adv.h"
+#include "crypto.h"
 #include "util.h"
 
 /* Decimal, or hex after 0x; no sign, no octal, nothing after. */
@@ -50,10 +55,64 @@ static int split(char *s, char **fields, int max)
 	}
 }
 
+/* elements=N: 1..255 */
+static int parse_elements(const char *v, uint8_t *out, const char *what, char *err, size_t errlen)
+{
+	unsigned long e;
+
+	if (parse_num(v, 255, &e) < 0 || e == 0) {
+		snprintf(err, errlen, "device %s: elements must be 1-255, not '%s'", what, v);
+		return -1;
+	}
+	*out = (uint8_t)e;
+	return 0;
+}
+
+static void send_nothing(void *ctx, const uint8_t *pdu, size_t len)
+{
+	(void)ctx;
+	(void)pdu;
+	(void)len;
+}
+
+static void complete_nothing(void *ctx, const struct prov_device_result *r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void failed_nothing(void *ctx, uint8_t error, bool timeout, const char *msg)
+{
+	(void)ctx;
+	(void)error;
+	(void)timeout;
+	(void)msg;
+}
+
+/* Would prov_device take these parameters? */
+static int check_params(const struct simdev *d, char *err, size_t errlen)
+{
+	static const struct prov_device_ops ops = {
+		.send = send_nothing,
+		.complete = complete_nothing,
+		.failed = failed_nothing,
+	};
+	struct prov_device pd;
+	int rc = prov_device_init(&pd, &d->prov_params, &ops, NULL);
+
+	prov_device_free(&pd);
+	if (rc < 0) {
+		snprintf(err, errlen, "device %s: inconsistent provisioning capabilities", d->spec);
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t errlen)
 {
 	unsigned long pid;
 	bool silent = false, random_auth = false, v0 = false;
+	uint8_t elements = 1;
 
 	if (n < 3) {
 		snprintf(err, errlen, "device aligenie:%s: want aligenie:PID,MAC,SECRET", f[0]);
@@ -78,7 +137,10 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 			random_auth = true;
 		else if (!strcmp(f[i], "v0"))
 			v0 = true;
-		else {
+		else if (!strncmp(f[i], "elements=", 9)) {
+			if (parse_elements(f[i] + 9, &elements, "aligenie", err, errlen) < 0)
+				return -1;
+		} else {
 			snprintf(err, errlen, "device aligenie: unknown option '%s'", f[i]);
 			return -1;
 		}
@@ -94,20 +156,102 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 	d->has_bdaddr = true;
 	for (int i = 0; i < 6; i++)
 		d->bdaddr[i] = d->ali.mac[5 - i];
+
+	d->prov_params.caps.elements = elements;
+	d->prov_params.caps.algorithms = 1u << PROV_ALG_CMAC;
+	d->prov_params.caps.static_oob = 0x01;
+	d->prov_params.static_oob.kind = PROV_USE_ALIGENIE;
+	d->prov_params.static_oob.product_id = d->ali.product_id;
+	memcpy(d->prov_params.static_oob.mac, d->ali.mac, 6);
+	memcpy(d->prov_params.static_oob.secret, d->secret, sizeof(d->secret));
+	d->prov_params.static_oob.secret_len = sizeof(d->secret);
+	d->prov_params.static_oob.random_bound = random_auth;
+	return check_params(d, err, errlen);
+}
+
+/* output=numeric:VALUE or output=alpha:VALUE */
+static int parse_output(struct simdev *d, const char *v, char *err, size_t errlen)
+{
+	struct prov_caps *c = &d->prov_params.caps;
+	const char *value;
+	bool alpha;
+	size_t len;
+
+	if (!strncmp(v, "numeric:", 8)) {
+		alpha = false;
+		value = v + 8;
+	} else if (!strncmp(v, "alpha:", 6)) {
+		alpha = true;
+		value = v + 6;
+	} else {
+		snprintf(err, errlen, "device uuid: want output=numeric:VALUE or output=alpha:VALUE");
+		return -1;
+	}
+	len = strlen(value);
+	if (len < 1 || len > 8) {
+		snprintf(err, errlen, "device uuid: the output value must have 1-8 characters");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		bool digit = value[i] >= '0' && value[i] <= '9';
+
+		if (!digit && !(alpha && value[i] >= 'A' && value[i] <= 'Z')) {
+			snprintf(err, errlen, "device uuid: output value '%s': %s", value,
+				 alpha ? "only 0-9 and A-Z" : "only digits");
+			return -1;
+		}
+	}
+	c->output_actions = (uint16_t)(1u << (alpha ? PROV_OUT_ALPHA : PROV_OUT_NUMERIC));
+	c->output_size = (uint8_t)len;
+	memcpy(d->prov_params.output_value, value, len + 1);
 	return 0;
 }
 
 static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errlen)
 {
+	struct prov_device_params *pp = &d->prov_params;
+	bool no_oob = false;
+
 	if (hex_decode(f[0], d->beacon.uuid, 16) < 0) {
 		snprintf(err, errlen, "device uuid: '%s' is not 16 octets of hex", f[0]);
 		return -1;
 	}
+	pp->caps.elements = 1;
+	pp->caps.algorithms = 1u << PROV_ALG_CMAC;
+	pp->static_oob.kind = PROV_USE_NO_OOB;
 	for (int i = 1; i < n; i++) {
 		unsigned long v;
 		uint8_t h[4];
 
-		if (!strncmp(f[i], "oob=", 4)) {
+		if (!strcmp(f[i], "no-oob")) {
+			no_oob = true;
+		} else if (!strncmp(f[i], "static=", 7)) {
+			int len = hex_decode_var(f[i] + 7, pp->static_oob.static_value,
+						 sizeof(pp->static_oob.static_value));
+
+			if (len != 16 && len != 32) {
+				snprintf(err, errlen, "device uuid: static= needs 16 or 32 octets of hex");
+				return -1;
+			}
+			pp->static_oob.kind = PROV_USE_STATIC;
+			pp->static_oob.static_len = (uint8_t)len;
+			pp->caps.static_oob = 0x01;
+		} else if (!strncmp(f[i], "algs=", 5)) {
+			if (parse_num(f[i] + 5, 0xffff, &v) < 0 || v == 0) {
+				snprintf(err, errlen, "device uuid: bad algorithms bitmask '%s'", f[i] + 5);
+				return -1;
+			}
+			pp->caps.algorithms = (uint16_t)v;
+		} else if (!strncmp(f[i], "output=", 7)) {
+			if (parse_output(d, f[i] + 7, err, errlen) < 0)
+				return -1;
+		} else if (!strncmp(f[i], "elements=", 9)) {
+			if (parse_elements(f[i] + 9, &pp->caps.elements, "uuid", err, errlen) < 0)
+				return -1;
+		} else if (!strcmp(f[i], "pubkey-oob")) {
+			d->pubkey_oob = true;
+			pp->caps.pubkey_type = 0x01;
+		} else if (!strncmp(f[i], "oob=", 4)) {
 			if (parse_num(f[i] + 4, 0xffff, &v) < 0) {
 				snprintf(err, errlen, "device uuid: bad OOB information '%s'", f[i] + 4);
 				return -1;
@@ -125,18 +269,23 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 			return -1;
 		}
 	}
+	if (no_oob && pp->static_oob.kind != PROV_USE_NO_OOB) {
+		snprintf(err, errlen, "device uuid: no-oob and static= contradict each other");
+		return -1;
+	}
 	d->kind = SIMDEV_UUID;
-	return 0;
+	return check_params(d, err, errlen);
 }
 
 int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 {
 	char buf[sizeof(d->spec)];
-	char *f[8];
+	char *f[16];
 	int n;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
+	d->report_fd = -1;
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "device spec too long");
 		return -1;
@@ -179,19 +328,88 @@ void simdev_describe(const struct simdev *d, char *out, size_t outlen)
 	}
 }
 
+/* ---- the report ---- */
+
+/* A new report object with "event" and "uuid". */
+static struct json_object *report_new(const struct simdev *d, const char *event)
+{
+	struct json_object *o;
+	char uuid[33];
+
+	if (d->report_fd < 0)
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	hex_encode(d->beacon.uuid, 16, uuid);
+	json_object_object_add(o, "event", json_object_new_string(event));
+	json_object_object_add(o, "uuid", json_object_new_string(uuid));
+	return o;
+}
+
+static void report_add_hex(struct json_object *o, const char *key, const uint8_t *v, size_t len)
+{
+	char hex[129];
+
+	if (len > 64)
+		return;
+	hex_encode(v, len, hex);
+	json_object_object_add(o, key, json_object_new_string(hex));
+	OPENSSL_cleanse(hex, sizeof(hex));
+}
+
+static void report_add_int(struct json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+/* Write the line with one write() (lines of several devices do not mix), free o. */
+static void report_put(struct simdev *d, struct json_object *o)
+{
+	const char *text;
+	char *line;
+	size_t len;
+
+	if (!o)
+		return;
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	len = strlen(text);
+	line = malloc(len + 2);
+	if (line) {
+		memcpy(line, text, len);
+		line[len] = '\n';
+		line[len + 1] = '\0';
+		if (write(d->report_fd, line, len + 1) != (ssize_t)(len + 1))
+			fprintf(stderr, "vair: cannot write the report: %s\n", strerror(errno));
+		OPENSSL_cleanse(line, len + 1);
+		free(line);
+	}
+	json_object_put(o);
+}
+
+/* ---- beacons ---- */
+
 static void send_beacon(struct simdev *d)
 {
 	uint8_t pdu[23];
+	uint64_t now;
 	size_t len;
 
-	if (d->dead || d->stopping)
+	if (d->dead || d->stopping || d->provisioned)
 		return;
 	/* one beacon on the air at a time: skip when the last is still queued */
 	if (d->radio.adv.qlen > 0)
 		return;
+	now = radio_now(&d->radio);
+	/* during a link, now and then only: the link's PDUs come first */
+	if ((d->link.state == PB_ADV_OPEN || d->link.state == PB_ADV_CLOSING) &&
+	    now < d->last_beacon + SIMDEV_LINK_BEACON_MS)
+		return;
 	len = beacon_build_unprov(&d->beacon, pdu);
-	if (radio_send(&d->radio, AD_TYPE_MESH_BEACON, pdu, len) == 0)
+	if (radio_send(&d->radio, AD_TYPE_MESH_BEACON, pdu, len) == 0) {
 		d->beacons_sent++;
+		d->last_beacon = now;
+	}
 }
 
 static void on_beacon_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -201,11 +419,246 @@ static void on_beacon_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	send_beacon(w->data);
 }
 
+/* ---- provisioning: the protocol over the link ---- */
+
+/* Hand queued provisioning PDUs to the link while it takes them. */
+static void pump(struct simdev *d)
+{
+	uint64_t now = radio_now(&d->radio);
+
+	while (d->qcount > 0 && pb_adv_is_open(&d->link)) {
+		int err = pb_adv_send(&d->link, now, d->q[d->qhead], d->qlen[d->qhead]);
+
+		if (err == -EBUSY)
+			return;
+		OPENSSL_cleanse(d->q[d->qhead], sizeof(d->q[d->qhead]));
+		d->qhead = (d->qhead + 1) % SIMDEV_PDU_QUEUE;
+		d->qcount--;
+	}
+}
+
+static void queue_clear(struct simdev *d)
+{
+	OPENSSL_cleanse(d->q, sizeof(d->q));
+	d->qhead = d->qcount = 0;
+}
+
+static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct simdev *d = ctx;
+	unsigned slot;
+
+	if (d->qcount == SIMDEV_PDU_QUEUE || len > PROV_MAX_PDU) {
+		fprintf(stderr, "vair: device %s: provisioning queue full: a PDU was dropped\n",
+			d->spec);
+		return;
+	}
+	slot = (d->qhead + d->qcount) % SIMDEV_PDU_QUEUE;
+	memcpy(d->q[slot], pdu, len);
+	d->qlen[slot] = len;
+	d->qcount++;
+	pump(d);
+}
+
+static void pd_output(void *ctx, uint8_t action, const char *value)
+{
+	struct simdev *d = ctx;
+	struct json_object *o = report_new(d, "output");
+
+	if (o) {
+		report_add_int(o, "action", action);
+		json_object_object_add(o, "value", json_object_new_string(value));
+		report_put(d, o);
+	}
+}
+
+static void pd_complete(void *ctx, const struct prov_device_result *r)
+{
+	struct simdev *d = ctx;
+	struct json_object *o = report_new(d, "provisioned");
+
+	d->provisioned = true;
+	d->provisions++;
+	ev_timer_stop(d->loop, &d->beacon_timer);
+	if (o) {
+		report_add_hex(o, "net_key", r->net_key, 16);
+		report_add_int(o, "net_key_index", r->net_key_index);
+		report_add_int(o, "flags", r->flags);
+		report_add_int(o, "iv_index", r->iv_index);
+		report_add_int(o, "unicast", r->unicast);
+		report_add_int(o, "elements", d->prov_params.caps.elements);
+		report_add_hex(o, "device_key", r->device_key, 16);
+		json_object_object_add(o, "algorithm", json_object_new_string(prov_algorithm_name(r->algorithm)));
+		json_object_object_add(o, "auth", json_object_new_string(prov_auth_name(r->auth)));
+		report_put(d, o);
+	}
+}
+
+static void pd_failed(void *ctx, uint8_t error, bool timeout, const char *msg)
+{
+	struct simdev *d = ctx;
+	struct json_object *o = report_new(d, "failed");
+
+	d->failures++;
+	if (o) {
+		report_add_int(o, "error", error);
+		json_object_object_add(o, "message", json_object_new_string(msg));
+		report_put(d, o);
+	}
+	/* the provisioner closes the link (it may want our Failed first); if it
+	 * does not, we do after a while. Our own timeout: close now. */
+	if (timeout) {
+		d->close_pending = true;
+		d->close_reason = PB_ADV_CLOSE_TIMEOUT;
+	} else {
+		d->linger_until = radio_now(&d->radio) + SIMDEV_FAIL_LINGER_MS;
+	}
+}
+
+static const struct prov_device_ops simdev_prov_ops = {
+	.send = pd_send,
+	.output = pd_output,
+	.complete = pd_complete,
+	.failed = pd_failed,
+};
+
+/* Close the link ourselves if asked to from inside a callback. */
+static void run_pending_close(struct simdev *d)
+{
+	if (!d->close_pending)
+		return;
+	d->close_pending = false;
+	pb_adv_close(&d->link, radio_now(&d->radio), d->close_reason);
+}
+
+/* ---- provisioning: the link ---- */
+
+static void link_send(void *ctx, const uint8_t *payload, size_t len)
+{
+	struct simdev *d = ctx;
+
+	/* a lost one is repeated by PB-ADV */
+	if (radio_send(&d->radio, AD_TYPE_PB_ADV, payload, len) < 0 && !d->dead)
+		fprintf(stderr, "vair: device %s: transmit queue full: a PB-ADV payload was dropped\n",
+			d->spec);
+}
+
+static void link_opened(void *ctx)
+{
+	struct simdev *d = ctx;
+	struct json_object *o = report_new(d, "link_open");
+	uint64_t now = radio_now(&d->radio);
+
+	d->links++;
+	if (o) {
+		report_add_int(o, "link_id", d->link.link_id);
+		report_put(d, o);
+	}
+	queue_clear(d);
+	d->linger_until = NO_DEADLINE;
+	d->close_pending = false;
+	if (prov_device_init(&d->prov, &d->prov_params, &simdev_prov_ops, d) < 0) {
+		/* checked by simdev_parse: cannot happen */
+		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
+		return;
+	}
+	d->prov_active = true;
+	if (d->pubkey_oob && mesh_ecdh_from_private(d->oob_priv, &d->prov.key) != 0) {
+		prov_device_cancel(&d->prov, "cannot load our OOB key pair");
+		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
+		return;
+	}
+	prov_device_start(&d->prov, now);
+}
+
+static void link_receive(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct simdev *d = ctx;
+
+	if (d->prov_active)
+		prov_device_receive(&d->prov, radio_now(&d->radio), pdu, len);
+	pump(d);
+}
+
+static void link_acked(void *ctx)
+{
+	pump(ctx);
+}
+
+static void link_closed(void *ctx, uint8_t reason, bool by_peer)
+{
+	struct simdev *d = ctx;
+	struct json_object *o;
+
+	if (d->prov_active && !prov_device_done(&d->prov))
+		prov_device_cancel(&d->prov, by_peer ? "the provisioner closed the link"
+						     : "link closed (timeout)");
+	o = report_new(d, "link_closed");
+	if (o) {
+		report_add_int(o, "reason", reason);
+		json_object_object_add(o, "by_peer", json_object_new_boolean(by_peer));
+		report_put(d, o);
+	}
+	if (d->prov_active)
+		prov_device_free(&d->prov);
+	d->prov_active = false;
+	d->close_pending = false;
+	d->linger_until = NO_DEADLINE;
+	queue_clear(d);
+	/* provisioned: no more links; otherwise a new one may start */
+	if (!d->provisioned && !d->stopping && !d->dead)
+		pb_adv_listen(&d->link, d->beacon.uuid);
+}
+
+static const struct pb_adv_ops simdev_link_ops = {
+	.send = link_send,
+	.opened = link_opened,
+	.receive = link_receive,
+	.acked = link_acked,
+	.closed = link_closed,
+};
+
+static uint64_t dev_next_deadline(void *ctx)
+{
+	struct simdev *d = ctx;
+	uint64_t t = pb_adv_next_deadline(&d->link);
+
+	if (d->prov_active) {
+		t = min_deadline(t, prov_device_next_deadline(&d->prov));
+		if (d->link.state == PB_ADV_OPEN)
+			t = min_deadline(t, d->linger_until);
+	}
+	return t;
+}
+
+static void dev_tick(void *ctx, uint64_t now)
+{
+	struct simdev *d = ctx;
+
+	if (d->stopping || d->dead)
+		return;
+	pb_adv_tick(&d->link, now);
+	if (d->prov_active)
+		prov_device_tick(&d->prov, now);
+	run_pending_close(d);
+	if (d->prov_active && d->link.state == PB_ADV_OPEN && now >= d->linger_until) {
+		d->linger_until = NO_DEADLINE;
+		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
+	}
+	pump(d);
+}
+
+/* ---- the radio ---- */
+
 static void on_ready(void *ctx)
 {
 	struct simdev *d = ctx;
 
 	d->ready = true;
+	if (!d->timers_added && radio_add_timers(&d->radio, dev_next_deadline, dev_tick, d) == 0)
+		d->timers_added = true;
+	if (!d->provisioned && d->link.state == PB_ADV_IDLE)
+		pb_adv_listen(&d->link, d->beacon.uuid);
 	send_beacon(d);
 	ev_timer_set(&d->beacon_timer, d->beacon_interval_ms / 1000.0,
 		     d->beacon_interval_ms / 1000.0);
@@ -219,12 +672,14 @@ static void on_rx(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
 {
 	struct simdev *d = ctx;
 
-	/* PB-ADV (0x29) for this device arrives here once provisioning exists */
-	(void)ad_type;
-	(void)data;
-	(void)len;
 	(void)r;
 	d->rx_pdus++;
+	if (ad_type != AD_TYPE_PB_ADV || d->stopping || d->dead)
+		return;
+	pb_adv_input(&d->link, radio_now(&d->radio), data, len);
+	run_pending_close(d);
+	pump(d);
+	/* the radio re-arms its timer after a read */
 }
 
 static void on_stopped(void *ctx);
@@ -263,6 +718,33 @@ static const struct radio_ops simdev_radio_ops = {
 	.stopped = on_stopped,
 };
 
+/* pubkey-oob: a key pair for the life of the device, announced in the report. */
+static int make_oob_key(struct simdev *d, char *err, size_t errlen)
+{
+	struct mesh_ecdh *k = NULL;
+	struct json_object *o;
+
+	for (int tries = 0; tries < 8 && !k; tries++) {
+		if (mesh_random(d->oob_priv, sizeof(d->oob_priv)) != 0)
+			break;
+		if (mesh_ecdh_from_private(d->oob_priv, &k) != 0)
+			k = NULL;
+	}
+	if (!k || mesh_ecdh_public(k, d->oob_pub) != 0) {
+		if (k)
+			mesh_ecdh_free(k);
+		snprintf(err, errlen, "cannot make an OOB key pair");
+		return -1;
+	}
+	mesh_ecdh_free(k);
+	o = report_new(d, "public_key");
+	if (o) {
+		report_add_hex(o, "key", d->oob_pub, 64);
+		report_put(d, o);
+	}
+	return 0;
+}
+
 int simdev_start(struct simdev *d, struct ev_loop *loop, const char *transport, int owned_fd,
 		 unsigned beacon_interval_ms, const struct simdev_ops *ops, void *ctx, char *err,
 		 size_t errlen)
@@ -272,9 +754,12 @@ int simdev_start(struct simdev *d, struct ev_loop *loop, const char *transport, 
 	d->ctx = ctx;
 	d->fd = owned_fd;
 	d->beacon_interval_ms = beacon_interval_ms ? beacon_interval_ms : 100;
+	d->linger_until = NO_DEADLINE;
 	ev_init(&d->beacon_timer, on_beacon_timer);
 	d->beacon_timer.data = d;
-	if (radio_open(&d->radio, loop, transport, &simdev_radio_ops, d, err, errlen) < 0) {
+	pb_adv_init(&d->link, PB_ADV_DEVICE, &simdev_link_ops, d);
+	if ((d->pubkey_oob && make_oob_key(d, err, errlen) < 0) ||
+	    radio_open(&d->radio, loop, transport, &simdev_radio_ops, d, err, errlen) < 0) {
 		if (d->fd >= 0)
 			close(d->fd);
 		d->fd = -1;
@@ -296,6 +781,11 @@ void simdev_stop(struct simdev *d)
 		on_stopped(d);
 		return;
 	}
+	/* powering off: the link just goes (no Link Close), nothing more to send */
+	if (d->timers_added) {
+		radio_remove_timers(&d->radio, d);
+		d->timers_added = false;
+	}
 	radio_stop(&d->radio);
 }
 
@@ -304,6 +794,9 @@ void simdev_close(struct simdev *d)
 	if (d->loop)
 		ev_timer_stop(d->loop, &d->beacon_timer);
 	if (d->open) {
+		if (d->timers_added)
+			radio_remove_timers(&d->radio, d);
+		d->timers_added = false;
 		radio_close(&d->radio);
 		d->open = false;
 	}
@@ -311,4 +804,9 @@ void simdev_close(struct simdev *d)
 		close(d->fd);
 		d->fd = -1;
 	}
+	if (d->prov_active)
+		prov_device_free(&d->prov);
+	d->prov_active = false;
+	queue_clear(d);
+	OPENSSL_cleanse(d->oob_priv, sizeof(d->oob_priv));
 }

@@ -36,8 +36,21 @@ static void usage(FILE *f)
 		"  --socket PATH          serve H4 here (a stale socket is replaced)\n"
 		"  --connect SPEC         devices connect to this transport instead\n"
 		"  --device SPEC          a simulated device (repeatable):\n"
-		"        aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0]\n"
-		"        uuid:HEX32[,oob=N][,uri=HEX8]\n"
+		"        aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N]\n"
+		"            AliGenie UUID; provisioning: static OOB with the AliGenie\n"
+		"            AuthValue (random-auth: the random-bound variant), CMAC\n"
+		"        uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]\n"
+		"             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob]\n"
+		"            a plain device: OOB Information N, URI hash; provisioning:\n"
+		"            no OOB (default), static OOB (16 or 32 octets), algorithms\n"
+		"            bitmask (default 0x0001; 0x0003 adds HMAC-SHA256), output\n"
+		"            OOB showing VALUE, N elements (default 1), an OOB public\n"
+		"            key (announced in the report)\n"
+		"        Devices take PB-ADV provisioning; once provisioned they stop\n"
+		"        beaconing and ignore Link Open.\n"
+		"  --report PATH          append what the devices do, one JSON object a line:\n"
+		"                         events public_key, link_open, output, provisioned\n"
+		"                         (with keys: test data), failed, link_closed\n"
 		"  --loss P               drop each delivery with probability P (0..1)\n"
 		"  --latency MS           delivery delay (default 0); airtime is always added\n"
 		"  --jitter MS            +-MS uniform on top of the latency\n"
@@ -259,6 +272,7 @@ enum {
 	OPT_RSSI,
 	OPT_BEACON_INTERVAL,
 	OPT_READY_FILE,
+	OPT_REPORT,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -275,6 +289,7 @@ static const struct option long_opts[] = {
 	{ "rssi", required_argument, NULL, OPT_RSSI },
 	{ "beacon-interval", required_argument, NULL, OPT_BEACON_INTERVAL },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
+	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -285,7 +300,8 @@ int main(int argc, char **argv)
 	static struct simdev devs[MAX_DEVICES];
 	struct vair v;
 	struct air_config cfg;
-	const char *socket_path = NULL, *connect_spec = NULL;
+	const char *socket_path = NULL, *connect_spec = NULL, *report_path = NULL;
+	int report_fd = -1;
 	const char *dev_specs[MAX_DEVICES];
 	unsigned ndev = 0;
 	long beacon_interval = 100;
@@ -352,6 +368,9 @@ int main(int argc, char **argv)
 		case OPT_READY_FILE:
 			v.ready_file = optarg;
 			break;
+		case OPT_REPORT:
+			report_path = optarg;
+			break;
 		case OPT_VERBOSE:
 			v.verbose = cfg.verbose = true;
 			break;
@@ -390,6 +409,16 @@ bad:
 	}
 	if (check_distinct(devs, ndev) < 0)
 		return 2;
+	if (report_path) {
+		/* it holds keys (test data): 0600 */
+		report_fd = open(report_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (report_fd < 0) {
+			fprintf(stderr, "vair: cannot open %s: %s\n", report_path, strerror(errno));
+			return 1;
+		}
+		for (unsigned i = 0; i < ndev; i++)
+			devs[i].report_fd = report_fd;
+	}
 	if (!have_seed)
 		cfg.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
@@ -474,5 +503,7 @@ bad:
 	ev_signal_stop(v.loop, &v.sigterm);
 	ev_signal_stop(v.loop, &v.sigint);
 	ev_loop_destroy(v.loop);
+	if (report_fd >= 0)
+		close(report_fd);
 	return v.exit_code;
 }

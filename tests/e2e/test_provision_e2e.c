@@ -1,0 +1,1354 @@
+/* End-to-end: `meshprov provision` (and `nodes`) against simulated devices on
+ * the virtual air (build/vair/vair), and on BlueZ's btvirt when a working one
+ * is available. The devices report what they did (vair --report: JSON lines),
+ * so each test checks the provisioner's view (its JSON), the device's view
+ * (the report) and the database (the CDB file) against each other.
+ *
+ * Binaries: $MESHPROV_BIN (default ./meshprov), $VAIR_BIN (default
+ * ./build/vair/vair), $BTVIRT (default: btvirt in PATH, or the one
+ * shared/tools/build-btvirt caches). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <json.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "proc.h"
+#include "util.h"
+
+#define TEST_TIMEOUT_S 90
+#define READY_MS 10000        /* vair set-up bound */
+#define RUN_MS 45000          /* one meshprov run, at most */
+#define REPORT_MS 5000        /* a device event to reach the report file */
+#define STOP_GRACE_MS 8000    /* SIGTERM to exit */
+
+/* The devices. AliGenie UUIDs worked out by hand from the layout (CID a801,
+ * PID flags 71, ProductID LE, MAC reversed, feature flag, flags2, 0000), not
+ * by the code under test. */
+#define ALI_A_SPEC "aligenie:602,78:da:07:c1:1c:a8,1565d0497400c999e984cffa4da4fdf9"
+#define ALI_A_UUID "a801715a020000a81cc107da78021000"
+#define ALI_A_SECRET "1565d0497400c999e984cffa4da4fdf9"
+
+#define ALI_B_SPEC "aligenie:603,78:da:07:c1:1c:a9,0123456789abcdef0123456789abcdef"
+#define ALI_B_UUID "a801715b020000a91cc107da78021000"
+#define ALI_B_SECRET "0123456789abcdef0123456789abcdef"
+#define ALI_B_WRONG "0123456789abcdef0123456789abcdee"
+
+#define ALI_RB_SPEC "aligenie:0x1234,28fa7a0191da,00112233445566778899aabbccddeeff,random-auth"
+#define ALI_RB_UUID "a8017134120000da91017afa28021200"
+#define ALI_RB_SECRET "00112233445566778899aabbccddeeff"
+
+#define ALG_CMAC "BTM_ECDH_P256_CMAC_AES128_AES_CCM"
+#define ALG_HMAC "BTM_ECDH_P256_HMAC_SHA256_AES_CCM"
+
+#define CONF_FAILED_SECRET "device rejected our confirmation (Confirmation Failed): check --secret"
+
+/* ---- per-test state ---- */
+
+static char *g_base;          /* made by the runner process, removed by it */
+static char g_dir[512];       /* this test's directory */
+static char g_db[PATH_MAX];   /* this test's database */
+static const char *g_meshprov, *g_vair;
+static int g_runs;            /* meshprov runs in this test: names their stderr files */
+
+static void base_setup(void)
+{
+	proc_become_subreaper();
+	g_base = tmpdir_create("meshprov-prov-e2e");
+}
+
+static void base_teardown(void)
+{
+	proc_reap_orphans(3000);
+	if (g_base)
+		tmpdir_remove(g_base);
+	free(g_base);
+	g_base = NULL;
+}
+
+static void test_setup(void)
+{
+	g_meshprov = env_or("MESHPROV_BIN", "./meshprov");
+	g_vair = env_or("VAIR_BIN", "./build/vair/vair");
+	ck_assert_msg(is_executable(g_meshprov), "no meshprov at %s (set MESHPROV_BIN)", g_meshprov);
+	ck_assert_msg(is_executable(g_vair), "no vair at %s (set VAIR_BIN)", g_vair);
+	ck_assert_msg(g_base != NULL, "cannot create a temporary directory");
+	snprintf(g_dir, sizeof(g_dir), "%s/t.XXXXXX", g_base);
+	ck_assert_msg(mkdtemp(g_dir) != NULL, "mkdtemp: %s", strerror(errno));
+	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
+	g_runs = 0;
+	/* only what a test sets itself */
+	unsetenv("MESHPROV_SECRET");
+	unsetenv("MESHPROV_HCI");
+	unsetenv("MESHPROV_DB");
+}
+
+static void test_teardown(void)
+{
+	proc_cleanup_all();
+	if (g_dir[0])
+		tmpdir_remove(g_dir);
+	g_dir[0] = '\0';
+}
+
+#define REQ PROC_REQUIRE
+
+/* ---- programs under test ---- */
+
+/* A program to run: by path, or through an open descriptor when its path
+ * will be hidden (under /tmp once a tmpfs is mounted there). */
+struct exe {
+	char path[PATH_MAX];
+	int fd;
+};
+
+static void exe_init(struct exe *e, const char *path)
+{
+	if (!realpath(path, e->path))
+		snprintf(e->path, sizeof(e->path), "%s", path);
+	e->fd = -1;
+}
+
+static void exe_pin(struct exe *e)
+{
+	if (!strncmp(e->path, "/tmp/", 5))
+		e->fd = open(e->path, O_RDONLY);
+}
+
+static struct proc_opts exe_opts(const struct exe *e)
+{
+	struct proc_opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (e && e->fd >= 0) {
+		o.use_exec_fd = true;
+		o.exec_fd = e->fd;
+	}
+	return o;
+}
+
+static char *file_or_empty(const char *path)
+{
+	char *s = read_file_str(path, NULL);
+
+	return s ? s : strdup("");
+}
+
+/* A sanitizer build reports to stderr; UBSan may not even change the exit code. */
+static const char *sanitizer_report(const char *text)
+{
+	static const char *const marks[] = { "runtime error:", "AddressSanitizer",
+					     "LeakSanitizer", "UndefinedBehaviorSanitizer" };
+
+	for (size_t i = 0; text && i < ARRAY_SIZE(marks); i++)
+		if (strstr(text, marks[i]))
+			return marks[i];
+	return NULL;
+}
+
+/* ---- the air ---- */
+
+struct air {
+	char sock[PATH_MAX];
+	char ready[PATH_MAX];
+	char log[PATH_MAX];
+	char report[PATH_MAX];
+	char hci[PATH_MAX + 8];
+	struct proc p;
+	char *log_text; /* after air_stop */
+};
+
+static struct air *g_air; /* the running one, for messages */
+
+/* vair with these arguments (after the program name); waits for its ready file. */
+static void air_spawn(struct air *a, const struct exe *e, const char *const *args)
+{
+	const char *argv[64];
+	struct proc_opts o = exe_opts(e);
+	int n = 0;
+
+	argv[n++] = e ? e->path : g_vair;
+	for (int i = 0; args[i]; i++) {
+		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many vair arguments");
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	o.stderr_path = a->log;
+	REQ(proc_spawn(&a->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
+	if (wait_for_file(a->ready, READY_MS, &a->p) < 0) {
+		char st[64], *log;
+
+		proc_stop(&a->p, SIGKILL, 1000);
+		log = file_or_empty(a->log);
+		proc_cleanup_all();
+		ck_abort_msg("vair did not become ready within %d ms (%s); its stderr:\n%s", READY_MS,
+			     proc_status_str(&a->p, st, sizeof(st)), log);
+	}
+	g_air = a;
+}
+
+static void air_paths(struct air *a)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->sock, sizeof(a->sock), "%s/air.sock", g_dir);
+	snprintf(a->ready, sizeof(a->ready), "%s/air.ready", g_dir);
+	snprintf(a->log, sizeof(a->log), "%s/vair.log", g_dir);
+	snprintf(a->report, sizeof(a->report), "%s/report.jsonl", g_dir);
+	snprintf(a->hci, sizeof(a->hci), "unix:%s", a->sock);
+}
+
+/* vair --socket in this test's directory with these devices (NULL-terminated)
+ * and extra arguments (may be NULL). */
+static void air_start(struct air *a, const char *const *devices, const char *const *extra)
+{
+	const char *args[64];
+	int n = 0;
+
+	air_paths(a);
+	args[n++] = "--socket";
+	args[n++] = a->sock;
+	args[n++] = "--ready-file";
+	args[n++] = a->ready;
+	args[n++] = "--report";
+	args[n++] = a->report;
+	args[n++] = "--seed";
+	args[n++] = "1";
+	for (int i = 0; devices && devices[i] && n < (int)ARRAY_SIZE(args) - 3; i++) {
+		args[n++] = "--device";
+		args[n++] = devices[i];
+	}
+	for (int i = 0; extra && extra[i] && n < (int)ARRAY_SIZE(args) - 1; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	air_spawn(a, NULL, args);
+}
+
+/* SIGTERM: vair must stop its devices and exit 0, without sanitizer reports. */
+static void air_stop(struct air *a)
+{
+	char st[64];
+	int rc = proc_stop(&a->p, SIGTERM, STOP_GRACE_MS);
+
+	free(a->log_text);
+	a->log_text = file_or_empty(a->log);
+	REQ(rc == 0 && proc_exit_code(&a->p) == 0,
+	    "vair did not exit 0 within %d ms of SIGTERM (%s); its stderr:\n%s", STOP_GRACE_MS,
+	    proc_status_str(&a->p, st, sizeof(st)), a->log_text);
+	REQ(!sanitizer_report(a->log_text), "vair: sanitizer report:\n%s", a->log_text);
+}
+
+static void air_free(struct air *a)
+{
+	proc_free(&a->p);
+	free(a->log_text);
+	a->log_text = NULL;
+	if (g_air == a)
+		g_air = NULL;
+}
+
+/* A counter from vair's "vair: stats: ..." line (after air_stop). */
+static unsigned long air_stat(const struct air *a, const char *name)
+{
+	char key[64];
+	const char *s;
+
+	snprintf(key, sizeof(key), " %s=", name);
+	s = a->log_text ? strstr(a->log_text, "vair: stats:") : NULL;
+	REQ(s != NULL, "no stats line in vair's stderr:\n%s", a->log_text);
+	s = strstr(s, key);
+	REQ(s != NULL, "no %s in vair's stats", name);
+	return strtoul(s + strlen(key), NULL, 10);
+}
+
+/* ---- the devices' report ---- */
+
+static char *report_text(const struct air *a)
+{
+	return file_or_empty(a->report);
+}
+
+/* Events of this device (uuid: 32 lower-case hex digits) and kind (NULL:
+ * any): how many, and the last one (a new reference in *last when not NULL). */
+static int report_scan(const struct air *a, const char *uuid, const char *event,
+		       struct json_object **last)
+{
+	struct json_object **v;
+	char *text = report_text(a), err[300];
+	int n = jsonl_parse(text, &v, err, sizeof(err)), count = 0;
+
+	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
+	if (last)
+		*last = NULL;
+	for (int i = 0; i < n; i++) {
+		struct json_object *u = jsonl_get(v[i], "uuid"), *ev = jsonl_get(v[i], "event");
+
+		REQ(u && ev && json_object_is_type(u, json_type_string) &&
+			    json_object_is_type(ev, json_type_string),
+		    "report line without uuid and event: %s",
+		    json_object_to_json_string_ext(v[i], JSON_C_TO_STRING_PLAIN));
+		if (strcmp(json_object_get_string(u), uuid) ||
+		    (event && strcmp(json_object_get_string(ev), event)))
+			continue;
+		count++;
+		if (last) {
+			json_object_put(*last);
+			*last = json_object_get(v[i]);
+		}
+	}
+	jsonl_free(v, n);
+	free(text);
+	return count;
+}
+
+/* Wait (bounded) until the device has reported at least `count` such events;
+ * returns the last (a new reference). */
+static struct json_object *report_wait(const struct air *a, const char *uuid, const char *event,
+				       int count)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+	struct json_object *last = NULL;
+
+	for (int waited = 0;; waited += 20) {
+		if (report_scan(a, uuid, event, &last) >= count)
+			return last;
+		json_object_put(last);
+		if (waited >= REPORT_MS) {
+			char *text = report_text(a);
+
+			REQ(0, "device %s: no %d \"%s\" event(s) in its report within %d ms:\n%s", uuid,
+			    count, event, REPORT_MS, text);
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	struct json_object *x = jsonl_get(o, key);
+
+	REQ(x && json_object_is_type(x, json_type_string), "\"%s\" missing or not a string in %s",
+	    key, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	return json_object_get_string(x);
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	struct json_object *x = jsonl_get(o, key);
+
+	REQ(x && json_object_is_type(x, json_type_int), "\"%s\" missing or not an integer in %s",
+	    key, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	return json_object_get_int64(x);
+}
+
+/* ---- meshprov ---- */
+
+struct run {
+	struct proc p;
+	char *err;                /* its stderr */
+	struct json_object *json; /* stdout as one JSON value, when it is one */
+};
+
+/* meshprov with these arguments (after the program name); waits for it. */
+static void run_argv(struct run *r, const struct exe *e, const char *const *args)
+{
+	const char *argv[48];
+	struct proc_opts o = exe_opts(e);
+	char errpath[PATH_MAX], st[64];
+	int n = 0;
+
+	memset(r, 0, sizeof(*r));
+	argv[n++] = e ? e->path : g_meshprov;
+	for (int i = 0; args[i]; i++) {
+		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many meshprov arguments");
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	snprintf(errpath, sizeof(errpath), "%s/meshprov.%d.err", g_dir, ++g_runs);
+	o.capture_stdout = true;
+	o.stderr_path = errpath;
+	REQ(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
+	if (proc_wait(&r->p, RUN_MS) < 0) {
+		char *err;
+
+		proc_stop(&r->p, SIGKILL, 1000);
+		err = file_or_empty(errpath);
+		REQ(0, "meshprov did not exit within %d ms (%s); stderr:\n%s\nstdout:\n%s", RUN_MS,
+		    proc_status_str(&r->p, st, sizeof(st)), err, r->p.out);
+	}
+	r->err = file_or_empty(errpath);
+	REQ(!sanitizer_report(r->err), "meshprov: sanitizer report:\n%s", r->err);
+	REQ(proc_exit_code(&r->p) >= 0, "meshprov: %s; stderr:\n%s",
+	    proc_status_str(&r->p, st, sizeof(st)), r->err);
+	r->json = json_tokener_parse(r->p.out);
+}
+
+static void run_free(struct run *r)
+{
+	proc_free(&r->p);
+	free(r->err);
+	r->err = NULL;
+	json_object_put(r->json);
+	r->json = NULL;
+}
+
+/* meshprov --hci HCI --db g_db ARGS... (NULL-terminated) */
+static void run_hci(struct run *r, const struct exe *e, const char *hci, ...)
+	__attribute__((sentinel));
+static void run_hci(struct run *r, const struct exe *e, const char *hci, ...)
+{
+	const char *args[40];
+	va_list ap;
+	int n = 0;
+
+	args[n++] = "--hci";
+	args[n++] = hci;
+	args[n++] = "--db";
+	args[n++] = g_db;
+	va_start(ap, hci);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+		REQ(n < (int)ARRAY_SIZE(args) - 1, "too many meshprov arguments");
+		args[n++] = s;
+	}
+	va_end(ap);
+	args[n] = NULL;
+	run_argv(r, e, args);
+}
+
+/* On the test's air: meshprov --hci ... --db ... ARGS... */
+#define RUN(r, ...) run_hci((r), NULL, g_air->hci, __VA_ARGS__, (const char *)NULL)
+
+static const char *run_desc(const struct run *r)
+{
+	static char buf[16384];
+	char st[64];
+	char *rep = g_air ? report_text(g_air) : strdup("");
+
+	snprintf(buf, sizeof(buf), "%s\n--- stdout:\n%s--- stderr:\n%s--- device report:\n%s",
+		 proc_status_str(&r->p, st, sizeof(st)), r->p.out, r->err, rep);
+	free(rep);
+	return buf;
+}
+
+static void expect_exit(const struct run *r, int code)
+{
+	REQ(proc_exit_code(&r->p) == code, "meshprov: want exit %d, got %s", code, run_desc(r));
+}
+
+/* ---- the database ---- */
+
+static struct json_object *db_load(void)
+{
+	char *text = read_file_str(g_db, NULL);
+	struct json_object *o;
+
+	REQ(text != NULL, "cannot read the database %s: %s", g_db, strerror(errno));
+	o = json_tokener_parse(text);
+	REQ(o && json_object_is_type(o, json_type_object), "the database is not a JSON object:\n%s",
+	    text);
+	free(text);
+	return o;
+}
+
+/* Lower-case, without dashes, for comparing hex however it is written. */
+static void norm_hex(const char *in, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < outlen; in++)
+		if (*in != '-')
+			out[n++] = (char)(*in >= 'A' && *in <= 'Z' ? *in - 'A' + 'a' : *in);
+	out[n] = '\0';
+}
+
+static bool hex_eq(const char *a, const char *b)
+{
+	char x[160], y[160];
+
+	norm_hex(a, x, sizeof(x));
+	norm_hex(b, y, sizeof(y));
+	return !strcmp(x, y);
+}
+
+/* netKeys[0].key */
+static void db_netkey(struct json_object *db, char out[33])
+{
+	struct json_object *keys = jsonl_get(db, "netKeys"), *k0;
+
+	REQ(keys && json_object_is_type(keys, json_type_array) && json_object_array_length(keys) > 0,
+	    "the database has no netKeys");
+	k0 = json_object_array_get_idx(keys, 0);
+	snprintf(out, 33, "%s", jstr(k0, "key"));
+}
+
+/* The node with this UUID, or NULL (borrowed from db). */
+static struct json_object *db_node(struct json_object *db, const char *uuid)
+{
+	struct json_object *nodes = jsonl_get(db, "nodes");
+
+	if (!nodes)
+		return NULL;
+	REQ(json_object_is_type(nodes, json_type_array), "the database's nodes is not an array");
+	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(nodes, i);
+		struct json_object *u = jsonl_get(n, "UUID");
+
+		if (u && json_object_is_type(u, json_type_string) &&
+		    hex_eq(json_object_get_string(u), uuid))
+			return n;
+	}
+	return NULL;
+}
+
+static size_t db_node_count(struct json_object *db)
+{
+	struct json_object *nodes = jsonl_get(db, "nodes");
+
+	return nodes && json_object_is_type(nodes, json_type_array) ? json_object_array_length(nodes)
+								    : 0;
+}
+
+/* ---- checks ---- */
+
+struct want {
+	const char *uuid;
+	int unicast;
+	int elements;
+	const char *algorithm;
+	const char *auth;
+};
+
+/* A successful run: meshprov's JSON, the device's report and the database
+ * agree on the node. */
+static void check_provisioned(const struct air *a, const struct run *r, const struct want *w)
+{
+	struct json_object *o = r->json, *ev, *db, *node;
+	char netkey[33], addr[8];
+	const char *devkey;
+
+	expect_exit(r, 0);
+	REQ(o && json_object_is_type(o, json_type_object), "stdout is not one JSON object: %s",
+	    run_desc(r));
+	REQ(!strcmp(jstr(o, "uuid"), w->uuid), "JSON uuid %s, want %s", jstr(o, "uuid"), w->uuid);
+	REQ(jint(o, "unicast") == w->unicast, "JSON unicast %lld, want %d",
+	    (long long)jint(o, "unicast"), w->unicast);
+	REQ(jint(o, "elements") == w->elements, "JSON elements %lld, want %d",
+	    (long long)jint(o, "elements"), w->elements);
+	REQ(jint(o, "net_key_index") == 0, "JSON net_key_index %lld", (long long)jint(o, "net_key_index"));
+	REQ(!strcmp(jstr(o, "algorithm"), w->algorithm), "JSON algorithm %s, want %s",
+	    jstr(o, "algorithm"), w->algorithm);
+	REQ(!strcmp(jstr(o, "auth"), w->auth), "JSON auth %s, want %s", jstr(o, "auth"), w->auth);
+	devkey = jstr(o, "device_key");
+	REQ(strlen(devkey) == 32, "JSON device_key '%s' is not 32 hex digits", devkey);
+	REQ(!jsonl_get(o, "error"), "a successful run has an \"error\": %s", run_desc(r));
+
+	/* the device's view */
+	ev = report_wait(a, w->uuid, "provisioned", 1);
+	db = db_load();
+	db_netkey(db, netkey);
+	REQ(hex_eq(jstr(ev, "net_key"), netkey), "device got NetKey %s, the database has %s",
+	    jstr(ev, "net_key"), netkey);
+	REQ(jint(ev, "net_key_index") == 0, "device got NetKey index %lld",
+	    (long long)jint(ev, "net_key_index"));
+	REQ(jint(ev, "iv_index") == 0, "device got IV Index %lld", (long long)jint(ev, "iv_index"));
+	REQ(jint(ev, "flags") == 0, "device got flags %lld", (long long)jint(ev, "flags"));
+	REQ(jint(ev, "unicast") == w->unicast, "device got unicast 0x%04llx, want 0x%04x",
+	    (long long)jint(ev, "unicast"), w->unicast);
+	REQ(hex_eq(jstr(ev, "device_key"), devkey), "device key: device %s, meshprov %s",
+	    jstr(ev, "device_key"), devkey);
+	REQ(!strcmp(jstr(ev, "algorithm"), w->algorithm), "device algorithm %s, want %s",
+	    jstr(ev, "algorithm"), w->algorithm);
+	REQ(!strcmp(jstr(ev, "auth"), w->auth), "device auth %s, want %s", jstr(ev, "auth"),
+	    w->auth);
+
+	/* the database's */
+	node = db_node(db, w->uuid);
+	REQ(node != NULL, "no node %s in the database", w->uuid);
+	snprintf(addr, sizeof(addr), "%04X", w->unicast);
+	REQ(!strcasecmp(jstr(node, "unicastAddress"), addr), "database unicastAddress %s, want %s",
+	    jstr(node, "unicastAddress"), addr);
+	REQ(hex_eq(jstr(node, "deviceKey"), devkey), "database deviceKey %s, meshprov said %s",
+	    jstr(node, "deviceKey"), devkey);
+	json_object_put(db);
+	json_object_put(ev);
+}
+
+/* The database file: mode 0600. */
+static void check_db_mode(void)
+{
+	struct stat st;
+
+	REQ(stat(g_db, &st) == 0, "no database at %s", g_db);
+	REQ((st.st_mode & 07777) == 0600, "database mode %04o, want 0600",
+	    (unsigned)(st.st_mode & 07777));
+}
+
+/* A failed run: exit 1, and with --json an "error" (and error_code when code > 0). */
+static void check_failed_json(const struct run *r, const char *uuid, const char *text, int code)
+{
+	struct json_object *o = r->json;
+
+	expect_exit(r, 1);
+	REQ(o && json_object_is_type(o, json_type_object), "stdout is not one JSON object: %s",
+	    run_desc(r));
+	REQ(!strcmp(jstr(o, "uuid"), uuid), "JSON uuid %s, want %s", jstr(o, "uuid"), uuid);
+	REQ(strstr(jstr(o, "error"), text) != NULL, "JSON error \"%s\" does not say \"%s\"",
+	    jstr(o, "error"), text);
+	if (code > 0)
+		REQ(jint(o, "error_code") == code, "JSON error_code %lld, want %d",
+		    (long long)jint(o, "error_code"), code);
+	REQ(!jsonl_get(o, "device_key") && !jsonl_get(o, "unicast"),
+	    "a failed run reports a node: %s", run_desc(r));
+}
+
+/* stderr is exactly one line and says text. */
+static void check_one_line(const struct run *r, const char *text)
+{
+	const char *nl = strchr(r->err, '\n');
+
+	REQ(strstr(r->err, text) != NULL, "stderr does not say \"%s\": %s", text, run_desc(r));
+	REQ(nl && nl[1] == '\0', "stderr is not one line: %s", run_desc(r));
+}
+
+static char *snapshot_db(size_t *len)
+{
+	char *s = read_file_str(g_db, len);
+
+	REQ(s != NULL, "cannot read the database %s", g_db);
+	return s;
+}
+
+static void check_db_unchanged(const char *before, size_t len)
+{
+	size_t now_len = 0;
+	char *now = read_file_str(g_db, &now_len);
+
+	REQ(now != NULL, "the database %s is gone", g_db);
+	REQ(now_len == len && !memcmp(now, before, len),
+	    "the database changed on a failed run:\nbefore:\n%s\nafter:\n%s", before, now);
+	free(now);
+}
+
+static void provision_ok(const char *uuid, int unicast, int elements, const char *alg,
+			 const char *auth, ...) __attribute__((sentinel));
+
+/* provision --uuid UUID ARGS... --json, which must succeed as wanted. */
+static void provision_ok(const char *uuid, int unicast, int elements, const char *alg,
+			 const char *auth, ...)
+{
+	const char *args[40];
+	struct want w = { uuid, unicast, elements, alg, auth };
+	struct run r;
+	va_list ap;
+	int n = 0;
+
+	args[n++] = "--hci";
+	args[n++] = g_air->hci;
+	args[n++] = "--db";
+	args[n++] = g_db;
+	args[n++] = "provision";
+	args[n++] = "--uuid";
+	args[n++] = uuid;
+	va_start(ap, auth);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+		REQ(n < (int)ARRAY_SIZE(args) - 2, "too many meshprov arguments");
+		args[n++] = s;
+	}
+	va_end(ap);
+	args[n++] = "--json";
+	args[n] = NULL;
+	run_argv(&r, NULL, args);
+	check_provisioned(g_air, &r, &w);
+	run_free(&r);
+}
+
+/* ---- AliGenie ---- */
+
+START_TEST(test_aligenie_plain)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	struct json_object *db;
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	/* the brief's example, word for word */
+	provision_ok(ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--pid", "602", "--secret",
+		     ALI_A_SECRET, NULL);
+	check_db_mode();
+	db = db_load();
+	REQ(db_node_count(db) == 1, "%zu nodes in the database, want 1", db_node_count(db));
+	json_object_put(db);
+	json_object_put(report_wait(&a, ALI_A_UUID, "link_open", 1));
+	json_object_put(report_wait(&a, ALI_A_UUID, "link_closed", 1));
+	air_stop(&a);
+	/* exactly one link, one provisioning */
+	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL) == 1, "more than one link");
+	REQ(report_scan(&a, ALI_A_UUID, "provisioned", NULL) == 1, "provisioned more than once");
+	REQ(report_scan(&a, ALI_A_UUID, "failed", NULL) == 0, "a failure was reported");
+	air_free(&a);
+}
+END_TEST
+
+/* random-auth in the UUID: the random-bound AuthValue; ProductID and MAC from the UUID */
+START_TEST(test_aligenie_random_bound)
+{
+	static const char *const devs[] = { ALI_RB_SPEC, NULL };
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	provision_ok(ALI_RB_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--secret", ALI_RB_SECRET, NULL);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+static void check_no_secret(const struct run *r, const char *secret)
+{
+	REQ(!strcasestr(r->p.out, secret), "the secret appears on stdout: %s", run_desc(r));
+	REQ(!strcasestr(r->err, secret), "the secret appears on stderr: %s", run_desc(r));
+}
+
+START_TEST(test_secret_file_and_env)
+{
+	static const char *const devs[] = { ALI_A_SPEC, ALI_B_SPEC, NULL };
+	struct want wa = { ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob" };
+	struct want wb = { ALI_B_UUID, 0x0012, 1, ALG_CMAC, "static-oob" };
+	char path[PATH_MAX];
+	struct run r;
+	struct air a;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/secret", g_dir);
+	f = fopen(path, "w");
+	ck_assert_msg(f != NULL, "cannot write %s", path);
+	fprintf(f, "%s\n", ALI_A_SECRET);
+	fclose(f);
+	chmod(path, 0600);
+	air_start(&a, devs, NULL);
+
+	/* -vv: not even debug output may show it */
+	run_hci(&r, NULL, a.hci, "-vv", "provision", "--uuid", ALI_A_UUID, "--secret-file", path,
+		"--json", (const char *)NULL);
+	check_provisioned(&a, &r, &wa);
+	check_no_secret(&r, ALI_A_SECRET);
+	run_free(&r);
+
+	setenv("MESHPROV_SECRET", ALI_B_SECRET, 1);
+	run_hci(&r, NULL, a.hci, "-vv", "provision", "--uuid", ALI_B_UUID, "--json",
+		(const char *)NULL);
+	unsetenv("MESHPROV_SECRET");
+	check_provisioned(&a, &r, &wb);
+	check_no_secret(&r, ALI_B_SECRET);
+	run_free(&r);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+/* A wrong secret: Confirmation Failed from the device, nothing written; the
+ * device listens again and takes the right secret afterwards. */
+START_TEST(test_wrong_secret)
+{
+	static const char *const devs[] = { ALI_A_SPEC, ALI_B_SPEC, NULL };
+	struct json_object *ev;
+	struct run r;
+	struct air a;
+	size_t len;
+	char *before;
+
+	air_start(&a, devs, NULL);
+	provision_ok(ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--secret", ALI_A_SECRET, NULL);
+	before = snapshot_db(&len);
+
+	RUN(&r, "provision", "--uuid", ALI_B_UUID, "--secret", ALI_B_WRONG);
+	expect_exit(&r, 1);
+	check_one_line(&r, CONF_FAILED_SECRET);
+	REQ(r.p.out[0] == '\0', "stdout on failure without --json: %s", run_desc(&r));
+	check_no_secret(&r, ALI_B_WRONG);
+	run_free(&r);
+	check_db_unchanged(before, len);
+	ev = report_wait(&a, ALI_B_UUID, "failed", 1);
+	REQ(jint(ev, "error") == 4, "device failed with error %lld, want 4 (Confirmation Failed)",
+	    (long long)jint(ev, "error"));
+	json_object_put(ev);
+
+	RUN(&r, "provision", "--uuid", ALI_B_UUID, "--secret", ALI_B_WRONG, "--json");
+	check_failed_json(&r, ALI_B_UUID, CONF_FAILED_SECRET, 4);
+	check_no_secret(&r, ALI_B_WRONG);
+	run_free(&r);
+	check_db_unchanged(before, len);
+	json_object_put(report_wait(&a, ALI_B_UUID, "failed", 2));
+	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL) == 0,
+	    "the device says it was provisioned with a wrong secret");
+	free(before);
+
+	/* the device is still unprovisioned and listening */
+	provision_ok(ALI_B_UUID, 0x0012, 1, ALG_CMAC, "static-oob", "--secret", ALI_B_SECRET, NULL);
+	air_stop(&a);
+	REQ(report_scan(&a, ALI_B_UUID, "link_open", NULL) == 3, "want 3 links to the device");
+	air_free(&a);
+}
+END_TEST
+
+/* ---- plain devices: the other methods ---- */
+
+#define NOOOB_UUID "00112233445566778899aabbccddee01"
+#define NOOOB2_UUID "00112233445566778899aabbccddee02"
+
+START_TEST(test_no_oob)
+{
+	static const char *const devs[] = { "uuid:" NOOOB_UUID, "uuid:" NOOOB2_UUID ",no-oob", NULL };
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	provision_ok(NOOOB_UUID, 0x0011, 1, ALG_CMAC, "no-oob", "--no-oob", NULL);
+	/* no auth option, and an AliGenie secret in the environment that must not
+	 * turn a plain device into an AliGenie one */
+	setenv("MESHPROV_SECRET", "1565d0497400c999e984cffa4da4fdf9", 1);
+	provision_ok(NOOOB2_UUID, 0x0012, 1, ALG_CMAC, "no-oob", NULL);
+	unsetenv("MESHPROV_SECRET");
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+#define STATIC16_UUID "00112233445566778899aabbccddee16"
+#define STATIC16 "00112233445566778899aabbccddeeff"
+
+START_TEST(test_static_oob_16)
+{
+	static const char *const devs[] = { "uuid:" STATIC16_UUID ",static=" STATIC16, NULL };
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	provision_ok(STATIC16_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--static-oob", STATIC16,
+		     NULL);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+#define STATIC32_UUID "00112233445566778899aabbccddee32"
+#define STATIC32 "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+START_TEST(test_static_oob_32_hmac)
+{
+	static const char *const devs[] = {
+		"uuid:" STATIC32_UUID ",static=" STATIC32 ",algs=0x0003", NULL
+	};
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	provision_ok(STATIC32_UUID, 0x0011, 1, ALG_HMAC, "static-oob", "--static-oob", STATIC32,
+		     NULL);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+#define OUTPUT_UUID "00112233445566778899aabbccddee0a"
+#define OUTPUT_VALUE "4096"
+
+/* Output OOB: a wrong value fails (Confirmation Failed), the right one works. */
+START_TEST(test_output_oob)
+{
+	static const char *const devs[] = { "uuid:" OUTPUT_UUID ",output=numeric:" OUTPUT_VALUE,
+					    NULL };
+	struct json_object *ev;
+	struct run r;
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	RUN(&r, "provision", "--uuid", OUTPUT_UUID, "--output-oob", "--auth-value", "4095", "--json");
+	check_failed_json(&r, OUTPUT_UUID, "Confirmation Failed", 4);
+	run_free(&r);
+	ev = report_wait(&a, OUTPUT_UUID, "output", 1);
+	REQ(!strcmp(jstr(ev, "value"), OUTPUT_VALUE), "device showed %s, want " OUTPUT_VALUE,
+	    jstr(ev, "value"));
+	json_object_put(ev);
+	REQ(access(g_db, F_OK) != 0, "a failed first run wrote the database");
+
+	provision_ok(OUTPUT_UUID, 0x0011, 1, ALG_CMAC, "output-oob", "--output-oob", "--auth-value",
+		     OUTPUT_VALUE, NULL);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+#define PUBKEY_UUID "00112233445566778899aabbccddee0b"
+
+/* The device's public key known out of band (from its report). */
+START_TEST(test_pubkey_oob)
+{
+	static const char *const devs[] = { "uuid:" PUBKEY_UUID ",pubkey-oob", NULL };
+	struct json_object *ev;
+	char key[160];
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	ev = report_wait(&a, PUBKEY_UUID, "public_key", 1);
+	snprintf(key, sizeof(key), "%s", jstr(ev, "key"));
+	json_object_put(ev);
+	REQ(strlen(key) == 128, "public key '%s' is not 64 octets", key);
+	provision_ok(PUBKEY_UUID, 0x0011, 1, ALG_CMAC, "no-oob", "--device-public-key", key, NULL);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+/* ---- addresses and the node list ---- */
+
+#define ROW1_UUID "00112233445566778899aabbccdd0001"
+#define ROW2_UUID "00112233445566778899aabbccdd0002"
+
+/* nodes --json: the array; check it holds exactly these (uuid, unicast) pairs. */
+static void check_nodes(const struct air *a, const char *const *uuids, const int *unicasts, int n)
+{
+	struct json_object *arr;
+	struct run r;
+
+	run_hci(&r, NULL, a->hci, "nodes", "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	arr = r.json;
+	REQ(arr && json_object_is_type(arr, json_type_array), "nodes --json: not an array: %s",
+	    run_desc(&r));
+	REQ((int)json_object_array_length(arr) == n, "nodes --json lists %zu nodes, want %d: %s",
+	    json_object_array_length(arr), n, r.p.out);
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < json_object_array_length(arr); j++) {
+			struct json_object *o = json_object_array_get_idx(arr, j);
+
+			if (hex_eq(jstr(o, "uuid"), uuids[i])) {
+				REQ(jint(o, "unicast") == unicasts[i], "node %s at %lld, want %d",
+				    uuids[i], (long long)jint(o, "unicast"), unicasts[i]);
+				REQ(!jsonl_get(o, "device_key") && !jsonl_get(o, "deviceKey"),
+				    "nodes --json shows a device key");
+				found = true;
+			}
+		}
+		REQ(found, "nodes --json does not list %s: %s", uuids[i], r.p.out);
+	}
+	run_free(&r);
+}
+
+START_TEST(test_two_in_a_row)
+{
+	static const char *const devs[] = { "uuid:" ROW1_UUID, "uuid:" ROW2_UUID, NULL };
+	static const char *const both[] = { ROW1_UUID, ROW2_UUID };
+	static const int both_addr[] = { 0x0011, 0x0012 };
+	struct json_object *db;
+	struct run r;
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	provision_ok(ROW1_UUID, 0x0011, 1, ALG_CMAC, "no-oob", NULL);
+	provision_ok(ROW2_UUID, 0x0012, 1, ALG_CMAC, "no-oob", NULL);
+	check_nodes(&a, both, both_addr, 2);
+
+	run_hci(&r, NULL, a.hci, "nodes", "remove", ROW1_UUID, (const char *)NULL);
+	expect_exit(&r, 0);
+	run_free(&r);
+	check_nodes(&a, both + 1, both_addr + 1, 1);
+	db = db_load();
+	REQ(db_node(db, ROW1_UUID) == NULL, "the removed node is still in the database");
+	REQ(db_node(db, ROW2_UUID) != NULL, "the other node went too");
+	json_object_put(db);
+	check_db_mode();
+
+	/* the device itself is still provisioned: it no longer beacons */
+	RUN(&r, "provision", "--uuid", ROW1_UUID, "--wait", "1", "--json");
+	check_failed_json(&r, ROW1_UUID, "no beacon from " ROW1_UUID, 0);
+	run_free(&r);
+	air_stop(&a);
+	REQ(report_scan(&a, ROW1_UUID, "link_open", NULL) == 1, "a provisioned device took a link");
+	air_free(&a);
+}
+END_TEST
+
+#define MULTI_UUID "00112233445566778899aabbccdd0003"
+#define AFTER_UUID "00112233445566778899aabbccdd0004"
+
+START_TEST(test_multi_element)
+{
+	static const char *const devs[] = { "uuid:" MULTI_UUID ",elements=3", "uuid:" AFTER_UUID,
+					    NULL };
+	struct json_object *ev;
+	struct air a;
+
+	air_start(&a, devs, NULL);
+	provision_ok(MULTI_UUID, 0x0011, 3, ALG_CMAC, "no-oob", NULL);
+	ev = report_wait(&a, MULTI_UUID, "provisioned", 1);
+	REQ(jint(ev, "elements") == 3, "the device has %lld elements", (long long)jint(ev, "elements"));
+	json_object_put(ev);
+	provision_ok(AFTER_UUID, 0x0014, 1, ALG_CMAC, "no-oob", NULL);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+/* ---- failures before any link ---- */
+
+#define NOBODY_UUID "0badc0de0badc0de0badc0de0badc0de"
+
+START_TEST(test_no_beacon)
+{
+	static const char *const devs[] = { "uuid:" ROW1_UUID, NULL };
+	struct run r;
+	struct air a;
+	size_t len;
+	char *before;
+
+	air_start(&a, devs, NULL);
+	provision_ok(ROW1_UUID, 0x0011, 1, ALG_CMAC, "no-oob", NULL);
+	before = snapshot_db(&len);
+	RUN(&r, "provision", "--uuid", NOBODY_UUID, "--wait", "1");
+	expect_exit(&r, 1);
+	check_one_line(&r, "no beacon from " NOBODY_UUID " within 1 s");
+	run_free(&r);
+	RUN(&r, "provision", "--uuid", NOBODY_UUID, "--wait", "1", "--json");
+	check_failed_json(&r, NOBODY_UUID, "no beacon from " NOBODY_UUID " within 1 s", 0);
+	run_free(&r);
+	check_db_unchanged(before, len);
+	free(before);
+	air_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+START_TEST(test_already_a_node)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	struct run r;
+	struct air a;
+	size_t len;
+	char *before;
+
+	air_start(&a, devs, NULL);
+	provision_ok(ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--secret", ALI_A_SECRET, NULL);
+	before = snapshot_db(&len);
+	RUN(&r, "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET);
+	REQ(proc_exit_code(&r.p) != 0, "provisioning a node twice succeeded: %s", run_desc(&r));
+	REQ(strstr(r.err, "already a node") != NULL, "stderr does not say \"already a node\": %s",
+	    run_desc(&r));
+	run_free(&r);
+	check_db_unchanged(before, len);
+	free(before);
+	air_stop(&a);
+	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL) == 1, "a second link was opened");
+	air_free(&a);
+}
+END_TEST
+
+/* ---- a lossy air: PB-ADV retransmissions carry it through ---- */
+
+START_TEST(test_lossy_air)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	static const char *const lossy[] = { "--loss", "0.2", "--latency", "5", "--jitter", "3", NULL };
+	struct air a;
+
+	air_start(&a, devs, lossy);
+	provision_ok(ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--secret", ALI_A_SECRET, NULL);
+	air_stop(&a);
+	REQ(air_stat(&a, "lost") > 0, "the loss model dropped nothing: the test proves nothing");
+	air_free(&a);
+}
+END_TEST
+
+/* ---- the same over BlueZ's btvirt ---- */
+
+#define BTVIRT_LE "/tmp/bt-server-le"
+
+static void skip(const char *why)
+{
+	printf("SKIP: btvirt provisioning end-to-end: %s\n", why);
+	fflush(stdout);
+}
+
+static int connect_unix(const char *path)
+{
+	struct sockaddr_un addr;
+	size_t len = strlen(path);
+	int fd;
+
+	if (len >= sizeof(addr.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	memcpy(addr.sun_path, path, len + 1);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Does the btvirt listening at BTVIRT_LE create LE controllers? (The stock
+ * one on a kernel without AF_ALG drops every connection.) A Reset must be
+ * answered with a Command Complete, status 0, within 2 s. */
+static bool btvirt_answers(void)
+{
+	static const uint8_t reset[] = { 0x01, 0x03, 0x0c, 0x00 }; /* H4 command: Reset */
+	struct timeval tv = { 2, 0 };
+	int fd = connect_unix(BTVIRT_LE);
+	bool ok = false;
+
+	if (fd < 0)
+		return false;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, reset, sizeof(reset), MSG_NOSIGNAL) != (ssize_t)sizeof(reset)) {
+		close(fd);
+		return false;
+	}
+	/* events: 04, code, length, parameters; skip any before ours */
+	for (int events = 0; events < 16 && !ok; events++) {
+		uint8_t hdr[3], p[255];
+		size_t got = 0;
+
+		while (got < sizeof(hdr)) {
+			ssize_t n = recv(fd, hdr + got, sizeof(hdr) - got, 0);
+
+			if (n <= 0)
+				goto out;
+			got += (size_t)n;
+		}
+		if (hdr[0] != 0x04)
+			goto out;
+		for (got = 0; got < hdr[2];) {
+			ssize_t n = recv(fd, p + got, hdr[2] - got, 0);
+
+			if (n <= 0)
+				goto out;
+			got += (size_t)n;
+		}
+		/* Command Complete: Num_HCI_Command_Packets, opcode 0x0c03, status */
+		if (hdr[1] == 0x0e && hdr[2] >= 4 && p[1] == 0x03 && p[2] == 0x0c) {
+			ok = p[3] == 0x00;
+			break;
+		}
+	}
+out:
+	close(fd);
+	return ok;
+}
+
+static void unlink_btvirt_sockets(void)
+{
+	static const char *const names[] = { "le", "bredrle", "bredr", "amp", "mon" };
+	char path[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(path, sizeof(path), "/tmp/bt-server-%s", names[i]);
+		unlink(path);
+	}
+}
+
+START_TEST(test_provision_btvirt)
+{
+	struct exe cand[3], meshprov, vair;
+	int ncand = 0, chosen = -1;
+	const char *env = getenv("BTVIRT");
+	char *found, cache[PATH_MAX], btlog[PATH_MAX], why[512];
+	bool private_tmp = false;
+	struct proc bt;
+	struct air a;
+	struct run r;
+	struct want wa = { ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob" };
+	const char *args[16];
+	size_t len;
+	char *before;
+	int n = 0;
+
+	if (env && *env) {
+		found = strchr(env, '/') ? strdup(env) : find_in_path(env);
+		if (!found || !is_executable(found)) {
+			snprintf(why, sizeof(why), "BTVIRT=%s is not an executable", env);
+			skip(why);
+			free(found);
+			return;
+		}
+		exe_init(&cand[ncand++], found);
+		free(found);
+	} else {
+		const char *xdg = getenv("XDG_CACHE_HOME");
+
+		if ((found = find_in_path("btvirt")) != NULL) {
+			exe_init(&cand[ncand++], found);
+			free(found);
+		}
+		if (xdg && *xdg)
+			snprintf(cache, sizeof(cache), "%s/btvirt/btvirt", xdg);
+		else
+			snprintf(cache, sizeof(cache), "%s/.cache/btvirt/btvirt", env_or("HOME", "/"));
+		if (is_executable(cache))
+			exe_init(&cand[ncand++], cache);
+	}
+	if (ncand == 0) {
+		skip("no btvirt that can create LE controllers (set BTVIRT=..., e.g. the one "
+		     "shared/tools/build-btvirt prints)");
+		return;
+	}
+	exe_init(&meshprov, g_meshprov);
+	exe_init(&vair, g_vair);
+
+	/* btvirt's socket paths are fixed: a private /tmp, so parallel runs cannot collide
+	 * (not with CK_FORK=no, where the namespace would outlive this test) */
+	if (strcmp(env_or("CK_FORK", "yes"), "no") != 0 && unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+		for (int i = 0; i < ncand; i++)
+			exe_pin(&cand[i]);
+		exe_pin(&meshprov);
+		exe_pin(&vair);
+		if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0)
+			private_tmp = true;
+	}
+	if (!private_tmp && access(BTVIRT_LE, F_OK) == 0) {
+		skip("no private /tmp here (unshare/mount not permitted, or CK_FORK=no) and " BTVIRT_LE
+		     " exists: another btvirt may be running");
+		return;
+	}
+	if (private_tmp) {
+		snprintf(g_dir, sizeof(g_dir), "/tmp/e2e.XXXXXX");
+		REQ(mkdtemp(g_dir) != NULL, "mkdtemp in the private /tmp: %s", strerror(errno));
+		snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
+	}
+	snprintf(btlog, sizeof(btlog), "%s/btvirt.log", g_dir);
+
+	why[0] = '\0';
+	for (int i = 0; i < ncand && chosen < 0; i++) {
+		const char *argv[] = { cand[i].path, "-s", "-l0", NULL };
+		struct proc_opts o = exe_opts(&cand[i]);
+
+		o.ignore_sigpipe = true; /* it writes without MSG_NOSIGNAL */
+		o.stdout_path = btlog;
+		o.stderr_path = btlog;
+		if (proc_spawn(&bt, argv, &o) < 0) {
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %.200s: %s;",
+				 cand[i].path, strerror(errno));
+			continue;
+		}
+		if (wait_for_unix_socket(BTVIRT_LE, 5000, &bt) == 0 && btvirt_answers()) {
+			chosen = i;
+			break;
+		}
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 " %.200s: no LE controller on " BTVIRT_LE ";", cand[i].path);
+		proc_stop(&bt, SIGKILL, 1000);
+		proc_free(&bt);
+		if (!private_tmp)
+			unlink_btvirt_sockets();
+	}
+	if (chosen < 0) {
+		char msg[700];
+
+		snprintf(msg, sizeof(msg),
+			 "no btvirt that can create LE controllers (set BTVIRT=...; tried:%s)", why);
+		skip(msg);
+		return;
+	}
+	printf("btvirt provisioning end-to-end: using %s%s\n", cand[chosen].path,
+	       private_tmp ? " in a private /tmp" : "");
+	fflush(stdout);
+
+	/* the devices as btvirt clients */
+	air_paths(&a);
+	snprintf(a.hci, sizeof(a.hci), "unix:" BTVIRT_LE);
+	args[n++] = "--connect";
+	args[n++] = "unix:" BTVIRT_LE;
+	args[n++] = "--ready-file";
+	args[n++] = a.ready;
+	args[n++] = "--report";
+	args[n++] = a.report;
+	args[n++] = "--device";
+	args[n++] = ALI_A_SPEC;
+	args[n++] = "--device";
+	args[n++] = ALI_B_SPEC;
+	args[n] = NULL;
+	air_spawn(&a, &vair, args);
+
+	/* provisioning works (normally ~1 s; RUN_MS is the bound) */
+	run_hci(&r, &meshprov, a.hci, "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET,
+		"--json", (const char *)NULL);
+	check_provisioned(&a, &r, &wa);
+	run_free(&r);
+	check_db_mode();
+	REQ(proc_wait(&bt, 0) < 0, "btvirt died during provisioning; its log:\n%s",
+	    file_or_empty(btlog));
+
+	/* a wrong secret fails and writes nothing */
+	before = snapshot_db(&len);
+	run_hci(&r, &meshprov, a.hci, "provision", "--uuid", ALI_B_UUID, "--secret", ALI_B_WRONG,
+		"--json", (const char *)NULL);
+	check_failed_json(&r, ALI_B_UUID, CONF_FAILED_SECRET, 4);
+	run_free(&r);
+	check_db_unchanged(before, len);
+	free(before);
+	json_object_put(report_wait(&a, ALI_B_UUID, "failed", 1));
+	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL) == 0,
+	    "the device says it was provisioned with a wrong secret");
+
+	REQ(proc_wait(&bt, 0) < 0, "btvirt died; its log:\n%s", file_or_empty(btlog));
+	air_stop(&a); /* its devices turn scanning off before they close */
+	REQ(proc_wait(&bt, 200) < 0, "btvirt died when the devices left");
+	proc_stop(&bt, SIGTERM, 3000);
+	proc_free(&bt);
+	if (!private_tmp)
+		unlink_btvirt_sockets();
+	air_free(&a);
+}
+END_TEST
+
+static Suite *provision_e2e_suite(void)
+{
+	Suite *s = suite_create("provision_e2e");
+	TCase *air = tcase_create("virtual_air");
+	TCase *bt = tcase_create("btvirt");
+
+	tcase_add_unchecked_fixture(air, base_setup, base_teardown);
+	tcase_add_checked_fixture(air, test_setup, test_teardown);
+	tcase_set_timeout(air, TEST_TIMEOUT_S);
+	tcase_add_test(air, test_aligenie_plain);
+	tcase_add_test(air, test_aligenie_random_bound);
+	tcase_add_test(air, test_secret_file_and_env);
+	tcase_add_test(air, test_wrong_secret);
+	tcase_add_test(air, test_no_oob);
+	tcase_add_test(air, test_static_oob_16);
+	tcase_add_test(air, test_static_oob_32_hmac);
+	tcase_add_test(air, test_output_oob);
+	tcase_add_test(air, test_pubkey_oob);
+	tcase_add_test(air, test_two_in_a_row);
+	tcase_add_test(air, test_multi_element);
+	tcase_add_test(air, test_no_beacon);
+	tcase_add_test(air, test_already_a_node);
+	tcase_add_test(air, test_lossy_air);
+	suite_add_tcase(s, air);
+
+	tcase_add_unchecked_fixture(bt, base_setup, base_teardown);
+	tcase_add_checked_fixture(bt, test_setup, test_teardown);
+	tcase_set_timeout(bt, TEST_TIMEOUT_S);
+	tcase_add_test(bt, test_provision_btvirt);
+	suite_add_tcase(s, bt);
+	return s;
+}
+
+CHECK_MAIN(provision_e2e_suite)
