@@ -7,6 +7,8 @@
 struct global_opts {
 	const char *hci; /* transport spec */
 	const char *db;  /* node database path */
+	unsigned adv_interval_ms; /* between transmissions of one PDU */
+	unsigned adv_count;       /* transmissions per PDU */
 };
 
 #define DEFAULT_DB_PATH "/var/lib/meshprov/network.json"

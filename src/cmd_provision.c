@@ -730,6 +730,7 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 		OPENSSL_cleanse(&p->params, sizeof(p->params));
 		return 1;
 	}
+	adv_set_tx(&p->radio.adv, g->adv_interval_ms, g->adv_count);
 	ev_init(&p->wait_timer, on_wait_timeout);
 	p->wait_timer.data = p;
 	ev_init(&p->total_timer, on_total_timeout);

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adv.h"
 #include "cli.h"
 #include "log.h"
 #include "transport.h"
+#include "util.h"
 
 #ifndef MESHPROV_VERSION
 #define MESHPROV_VERSION "0.1"
@@ -28,6 +30,9 @@ static void usage(FILE *f)
 		"                     tty:PATH[:BAUD] H4 over a UART with RTS/CTS (default 1000000)\n"
 		"  -d, --db PATH    node database (default " DEFAULT_DB_PATH ",\n"
 		"                   or $MESHPROV_DB)\n"
+		"      --adv-interval MS  interval between transmissions of a mesh PDU\n"
+		"                   (default 20, at least 20)\n"
+		"      --adv-count N    transmissions of each mesh PDU (default 3)\n"
 		"  -v, --verbose    more messages on stderr (twice for debug)\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
@@ -45,12 +50,20 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "hci", required_argument, NULL, 'i' },
 		{ "db", required_argument, NULL, 'd' },
+		{ "adv-interval", required_argument, NULL, 'I' },
+		{ "adv-count", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct global_opts g = { .hci = getenv("MESHPROV_HCI"), .db = getenv("MESHPROV_DB") };
+	struct global_opts g = {
+		.hci = getenv("MESHPROV_HCI"),
+		.db = getenv("MESHPROV_DB"),
+		.adv_interval_ms = ADV_DEFAULT_INTERVAL_MS,
+		.adv_count = ADV_DEFAULT_COUNT,
+	};
+	unsigned long v;
 	int verbosity = 0;
 	const char *cmd;
 	int c;
@@ -63,6 +76,20 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			g.db = optarg;
+			break;
+		case 'I':
+			if (parse_uint(optarg, 10240, &v) < 0 || v < 20) {
+				fprintf(stderr, "meshprov: --adv-interval needs 20-10240 ms\n");
+				return EXIT_USAGE;
+			}
+			g.adv_interval_ms = (unsigned)v;
+			break;
+		case 'C':
+			if (parse_uint(optarg, 20, &v) < 0 || v < 1) {
+				fprintf(stderr, "meshprov: --adv-count needs 1-20\n");
+				return EXIT_USAGE;
+			}
+			g.adv_count = (unsigned)v;
 			break;
 		case 'v':
 			verbosity++;
