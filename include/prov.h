@@ -232,6 +232,10 @@ int prov_session_keys(uint8_t alg, const uint8_t *conf_salt, const uint8_t *rand
  * alphanumeric (ASCII, left-aligned), zero padded to len (16 or 32). */
 int prov_oob_auth_value(bool alphanumeric, const char *value, size_t len, uint8_t *out);
 
+/* A random OOB value of size characters (1-8): digits, or [0-9A-Z] when
+ * alphanumeric; count: a number of at least 1 (pushes, blinks...). */
+int prov_random_oob_value(bool alphanumeric, bool count, uint8_t size, char *out, size_t outlen);
+
 const char *prov_error_str(uint8_t code);
 /* "BTM_ECDH_P256_CMAC_AES128_AES_CCM" / "BTM_ECDH_P256_HMAC_SHA256_AES_CCM" */
 const char *prov_algorithm_name(uint8_t alg);

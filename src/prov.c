@@ -168,6 +168,33 @@ int prov_oob_auth_value(bool alphanumeric, const char *value, size_t len, uint8_
 	return 0;
 }
 
+int prov_random_oob_value(bool alphanumeric, bool count, uint8_t size, char *out, size_t outlen)
+{
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	uint8_t rnd[8];
+
+	if (size < 1 || size > 8 || outlen < (size_t)size + 1)
+		return -EINVAL;
+	if (mesh_random(rnd, sizeof(rnd)) != 0)
+		return -EIO;
+	if (alphanumeric) {
+		for (size_t i = 0; i < size; i++)
+			out[i] = alnum[rnd[i] % 36];
+		out[size] = '\0';
+	} else {
+		uint32_t max = 1, v;
+
+		for (size_t i = 0; i < size; i++)
+			max *= 10;
+		v = get_be32(rnd) % max;
+		if (count) /* pushes, blinks...: at least one */
+			v = v % (max - 1) + 1;
+		snprintf(out, outlen, "%u", (unsigned)v);
+	}
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return 0;
+}
+
 /* ---- provisioner role ---- */
 
 void prov_init(struct prov *p, const struct prov_params *params, const struct prov_ops *ops, void *ctx)
@@ -409,33 +436,6 @@ static void send_confirmation(struct prov *p)
 		p->ops->progress(p->ctx, PROV_STEP_AUTH);
 }
 
-/* Input OOB: a value for the user to enter on the device. */
-static int make_input_value(struct prov *p, char *out, size_t outlen)
-{
-	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	uint8_t rnd[8];
-	size_t n = p->auth_size;
-
-	if (mesh_random(rnd, sizeof(rnd)) != 0)
-		return -EIO;
-	if (p->auth_action == PROV_IN_ALPHA) {
-		for (size_t i = 0; i < n && i + 1 < outlen; i++)
-			out[i] = alnum[rnd[i] % 36];
-		out[n < outlen ? n : outlen - 1] = '\0';
-	} else {
-		uint32_t max = 1, v;
-
-		for (size_t i = 0; i < n; i++)
-			max *= 10;
-		v = get_be32(rnd) % max;
-		if (p->auth_action != PROV_IN_NUMERIC) /* push/twist: a count of at least one */
-			v = v % (max - 1) + 1;
-		snprintf(out, outlen, "%u", v);
-	}
-	OPENSSL_cleanse(rnd, sizeof(rnd));
-	return 0;
-}
-
 /* Both public keys are known: compute the secret and go on to authentication. */
 static void keys_exchanged(struct prov *p)
 {
@@ -462,7 +462,9 @@ static void keys_exchanged(struct prov *p)
 	case PROV_AUTH_INPUT: {
 		char value[16];
 
-		if (make_input_value(p, value, sizeof(value)) != 0 ||
+		if (prov_random_oob_value(p->auth_action == PROV_IN_ALPHA,
+					  p->auth_action != PROV_IN_NUMERIC, p->auth_size, value,
+					  sizeof(value)) != 0 ||
 		    prov_oob_auth_value(p->auth_action == PROV_IN_ALPHA, value, p->rand_len,
 					p->auth_value) != 0) {
 			fail(p, 0, false, false, "cannot make an input OOB value");

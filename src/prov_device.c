@@ -294,32 +294,14 @@ static void handle_start(struct prov_device *d, const uint8_t *s)
 }
 
 /* Output OOB: the value to show, fitting the action and size. */
-static void make_output_value(const struct prov_device *d, char out[9])
+static int make_output_value(const struct prov_device *d, char *out, size_t outlen)
 {
-	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-	uint8_t rnd[8] = { 0 };
-	size_t n = d->auth_size;
-
 	if (d->params.output_value[0]) {
-		snprintf(out, 9, "%s", d->params.output_value);
-		return;
+		snprintf(out, outlen, "%s", d->params.output_value);
+		return 0;
 	}
-	mesh_random(rnd, sizeof(rnd));
-	if (d->auth_action == PROV_OUT_ALPHA) {
-		for (size_t i = 0; i < n; i++)
-			out[i] = alnum[rnd[i] % 36];
-		out[n] = '\0';
-	} else {
-		uint32_t max = 1, v;
-
-		for (size_t i = 0; i < n; i++)
-			max *= 10;
-		v = get_be32(rnd) % max;
-		if (d->auth_action != PROV_OUT_NUMERIC) /* blink, beep, vibrate: a count of at least one */
-			v = v % (max - 1) + 1;
-		snprintf(out, 9, "%u", v);
-	}
-	OPENSSL_cleanse(rnd, sizeof(rnd));
+	return prov_random_oob_value(d->auth_action == PROV_OUT_ALPHA,
+				     d->auth_action != PROV_OUT_NUMERIC, d->auth_size, out, outlen);
 }
 
 static void handle_pubkey(struct prov_device *d, const uint8_t *pub)
@@ -341,8 +323,8 @@ static void handle_pubkey(struct prov_device *d, const uint8_t *pub)
 	case PROV_AUTH_OUTPUT: {
 		char value[9];
 
-		make_output_value(d, value);
-		if (prov_oob_auth_value(d->auth_action == PROV_OUT_ALPHA, value, d->rand_len, d->auth_value) != 0) {
+		if (make_output_value(d, value, sizeof(value)) != 0 ||
+		    prov_oob_auth_value(d->auth_action == PROV_OUT_ALPHA, value, d->rand_len, d->auth_value) != 0) {
 			OPENSSL_cleanse(value, sizeof(value));
 			fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "output OOB value computation failed");
 			return;
