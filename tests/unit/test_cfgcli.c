@@ -1,0 +1,716 @@
+/* Configuration Client request engine (cfgcli.h): retransmission until the
+ * matching status, matching rules, status codes, timeouts, the queue,
+ * re-entrancy. Messages are the vectors of shared/vectors/mesh-network.md
+ * §3 (Messages #6 and #16) and §5. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfgcli.h"
+#include "check_main.h"
+#include "testhex.h"
+#include "util.h"
+
+#define NODE 0x1201
+
+#define MSG6_ACCESS "0056341263964771734fbd76e3b40519d1d94a48"
+#define SAMPLE_APPKEY "63964771734fbd76e3b40519d1d94a48"
+#define MSG16_ACCESS "800300563412"
+#define COMP_STATUS "02 00 1110 2220 3330 4440 5550 bbaa 03 02 1011 2022 3033 a2a1a4a3 b2b1b4b3"
+#define BIND_1201_123_1000 "803d011223010010"
+#define BIND_STATUS_OK "803e00011223010010"
+#define SUB_1201_C000_1000 "801b011200c00010"
+#define SUB_STATUS_OK "801f00011200c00010"
+
+/* ---- mock caller ---- */
+
+#define MAX_SENT 256
+#define MAX_DONE 256
+
+struct done_rec {
+	struct cfgcli_req req;
+	int rc;
+	uint8_t status;
+	char status_str[48]; /* "" for NULL */
+	bool has_params;
+	uint8_t params[HX_MAX];
+	size_t params_len;
+	unsigned sent_before; /* sends so far when done was called */
+};
+
+struct mock {
+	struct cfgcli cli;
+	uint64_t now;
+	uint8_t sent[MAX_SENT][CFG_MAX_REQ_PDU];
+	size_t sent_len[MAX_SENT];
+	uint64_t sent_at[MAX_SENT];
+	uint16_t sent_dst[MAX_SENT];
+	unsigned nsent;
+	struct done_rec done[MAX_DONE];
+	unsigned ndone;
+	/* behaviour */
+	int send_rc;                 /* returned by send */
+	bool enqueue_from_done;      /* enqueue `next` from the first done */
+	struct cfgcli_req next;
+	bool cancel_from_done;       /* cfgcli_cancel_all from the first done */
+	int nested_rc;               /* what enqueue returned inside done */
+	unsigned nested_sent;        /* sends made by that enqueue, inside done */
+};
+
+static int mock_send(void *ctx, uint16_t dst, const uint8_t *pdu, size_t len)
+{
+	struct mock *m = ctx;
+
+	ck_assert_uint_lt(m->nsent, MAX_SENT);
+	ck_assert_uint_le(len, CFG_MAX_REQ_PDU);
+	memcpy(m->sent[m->nsent], pdu, len);
+	m->sent_len[m->nsent] = len;
+	m->sent_at[m->nsent] = m->now;
+	m->sent_dst[m->nsent] = dst;
+	m->nsent++;
+	return m->send_rc;
+}
+
+static void mock_done(void *ctx, const struct cfgcli_req *req, const struct cfgcli_result *res)
+{
+	struct mock *m = ctx;
+	struct done_rec *d;
+
+	ck_assert_uint_lt(m->ndone, MAX_DONE);
+	d = &m->done[m->ndone++];
+	d->req = *req;
+	d->rc = res->rc;
+	d->status = res->status;
+	snprintf(d->status_str, sizeof(d->status_str), "%s", res->status_str ? res->status_str : "");
+	d->has_params = res->params != NULL;
+	d->params_len = res->params_len;
+	if (res->params) {
+		ck_assert_uint_le(res->params_len, sizeof(d->params));
+		memcpy(d->params, res->params, res->params_len);
+	}
+	d->sent_before = m->nsent;
+	if (m->ndone == 1 && m->enqueue_from_done) {
+		unsigned before = m->nsent;
+
+		m->nested_rc = cfgcli_enqueue(&m->cli, m->now, &m->next);
+		m->nested_sent = m->nsent - before;
+	}
+	if (m->ndone == 1 && m->cancel_from_done)
+		cfgcli_cancel_all(&m->cli, m->now);
+}
+
+static const struct cfgcli_ops mock_ops = { mock_send, mock_done };
+
+static void mock_init(struct mock *m)
+{
+	memset(m, 0, sizeof(*m));
+	cfgcli_init(&m->cli, NODE, &mock_ops, m);
+}
+
+/* Advance the clock to t, ticking at every deadline on the way. */
+static void run_until(struct mock *m, uint64_t t)
+{
+	for (;;) {
+		uint64_t d = cfgcli_next_deadline(&m->cli);
+
+		if (d > t)
+			break;
+		ck_assert_uint_ge(d, m->now);
+		m->now = d;
+		cfgcli_tick(&m->cli, m->now);
+	}
+	m->now = t;
+}
+
+/* Feed a hex access payload from src (an exact heap copy, for ASan). */
+static bool feed_from(struct mock *m, uint16_t src, const char *hex)
+{
+	struct bytes b = hx(hex);
+	uint8_t *p = exact_copy(b.b, b.len);
+	bool r = cfgcli_input(&m->cli, m->now, src, p, b.len);
+
+	free(p);
+	return r;
+}
+
+static bool feed(struct mock *m, const char *hex)
+{
+	return feed_from(m, NODE, hex);
+}
+
+static struct cfgcli_req appkey_add(uint16_t net, uint16_t app)
+{
+	struct cfgcli_req r = { .kind = CFGCLI_APPKEY_ADD, .net_idx = net, .app_idx = app };
+
+	hx_to(SAMPLE_APPKEY, r.app_key, sizeof(r.app_key));
+	return r;
+}
+
+static struct cfgcli_req bind(uint16_t elem, uint16_t app, struct cfg_model_id model)
+{
+	struct cfgcli_req r = { .kind = CFGCLI_MODEL_APP_BIND, .elem_addr = elem, .app_idx = app, .model = model };
+
+	return r;
+}
+
+static struct cfgcli_req sub_add(uint16_t elem, uint16_t group, struct cfg_model_id model)
+{
+	struct cfgcli_req r = { .kind = CFGCLI_MODEL_SUB_ADD, .elem_addr = elem, .addr = group, .model = model };
+
+	return r;
+}
+
+static struct cfgcli_req simple(enum cfgcli_kind kind)
+{
+	struct cfgcli_req r = { .kind = kind };
+
+	return r;
+}
+
+/* ---- tests ---- */
+
+START_TEST(test_retransmit_until_status)
+{
+	static struct mock m;
+	struct cfgcli_req r = appkey_add(0x456, 0x123);
+	int tag;
+
+	mock_init(&m);
+	r.user = &tag;
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), NO_DEADLINE);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 1);
+	ck_assert_uint_eq(m.nsent, 1);
+	ck_assert_uint_eq(m.sent_dst[0], NODE);
+	EXPECT_HEX(m.sent[0], m.sent_len[0], MSG6_ACCESS);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), CFGCLI_RETRANSMIT_MS);
+
+	/* nothing before the interval */
+	cfgcli_tick(&m.cli, 1999);
+	ck_assert_uint_eq(m.nsent, 1);
+	run_until(&m, 4500);
+	ck_assert_uint_eq(m.nsent, 3);
+	ck_assert_uint_eq(m.sent_at[1], 2000);
+	ck_assert_uint_eq(m.sent_at[2], 4000);
+	for (unsigned i = 1; i < m.nsent; i++)
+		assert_hex_at("repeat", i, m.sent[i], m.sent_len[i], MSG6_ACCESS);
+	ck_assert_uint_eq(m.ndone, 0);
+
+	/* Message #16 completes it */
+	ck_assert(feed(&m, MSG16_ACCESS));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+	ck_assert_uint_eq(m.done[0].status, 0);
+	ck_assert_str_eq(m.done[0].status_str, "Success");
+	ck_assert_ptr_eq(m.done[0].req.user, &tag);
+	ck_assert(m.done[0].has_params);
+	EXPECT_HEX(m.done[0].params, m.done[0].params_len, "00563412");
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 0);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), NO_DEADLINE);
+
+	/* and nothing more is sent; a duplicate status is ignored */
+	run_until(&m, 60000);
+	ck_assert_uint_eq(m.nsent, 3);
+	ck_assert(!feed(&m, MSG16_ACCESS));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_uint_eq(m.cli.stats.tx_sends, 3);
+	ck_assert_uint_eq(m.cli.stats.tx_repeats, 2);
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 1);
+	ck_assert_uint_eq(m.cli.stats.completed, 1);
+}
+END_TEST
+
+START_TEST(test_appkey_matching)
+{
+	static struct mock m;
+	struct cfgcli_req r = appkey_add(0x456, 0x123);
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	/* other indexes: (0x457, 0x123), (0x456, 0x124), swapped */
+	ck_assert(!feed(&m, "800300573412"));
+	ck_assert(!feed(&m, "800300564412"));
+	ck_assert(!feed(&m, "800300231645"));
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 3);
+	/* other opcodes with the same octets */
+	ck_assert(!feed(&m, "803e00563412"));
+	ck_assert(!feed(&m, "00563412"));
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 2);
+	/* its opcode, wrong length */
+	ck_assert(!feed(&m, "8003005634"));
+	ck_assert(!feed(&m, "80030056341200"));
+	ck_assert(!feed(&m, "8003"));
+	ck_assert_uint_eq(m.cli.stats.rx_malformed, 3);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 1);
+	/* the right one */
+	ck_assert(feed(&m, MSG16_ACCESS));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+}
+END_TEST
+
+START_TEST(test_bind_matching)
+{
+	static struct mock m;
+	struct cfgcli_req r = bind(0x1201, 0x123, cfg_model_sig(0x1000));
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	EXPECT_HEX(m.sent[0], m.sent_len[0], BIND_1201_123_1000);
+	ck_assert(!feed(&m, "803e00021223010010"));    /* other element */
+	ck_assert(!feed(&m, "803e00011224010010"));    /* other AppKeyIndex */
+	ck_assert(!feed(&m, "803e00011223010110"));    /* other model */
+	ck_assert(!feed(&m, "803e0001122301 0000 0010")); /* vendor CID 0, model 0x1000 */
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 4);
+	ck_assert(!feed(&m, SUB_STATUS_OK));           /* a Subscription Status */
+	ck_assert(!feed(&m, "803e000112230100"));      /* 6 octets */
+	ck_assert_uint_eq(m.ndone, 0);
+	/* RFU bits of the AppKeyIndex field are not part of the index */
+	ck_assert(feed(&m, "803e0001122331 0010"));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+}
+END_TEST
+
+START_TEST(test_vendor_bind_and_sub_matching)
+{
+	static struct mock m;
+	struct cfgcli_req b = bind(0x1202, 0x000, cfg_model_vendor(0x01a8, 0x0000));
+	struct cfgcli_req s = sub_add(0x1201, 0xc000, cfg_model_sig(0x1000));
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &b), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &s), 0);
+	EXPECT_HEX(m.sent[0], m.sent_len[0], "803d 0212 0000 a801 0000");
+	ck_assert(!feed(&m, "803e00 0212 0000 0000"));      /* SIG model 0x0000 */
+	ck_assert(!feed(&m, "803e00 0212 0000 a901 0000")); /* other CID */
+	ck_assert(feed(&m, "803e00 0212 0000 a801 0000"));
+	ck_assert_uint_eq(m.nsent, 2);
+	EXPECT_HEX(m.sent[1], m.sent_len[1], SUB_1201_C000_1000);
+	ck_assert(!feed(&m, "801f00011201c00010"));        /* other group */
+	ck_assert(!feed(&m, "801f00021200c00010"));        /* other element */
+	ck_assert(!feed(&m, "801f00011200c00110"));        /* other model */
+	ck_assert(!feed(&m, BIND_STATUS_OK));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert(feed(&m, SUB_STATUS_OK));
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, 0);
+	ck_assert_uint_eq(m.done[1].req.kind, CFGCLI_MODEL_SUB_ADD);
+}
+END_TEST
+
+START_TEST(test_non_success_status)
+{
+	static struct mock m;
+	struct cfgcli_req b = bind(0x1201, 0x123, cfg_model_sig(0x1000));
+	struct cfgcli_req a = appkey_add(0x456, 0x123);
+	struct cfgcli_req s = sub_add(0x1201, 0xc000, cfg_model_sig(0x1000));
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &b), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &s), 0);
+	ck_assert(feed(&m, "803e02011223010010"));
+	ck_assert(feed(&m, "800306563412"));
+	ck_assert(feed(&m, "801f08011200c00010"));
+	ck_assert_uint_eq(m.ndone, 3);
+	ck_assert_int_eq(m.done[0].rc, CFG_STATUS_INVALID_MODEL);
+	ck_assert_uint_eq(m.done[0].status, 0x02);
+	ck_assert_str_eq(m.done[0].status_str, "Invalid Model");
+	ck_assert_int_eq(m.done[1].rc, CFG_STATUS_KEY_INDEX_ALREADY_STORED);
+	ck_assert_str_eq(m.done[1].status_str, "Key Index Already Stored");
+	ck_assert_int_eq(m.done[2].rc, CFG_STATUS_NOT_A_SUBSCRIBE_MODEL);
+	ck_assert_str_eq(m.done[2].status_str, "Not a Subscribe Model");
+	/* an RFU status code is still the node's answer */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, m.now, &b), 0);
+	ck_assert(feed(&m, "803e80011223010010"));
+	ck_assert_int_eq(m.done[3].rc, 0x80);
+	ck_assert_str_eq(m.done[3].status_str, "RFU");
+}
+END_TEST
+
+START_TEST(test_timeout)
+{
+	static struct mock m;
+	struct cfgcli_req r = simple(CFGCLI_NODE_RESET);
+
+	mock_init(&m);
+	m.now = 1000;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 1000, &r), 0);
+	run_until(&m, 10999);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert_uint_eq(m.nsent, 5); /* 1000, 3000, 5000, 7000, 9000 */
+	for (unsigned i = 0; i < 5; i++) {
+		ck_assert_uint_eq(m.sent_at[i], 1000 + 2000 * i);
+		assert_hex_at("node reset", i, m.sent[i], m.sent_len[i], "8049");
+	}
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), 11000);
+	run_until(&m, 11000);
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, -ETIMEDOUT);
+	ck_assert_str_eq(m.done[0].status_str, "");
+	ck_assert(!m.done[0].has_params);
+	ck_assert_uint_eq(m.nsent, 5);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), NO_DEADLINE);
+	/* a status after the timeout is ignored */
+	ck_assert(!feed(&m, "804a"));
+}
+END_TEST
+
+START_TEST(test_timing_configurable)
+{
+	static struct mock m;
+	struct cfgcli_req r = simple(CFGCLI_COMP_DATA_GET);
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_set_timing(&m.cli, 0, 1000), -EINVAL);
+	ck_assert_int_eq(cfgcli_set_timing(&m.cli, 500, 0), -EINVAL);
+	ck_assert_int_eq(cfgcli_set_timing(&m.cli, 500, 1200), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	run_until(&m, 5000);
+	ck_assert_uint_eq(m.nsent, 3);
+	ck_assert_uint_eq(m.sent_at[1], 500);
+	ck_assert_uint_eq(m.sent_at[2], 1000);
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, -ETIMEDOUT);
+
+	/* a late tick sends once, and the next one is an interval after it */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 5000, &r), 0);
+	m.now = 5900;
+	cfgcli_tick(&m.cli, 5900);
+	ck_assert_uint_eq(m.nsent, 5);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), 6200); /* the timeout comes first */
+}
+END_TEST
+
+START_TEST(test_queue_order)
+{
+	static struct mock m;
+	struct cfgcli_req reqs[5] = {
+		appkey_add(0x456, 0x123),
+		simple(CFGCLI_COMP_DATA_GET),
+		bind(0x1201, 0x123, cfg_model_sig(0x1000)),
+		sub_add(0x1201, 0xc000, cfg_model_sig(0x1000)),
+		simple(CFGCLI_NODE_RESET),
+	};
+	static const char *const sent[5] = { MSG6_ACCESS, "800800", BIND_1201_123_1000, SUB_1201_C000_1000, "8049" };
+	static const char *const replies[5] = { MSG16_ACCESS, COMP_STATUS, BIND_STATUS_OK, SUB_STATUS_OK, "804a" };
+	static struct cfg_comp_page0 comp;
+	struct cfg_comp_data_status cs;
+
+	mock_init(&m);
+	for (unsigned i = 0; i < 5; i++)
+		ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &reqs[i]), 0);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 5);
+	ck_assert_uint_eq(m.nsent, 1); /* one outstanding at a time */
+
+	for (unsigned i = 0; i < 5; i++) {
+		/* a reply for a later request does not complete this one */
+		if (i + 1 < 5)
+			ck_assert(!feed(&m, replies[i + 1]));
+		ck_assert_uint_eq(m.nsent, i + 1);
+		assert_hex_at("request", i, m.sent[i], m.sent_len[i], sent[i]);
+		ck_assert_uint_eq(m.sent_at[i], 100 * i);
+		m.now = 100 * (i + 1);
+		ck_assert(feed(&m, replies[i]));
+		ck_assert_uint_eq(m.ndone, i + 1);
+		ck_assert_uint_eq(m.done[i].req.kind, reqs[i].kind);
+		ck_assert_int_eq(m.done[i].rc, 0);
+		ck_assert_uint_eq(m.done[i].sent_before, i + 1); /* reported before the next is sent */
+		ck_assert_uint_eq(cfgcli_pending(&m.cli), 4 - i);
+	}
+	ck_assert_uint_eq(m.nsent, 5);
+
+	/* the Composition Data came back in the result */
+	ck_assert_int_eq(cfg_parse_comp_data_status(m.done[1].params, m.done[1].params_len, &cs), 0);
+	ck_assert_uint_eq(cs.page, 0);
+	ck_assert_int_eq(cfg_comp_page0_parse(cs.data, cs.len, &comp), 0);
+	ck_assert_uint_eq(comp.cid, 0x1011);
+	ck_assert_uint_eq(comp.elements[0].num_vendor, 2);
+}
+END_TEST
+
+START_TEST(test_unrelated_ignored)
+{
+	static struct mock m;
+	struct cfgcli_req r = appkey_add(0x456, 0x123);
+
+	mock_init(&m);
+	/* nothing outstanding */
+	ck_assert(!feed(&m, MSG16_ACCESS));
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 1);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	/* the right status from another node or element */
+	ck_assert(!feed_from(&m, 0x1202, MSG16_ACCESS));
+	ck_assert(!feed_from(&m, 0x0003, MSG16_ACCESS));
+	ck_assert_uint_eq(m.cli.stats.rx_other_src, 2);
+	/* malformed opcodes: empty, RFU 7f, cut short */
+	ck_assert(!feed(&m, ""));
+	ck_assert(!feed(&m, "7f00"));
+	ck_assert(!feed(&m, "80"));
+	ck_assert(!feed(&m, "d4a8"));
+	ck_assert_uint_eq(m.cli.stats.rx_malformed, 4);
+	/* other messages of the node: an AliGenie indication, Health Current Status */
+	ck_assert(!feed(&m, "d4a8015a010001"));
+	ck_assert(!feed(&m, "0400000000"));
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 3);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert_uint_eq(m.nsent, 1);
+	ck_assert(feed(&m, MSG16_ACCESS));
+	ck_assert_uint_eq(m.cli.stats.rx_msgs, 10);
+}
+END_TEST
+
+/* The status cut at every length never completes (and is read within bounds). */
+START_TEST(test_truncated_statuses)
+{
+	static struct mock m;
+	struct cfgcli_req reqs[4] = {
+		appkey_add(0x456, 0x123),
+		bind(0x1201, 0x123, cfg_model_vendor(0x01a8, 0)),
+		sub_add(0x1201, 0xc000, cfg_model_vendor(0x01a8, 0)),
+		simple(CFGCLI_COMP_DATA_GET),
+	};
+	static const char *const statuses[4] = { MSG16_ACCESS, "803e00 0112 2301 a801 0000",
+						 "801f00 0112 00c0 a801 0000", "0200" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		struct bytes b = hx(statuses[i]);
+
+		mock_init(&m);
+		ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &reqs[i]), 0);
+		for (size_t n = 0; n < b.len; n++) {
+			uint8_t *q = exact_copy(b.b, n);
+
+			ck_assert_msg(!cfgcli_input(&m.cli, 0, NODE, q, n), "case %u length %zu completed", i, n);
+			free(q);
+		}
+		/* and one octet too many */
+		b.b[b.len] = 0;
+		if (reqs[i].kind != CFGCLI_COMP_DATA_GET)
+			ck_assert(!cfgcli_input(&m.cli, 0, NODE, b.b, b.len + 1));
+		ck_assert_uint_eq(m.ndone, 0);
+		ck_assert(cfgcli_input(&m.cli, 0, NODE, b.b, b.len));
+		ck_assert_uint_eq(m.ndone, 1);
+	}
+}
+END_TEST
+
+START_TEST(test_comp_page_matching)
+{
+	static struct mock m;
+	struct cfgcli_req r = simple(CFGCLI_COMP_DATA_GET);
+
+	mock_init(&m);
+	r.page = 0xff; /* the highest page the node has */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	EXPECT_HEX(m.sent[0], m.sent_len[0], "8008ff");
+	ck_assert(feed(&m, COMP_STATUS));
+	ck_assert_int_eq(m.done[0].rc, 0);
+
+	r.page = 0;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	ck_assert(!feed(&m, "0201")); /* page 1 was not asked for */
+	ck_assert(!feed(&m, "02"));   /* no page */
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert(feed(&m, "0200"));
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_uint_eq(m.done[1].params_len, 1);
+}
+END_TEST
+
+/* A late duplicate of an earlier status does not complete a later request. */
+START_TEST(test_late_duplicate)
+{
+	static struct mock m;
+	struct cfgcli_req a = bind(0x1201, 0x123, cfg_model_sig(0x1000));
+	struct cfgcli_req b = bind(0x1201, 0x123, cfg_model_sig(0x1001));
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &b), 0);
+	run_until(&m, 2500); /* a was sent twice: the node may answer twice */
+	ck_assert(feed(&m, BIND_STATUS_OK));
+	ck_assert(!feed(&m, BIND_STATUS_OK));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 1);
+	ck_assert(feed(&m, "803e00011223010110"));
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert(cfg_model_id_eq(m.done[1].req.model, cfg_model_sig(0x1001)));
+}
+END_TEST
+
+START_TEST(test_send_errors)
+{
+	static struct mock m;
+	struct cfgcli_req a = appkey_add(0x456, 0x123);
+	struct cfgcli_req c = simple(CFGCLI_COMP_DATA_GET);
+
+	mock_init(&m);
+	/* busy: retried at the next interval */
+	m.send_rc = -EBUSY;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	ck_assert_uint_eq(m.nsent, 1);
+	ck_assert_uint_eq(m.ndone, 0);
+	m.send_rc = -EAGAIN;
+	run_until(&m, 2000);
+	ck_assert_uint_eq(m.nsent, 2);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert_uint_eq(m.cli.stats.tx_errors, 2);
+	m.send_rc = 0;
+	ck_assert(feed(&m, MSG16_ACCESS));
+
+	/* any other error ends the request at once; the next one starts */
+	m.send_rc = -ENOKEY;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, m.now, &a), 0);
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, -ENOKEY);
+	ck_assert_str_eq(m.done[1].status_str, "");
+	m.send_rc = 0;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, m.now, &a), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, m.now, &c), 0);
+	m.send_rc = -EIO; /* the retransmission fails */
+	run_until(&m, m.now + 2000);
+	ck_assert_uint_eq(m.ndone, 4);
+	ck_assert_int_eq(m.done[2].rc, -EIO);
+	ck_assert_int_eq(m.done[3].rc, -EIO); /* the Composition Get's first send too */
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 0);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), NO_DEADLINE);
+}
+END_TEST
+
+START_TEST(test_enqueue_errors)
+{
+	static struct mock m;
+	struct cfgcli_req r;
+
+	mock_init(&m);
+	r = appkey_add(0x1000, 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -EINVAL);
+	r = bind(0x0000, 0, cfg_model_sig(0x1000));
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -EINVAL);
+	r = bind(0x1201, 0x1000, cfg_model_sig(0x1000));
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -EINVAL);
+	r = sub_add(0x1201, 0x1202, cfg_model_sig(0x1000)); /* not a group */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -EINVAL);
+	r = sub_add(0x1201, 0xffff, cfg_model_sig(0x1000)); /* all-nodes */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -EINVAL);
+	r = simple((enum cfgcli_kind)99);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -EINVAL);
+	ck_assert_uint_eq(m.nsent, 0);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 0);
+
+	r = simple(CFGCLI_COMP_DATA_GET);
+	for (unsigned i = 0; i < CFGCLI_QUEUE_LEN; i++)
+		ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), -ENOSPC);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), CFGCLI_QUEUE_LEN);
+	/* the ring wraps */
+	for (unsigned i = 0; i < 3 * CFGCLI_QUEUE_LEN; i++) {
+		ck_assert(feed(&m, "0200"));
+		ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	}
+	ck_assert_uint_eq(m.ndone, 3 * CFGCLI_QUEUE_LEN);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), CFGCLI_QUEUE_LEN);
+}
+END_TEST
+
+START_TEST(test_enqueue_from_done)
+{
+	static struct mock m;
+	struct cfgcli_req a = appkey_add(0x456, 0x123);
+
+	mock_init(&m);
+	m.enqueue_from_done = true;
+	m.next = bind(0x1201, 0x123, cfg_model_sig(0x1000));
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	m.now = 700;
+	ck_assert(feed(&m, MSG16_ACCESS));
+	ck_assert_int_eq(m.nested_rc, 0);
+	/* not sent from inside done, but right after it */
+	ck_assert_uint_eq(m.done[0].sent_before, 1);
+	ck_assert_uint_eq(m.nested_sent, 0);
+	ck_assert_uint_eq(m.nsent, 2);
+	EXPECT_HEX(m.sent[1], m.sent_len[1], BIND_1201_123_1000);
+	ck_assert_uint_eq(m.sent_at[1], 700);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), 2700);
+	ck_assert(feed(&m, BIND_STATUS_OK));
+	ck_assert_uint_eq(m.ndone, 2);
+}
+END_TEST
+
+START_TEST(test_cancel)
+{
+	static struct mock m;
+	struct cfgcli_req a = appkey_add(0x456, 0x123);
+	struct cfgcli_req c = simple(CFGCLI_COMP_DATA_GET);
+	struct cfgcli_req n = simple(CFGCLI_NODE_RESET);
+
+	/* from outside: the outstanding one first, then the rest in order */
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &c), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &n), 0);
+	cfgcli_cancel_all(&m.cli, 0);
+	ck_assert_uint_eq(m.ndone, 3);
+	ck_assert_uint_eq(m.done[0].req.kind, CFGCLI_APPKEY_ADD);
+	ck_assert_uint_eq(m.done[1].req.kind, CFGCLI_COMP_DATA_GET);
+	ck_assert_uint_eq(m.done[2].req.kind, CFGCLI_NODE_RESET);
+	for (unsigned i = 0; i < 3; i++)
+		ck_assert_int_eq(m.done[i].rc, -ECANCELED);
+	ck_assert_uint_eq(m.nsent, 1);
+	ck_assert_uint_eq(cfgcli_next_deadline(&m.cli), NO_DEADLINE);
+	ck_assert(!feed(&m, MSG16_ACCESS));
+
+	/* from done: a failure stops the rest */
+	mock_init(&m);
+	m.cancel_from_done = true;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &c), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &n), 0);
+	ck_assert(feed(&m, "800304563412"));
+	ck_assert_uint_eq(m.ndone, 3);
+	ck_assert_int_eq(m.done[0].rc, CFG_STATUS_INVALID_NETKEY);
+	ck_assert_str_eq(m.done[0].status_str, "Invalid NetKey Index");
+	ck_assert_int_eq(m.done[1].rc, -ECANCELED);
+	ck_assert_int_eq(m.done[2].rc, -ECANCELED);
+	ck_assert_uint_eq(m.nsent, 1);
+	ck_assert_uint_eq(cfgcli_pending(&m.cli), 0);
+	/* the client is usable afterwards */
+	m.cancel_from_done = false;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &c), 0);
+	ck_assert_uint_eq(m.nsent, 2);
+}
+END_TEST
+
+static Suite *cfgcli_suite(void)
+{
+	Suite *s = suite_create("cfgcli");
+	TCase *tc = tcase_create("requests");
+
+	tcase_add_test(tc, test_retransmit_until_status);
+	tcase_add_test(tc, test_appkey_matching);
+	tcase_add_test(tc, test_bind_matching);
+	tcase_add_test(tc, test_vendor_bind_and_sub_matching);
+	tcase_add_test(tc, test_non_success_status);
+	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_timing_configurable);
+	tcase_add_test(tc, test_comp_page_matching);
+	tcase_add_test(tc, test_late_duplicate);
+	tcase_add_test(tc, test_unrelated_ignored);
+	tcase_add_test(tc, test_truncated_statuses);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("queue");
+	tcase_add_test(tc, test_queue_order);
+	tcase_add_test(tc, test_send_errors);
+	tcase_add_test(tc, test_enqueue_errors);
+	tcase_add_test(tc, test_enqueue_from_done);
+	tcase_add_test(tc, test_cancel);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(cfgcli_suite)
