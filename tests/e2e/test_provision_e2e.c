@@ -9,10 +9,8 @@
  * shared/tools/build-btvirt caches). */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,23 +18,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "btvirt.h"
 #include "check_main.h"
 #include "proc.h"
 #include "util.h"
 
 #define TEST_TIMEOUT_S 90
-#define READY_MS 10000        /* vair set-up bound */
 #define RUN_MS 45000          /* one meshprov run, at most */
 #define REPORT_MS 5000        /* a device event to reach the report file */
-#define STOP_GRACE_MS 8000    /* SIGTERM to exit */
 
 /* The devices. AliGenie UUIDs worked out by hand from the layout (CID a801,
  * PID flags 71, ProductID LE, MAC reversed, feature flag, flags2, 0000), not
@@ -69,28 +62,17 @@ static int g_runs;            /* meshprov runs in this test: names their stderr 
 
 static void base_setup(void)
 {
-	proc_become_subreaper();
-	g_base = tmpdir_create("meshprov-prov-e2e");
+	g_base = e2e_base_setup("meshprov-prov-e2e");
 }
 
 static void base_teardown(void)
 {
-	proc_reap_orphans(3000);
-	if (g_base)
-		tmpdir_remove(g_base);
-	free(g_base);
-	g_base = NULL;
+	e2e_base_teardown(&g_base);
 }
 
 static void test_setup(void)
 {
-	g_meshprov = env_or("MESHPROV_BIN", "./meshprov");
-	g_vair = env_or("VAIR_BIN", "./build/vair/vair");
-	ck_assert_msg(is_executable(g_meshprov), "no meshprov at %s (set MESHPROV_BIN)", g_meshprov);
-	ck_assert_msg(is_executable(g_vair), "no vair at %s (set VAIR_BIN)", g_vair);
-	ck_assert_msg(g_base != NULL, "cannot create a temporary directory");
-	snprintf(g_dir, sizeof(g_dir), "%s/t.XXXXXX", g_base);
-	ck_assert_msg(mkdtemp(g_dir) != NULL, "mkdtemp: %s", strerror(errno));
+	e2e_test_setup(g_base, g_dir, sizeof(g_dir), &g_meshprov, &g_vair);
 	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
 	g_runs = 0;
 	/* only what a test sets itself */
@@ -101,191 +83,40 @@ static void test_setup(void)
 
 static void test_teardown(void)
 {
-	proc_cleanup_all();
-	if (g_dir[0])
-		tmpdir_remove(g_dir);
-	g_dir[0] = '\0';
+	e2e_test_teardown(g_dir);
 }
 
 #define REQ PROC_REQUIRE
 
-/* ---- programs under test ---- */
-
-/* A program to run: by path, or through an open descriptor when its path
- * will be hidden (under /tmp once a tmpfs is mounted there). */
-struct exe {
-	char path[PATH_MAX];
-	int fd;
-};
-
-static void exe_init(struct exe *e, const char *path)
-{
-	if (!realpath(path, e->path))
-		snprintf(e->path, sizeof(e->path), "%s", path);
-	e->fd = -1;
-}
-
-static void exe_pin(struct exe *e)
-{
-	if (!strncmp(e->path, "/tmp/", 5))
-		e->fd = open(e->path, O_RDONLY);
-}
-
-static struct proc_opts exe_opts(const struct exe *e)
-{
-	struct proc_opts o;
-
-	memset(&o, 0, sizeof(o));
-	if (e && e->fd >= 0) {
-		o.use_exec_fd = true;
-		o.exec_fd = e->fd;
-	}
-	return o;
-}
-
-static char *file_or_empty(const char *path)
-{
-	char *s = read_file_str(path, NULL);
-
-	return s ? s : strdup("");
-}
-
-/* A sanitizer build reports to stderr; UBSan may not even change the exit code. */
-static const char *sanitizer_report(const char *text)
-{
-	static const char *const marks[] = { "runtime error:", "AddressSanitizer",
-					     "LeakSanitizer", "UndefinedBehaviorSanitizer" };
-
-	for (size_t i = 0; text && i < ARRAY_SIZE(marks); i++)
-		if (strstr(text, marks[i]))
-			return marks[i];
-	return NULL;
-}
-
 /* ---- the air ---- */
 
-struct air {
-	char sock[PATH_MAX];
-	char ready[PATH_MAX];
-	char log[PATH_MAX];
-	char report[PATH_MAX];
-	char hci[PATH_MAX + 8];
-	struct proc p;
-	char *log_text; /* after air_stop */
-};
+static struct vair *g_air; /* the running one, for messages */
 
-static struct air *g_air; /* the running one, for messages */
-
-/* vair with these arguments (after the program name); waits for its ready file. */
-static void air_spawn(struct air *a, const struct exe *e, const char *const *args)
+/* vair --socket in this test's directory with --report, these devices
+ * (NULL-terminated) and extra arguments (may be NULL). */
+static void air_start(struct vair *a, const char *const *devices, const char *const *extra)
 {
-	const char *argv[64];
-	struct proc_opts o = exe_opts(e);
-	int n = 0;
-
-	argv[n++] = e ? e->path : g_vair;
-	for (int i = 0; args[i]; i++) {
-		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many vair arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	o.stderr_path = a->log;
-	REQ(proc_spawn(&a->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
-	if (wait_for_file(a->ready, READY_MS, &a->p) < 0) {
-		char st[64], *log;
-
-		proc_stop(&a->p, SIGKILL, 1000);
-		log = file_or_empty(a->log);
-		proc_cleanup_all();
-		ck_abort_msg("vair did not become ready within %d ms (%s); its stderr:\n%s", READY_MS,
-			     proc_status_str(&a->p, st, sizeof(st)), log);
-	}
+	vair_start(a, g_vair, g_dir, true, devices, extra);
 	g_air = a;
 }
 
-static void air_paths(struct air *a)
+static void air_free(struct vair *a)
 {
-	memset(a, 0, sizeof(*a));
-	snprintf(a->sock, sizeof(a->sock), "%s/air.sock", g_dir);
-	snprintf(a->ready, sizeof(a->ready), "%s/air.ready", g_dir);
-	snprintf(a->log, sizeof(a->log), "%s/vair.log", g_dir);
-	snprintf(a->report, sizeof(a->report), "%s/report.jsonl", g_dir);
-	snprintf(a->hci, sizeof(a->hci), "unix:%s", a->sock);
-}
-
-/* vair --socket in this test's directory with these devices (NULL-terminated)
- * and extra arguments (may be NULL). */
-static void air_start(struct air *a, const char *const *devices, const char *const *extra)
-{
-	const char *args[64];
-	int n = 0;
-
-	air_paths(a);
-	args[n++] = "--socket";
-	args[n++] = a->sock;
-	args[n++] = "--ready-file";
-	args[n++] = a->ready;
-	args[n++] = "--report";
-	args[n++] = a->report;
-	args[n++] = "--seed";
-	args[n++] = "1";
-	for (int i = 0; devices && devices[i] && n < (int)ARRAY_SIZE(args) - 3; i++) {
-		args[n++] = "--device";
-		args[n++] = devices[i];
-	}
-	for (int i = 0; extra && extra[i] && n < (int)ARRAY_SIZE(args) - 1; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	air_spawn(a, NULL, args);
-}
-
-/* SIGTERM: vair must stop its devices and exit 0, without sanitizer reports. */
-static void air_stop(struct air *a)
-{
-	char st[64];
-	int rc = proc_stop(&a->p, SIGTERM, STOP_GRACE_MS);
-
-	free(a->log_text);
-	a->log_text = file_or_empty(a->log);
-	REQ(rc == 0 && proc_exit_code(&a->p) == 0,
-	    "vair did not exit 0 within %d ms of SIGTERM (%s); its stderr:\n%s", STOP_GRACE_MS,
-	    proc_status_str(&a->p, st, sizeof(st)), a->log_text);
-	REQ(!sanitizer_report(a->log_text), "vair: sanitizer report:\n%s", a->log_text);
-}
-
-static void air_free(struct air *a)
-{
-	proc_free(&a->p);
-	free(a->log_text);
-	a->log_text = NULL;
+	vair_free(a);
 	if (g_air == a)
 		g_air = NULL;
 }
 
-/* A counter from vair's "vair: stats: ..." line (after air_stop). */
-static unsigned long air_stat(const struct air *a, const char *name)
-{
-	char key[64];
-	const char *s;
-
-	snprintf(key, sizeof(key), " %s=", name);
-	s = a->log_text ? strstr(a->log_text, "vair: stats:") : NULL;
-	REQ(s != NULL, "no stats line in vair's stderr:\n%s", a->log_text);
-	s = strstr(s, key);
-	REQ(s != NULL, "no %s in vair's stats", name);
-	return strtoul(s + strlen(key), NULL, 10);
-}
-
 /* ---- the devices' report ---- */
 
-static char *report_text(const struct air *a)
+static char *report_text(const struct vair *a)
 {
 	return file_or_empty(a->report);
 }
 
 /* Events of this device (uuid: 32 lower-case hex digits) and kind (NULL:
  * any): how many, and the last one (a new reference in *last when not NULL). */
-static int report_scan(const struct air *a, const char *uuid, const char *event,
+static int report_scan(const struct vair *a, const char *uuid, const char *event,
 		       struct json_object **last)
 {
 	struct json_object **v;
@@ -318,7 +149,7 @@ static int report_scan(const struct air *a, const char *uuid, const char *event,
 
 /* Wait (bounded) until the device has reported at least `count` such events;
  * returns the last (a new reference). */
-static struct json_object *report_wait(const struct air *a, const char *uuid, const char *event,
+static struct json_object *report_wait(const struct vair *a, const char *uuid, const char *event,
 				       int count)
 {
 	struct timespec ts = { 0, 20 * 1000000L };
@@ -535,7 +366,7 @@ struct want {
 
 /* A successful run: meshprov's JSON, the device's report and the database
  * agree on the node. */
-static void check_provisioned(const struct air *a, const struct run *r, const struct want *w)
+static void check_provisioned(const struct vair *a, const struct run *r, const struct want *w)
 {
 	struct json_object *o = r->json, *ev, *db, *node;
 	char netkey[33], addr[8];
@@ -683,7 +514,7 @@ START_TEST(test_aligenie_plain)
 {
 	static const char *const devs[] = { ALI_A_SPEC, NULL };
 	struct json_object *db;
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	/* the brief's example, word for word */
@@ -695,7 +526,7 @@ START_TEST(test_aligenie_plain)
 	json_object_put(db);
 	json_object_put(report_wait(&a, ALI_A_UUID, "link_open", 1));
 	json_object_put(report_wait(&a, ALI_A_UUID, "link_closed", 1));
-	air_stop(&a);
+	vair_stop(&a);
 	/* exactly one link, one provisioning */
 	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL) == 1, "more than one link");
 	REQ(report_scan(&a, ALI_A_UUID, "provisioned", NULL) == 1, "provisioned more than once");
@@ -708,11 +539,11 @@ END_TEST
 START_TEST(test_aligenie_random_bound)
 {
 	static const char *const devs[] = { ALI_RB_SPEC, NULL };
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	provision_ok(ALI_RB_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--secret", ALI_RB_SECRET, NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -730,7 +561,7 @@ START_TEST(test_secret_file_and_env)
 	struct want wb = { ALI_B_UUID, 0x0012, 1, ALG_CMAC, "static-oob" };
 	char path[PATH_MAX];
 	struct run r;
-	struct air a;
+	struct vair a;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/secret", g_dir);
@@ -755,7 +586,7 @@ START_TEST(test_secret_file_and_env)
 	check_provisioned(&a, &r, &wb);
 	check_no_secret(&r, ALI_B_SECRET);
 	run_free(&r);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -767,7 +598,7 @@ START_TEST(test_wrong_secret)
 	static const char *const devs[] = { ALI_A_SPEC, ALI_B_SPEC, NULL };
 	struct json_object *ev;
 	struct run r;
-	struct air a;
+	struct vair a;
 	size_t len;
 	char *before;
 
@@ -799,7 +630,7 @@ START_TEST(test_wrong_secret)
 
 	/* the device is still unprovisioned and listening */
 	provision_ok(ALI_B_UUID, 0x0012, 1, ALG_CMAC, "static-oob", "--secret", ALI_B_SECRET, NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	REQ(report_scan(&a, ALI_B_UUID, "link_open", NULL) == 3, "want 3 links to the device");
 	air_free(&a);
 }
@@ -813,7 +644,7 @@ END_TEST
 START_TEST(test_no_oob)
 {
 	static const char *const devs[] = { "uuid:" NOOOB_UUID, "uuid:" NOOOB2_UUID ",no-oob", NULL };
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	provision_ok(NOOOB_UUID, 0x0011, 1, ALG_CMAC, "no-oob", "--no-oob", NULL);
@@ -822,7 +653,7 @@ START_TEST(test_no_oob)
 	setenv("MESHPROV_SECRET", "1565d0497400c999e984cffa4da4fdf9", 1);
 	provision_ok(NOOOB2_UUID, 0x0012, 1, ALG_CMAC, "no-oob", NULL);
 	unsetenv("MESHPROV_SECRET");
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -833,12 +664,12 @@ END_TEST
 START_TEST(test_static_oob_16)
 {
 	static const char *const devs[] = { "uuid:" STATIC16_UUID ",static=" STATIC16, NULL };
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	provision_ok(STATIC16_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--static-oob", STATIC16,
 		     NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -851,12 +682,12 @@ START_TEST(test_static_oob_32_hmac)
 	static const char *const devs[] = {
 		"uuid:" STATIC32_UUID ",static=" STATIC32 ",algs=0x0003", NULL
 	};
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	provision_ok(STATIC32_UUID, 0x0011, 1, ALG_HMAC, "static-oob", "--static-oob", STATIC32,
 		     NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -871,7 +702,7 @@ START_TEST(test_output_oob)
 					    NULL };
 	struct json_object *ev;
 	struct run r;
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	RUN(&r, "provision", "--uuid", OUTPUT_UUID, "--output-oob", "--auth-value", "4095", "--json");
@@ -885,7 +716,7 @@ START_TEST(test_output_oob)
 
 	provision_ok(OUTPUT_UUID, 0x0011, 1, ALG_CMAC, "output-oob", "--output-oob", "--auth-value",
 		     OUTPUT_VALUE, NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -898,7 +729,7 @@ START_TEST(test_pubkey_oob)
 	static const char *const devs[] = { "uuid:" PUBKEY_UUID ",pubkey-oob", NULL };
 	struct json_object *ev;
 	char key[160];
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	ev = report_wait(&a, PUBKEY_UUID, "public_key", 1);
@@ -906,7 +737,7 @@ START_TEST(test_pubkey_oob)
 	json_object_put(ev);
 	REQ(strlen(key) == 128, "public key '%s' is not 64 octets", key);
 	provision_ok(PUBKEY_UUID, 0x0011, 1, ALG_CMAC, "no-oob", "--device-public-key", key, NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -917,7 +748,7 @@ END_TEST
 #define ROW2_UUID "00112233445566778899aabbccdd0002"
 
 /* nodes --json: the array; check it holds exactly these (uuid, unicast) pairs. */
-static void check_nodes(const struct air *a, const char *const *uuids, const int *unicasts, int n)
+static void check_nodes(const struct vair *a, const char *const *uuids, const int *unicasts, int n)
 {
 	struct json_object *arr;
 	struct run r;
@@ -955,7 +786,7 @@ START_TEST(test_two_in_a_row)
 	static const int both_addr[] = { 0x0011, 0x0012 };
 	struct json_object *db;
 	struct run r;
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	provision_ok(ROW1_UUID, 0x0011, 1, ALG_CMAC, "no-oob", NULL);
@@ -976,7 +807,7 @@ START_TEST(test_two_in_a_row)
 	RUN(&r, "provision", "--uuid", ROW1_UUID, "--wait", "1", "--json");
 	check_failed_json(&r, ROW1_UUID, "no beacon from " ROW1_UUID, 0);
 	run_free(&r);
-	air_stop(&a);
+	vair_stop(&a);
 	REQ(report_scan(&a, ROW1_UUID, "link_open", NULL) == 1, "a provisioned device took a link");
 	air_free(&a);
 }
@@ -990,7 +821,7 @@ START_TEST(test_multi_element)
 	static const char *const devs[] = { "uuid:" MULTI_UUID ",elements=3", "uuid:" AFTER_UUID,
 					    NULL };
 	struct json_object *ev;
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, NULL);
 	provision_ok(MULTI_UUID, 0x0011, 3, ALG_CMAC, "no-oob", NULL);
@@ -998,7 +829,7 @@ START_TEST(test_multi_element)
 	REQ(jint(ev, "elements") == 3, "the device has %lld elements", (long long)jint(ev, "elements"));
 	json_object_put(ev);
 	provision_ok(AFTER_UUID, 0x0014, 1, ALG_CMAC, "no-oob", NULL);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -1011,7 +842,7 @@ START_TEST(test_no_beacon)
 {
 	static const char *const devs[] = { "uuid:" ROW1_UUID, NULL };
 	struct run r;
-	struct air a;
+	struct vair a;
 	size_t len;
 	char *before;
 
@@ -1027,7 +858,7 @@ START_TEST(test_no_beacon)
 	run_free(&r);
 	check_db_unchanged(before, len);
 	free(before);
-	air_stop(&a);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -1036,7 +867,7 @@ START_TEST(test_already_a_node)
 {
 	static const char *const devs[] = { ALI_A_SPEC, NULL };
 	struct run r;
-	struct air a;
+	struct vair a;
 	size_t len;
 	char *before;
 
@@ -1050,7 +881,7 @@ START_TEST(test_already_a_node)
 	run_free(&r);
 	check_db_unchanged(before, len);
 	free(before);
-	air_stop(&a);
+	vair_stop(&a);
 	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL) == 1, "a second link was opened");
 	air_free(&a);
 }
@@ -1062,243 +893,50 @@ START_TEST(test_lossy_air)
 {
 	static const char *const devs[] = { ALI_A_SPEC, NULL };
 	static const char *const lossy[] = { "--loss", "0.2", "--latency", "5", "--jitter", "3", NULL };
-	struct air a;
+	struct vair a;
 
 	air_start(&a, devs, lossy);
 	provision_ok(ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob", "--secret", ALI_A_SECRET, NULL);
-	air_stop(&a);
-	REQ(air_stat(&a, "lost") > 0, "the loss model dropped nothing: the test proves nothing");
+	vair_stop(&a);
+	REQ(vair_stat(&a, "lost") > 0, "the loss model dropped nothing: the test proves nothing");
 	air_free(&a);
 }
 END_TEST
 
 /* ---- the same over BlueZ's btvirt ---- */
 
-#define BTVIRT_LE "/tmp/bt-server-le"
-
-static void skip(const char *why)
-{
-	printf("SKIP: btvirt provisioning end-to-end: %s\n", why);
-	fflush(stdout);
-}
-
-static int connect_unix(const char *path)
-{
-	struct sockaddr_un addr;
-	size_t len = strlen(path);
-	int fd;
-
-	if (len >= sizeof(addr.sun_path))
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, path, len + 1);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* Does the btvirt listening at BTVIRT_LE create LE controllers? (The stock
- * one on a kernel without AF_ALG drops every connection.) A Reset must be
- * answered with a Command Complete, status 0, within 2 s. */
-static bool btvirt_answers(void)
-{
-	static const uint8_t reset[] = { 0x01, 0x03, 0x0c, 0x00 }; /* H4 command: Reset */
-	struct timeval tv = { 2, 0 };
-	int fd = connect_unix(BTVIRT_LE);
-	bool ok = false;
-
-	if (fd < 0)
-		return false;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (send(fd, reset, sizeof(reset), MSG_NOSIGNAL) != (ssize_t)sizeof(reset)) {
-		close(fd);
-		return false;
-	}
-	/* events: 04, code, length, parameters; skip any before ours */
-	for (int events = 0; events < 16 && !ok; events++) {
-		uint8_t hdr[3], p[255];
-		size_t got = 0;
-
-		while (got < sizeof(hdr)) {
-			ssize_t n = recv(fd, hdr + got, sizeof(hdr) - got, 0);
-
-			if (n <= 0)
-				goto out;
-			got += (size_t)n;
-		}
-		if (hdr[0] != 0x04)
-			goto out;
-		for (got = 0; got < hdr[2];) {
-			ssize_t n = recv(fd, p + got, hdr[2] - got, 0);
-
-			if (n <= 0)
-				goto out;
-			got += (size_t)n;
-		}
-		/* Command Complete: Num_HCI_Command_Packets, opcode 0x0c03, status */
-		if (hdr[1] == 0x0e && hdr[2] >= 4 && p[1] == 0x03 && p[2] == 0x0c) {
-			ok = p[3] == 0x00;
-			break;
-		}
-	}
-out:
-	close(fd);
-	return ok;
-}
-
-static void unlink_btvirt_sockets(void)
-{
-	static const char *const names[] = { "le", "bredrle", "bredr", "amp", "mon" };
-	char path[64];
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(path, sizeof(path), "/tmp/bt-server-%s", names[i]);
-		unlink(path);
-	}
-}
-
 START_TEST(test_provision_btvirt)
 {
-	struct exe cand[3], meshprov, vair;
-	int ncand = 0, chosen = -1;
-	const char *env = getenv("BTVIRT");
-	char *found, cache[PATH_MAX], btlog[PATH_MAX], why[512];
-	bool private_tmp = false;
-	struct proc bt;
-	struct air a;
+	static const char *const devs[] = { ALI_A_SPEC, ALI_B_SPEC, NULL };
+	struct btvirt_env bt;
+	struct vair a;
 	struct run r;
 	struct want wa = { ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob" };
-	const char *args[16];
 	size_t len;
 	char *before;
-	int n = 0;
 
-	if (env && *env) {
-		found = strchr(env, '/') ? strdup(env) : find_in_path(env);
-		if (!found || !is_executable(found)) {
-			snprintf(why, sizeof(why), "BTVIRT=%s is not an executable", env);
-			skip(why);
-			free(found);
-			return;
-		}
-		exe_init(&cand[ncand++], found);
-		free(found);
-	} else {
-		const char *xdg = getenv("XDG_CACHE_HOME");
-
-		if ((found = find_in_path("btvirt")) != NULL) {
-			exe_init(&cand[ncand++], found);
-			free(found);
-		}
-		if (xdg && *xdg)
-			snprintf(cache, sizeof(cache), "%s/btvirt/btvirt", xdg);
-		else
-			snprintf(cache, sizeof(cache), "%s/.cache/btvirt/btvirt", env_or("HOME", "/"));
-		if (is_executable(cache))
-			exe_init(&cand[ncand++], cache);
-	}
-	if (ncand == 0) {
-		skip("no btvirt that can create LE controllers (set BTVIRT=..., e.g. the one "
-		     "shared/tools/build-btvirt prints)");
+	if (!btvirt_begin(&bt, "btvirt provisioning end-to-end", g_meshprov, g_vair, g_dir,
+			  sizeof(g_dir)))
 		return;
-	}
-	exe_init(&meshprov, g_meshprov);
-	exe_init(&vair, g_vair);
-
-	/* btvirt's socket paths are fixed: a private /tmp, so parallel runs cannot collide
-	 * (not with CK_FORK=no, where the namespace would outlive this test) */
-	if (strcmp(env_or("CK_FORK", "yes"), "no") != 0 && unshare(CLONE_NEWNS) == 0 &&
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
-		for (int i = 0; i < ncand; i++)
-			exe_pin(&cand[i]);
-		exe_pin(&meshprov);
-		exe_pin(&vair);
-		if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0)
-			private_tmp = true;
-	}
-	if (!private_tmp && access(BTVIRT_LE, F_OK) == 0) {
-		skip("no private /tmp here (unshare/mount not permitted, or CK_FORK=no) and " BTVIRT_LE
-		     " exists: another btvirt may be running");
-		return;
-	}
-	if (private_tmp) {
-		snprintf(g_dir, sizeof(g_dir), "/tmp/e2e.XXXXXX");
-		REQ(mkdtemp(g_dir) != NULL, "mkdtemp in the private /tmp: %s", strerror(errno));
-		snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
-	}
-	snprintf(btlog, sizeof(btlog), "%s/btvirt.log", g_dir);
-
-	why[0] = '\0';
-	for (int i = 0; i < ncand && chosen < 0; i++) {
-		const char *argv[] = { cand[i].path, "-s", "-l0", NULL };
-		struct proc_opts o = exe_opts(&cand[i]);
-
-		o.ignore_sigpipe = true; /* it writes without MSG_NOSIGNAL */
-		o.stdout_path = btlog;
-		o.stderr_path = btlog;
-		if (proc_spawn(&bt, argv, &o) < 0) {
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %.200s: %s;",
-				 cand[i].path, strerror(errno));
-			continue;
-		}
-		if (wait_for_unix_socket(BTVIRT_LE, 5000, &bt) == 0 && btvirt_answers()) {
-			chosen = i;
-			break;
-		}
-		snprintf(why + strlen(why), sizeof(why) - strlen(why),
-			 " %.200s: no LE controller on " BTVIRT_LE ";", cand[i].path);
-		proc_stop(&bt, SIGKILL, 1000);
-		proc_free(&bt);
-		if (!private_tmp)
-			unlink_btvirt_sockets();
-	}
-	if (chosen < 0) {
-		char msg[700];
-
-		snprintf(msg, sizeof(msg),
-			 "no btvirt that can create LE controllers (set BTVIRT=...; tried:%s)", why);
-		skip(msg);
-		return;
-	}
-	printf("btvirt provisioning end-to-end: using %s%s\n", cand[chosen].path,
-	       private_tmp ? " in a private /tmp" : "");
-	fflush(stdout);
+	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
 
 	/* the devices as btvirt clients */
-	air_paths(&a);
-	snprintf(a.hci, sizeof(a.hci), "unix:" BTVIRT_LE);
-	args[n++] = "--connect";
-	args[n++] = "unix:" BTVIRT_LE;
-	args[n++] = "--ready-file";
-	args[n++] = a.ready;
-	args[n++] = "--report";
-	args[n++] = a.report;
-	args[n++] = "--device";
-	args[n++] = ALI_A_SPEC;
-	args[n++] = "--device";
-	args[n++] = ALI_B_SPEC;
-	args[n] = NULL;
-	air_spawn(&a, &vair, args);
+	btvirt_vair_start(&bt, &a, g_dir, true, devs);
+	g_air = &a;
 
 	/* provisioning works (normally ~1 s; RUN_MS is the bound) */
-	run_hci(&r, &meshprov, a.hci, "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET,
-		"--json", (const char *)NULL);
+	run_hci(&r, btvirt_meshprov(&bt), a.hci, "provision", "--uuid", ALI_A_UUID, "--secret",
+		ALI_A_SECRET, "--json", (const char *)NULL);
 	check_provisioned(&a, &r, &wa);
 	run_free(&r);
 	check_db_mode();
-	REQ(proc_wait(&bt, 0) < 0, "btvirt died during provisioning; its log:\n%s",
-	    file_or_empty(btlog));
+	REQ(btvirt_alive(&bt, 0), "btvirt died during provisioning; its log:\n%s",
+	    file_or_empty(bt.log));
 
 	/* a wrong secret fails and writes nothing */
 	before = snapshot_db(&len);
-	run_hci(&r, &meshprov, a.hci, "provision", "--uuid", ALI_B_UUID, "--secret", ALI_B_WRONG,
-		"--json", (const char *)NULL);
+	run_hci(&r, btvirt_meshprov(&bt), a.hci, "provision", "--uuid", ALI_B_UUID, "--secret",
+		ALI_B_WRONG, "--json", (const char *)NULL);
 	check_failed_json(&r, ALI_B_UUID, CONF_FAILED_SECRET, 4);
 	run_free(&r);
 	check_db_unchanged(before, len);
@@ -1307,13 +945,8 @@ START_TEST(test_provision_btvirt)
 	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL) == 0,
 	    "the device says it was provisioned with a wrong secret");
 
-	REQ(proc_wait(&bt, 0) < 0, "btvirt died; its log:\n%s", file_or_empty(btlog));
-	air_stop(&a); /* its devices turn scanning off before they close */
-	REQ(proc_wait(&bt, 200) < 0, "btvirt died when the devices left");
-	proc_stop(&bt, SIGTERM, 3000);
-	proc_free(&bt);
-	if (!private_tmp)
-		unlink_btvirt_sockets();
+	REQ(btvirt_alive(&bt, 0), "btvirt died; its log:\n%s", file_or_empty(bt.log));
+	btvirt_finish(&bt, &a);
 	air_free(&a);
 }
 END_TEST

@@ -5,33 +5,23 @@
  * shared/tools/build-btvirt caches). */
 #include <check.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
-#include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "btvirt.h"
 #include "check_main.h"
-#include "h4.h"
 #include "hci.h"
 #include "proc.h"
 #include "util.h"
 
 #define TEST_TIMEOUT_S 90
-#define READY_MS 10000        /* vair set-up bound */
 #define SCAN_GRACE_MS 15000   /* on top of --timeout */
-#define STOP_GRACE_MS 8000    /* SIGTERM to exit */
 
 /* ---- the devices and what meshprov must say about them ---- */
 
@@ -76,189 +66,41 @@ static const char *g_meshprov, *g_vair;
 
 static void base_setup(void)
 {
-	proc_become_subreaper();
-	g_base = tmpdir_create("meshprov-e2e");
+	g_base = e2e_base_setup("meshprov-e2e");
 }
 
 static void base_teardown(void)
 {
-	proc_reap_orphans(3000);
-	if (g_base)
-		tmpdir_remove(g_base);
-	free(g_base);
-	g_base = NULL;
+	e2e_base_teardown(&g_base);
 }
 
 static void test_setup(void)
 {
-	g_meshprov = env_or("MESHPROV_BIN", "./meshprov");
-	g_vair = env_or("VAIR_BIN", "./build/vair/vair");
-	ck_assert_msg(is_executable(g_meshprov), "no meshprov at %s (set MESHPROV_BIN)", g_meshprov);
-	ck_assert_msg(is_executable(g_vair), "no vair at %s (set VAIR_BIN)", g_vair);
-	ck_assert_msg(g_base != NULL, "cannot create a temporary directory");
-	snprintf(g_dir, sizeof(g_dir), "%s/t.XXXXXX", g_base);
-	ck_assert_msg(mkdtemp(g_dir) != NULL, "mkdtemp: %s", strerror(errno));
+	e2e_test_setup(g_base, g_dir, sizeof(g_dir), &g_meshprov, &g_vair);
 }
 
 static void test_teardown(void)
 {
-	proc_cleanup_all();
-	if (g_dir[0])
-		tmpdir_remove(g_dir);
-	g_dir[0] = '\0';
+	e2e_test_teardown(g_dir);
 }
 
 /* ---- programs under test ---- */
 
-/* A program to run: by path, or through an open descriptor when its path
- * will be hidden (under /tmp once a tmpfs is mounted there). */
-struct exe {
-	char path[PATH_MAX];
-	int fd;
-};
-
-static void exe_init(struct exe *e, const char *path)
+/* The devices' specs, NULL-terminated. */
+static const char *const *dev_specs(void)
 {
-	if (!realpath(path, e->path))
-		snprintf(e->path, sizeof(e->path), "%s", path);
-	e->fd = -1;
+	static const char *specs[NDEVS + 1];
+
+	for (int i = 0; i < NDEVS; i++)
+		specs[i] = DEVS[i].spec;
+	return specs;
 }
 
-static void exe_pin(struct exe *e)
-{
-	/* not O_CLOEXEC, so that a script also runs through /proc/self/fd */
-	if (!strncmp(e->path, "/tmp/", 5))
-		e->fd = open(e->path, O_RDONLY);
-}
-
-static struct proc_opts exe_opts(const struct exe *e)
-{
-	struct proc_opts o;
-
-	memset(&o, 0, sizeof(o));
-	if (e && e->fd >= 0) {
-		o.use_exec_fd = true;
-		o.exec_fd = e->fd;
-	}
-	return o;
-}
-
-struct vair_run {
-	char sock[PATH_MAX];
-	char ready[PATH_MAX];
-	char log[PATH_MAX];
-	char hci[PATH_MAX + 8];
-	struct proc p;
-	char *log_text; /* after vair_stop */
-};
-
-static char *file_or_empty(const char *path)
-{
-	char *s = read_file_str(path, NULL);
-
-	return s ? s : strdup("");
-}
-
-/* argv: vair's own arguments (after the program name), NULL-terminated. */
-static void vair_spawn(struct vair_run *r, const struct exe *e, const char *const *args,
-		       const char *ready)
-{
-	const char *argv[64];
-	struct proc_opts o = exe_opts(e);
-	int n = 0;
-
-	argv[n++] = e ? e->path : g_vair;
-	for (int i = 0; args[i]; i++) {
-		PROC_REQUIRE(n < (int)ARRAY_SIZE(argv) - 1, "too many vair arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	o.stderr_path = r->log;
-	PROC_REQUIRE(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0],
-		     strerror(errno));
-	if (wait_for_file(ready, READY_MS, &r->p) < 0) {
-		char st[64], *log;
-
-		proc_stop(&r->p, SIGKILL, 1000);
-		log = file_or_empty(r->log);
-		proc_cleanup_all();
-		ck_abort_msg("vair did not become ready within %d ms (%s); its stderr:\n%s", READY_MS,
-			     proc_status_str(&r->p, st, sizeof(st)), log);
-	}
-}
-
-/* vair --socket on this test's directory with the devices (when with_devices)
+/* vair --socket in this test's directory with the devices (when with_devices)
  * and extra arguments. */
-static void vair_start(struct vair_run *r, bool with_devices, const char *const *extra)
+static void air_start(struct vair *r, bool with_devices, const char *const *extra)
 {
-	const char *args[48];
-	int n = 0;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(r->sock, sizeof(r->sock), "%s/air.sock", g_dir);
-	snprintf(r->ready, sizeof(r->ready), "%s/air.ready", g_dir);
-	snprintf(r->log, sizeof(r->log), "%s/vair.log", g_dir);
-	snprintf(r->hci, sizeof(r->hci), "unix:%s", r->sock);
-	args[n++] = "--socket";
-	args[n++] = r->sock;
-	args[n++] = "--ready-file";
-	args[n++] = r->ready;
-	args[n++] = "--seed";
-	args[n++] = "1";
-	for (int i = 0; with_devices && i < NDEVS; i++) {
-		args[n++] = "--device";
-		args[n++] = DEVS[i].spec;
-	}
-	for (int i = 0; extra && extra[i] && n < (int)ARRAY_SIZE(args) - 1; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
-	vair_spawn(r, NULL, args, r->ready);
-}
-
-/* A sanitizer build reports to stderr; UBSan may not even change the exit code. */
-static const char *sanitizer_report(const char *text)
-{
-	static const char *const marks[] = { "runtime error:", "AddressSanitizer",
-					     "LeakSanitizer", "UndefinedBehaviorSanitizer" };
-
-	for (size_t i = 0; text && i < ARRAY_SIZE(marks); i++)
-		if (strstr(text, marks[i]))
-			return marks[i];
-	return NULL;
-}
-
-/* SIGTERM: vair must stop its devices and exit 0. */
-static void vair_stop(struct vair_run *r)
-{
-	char st[64];
-	int rc = proc_stop(&r->p, SIGTERM, STOP_GRACE_MS);
-
-	r->log_text = file_or_empty(r->log);
-	PROC_REQUIRE(rc == 0 && proc_exit_code(&r->p) == 0,
-		     "vair did not exit 0 within %d ms of SIGTERM (%s); its stderr:\n%s",
-		     STOP_GRACE_MS, proc_status_str(&r->p, st, sizeof(st)), r->log_text);
-	PROC_REQUIRE(!sanitizer_report(r->log_text), "vair: sanitizer report:\n%s", r->log_text);
-}
-
-static void vair_free(struct vair_run *r)
-{
-	proc_free(&r->p);
-	free(r->log_text);
-	r->log_text = NULL;
-}
-
-/* A counter from vair's "vair: stats: ..." line. */
-static unsigned long vair_stat(const struct vair_run *r, const char *name)
-{
-	char key[64];
-	const char *s;
-
-	snprintf(key, sizeof(key), " %s=", name);
-	s = r->log_text ? strstr(r->log_text, "vair: stats:") : NULL;
-	ck_assert_msg(s != NULL, "no stats line in vair's stderr:\n%s", r->log_text);
-	s = strstr(s, key);
-	ck_assert_msg(s != NULL, "no %s in vair's stats", name);
-	return strtoul(s + strlen(key), NULL, 10);
+	vair_start(r, g_vair, g_dir, false, with_devices ? dev_specs() : NULL, extra);
 }
 
 /* meshprov --hci HCI scan --timeout T [extra...]; waits for it to exit. */
@@ -410,12 +252,12 @@ static void check_scan_json(const char *out, bool aligenie_only, bool rssi_unkno
 /* ---- (a)-(d), (f): meshprov scan on the virtual air ---- */
 
 static void scan_on_air(const char *const *vair_extra, const char *const *scan_extra,
-			struct vair_run *air, struct proc *scan)
+			struct vair *air, struct proc *scan)
 {
 	char errlog[PATH_MAX];
 
 	snprintf(errlog, sizeof(errlog), "%s/meshprov.err", g_dir);
-	vair_start(air, true, vair_extra);
+	air_start(air, true, vair_extra);
 	run_scan(scan, NULL, air->hci, "2", scan_extra, errlog);
 	vair_stop(air);
 	check_exit0(scan, errlog, "meshprov scan");
@@ -424,7 +266,7 @@ static void scan_on_air(const char *const *vair_extra, const char *const *scan_e
 START_TEST(test_scan_json)
 {
 	static const char *const json[] = { "--json", NULL };
-	struct vair_run air;
+	struct vair air;
 	struct proc scan;
 
 	scan_on_air(NULL, json, &air, &scan);
@@ -438,7 +280,7 @@ END_TEST
 START_TEST(test_scan_aligenie_only)
 {
 	static const char *const args[] = { "--json", "--aligenie", NULL };
-	struct vair_run air;
+	struct vair air;
 	struct proc scan;
 
 	scan_on_air(NULL, args, &air, &scan);
@@ -452,7 +294,7 @@ START_TEST(test_scan_lossy_air)
 {
 	static const char *const lossy[] = { "--loss", "0.3", "--latency", "5", "--jitter", "3", NULL };
 	static const char *const json[] = { "--json", NULL };
-	struct vair_run air;
+	struct vair air;
 	struct proc scan;
 
 	scan_on_air(lossy, json, &air, &scan);
@@ -466,7 +308,7 @@ END_TEST
 
 START_TEST(test_scan_text)
 {
-	struct vair_run air;
+	struct vair air;
 	struct proc scan;
 	const char *table, *p;
 	char count[64];
@@ -511,7 +353,7 @@ static unsigned long table_beacons(const char *out, const char *uuid)
 }
 
 /* From vair's stderr: what the one external client's controller sent. */
-static void client_counts(const struct vair_run *r, unsigned long *reports, unsigned long *multi)
+static void client_counts(const struct vair *r, unsigned long *reports, unsigned long *multi)
 {
 	const char *line = NULL, *p, *q;
 	int n = 0;
@@ -534,7 +376,7 @@ static void client_counts(const struct vair_run *r, unsigned long *reports, unsi
 START_TEST(test_scan_multi_report_events)
 {
 	static const char *const batch[] = { "--batch", "40", NULL };
-	struct vair_run air;
+	struct vair air;
 	struct proc scan;
 	unsigned long counted = 0, reports = 0, multi = 0;
 
@@ -557,115 +399,6 @@ START_TEST(test_scan_multi_report_events)
 END_TEST
 
 /* ---- a raw HCI client, to check the air's controllers themselves ---- */
-
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static int hc_connect(const char *path)
-{
-	struct sockaddr_un addr;
-	size_t len = strlen(path);
-	int fd;
-
-	if (len >= sizeof(addr.sun_path))
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, path, len + 1);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int hc_send(int fd, const uint8_t *pkt, size_t len)
-{
-	return send(fd, pkt, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
-}
-
-static int hc_send_cmd(int fd, uint16_t op, const void *params, uint8_t plen)
-{
-	uint8_t pkt[4 + 255];
-
-	pkt[0] = H4_CMD;
-	put_le16(pkt + 1, op);
-	pkt[3] = plen;
-	if (plen)
-		memcpy(pkt + 4, params, plen);
-	return hc_send(fd, pkt, 4u + plen);
-}
-
-/* 1 read, 0 timed out, -1 end of stream or error */
-static int read_exact(int fd, uint8_t *buf, size_t n, uint64_t deadline)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		uint64_t t = ms_now();
-		ssize_t r;
-
-		if (t >= deadline)
-			return 0;
-		if (poll(&pfd, 1, (int)(deadline - t)) <= 0)
-			continue;
-		r = recv(fd, buf + got, n - got, 0);
-		if (r <= 0)
-			return r < 0 && errno == EINTR ? 0 : -1;
-		got += (size_t)r;
-	}
-	return 1;
-}
-
-/* One event: ev[0] code, ev[1] plen, parameters. 1, 0 (timeout), -1 (closed). */
-static int hc_event(int fd, uint8_t ev[257], uint64_t deadline)
-{
-	uint8_t t;
-	int r = read_exact(fd, &t, 1, deadline);
-
-	if (r <= 0)
-		return r;
-	if (t != H4_EVT)
-		return -1;
-	if ((r = read_exact(fd, ev, 2, deadline + 1000)) <= 0)
-		return r;
-	return read_exact(fd, ev + 2, ev[1], deadline + 1000) > 0 ? 1 : -1;
-}
-
-/* Send a command and wait for its Command Complete; returns the status, -1
- * on a timeout or a closed connection. rp (may be NULL): return parameters. */
-static int hc_cmd(int fd, uint16_t op, const void *params, uint8_t plen, uint8_t *rp,
-		  size_t *rlen)
-{
-	uint64_t deadline = ms_now() + 2000;
-	uint8_t ev[257];
-
-	if (hc_send_cmd(fd, op, params, plen) < 0)
-		return -1;
-	for (;;) {
-		if (hc_event(fd, ev, deadline) <= 0)
-			return -1;
-		if (ev[0] == HCI_EV_CMD_COMPLETE && ev[1] >= 4 && get_le16(ev + 3) == op) {
-			if (ev[2] != 1)
-				return -1; /* we copy Num_HCI_Command_Packets 1 */
-			if (rp) {
-				memcpy(rp, ev + 5, ev[1] - 3u);
-				*rlen = ev[1] - 3u;
-			}
-			return ev[5];
-		}
-		/* advertising reports in between: not for us */
-	}
-}
 
 struct reports {
 	unsigned n;           /* reports */
@@ -693,7 +426,7 @@ static void count_report(void *ctx, const struct hci_adv_report *r)
 /* Gather advertising reports for ms milliseconds. -1 when the stream broke. */
 static int hc_collect(int fd, int ms, struct reports *c)
 {
-	uint64_t deadline = ms_now() + (uint64_t)ms;
+	uint64_t deadline = mono_ms() + (uint64_t)ms;
 	uint8_t ev[257];
 
 	for (;;) {
@@ -713,7 +446,7 @@ static int hc_collect(int fd, int ms, struct reports *c)
 
 static bool hc_closed_within(int fd, int ms)
 {
-	uint64_t deadline = ms_now() + (uint64_t)ms;
+	uint64_t deadline = mono_ms() + (uint64_t)ms;
 	uint8_t ev[257];
 
 	for (;;) {
@@ -745,13 +478,13 @@ START_TEST(test_vair_controller)
 	uint8_t scan_params[7] = { 0x00, 0x30, 0x00, 0x30, 0x00, 0x00, 0x00 };
 	uint8_t rp[256], addr_a[6], addr_b[6];
 	size_t rl = 0;
-	struct vair_run air;
+	struct vair air;
 	struct reports rep;
 	int a, b, c;
 
 	adv_params[13] = 0x07;
 	memcpy(data_cmd + 1, adv_data, sizeof(adv_data));
-	vair_start(&air, false, rssi);
+	air_start(&air, false, rssi);
 	a = hc_connect(air.sock);
 	b = hc_connect(air.sock);
 	PROC_REQUIRE(a >= 0 && b >= 0, "cannot connect to %s", air.sock);
@@ -861,167 +594,24 @@ END_TEST
 
 /* ---- (e) the same scan over BlueZ's btvirt ---- */
 
-#define BTVIRT_LE "/tmp/bt-server-le"
-
-static void skip(const char *why)
-{
-	printf("SKIP: btvirt end-to-end: %s\n", why);
-	fflush(stdout);
-}
-
-/* Does the btvirt listening at BTVIRT_LE create LE controllers? (The stock
- * one on a kernel without AF_ALG drops every connection.) */
-static bool btvirt_answers(void)
-{
-	int fd = hc_connect(BTVIRT_LE), st;
-
-	if (fd < 0)
-		return false;
-	st = hc_cmd(fd, HCI_OP_RESET, NULL, 0, NULL, NULL);
-	close(fd);
-	return st == 0;
-}
-
-static void unlink_btvirt_sockets(void)
-{
-	static const char *const names[] = { "le", "bredrle", "bredr", "amp", "mon" };
-	char path[64];
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(path, sizeof(path), "/tmp/bt-server-%s", names[i]);
-		unlink(path);
-	}
-}
-
 START_TEST(test_scan_btvirt)
 {
-	struct exe cand[3], meshprov, vair;
-	int ncand = 0, chosen = -1;
-	const char *env = getenv("BTVIRT");
-	char *found, cache[PATH_MAX], errlog[PATH_MAX], btlog[PATH_MAX], why[512];
-	bool private_tmp = false;
-	struct proc bt;
-	struct vair_run air;
+	struct btvirt_env bt;
+	char errlog[PATH_MAX];
+	struct vair air;
 	struct proc scan;
-	const char *args[2 * NDEVS + 8];
-	int n = 0;
 
-	if (env && *env) {
-		found = strchr(env, '/') ? strdup(env) : find_in_path(env);
-		if (!found || !is_executable(found)) {
-			snprintf(why, sizeof(why), "BTVIRT=%s is not an executable", env);
-			skip(why);
-			free(found);
-			return;
-		}
-		exe_init(&cand[ncand++], found);
-		free(found);
-	} else {
-		const char *xdg = getenv("XDG_CACHE_HOME");
-
-		if ((found = find_in_path("btvirt")) != NULL) {
-			exe_init(&cand[ncand++], found);
-			free(found);
-		}
-		if (xdg && *xdg)
-			snprintf(cache, sizeof(cache), "%s/btvirt/btvirt", xdg);
-		else
-			snprintf(cache, sizeof(cache), "%s/.cache/btvirt/btvirt", env_or("HOME", "/"));
-		if (is_executable(cache))
-			exe_init(&cand[ncand++], cache);
-	}
-	if (ncand == 0) {
-		skip("no btvirt that can create LE controllers (set BTVIRT=..., e.g. the one "
-		     "shared/tools/build-btvirt prints)");
+	if (!btvirt_begin(&bt, "btvirt end-to-end", g_meshprov, g_vair, g_dir, sizeof(g_dir)))
 		return;
-	}
-	exe_init(&meshprov, g_meshprov);
-	exe_init(&vair, g_vair);
-
-	/* btvirt's socket paths are fixed: a private /tmp, so parallel runs cannot collide
-	 * (not with CK_FORK=no, where the namespace would outlive this test) */
-	if (strcmp(env_or("CK_FORK", "yes"), "no") != 0 && unshare(CLONE_NEWNS) == 0 &&
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
-		for (int i = 0; i < ncand; i++)
-			exe_pin(&cand[i]);
-		exe_pin(&meshprov);
-		exe_pin(&vair);
-		if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == 0)
-			private_tmp = true;
-	}
-	if (!private_tmp && access(BTVIRT_LE, F_OK) == 0) {
-		skip("no private /tmp here (unshare/mount not permitted, or CK_FORK=no) and " BTVIRT_LE
-		     " exists: another btvirt may be running");
-		return;
-	}
-	if (private_tmp) {
-		snprintf(g_dir, sizeof(g_dir), "/tmp/e2e.XXXXXX");
-		PROC_REQUIRE(mkdtemp(g_dir) != NULL, "mkdtemp in the private /tmp: %s",
-			     strerror(errno));
-	}
-	snprintf(btlog, sizeof(btlog), "%s/btvirt.log", g_dir);
 	snprintf(errlog, sizeof(errlog), "%s/meshprov.err", g_dir);
 
-	why[0] = '\0';
-	for (int i = 0; i < ncand && chosen < 0; i++) {
-		const char *argv[] = { cand[i].path, "-s", "-l0", NULL };
-		struct proc_opts o = exe_opts(&cand[i]);
-
-		o.ignore_sigpipe = true; /* it writes without MSG_NOSIGNAL */
-		o.stdout_path = btlog;
-		o.stderr_path = btlog;
-		if (proc_spawn(&bt, argv, &o) < 0) {
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), " %.200s: %s;", cand[i].path,
-				 strerror(errno));
-			continue;
-		}
-		if (wait_for_unix_socket(BTVIRT_LE, 5000, &bt) == 0 && btvirt_answers()) {
-			chosen = i;
-			break;
-		}
-		snprintf(why + strlen(why), sizeof(why) - strlen(why),
-			 " %.200s: no LE controller on " BTVIRT_LE ";", cand[i].path);
-		proc_stop(&bt, SIGKILL, 1000);
-		proc_free(&bt);
-		if (!private_tmp)
-			unlink_btvirt_sockets();
-	}
-	if (chosen < 0) {
-		char msg[700];
-
-		snprintf(msg, sizeof(msg),
-			 "no btvirt that can create LE controllers (set BTVIRT=...; tried:%s)", why);
-		skip(msg);
-		return;
-	}
-	printf("btvirt end-to-end: using %s%s\n", cand[chosen].path,
-	       private_tmp ? " in a private /tmp" : "");
-	fflush(stdout);
-
 	/* the devices as btvirt clients, then meshprov as one more */
-	memset(&air, 0, sizeof(air));
-	snprintf(air.ready, sizeof(air.ready), "%s/air.ready", g_dir);
-	snprintf(air.log, sizeof(air.log), "%s/vair.log", g_dir);
-	args[n++] = "--connect";
-	args[n++] = "unix:" BTVIRT_LE;
-	args[n++] = "--ready-file";
-	args[n++] = air.ready;
-	for (int i = 0; i < NDEVS; i++) {
-		args[n++] = "--device";
-		args[n++] = DEVS[i].spec;
-	}
-	args[n] = NULL;
-	vair_spawn(&air, &vair, args, air.ready);
-	run_scan(&scan, &meshprov, "unix:" BTVIRT_LE, "3", (const char *const[]){ "--json", NULL },
+	btvirt_vair_start(&bt, &air, g_dir, false, dev_specs());
+	run_scan(&scan, btvirt_meshprov(&bt), air.hci, "3", (const char *const[]){ "--json", NULL },
 		 errlog);
-	PROC_REQUIRE(proc_wait(&bt, 0) < 0, "btvirt died during the scan; its log:\n%s",
-		     file_or_empty(btlog));
-	vair_stop(&air); /* its devices turn scanning off before they close */
-	PROC_REQUIRE(proc_wait(&bt, 200) < 0, "btvirt died when the devices left");
-	proc_stop(&bt, SIGTERM, 3000);
-	proc_free(&bt);
-	if (!private_tmp)
-		unlink_btvirt_sockets();
+	PROC_REQUIRE(btvirt_alive(&bt, 0), "btvirt died during the scan; its log:\n%s",
+		     file_or_empty(bt.log));
+	btvirt_finish(&bt, &air);
 
 	check_exit0(&scan, errlog, "meshprov scan over btvirt");
 	check_scan_json(scan.out, false, true);
