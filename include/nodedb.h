@@ -23,6 +23,39 @@
  * the next commit). Unicast allocation uses only that provisioner's ranges and
  * also avoids other provisioners' allocatedUnicastRange.
  *
+ * meshprov's own node. The provisioner is itself a node of the network (it
+ * speaks to nodes as a Configuration Client), so, as nRF Mesh and BlueZ's
+ * mesh-cfgclient do, "nodes" holds an entry for it: the node whose UUID is our
+ * provisioner's "UUID". Opening a database without one (a new database, an
+ * import) adds it in memory (written by the next commit): name "meshprov",
+ * unicastAddress 0001 — outside the range nodes are allocated from — or, when
+ * 0001 is taken (by a node or a still-excluded address in networkExclusions),
+ * the lowest free address of 0002-0010, else the first free address
+ * nodedb_alloc_unicast() gives (0011-7FFF by default); a random deviceKey,
+ * 1 element (index 0, location 0000, model 0001 Configuration Client),
+ * netKeys [first NetKey, normally 0], appKeys [0] (when AppKey 0 exists),
+ * configComplete true, security "secure", excluded false. When no address is
+ * free at all the database still opens, without own node (nodedb_self() and
+ * nodedb_reserve_seq() then fail with -ENOENT). An own node entry lacking a
+ * usable unicastAddress or deviceKey is repaired the same way. Note: this
+ * address may lie outside every allocatedUnicastRange of ours (by design:
+ * 0011-7FFF stays for provisioned devices); nRF Mesh only insists that a
+ * provisioner's address lies in its range when IT assigns one.
+ *
+ * The own node is NOT a "node" of this API: nodedb_count(), nodedb_node_at(),
+ * nodedb_nodes_json(), nodedb_find_uuid(), nodedb_find_addr(),
+ * nodedb_remove_node() and the nodedb_node_*() setters ignore it (so
+ * `meshprov nodes` lists provisioned devices only and cannot remove it), but
+ * its addresses count as taken: nodedb_alloc_unicast() and
+ * nodedb_unicast_free() avoid them, and nodedb_add_node() refuses its UUID or
+ * addresses with -EEXIST. Use nodedb_self() and nodedb_reserve_seq().
+ *
+ * meshprov-specific fields (other tools keep them as unknown fields):
+ *   own node:  "sequenceNumber" (integer, the next free SEQ, as BlueZ keeps
+ *              it for its local node) and "meshprovSeqIvIndex" (integer, the
+ *              IV Index that sequenceNumber applies to)
+ *   any node:  "meshprovConfigError" (string, why configuration failed)
+ *
  * Secrets (NetKey, AppKey, DevKey) are never logged, never printed to stderr
  * and never in an error message; the file is written mode 0600.
  *
@@ -37,6 +70,8 @@
 
 struct json_object;
 struct nodedb; /* opaque */
+struct cfg_comp_page0; /* cfgmsg.h */
+struct cfg_model_id;   /* cfgmsg.h */
 
 #define NODEDB_DEFAULT_LOW 0x0011  /* Tmall Genie uses 0x0001-0x0010 */
 #define NODEDB_DEFAULT_HIGH 0x7FFF
@@ -49,7 +84,14 @@ struct nodedb_node {
 	uint8_t devkey[16];     /* all zero when the file has none (partial export) */
 	uint16_t net_key_index; /* the node's first NetKey */
 	char name[64];          /* may be empty */
+	/* Read from the file; nodedb_add_node() ignores both (a new node is
+	 * configComplete false without error). */
+	bool config_complete;   /* "configComplete" (false when absent) */
+	char config_error[128]; /* "meshprovConfigError", truncated; "" when none */
 };
+
+/* Sequence numbers are 24 bits: 0 .. NODEDB_SEQ_MAX. */
+#define NODEDB_SEQ_MAX 0xFFFFFFu
 
 /* Open (and lock) the database at path.
  *
@@ -122,7 +164,8 @@ int nodedb_reserve_unicast(struct nodedb *db, uint16_t addr, uint8_t elements);
  * net_key_index, updated false}], appKeys [], configComplete false, name (when
  * not empty), one element entry per element (index i, location "0000", no
  * models) and excluded false.
- * -EEXIST for the same UUID or addresses overlapping another node's;
+ * -EEXIST for the same UUID or addresses overlapping another node's (or
+ * meshprov's own node's, or our provisioner's UUID);
  * -EINVAL for 0 elements, address 0 or a range past 0x7FFF. Adding at an
  * address this session reserved is the expected use. */
 int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n);
@@ -144,11 +187,108 @@ int nodedb_remove_node(struct nodedb *db, const uint8_t uuid[16]);
  * or AppKey. */
 int nodedb_node_add_app_key(struct nodedb *db, const uint8_t uuid[16], uint16_t app_index);
 
-/* Set the node's "configComplete". -ENOENT. */
+/* Set the node's "configComplete". true also removes "meshprovConfigError"
+ * (false leaves it as it is). -ENOENT. */
 int nodedb_node_set_config_complete(struct nodedb *db, const uint8_t uuid[16], bool complete);
 
+/* Configuration failed: "configComplete" false and "meshprovConfigError"
+ * reason (reason NULL or "" removes the field). The reason goes into the
+ * file and `meshprov nodes --json` as it is: no secrets in it. struct
+ * nodedb_node shows the first 127 bytes. -ENOENT. */
+int nodedb_node_set_unconfigured(struct nodedb *db, const uint8_t uuid[16], const char *reason);
+
+/* ---- meshprov's own node (see the top of this file) ---- */
+
+/* Its unicast address and device key (either may be NULL). -ENOENT when the
+ * database has no own node (no free address when it was opened). */
+int nodedb_self(struct nodedb *db, uint16_t *unicast, uint8_t devkey[16]);
+
+/* Reserve count sequence numbers for messages meshprov's own node sends, so
+ * that no SEQ is ever used twice with the same IV Index, also across a crash.
+ *
+ * The own node's "sequenceNumber" is the next free SEQ for the IV Index in
+ * its "meshprovSeqIvIndex". The IV Index that matters is the one we TRANSMIT
+ * with: the top-level ivIndex, or ivIndex - 1 while ivUpdate is set (IV
+ * Update in Progress, Mesh Profile 1.0.1 §3.10.5). So entering IV Update in
+ * Progress continues the sequence, leaving it (ivUpdate cleared) starts
+ * again at 0, as the spec wants. A stored IV Index older than the transmit
+ * one resets the sequence to 0; a missing one (a foreign file) is taken as
+ * the current one.
+ *
+ * *first = the next free SEQ; "sequenceNumber" becomes first + count, and
+ * the WHOLE database is committed (nodedb_commit(): atomic, fsync'ed; any
+ * other change pending in memory is written too) before this returns 0. A
+ * process that dies having used only part of the block restarts after the
+ * whole block. Reserve in blocks (e.g. 64..1024) rather than one SEQ per
+ * message: every call is a file write.
+ *
+ * -EINVAL count 0; -EOVERFLOW when first + count - 1 would pass
+ * NODEDB_SEQ_MAX (the IV Index must be updated first); -ESTALE when the
+ * stored "meshprovSeqIvIndex" is newer than the transmit IV Index (the IV
+ * Index went backwards: reusing SEQs is possible, so we refuse); -EBADMSG
+ * when a stored field is not a valid number; -ENOENT without own node; a
+ * commit failure's error. On any failure the database in memory is as
+ * before and err (one line) says why. */
+int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char *err, size_t errlen);
+
+/* ---- Composition Data, bindings, subscriptions ---- */
+
+/* Record Composition Data page 0 (in memory; commit to write it):
+ *   "cid", "pid", "vid", "crpl"  4 upper-case hex digits each
+ *   "features"  {"relay", "proxy", "friend", "lowPower"}: CDB's 0 disabled,
+ *               1 enabled, 2 unsupported. Page 0 tells only SUPPORT, not
+ *               state: a clear bit writes 2; for a set bit a 0 or 1 already
+ *               in the file is kept, otherwise the member is left out
+ *               ("supported, state unknown", as BlueZ's mesh-cfgclient does)
+ *               until a Config Relay/Proxy/Friend Get tells. Other members
+ *               of an existing "features" object are kept. RFU bits (4-15)
+ *               are not stored.
+ *   "elements"  one per composition element, replacing the placeholder
+ *               elements of nodedb_add_node(): {"name", "index" i,
+ *               "location" (4 hex), "models": [{"modelId", "bind": [],
+ *               "subscribe": []}]}, SIG models first then vendor models, in
+ *               composition order. modelId: "1000" for a SIG model, CID then
+ *               model ID for a vendor model ("01A80000"), upper-case hex.
+ *               An element's existing "name" is kept (else "Element
+ *               0xADDR"); a model that was already recorded in the same
+ *               element keeps its entry (bind, subscribe, publish), so
+ *               reading the composition again loses no configuration.
+ * When the composition has a different number of elements than the node
+ * had (provisioning's Capabilities), the composition's count wins: the node
+ * then spans unicast .. unicast + num_elements - 1 (-EEXIST when that would
+ * overlap another node or meshprov's own node, -EINVAL past 0x7FFF; nothing
+ * changed then).
+ * -ENOENT unknown node; -EINVAL for 0 or more than CFG_COMP_MAX_ELEMENTS
+ * elements or more than CFG_COMP_MAX_MODELS models in a list. */
+int nodedb_node_set_composition(struct nodedb *db, const uint8_t uuid[16], const struct cfg_comp_page0 *c);
+
+/* Read it back (also from a file written by nRF Mesh or BlueZ): cid, pid,
+ * vid, crpl, features (bit set unless the member is 2; 0 when there is no
+ * "features" object), elements in file order with location and models
+ * (4-hex modelIds are SIG models, 8-hex vendor models; others skipped).
+ * -ENOENT for an unknown node or when the composition is not known (no
+ * valid "cid", "pid", "vid" and "crpl"); -E2BIG when more elements or models
+ * than fit (*c then holds what fits). */
+int nodedb_node_get_composition(struct nodedb *db, const uint8_t uuid[16], struct cfg_comp_page0 *c);
+
+/* Add app_index to the "bind" array (integers) of model m of the node's
+ * element with "index" element_index; no-op when it is there already.
+ * -ENOENT for an unknown node, element, model (record the composition first)
+ * or AppKey index (not in the top-level appKeys); -EINVAL when the model's
+ * "bind" is not an array. In memory; commit to write. */
+int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			   const struct cfg_model_id *m, uint16_t app_index);
+
+/* Add the group address to the model's "subscribe" array (4 upper-case hex
+ * digits; an existing entry in either case counts); no-op when it is there.
+ * -EINVAL when group is not cfg_addr_is_subscribable_group(); else as
+ * nodedb_node_model_bind(). */
+int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+				const struct cfg_model_id *m, uint16_t group);
+
 /* Nodes we understand (a node entry without a UUID or a unicast address we
- * can parse is kept in the file but not listed), in file order. */
+ * can parse is kept in the file but not listed), in file order; never
+ * meshprov's own node. */
 size_t nodedb_count(struct nodedb *db);
 int nodedb_node_at(struct nodedb *db, size_t i, struct nodedb_node *out); /* -ENOENT past the end */
 
@@ -161,8 +301,12 @@ int nodedb_node_at(struct nodedb *db, size_t i, struct nodedb_node *out); /* -EN
  * failure the database in memory is unchanged and commit may be retried. */
 int nodedb_commit(struct nodedb *db, char *err, size_t errlen);
 
-/* The nodes as JSON for `meshprov nodes --json`: an array of {"uuid" (32
- * lower-case hex), "unicast" (integer), "elements", "net_key_index", "name"};
+/* The nodes as JSON for `meshprov nodes --json` (not meshprov's own node):
+ * an array of {"uuid" (32 lower-case hex), "unicast" (integer), "elements",
+ * "net_key_index", "name", "configured" (configComplete, boolean),
+ * "config_error" (string; only when set), "appkeys" (array of the node's
+ * AppKey indexes), "composition" ({"cid", "pid", "vid" (integers),
+ * "elements" (count)}; only when known, see nodedb_node_get_composition)};
  * no device key (secrets stay in the file). New reference: the caller puts
  * it. NULL on allocation failure. */
 struct json_object *nodedb_nodes_json(struct nodedb *db);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cfgmsg.h"
 #include "util.h"
 
 #define CDB_SCHEMA "http://json-schema.org/draft-04/schema#"
@@ -23,6 +24,11 @@
 #define CDB_VERSION "1.0.1"
 
 #define UNICAST_MAX 0x7FFF
+#define SELF_DEFAULT_ADDR 0x0001
+/* Members of our own node / of any node that only meshprov writes. */
+#define SEQ_KEY "sequenceNumber"
+#define SEQ_IV_KEY "meshprovSeqIvIndex"
+#define CONFIG_ERROR_KEY "meshprovConfigError"
 #define MAX_FILE_SIZE (64u << 20)
 #define LOCK_POLL_MS 10
 
@@ -52,6 +58,9 @@ struct nodedb {
 	size_t n_nodes, cap_nodes;
 	struct range *res; /* reserved in this session */
 	size_t n_res, cap_res;
+	uint8_t prov_uuid[16];   /* our provisioner's UUID = our own node's */
+	struct json_object *self; /* our own node's entry in "nodes" (borrowed), or NULL */
+	struct nodedb_node self_n;
 };
 
 /* ---- small helpers ---- */
@@ -389,6 +398,8 @@ static void map_used(struct nodedb *db, struct addrmap *m, bool exclusions)
 		map_set(m, db->nodes[i].n.unicast, db->nodes[i].n.unicast + db->nodes[i].n.elements - 1u);
 	for (size_t i = 0; i < db->n_res; i++)
 		map_set(m, db->res[i].lo, db->res[i].hi);
+	if (db->self)
+		map_set(m, db->self_n.unicast, db->self_n.unicast + db->self_n.elements - 1u);
 	if (exclusions)
 		map_exclusions(db, m);
 }
@@ -442,6 +453,12 @@ static int parse_node(struct json_object *j, struct nodedb_node *n)
 	s = get_string(j, "name");
 	if (s)
 		snprintf(n->name, sizeof(n->name), "%s", s);
+
+	a = get(j, "configComplete");
+	n->config_complete = a && json_object_is_type(a, json_type_boolean) && json_object_get_boolean(a);
+	s = get_string(j, CONFIG_ERROR_KEY);
+	if (s)
+		snprintf(n->config_error, sizeof(n->config_error), "%s", s);
 	return 0;
 }
 
@@ -468,15 +485,34 @@ static int cache_add(struct nodedb *db, const struct nodedb_node *n, struct json
 	return 0;
 }
 
-static void load_nodes(struct nodedb *db)
+/* The UUID of a node entry, whatever else it holds. */
+static int node_uuid(struct json_object *j, uint8_t uuid[16])
+{
+	const char *s = get_string(j, "UUID");
+
+	if (!s)
+		s = get_string(j, "uuid");
+	return parse_uuid(s, uuid);
+}
+
+/* Cache the nodes; the first entry with our provisioner's UUID is our own
+ * node: not cached, returned in *self (NULL when there is none). */
+static void load_nodes(struct nodedb *db, struct json_object **self)
 {
 	struct json_object *a = get_array(db->root, "nodes");
 	size_t n = a ? json_object_array_length(a) : 0;
 
+	*self = NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *j = json_object_array_get_idx(a, i);
 		struct nodedb_node node;
+		uint8_t u[16];
 
+		if (!*self && j && json_object_is_type(j, json_type_object) && node_uuid(j, u) == 0 &&
+		    !memcmp(u, db->prov_uuid, 16)) {
+			*self = j;
+			continue;
+		}
 		if (parse_node(j, &node) == 0)
 			cache_add(db, &node, j);
 		explicit_bzero(&node, sizeof(node));
@@ -843,17 +879,32 @@ static int find_provisioner(struct nodedb *db, char *err, size_t errlen)
 		name = get_string(p, "provisionerName");
 		if (name && !strcmp(name, NODEDB_PROVISIONER_NAME)) {
 			db->prov = p;
-			return 0;
+			break;
 		}
 	}
-	p = new_provisioner(NODEDB_DEFAULT_LOW, NODEDB_DEFAULT_HIGH);
-	if (!p || array_add(a, p) < 0) {
-		seterr(err, errlen, "cannot load database %s: out of memory", db->path);
-		return -1;
+	if (!db->prov) {
+		p = new_provisioner(NODEDB_DEFAULT_LOW, NODEDB_DEFAULT_HIGH);
+		if (!p || array_add(a, p) < 0) {
+			seterr(err, errlen, "cannot load database %s: out of memory", db->path);
+			return -1;
+		}
+		db->prov = p;
 	}
-	db->prov = p;
+	/* our own node is found by this UUID: a provisioner without a usable
+	 * one gets a new one */
+	if (parse_uuid(get_string(db->prov, "UUID"), db->prov_uuid) < 0) {
+		char uuid[37];
+
+		if (random_uuid(uuid) < 0 || set_str(db->prov, "UUID", uuid) < 0 ||
+		    parse_uuid(uuid, db->prov_uuid) < 0) {
+			seterr(err, errlen, "cannot load database %s: no random numbers or out of memory", db->path);
+			return -1;
+		}
+	}
 	return 0;
 }
+
+static int ensure_self(struct nodedb *db, struct json_object *found, char *err, size_t errlen);
 
 struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t errlen)
 {
@@ -903,7 +954,13 @@ struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t
 	}
 	if (find_provisioner(db, err, errlen) < 0)
 		goto fail;
-	load_nodes(db);
+	{
+		struct json_object *self;
+
+		load_nodes(db, &self);
+		if (ensure_self(db, self, err, errlen) < 0)
+			goto fail;
+	}
 	if (err && errlen)
 		err[0] = '\0';
 	return db;
@@ -924,6 +981,7 @@ void nodedb_close(struct nodedb *db)
 		explicit_bzero(db->nodes, db->cap_nodes * sizeof(*db->nodes));
 		free(db->nodes);
 	}
+	explicit_bzero(&db->self_n, sizeof(db->self_n));
 	free(db->res);
 	free(db->path);
 	free(db->lock_path);
@@ -1205,7 +1263,7 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 		return -EINVAL;
 	lo = n->unicast;
 	hi = lo + n->elements - 1u;
-	if (find_uuid(db, n->uuid))
+	if (find_uuid(db, n->uuid) || !memcmp(n->uuid, db->prov_uuid, 16))
 		return -EEXIST;
 	for (size_t i = 0; i < db->n_nodes; i++) {
 		const struct nodedb_node *o = &db->nodes[i].n;
@@ -1213,6 +1271,8 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 		if (ranges_overlap(lo, hi, o->unicast, o->unicast + o->elements - 1u))
 			return -EEXIST;
 	}
+	if (db->self && ranges_overlap(lo, hi, db->self_n.unicast, db->self_n.unicast + db->self_n.elements - 1u))
+		return -EEXIST;
 	nodes = get_array(db->root, "nodes");
 	if (!nodes)
 		return -EIO;
@@ -1221,6 +1281,8 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 		return -ENOMEM;
 	copy = *n;
 	copy.name[sizeof(copy.name) - 1] = '\0';
+	copy.config_complete = false;
+	copy.config_error[0] = '\0';
 	r = cache_add(db, &copy, j);
 	explicit_bzero(&copy, sizeof(copy));
 	if (r < 0) {
@@ -1234,6 +1296,201 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 		return r;
 	}
 	return 0;
+}
+
+/* ---- models ---- */
+
+/* CDB "modelId": "1000" for a SIG model, CID then model ID ("01A80000") for
+ * a vendor model, upper-case hex. */
+static void model_id_hex(struct cfg_model_id m, char out[9])
+{
+	if (m.vendor)
+		snprintf(out, 9, "%04X%04X", m.cid, m.id);
+	else
+		snprintf(out, 9, "%04X", m.id);
+}
+
+static int parse_model_id(const char *s, struct cfg_model_id *m)
+{
+	uint8_t b[4];
+
+	if (parse_hex_exact(s, b, 2) == 0) {
+		*m = cfg_model_sig(get_be16(b));
+		return 0;
+	}
+	if (parse_hex_exact(s, b, 4) == 0) {
+		*m = cfg_model_vendor(get_be16(b), get_be16(b + 2));
+		return 0;
+	}
+	return -1;
+}
+
+static struct json_object *new_model(struct cfg_model_id m)
+{
+	struct json_object *o = json_object_new_object();
+	char id[9];
+
+	if (!o)
+		return NULL;
+	model_id_hex(m, id);
+	if (set_str(o, "modelId", id) < 0 || set(o, "bind", json_object_new_array()) < 0 ||
+	    set(o, "subscribe", json_object_new_array()) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* The model m in an element entry, or NULL. */
+static struct json_object *element_model(struct json_object *el, struct cfg_model_id m)
+{
+	struct json_object *a = get_array(el, "models");
+	size_t n = a ? json_object_array_length(a) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i);
+		struct cfg_model_id x;
+
+		if (parse_model_id(get_string(o, "modelId"), &x) == 0 && cfg_model_id_eq(x, m))
+			return o;
+	}
+	return NULL;
+}
+
+/* The element entry with "index" idx, or NULL. */
+static struct json_object *node_element(struct json_object *node, unsigned idx)
+{
+	struct json_object *a = get_array(node, "elements");
+	size_t n = a ? json_object_array_length(a) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *el = json_object_array_get_idx(a, i);
+		int64_t x;
+
+		if (get_int(el, "index", 0, 255, &x) == 0 && x == idx)
+			return el;
+	}
+	return NULL;
+}
+
+/* ---- meshprov's own node ---- */
+
+/* A node entry's deviceKey, or a new random one when it has no usable one. */
+static int ensure_devkey(struct json_object *j)
+{
+	uint8_t k[16];
+	int r = 0;
+
+	if (parse_hex_exact(get_string(j, "deviceKey"), k, 16) < 0) {
+		r = random_bytes(k, sizeof(k));
+		if (r == 0)
+			r = set_key(j, "deviceKey", k);
+	}
+	explicit_bzero(k, sizeof(k));
+	return r;
+}
+
+/* Our own node's address: 0001, else the lowest free one below 0011, else
+ * what allocation gives. */
+static int self_addr(struct nodedb *db, uint16_t *addr)
+{
+	struct addrmap *m = malloc(sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	map_used(db, m, true);
+	for (unsigned a = SELF_DEFAULT_ADDR; a < NODEDB_DEFAULT_LOW; a++) {
+		if (!map_test(m, a)) {
+			free(m);
+			*addr = (uint16_t)a;
+			return 0;
+		}
+	}
+	free(m);
+	return nodedb_alloc_unicast(db, 1, addr);
+}
+
+static uint16_t first_net_key_index(struct nodedb *db)
+{
+	struct json_object *a = get_array(db->root, "netKeys");
+	int64_t idx;
+
+	if (a && json_object_array_length(a) > 0 &&
+	    get_int(json_object_array_get_idx(a, 0), "index", 0, 0xFFF, &idx) == 0)
+		return (uint16_t)idx;
+	return 0;
+}
+
+static struct json_object *new_self_json(struct nodedb *db, uint16_t addr)
+{
+	struct json_object *j, *els, *keys;
+	struct nodedb_node n;
+	int r = 0;
+
+	memset(&n, 0, sizeof(n));
+	memcpy(n.uuid, db->prov_uuid, 16);
+	n.unicast = addr;
+	n.elements = 1;
+	n.net_key_index = first_net_key_index(db);
+	snprintf(n.name, sizeof(n.name), "%s", NODEDB_PROVISIONER_NAME);
+	if (random_bytes(n.devkey, 16) < 0)
+		return NULL;
+	j = new_node_json(&n);
+	explicit_bzero(&n, sizeof(n));
+	if (!j)
+		return NULL;
+	r |= set_bool(j, "configComplete", true);
+	keys = get_array(j, "appKeys");
+	if (find_key(db, "appKeys", 0))
+		r |= array_add(keys, new_node_key(0));
+	els = get_array(j, "elements");
+	r |= array_add(get_array(json_object_array_get_idx(els, 0), "models"),
+		       new_model(cfg_model_sig(0x0001))); /* Configuration Client */
+	if (r) {
+		json_object_put(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* Find, repair or add our own node. 0, or -1 with err set; a database
+ * without a free address opens without own node. */
+static int ensure_self(struct nodedb *db, struct json_object *found, char *err, size_t errlen)
+{
+	struct json_object *j = found;
+	struct nodedb_node n;
+	uint16_t addr;
+	int r;
+
+	if (!found || parse_node(found, &n) < 0) {
+		r = self_addr(db, &addr);
+		if (r == -ENOSPC)
+			return 0;
+		if (r < 0)
+			goto fail;
+		if (found) {
+			r = set_hex4(found, "unicastAddress", addr);
+		} else {
+			r = -ENOMEM;
+			j = new_self_json(db, addr);
+			if (j)
+				r = array_add(get_array(db->root, "nodes"), j);
+		}
+		if (r < 0)
+			goto fail;
+	}
+	r = ensure_devkey(j);
+	if (r < 0 || parse_node(j, &n) < 0) {
+		r = r < 0 ? r : -EIO;
+		goto fail;
+	}
+	db->self = j;
+	db->self_n = n;
+	explicit_bzero(&n, sizeof(n));
+	return 0;
+fail:
+	seterr(err, errlen, "cannot load database %s: adding meshprov's own node: %s", db->path, strerror(-r));
+	return -1;
 }
 
 int nodedb_find_uuid(struct nodedb *db, const uint8_t uuid[16], struct nodedb_node *out)
@@ -1363,10 +1620,427 @@ int nodedb_node_add_app_key(struct nodedb *db, const uint8_t uuid[16], uint16_t 
 int nodedb_node_set_config_complete(struct nodedb *db, const uint8_t uuid[16], bool complete)
 {
 	struct ent *e = find_uuid(db, uuid);
+	int r;
 
 	if (!e)
 		return -ENOENT;
-	return set_bool(e->j, "configComplete", complete);
+	r = set_bool(e->j, "configComplete", complete);
+	if (r < 0)
+		return r;
+	e->n.config_complete = complete;
+	if (complete) {
+		json_object_object_del(e->j, CONFIG_ERROR_KEY);
+		e->n.config_error[0] = '\0';
+	}
+	return 0;
+}
+
+int nodedb_node_set_unconfigured(struct nodedb *db, const uint8_t uuid[16], const char *reason)
+{
+	struct ent *e = find_uuid(db, uuid);
+	int r;
+
+	if (!e)
+		return -ENOENT;
+	if (reason && *reason) {
+		r = set_str(e->j, CONFIG_ERROR_KEY, reason);
+		if (r < 0)
+			return r;
+		snprintf(e->n.config_error, sizeof(e->n.config_error), "%s", reason);
+	} else {
+		json_object_object_del(e->j, CONFIG_ERROR_KEY);
+		e->n.config_error[0] = '\0';
+	}
+	r = set_bool(e->j, "configComplete", false);
+	if (r < 0)
+		return r;
+	e->n.config_complete = false;
+	return 0;
+}
+
+/* ---- Composition Data ---- */
+
+static const struct {
+	const char *key;
+	uint16_t bit;
+} features[] = {
+	{ "relay", CFG_FEAT_RELAY },
+	{ "proxy", CFG_FEAT_PROXY },
+	{ "friend", CFG_FEAT_FRIEND },
+	{ "lowPower", CFG_FEAT_LPN },
+};
+
+/* The new "features" object: a copy of the old one's other members; 2 for
+ * an unsupported feature; for a supported one a known 0/1 kept, else none. */
+static struct json_object *new_features(struct json_object *old, uint16_t bits)
+{
+	struct json_object *f = json_object_new_object();
+
+	if (!f)
+		return NULL;
+	if (old && json_object_is_type(old, json_type_object)) {
+		json_object_object_foreach(old, key, val)
+		{
+			if (set(f, key, json_object_get(val)) < 0)
+				goto fail;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
+		int64_t v;
+
+		if (!(bits & features[i].bit)) {
+			if (set_int(f, features[i].key, 2) < 0)
+				goto fail;
+		} else if (get_int(f, features[i].key, 0, 1, &v) < 0) {
+			json_object_object_del(f, features[i].key);
+		}
+	}
+	return f;
+fail:
+	json_object_put(f);
+	return NULL;
+}
+
+/* A model entry for the new element: the old element's entry for it when
+ * there is one (its bind, subscribe and publish stay), else a new one. */
+static struct json_object *comp_model(struct json_object *old_el, struct cfg_model_id m)
+{
+	struct json_object *o = old_el ? element_model(old_el, m) : NULL;
+
+	if (!o)
+		return new_model(m);
+	json_object_get(o);
+	if ((!get(o, "bind") && set(o, "bind", json_object_new_array()) < 0) ||
+	    (!get(o, "subscribe") && set(o, "subscribe", json_object_new_array()) < 0)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *comp_elements(struct json_object *node, uint16_t unicast, const struct cfg_comp_page0 *c)
+{
+	struct json_object *a = json_object_new_array();
+
+	if (!a)
+		return NULL;
+	for (unsigned i = 0; i < c->num_elements; i++) {
+		const struct cfg_comp_element *ce = &c->elements[i];
+		struct json_object *old = node_element(node, i), *el = json_object_new_object(), *models;
+		const char *oname = get_string(old, "name");
+		char name[32];
+		int r = 0;
+
+		if (!el || array_add(a, el) < 0)
+			goto fail;
+		snprintf(name, sizeof(name), "Element 0x%04X", (unsigned)(uint16_t)(unicast + i));
+		r |= set_str(el, "name", oname ? oname : name);
+		r |= set_int(el, "index", i);
+		r |= set_hex4(el, "location", ce->loc);
+		r |= set(el, "models", json_object_new_array());
+		if (r)
+			goto fail;
+		models = get_array(el, "models");
+		for (unsigned k = 0; k < ce->num_sig; k++)
+			if (array_add(models, comp_model(old, cfg_model_sig(ce->sig[k]))) < 0)
+				goto fail;
+		for (unsigned k = 0; k < ce->num_vendor; k++)
+			if (array_add(models, comp_model(old, cfg_model_vendor(ce->vendor[k].cid, ce->vendor[k].id))) <
+			    0)
+				goto fail;
+	}
+	return a;
+fail:
+	json_object_put(a);
+	return NULL;
+}
+
+int nodedb_node_set_composition(struct nodedb *db, const uint8_t uuid[16], const struct cfg_comp_page0 *c)
+{
+	struct ent *e = find_uuid(db, uuid);
+	struct json_object *els, *feats;
+	unsigned lo, hi;
+	int r = 0;
+
+	if (!e)
+		return -ENOENT;
+	if (!c->num_elements || c->num_elements > CFG_COMP_MAX_ELEMENTS)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->num_elements; i++)
+		if (c->elements[i].num_sig > CFG_COMP_MAX_MODELS || c->elements[i].num_vendor > CFG_COMP_MAX_MODELS)
+			return -EINVAL;
+	lo = e->n.unicast;
+	hi = lo + c->num_elements - 1u;
+	if (hi > UNICAST_MAX)
+		return -EINVAL;
+	if (c->num_elements > e->n.elements) {
+		for (size_t i = 0; i < db->n_nodes; i++) {
+			const struct nodedb_node *o = &db->nodes[i].n;
+
+			if (&db->nodes[i] != e && ranges_overlap(lo, hi, o->unicast, o->unicast + o->elements - 1u))
+				return -EEXIST;
+		}
+		if (db->self &&
+		    ranges_overlap(lo, hi, db->self_n.unicast, db->self_n.unicast + db->self_n.elements - 1u))
+			return -EEXIST;
+	}
+	els = comp_elements(e->j, e->n.unicast, c);
+	if (!els)
+		return -ENOMEM;
+	feats = new_features(get(e->j, "features"), c->features);
+	if (!feats) {
+		json_object_put(els);
+		return -ENOMEM;
+	}
+	r |= set_hex4(e->j, "cid", c->cid);
+	r |= set_hex4(e->j, "pid", c->pid);
+	r |= set_hex4(e->j, "vid", c->vid);
+	r |= set_hex4(e->j, "crpl", c->crpl);
+	r |= set(e->j, "features", feats);
+	r |= set(e->j, "elements", els);
+	if (r)
+		return -ENOMEM;
+	e->n.elements = c->num_elements;
+	return 0;
+}
+
+/* cid, pid, vid, crpl of a node entry: 0, or -1 when any is missing. */
+static int comp_header(struct json_object *j, uint16_t *cid, uint16_t *pid, uint16_t *vid, uint16_t *crpl)
+{
+	if (parse_hex4(get_string(j, "cid"), cid) < 0 || parse_hex4(get_string(j, "pid"), pid) < 0 ||
+	    parse_hex4(get_string(j, "vid"), vid) < 0 || parse_hex4(get_string(j, "crpl"), crpl) < 0)
+		return -1;
+	return 0;
+}
+
+int nodedb_node_get_composition(struct nodedb *db, const uint8_t uuid[16], struct cfg_comp_page0 *c)
+{
+	struct ent *e = find_uuid(db, uuid);
+	struct json_object *f, *a;
+	size_t n;
+	int r = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!e || comp_header(e->j, &c->cid, &c->pid, &c->vid, &c->crpl) < 0)
+		return -ENOENT;
+	f = get(e->j, "features");
+	if (f && json_object_is_type(f, json_type_object)) {
+		for (size_t i = 0; i < ARRAY_SIZE(features); i++) {
+			int64_t v;
+
+			if (get_int(f, features[i].key, 0, 2, &v) < 0 || v != 2)
+				c->features |= features[i].bit;
+		}
+	}
+	a = get_array(e->j, "elements");
+	n = a ? json_object_array_length(a) : 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *el = json_object_array_get_idx(a, i), *models;
+		struct cfg_comp_element *ce;
+		size_t nm;
+
+		if (c->num_elements == CFG_COMP_MAX_ELEMENTS) {
+			r = -E2BIG;
+			break;
+		}
+		ce = &c->elements[c->num_elements++];
+		if (parse_hex4(get_string(el, "location"), &ce->loc) < 0)
+			ce->loc = 0;
+		models = get_array(el, "models");
+		nm = models ? json_object_array_length(models) : 0;
+		for (size_t k = 0; k < nm; k++) {
+			struct cfg_model_id m;
+
+			if (parse_model_id(get_string(json_object_array_get_idx(models, k), "modelId"), &m) < 0)
+				continue;
+			if (!m.vendor && ce->num_sig < CFG_COMP_MAX_MODELS)
+				ce->sig[ce->num_sig++] = m.id;
+			else if (m.vendor && ce->num_vendor < CFG_COMP_MAX_MODELS)
+				ce->vendor[ce->num_vendor++] = m;
+			else
+				r = -E2BIG;
+		}
+	}
+	return r;
+}
+
+/* ---- bindings and subscriptions ---- */
+
+static int find_model(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index, const struct cfg_model_id *m,
+		      struct json_object **out)
+{
+	struct ent *e = find_uuid(db, uuid);
+	struct json_object *el;
+
+	if (!e)
+		return -ENOENT;
+	el = node_element(e->j, element_index);
+	*out = el ? element_model(el, *m) : NULL;
+	return *out ? 0 : -ENOENT;
+}
+
+/* The array member key of o, created when missing. */
+static struct json_object *member_array(struct json_object *o, const char *key, int *r)
+{
+	struct json_object *a = get(o, key);
+
+	*r = 0;
+	if (!a) {
+		a = json_object_new_array();
+		*r = set(o, key, a);
+		return *r < 0 ? NULL : a;
+	}
+	if (!json_object_is_type(a, json_type_array)) {
+		*r = -EINVAL;
+		return NULL;
+	}
+	return a;
+}
+
+int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			   const struct cfg_model_id *m, uint16_t app_index)
+{
+	struct json_object *model, *a;
+	size_t n;
+	int r;
+
+	if (app_index > 0xFFF || !find_key(db, "appKeys", app_index))
+		return -ENOENT;
+	r = find_model(db, uuid, element_index, m, &model);
+	if (r < 0)
+		return r;
+	a = member_array(model, "bind", &r);
+	if (!a)
+		return r;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+
+		if (v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) == app_index)
+			return 0;
+	}
+	return array_add(a, json_object_new_int64(app_index));
+}
+
+int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+				const struct cfg_model_id *m, uint16_t group)
+{
+	struct json_object *model, *a;
+	char buf[5];
+	size_t n;
+	int r;
+
+	if (!cfg_addr_is_subscribable_group(group))
+		return -EINVAL;
+	r = find_model(db, uuid, element_index, m, &model);
+	if (r < 0)
+		return r;
+	a = member_array(model, "subscribe", &r);
+	if (!a)
+		return r;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(a, i);
+		uint16_t addr;
+
+		if (v && json_object_is_type(v, json_type_string) &&
+		    parse_hex4(json_object_get_string(v), &addr) == 0 && addr == group)
+			return 0;
+	}
+	snprintf(buf, sizeof(buf), "%04X", group);
+	return array_add(a, json_object_new_string(buf));
+}
+
+/* ---- meshprov's own node: API ---- */
+
+int nodedb_self(struct nodedb *db, uint16_t *unicast, uint8_t devkey[16])
+{
+	if (!db->self)
+		return -ENOENT;
+	if (unicast)
+		*unicast = db->self_n.unicast;
+	if (devkey)
+		memcpy(devkey, db->self_n.devkey, 16);
+	return 0;
+}
+
+/* The IV Index we transmit with: IV Index - 1 during IV Update in Progress. */
+static uint32_t tx_iv_index(struct nodedb *db)
+{
+	uint32_t iv = iv_index(db);
+
+	return nodedb_iv_update(db) && iv > 0 ? iv - 1 : iv;
+}
+
+/* Put back a member saved with json_object_get() (NULL: it was absent). */
+static void restore_member(struct json_object *o, const char *key, struct json_object *old)
+{
+	if (old)
+		set(o, key, old);
+	else
+		json_object_object_del(o, key);
+}
+
+int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char *err, size_t errlen)
+{
+	const uint64_t limit = (uint64_t)NODEDB_SEQ_MAX + 1;
+	struct json_object *old_seq, *old_iv;
+	uint32_t tx_iv = tx_iv_index(db);
+	int64_t seq = 0, iv = tx_iv;
+	int r;
+
+	if (!db->self) {
+		seterr(err, errlen, "database %s has no node for meshprov itself", db->path);
+		return -ENOENT;
+	}
+	if (!count) {
+		seterr(err, errlen, "cannot reserve 0 sequence numbers");
+		return -EINVAL;
+	}
+	old_seq = get(db->self, SEQ_KEY);
+	old_iv = get(db->self, SEQ_IV_KEY);
+	if ((old_seq && get_int(db->self, SEQ_KEY, 0, (int64_t)limit, &seq) < 0) ||
+	    (old_iv && get_int(db->self, SEQ_IV_KEY, 0, UINT32_MAX, &iv) < 0)) {
+		seterr(err, errlen, "database %s: meshprov's node has an invalid %s or %s", db->path, SEQ_KEY,
+		       SEQ_IV_KEY);
+		return -EBADMSG;
+	}
+	if (iv > tx_iv) {
+		seterr(err, errlen,
+		       "database %s: sequence numbers were used with IV Index %lld, newer than the current %u",
+		       db->path, (long long)iv, tx_iv);
+		return -ESTALE;
+	}
+	if (iv < tx_iv)
+		seq = 0;
+	if ((uint64_t)seq + count > limit) {
+		seterr(err, errlen,
+		       "sequence numbers for IV Index %u are used up (next %lld, %u wanted): an IV Update is needed",
+		       tx_iv, (long long)seq, count);
+		return -EOVERFLOW;
+	}
+	if (old_seq)
+		json_object_get(old_seq);
+	if (old_iv)
+		json_object_get(old_iv);
+	r = set_int(db->self, SEQ_KEY, seq + count);
+	if (r == 0)
+		r = set_int(db->self, SEQ_IV_KEY, tx_iv);
+	if (r < 0)
+		seterr(err, errlen, "cannot reserve sequence numbers: out of memory");
+	else
+		r = nodedb_commit(db, err, errlen);
+	if (r < 0) {
+		restore_member(db->self, SEQ_KEY, old_seq);
+		restore_member(db->self, SEQ_IV_KEY, old_iv);
+		return r;
+	}
+	if (old_seq)
+		json_object_put(old_seq);
+	if (old_iv)
+		json_object_put(old_iv);
+	*first = (uint32_t)seq;
+	return 0;
 }
 
 size_t nodedb_count(struct nodedb *db)
@@ -1381,6 +2055,45 @@ int nodedb_node_at(struct nodedb *db, size_t i, struct nodedb_node *out)
 	if (out)
 		*out = db->nodes[i].n;
 	return 0;
+}
+
+/* "configured", "config_error", "appkeys", "composition" of one node. */
+static int node_json_config(struct json_object *j, const struct nodedb_node *n, struct json_object *o)
+{
+	struct json_object *keys = get_array(j, "appKeys"), *idx;
+	size_t nk = keys ? json_object_array_length(keys) : 0;
+	uint16_t cid, pid, vid, crpl;
+	int r = 0;
+
+	r |= set_bool(o, "configured", n->config_complete);
+	if (n->config_error[0]) {
+		const char *full = get_string(j, CONFIG_ERROR_KEY);
+
+		r |= set_str(o, "config_error", full ? full : n->config_error);
+	}
+	idx = json_object_new_array();
+	r |= set(o, "appkeys", idx);
+	if (r)
+		return -ENOMEM;
+	for (size_t i = 0; i < nk; i++) {
+		int64_t k;
+
+		if (get_int(json_object_array_get_idx(keys, i), "index", 0, 0xFFF, &k) == 0)
+			r |= array_add(idx, json_object_new_int64(k));
+	}
+	if (comp_header(j, &cid, &pid, &vid, &crpl) == 0) {
+		struct json_object *c = json_object_new_object();
+		struct json_object *els = get_array(j, "elements");
+
+		r |= set(o, "composition", c);
+		if (r)
+			return -ENOMEM;
+		r |= set_int(c, "cid", cid);
+		r |= set_int(c, "pid", pid);
+		r |= set_int(c, "vid", vid);
+		r |= set_int(c, "elements", els ? (int64_t)json_object_array_length(els) : 0);
+	}
+	return r ? -ENOMEM : 0;
 }
 
 struct json_object *nodedb_nodes_json(struct nodedb *db)
@@ -1403,6 +2116,7 @@ struct json_object *nodedb_nodes_json(struct nodedb *db)
 		r |= set_int(o, "elements", n->elements);
 		r |= set_int(o, "net_key_index", n->net_key_index);
 		r |= set_str(o, "name", n->name);
+		r |= node_json_config(db->nodes[i].j, n, o);
 		if (r) {
 			json_object_put(o);
 			goto fail;

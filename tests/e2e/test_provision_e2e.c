@@ -346,12 +346,32 @@ static struct json_object *db_node(struct json_object *db, const char *uuid)
 	return NULL;
 }
 
+/* The provisioned nodes: every node but meshprov's own, whose UUID is that of
+ * the provisioner named "meshprov". */
 static size_t db_node_count(struct json_object *db)
 {
 	struct json_object *nodes = jsonl_get(db, "nodes");
+	struct json_object *provs = jsonl_get(db, "provisioners");
+	const char *self = NULL;
+	size_t n = 0;
 
-	return nodes && json_object_is_type(nodes, json_type_array) ? json_object_array_length(nodes)
-								    : 0;
+	if (!nodes || !json_object_is_type(nodes, json_type_array))
+		return 0;
+	for (size_t i = 0; provs && i < json_object_array_length(provs); i++) {
+		struct json_object *pv = json_object_array_get_idx(provs, i);
+		struct json_object *name = jsonl_get(pv, "provisionerName");
+
+		if (name && !strcmp(json_object_get_string(name), "meshprov"))
+			self = json_object_get_string(jsonl_get(pv, "UUID"));
+	}
+	REQ(self != NULL, "the database has no provisioner named meshprov");
+	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+		struct json_object *u = jsonl_get(json_object_array_get_idx(nodes, i), "UUID");
+
+		if (!u || !hex_eq(json_object_get_string(u), self))
+			n++;
+	}
+	return n;
 }
 
 /* ---- checks ---- */

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cfgmsg.h"
 #include "check_main.h"
 #include "nodedb.h"
 #include "util.h"
@@ -164,6 +166,36 @@ static bool is_uuid_form(const char *s)
 	return true;
 }
 
+static struct json_object *find_by(struct json_object *arr, const char *key, const char *val)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *o = json_object_array_get_idx(arr, i), *v;
+
+		if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
+		    !strcasecmp(json_object_get_string(v), val))
+			return o;
+	}
+	return NULL;
+}
+
+/* The "nodes" entry with this UUID (8-4-4-4-12 form) in a loaded file. */
+static struct json_object *file_node(struct json_object *root, const char *uuid)
+{
+	struct json_object *n = find_by(jarr(root, "nodes"), "UUID", uuid);
+
+	ck_assert_msg(n != NULL, "no node %s in the file", uuid);
+	return n;
+}
+
+/* meshprov's own node in a loaded file: the node with our provisioner's UUID. */
+static struct json_object *file_self(struct json_object *root)
+{
+	struct json_object *p = find_by(jarr(root, "provisioners"), "provisionerName", "meshprov");
+
+	ck_assert_ptr_nonnull(p);
+	return file_node(root, jstr(p, "UUID"));
+}
+
 static struct nodedb *open_ok(unsigned wait_ms)
 {
 	char err[512];
@@ -267,7 +299,9 @@ START_TEST(test_create_commit)
 	jarr(p, "allocatedGroupRange");
 	jarr(p, "allocatedSceneRange");
 
-	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 0);
+	/* only meshprov's own node (test_self_node) */
+	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 1);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(root, "nodes"), 0), "UUID"), jstr(p, "UUID"));
 	jarr(root, "groups");
 	jarr(root, "scenes");
 	jarr(root, "networkExclusions");
@@ -385,9 +419,8 @@ START_TEST(test_add_find_reopen)
 	/* the CDB node entry */
 	root = load_json(dbpath);
 	a = jarr(root, "nodes");
-	ck_assert_uint_eq(json_object_array_length(a), 1);
-	node = json_object_array_get_idx(a, 0);
-	ck_assert_str_eq(jstr(node, "UUID"), "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_uint_eq(json_object_array_length(a), 2); /* and meshprov's own node */
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
 	ck_assert_str_eq(jstr(node, "unicastAddress"), "0011");
 	ck_assert(is_upper_hex(jstr(node, "deviceKey"), 32));
 	ck_assert_str_eq(jstr(node, "security"), "secure");
@@ -445,7 +478,8 @@ START_TEST(test_alloc_sequence)
 	ck_assert(!nodedb_unicast_free(db, 0x0000, 1));
 	ck_assert(!nodedb_unicast_free(db, 0x7FFF, 2));
 	ck_assert(!nodedb_unicast_free(db, 0x0020, 0));
-	ck_assert(nodedb_unicast_free(db, 0x0001, 1)); /* outside our range, but a user may choose it */
+	ck_assert(nodedb_unicast_free(db, 0x0002, 1)); /* outside our range, but a user may choose it */
+	ck_assert(!nodedb_unicast_free(db, 0x0001, 1)); /* meshprov's own node */
 	ck_assert_int_eq(nodedb_alloc_unicast(db, 0, &c), -EINVAL);
 
 	/* a user-given address, reserved */
@@ -528,20 +562,21 @@ START_TEST(test_alloc_full)
 	ck_assert_str_eq(jstr(r, "highAddress"), "0104");
 	json_object_put(root);
 
-	/* the whole unicast space: 255-element nodes until it is full */
+	/* the whole unicast space but 0001 (meshprov's own node): 255-element
+	 * nodes until it is full */
 	db = open_ok(0);
 	nodedb_set_unicast_range(db, 0x0001, 0x7FFF);
 	for (unsigned i = 0;; i++) {
 		int r2 = nodedb_alloc_unicast(db, 255, &a);
 
 		if (r2 == -ENOSPC) {
-			ck_assert_uint_eq(i, 0x7FFF / 255);
+			ck_assert_uint_eq(i, 0x7FFE / 255);
 			break;
 		}
 		ck_assert_int_eq(r2, 0);
-		ck_assert_uint_eq(a, 1 + 255 * i);
+		ck_assert_uint_eq(a, 2 + 255 * i);
 	}
-	ck_assert_int_eq(nodedb_alloc_unicast(db, 0x7FFF % 255, &a), 0);
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 0x7FFE % 255, &a), 0);
 	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &a), -ENOSPC);
 	nodedb_close(db);
 }
@@ -619,7 +654,8 @@ START_TEST(test_remove)
 	nodedb_close(db);
 
 	root = load_json(dbpath);
-	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 1);
+	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 2); /* b and meshprov's own node */
+	file_node(root, "20212223-2425-2627-2829-2A2B2C2D2E02");
 	ex = jarr(root, "networkExclusions");
 	ck_assert_uint_eq(json_object_array_length(ex), 1);
 	ex = json_object_array_get_idx(ex, 0);
@@ -661,7 +697,7 @@ START_TEST(test_node_keys_config)
 	nodedb_close(db);
 
 	root = load_json(dbpath);
-	node = json_object_array_get_idx(jarr(root, "nodes"), 0);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
 	ck_assert(jbool(node, "configComplete"));
 	keys = jarr(node, "appKeys");
 	ck_assert_uint_eq(json_object_array_length(keys), 1);
@@ -1111,18 +1147,6 @@ static const char nrf_export[] =
 	"  \"unknownTopLevel\": { \"answer\": 42, \"list\": [true, false] }\n"
 	"}\n";
 
-static struct json_object *find_by(struct json_object *arr, const char *key, const char *val)
-{
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *o = json_object_array_get_idx(arr, i), *v;
-
-		if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) &&
-		    !strcmp(json_object_get_string(v), val))
-			return o;
-	}
-	return NULL;
-}
-
 START_TEST(test_import_roundtrip)
 {
 	struct json_object *orig, *now, *a, *o;
@@ -1178,14 +1202,16 @@ START_TEST(test_import_roundtrip)
 				    json_object_array_get_idx(a, 0)));
 	o = find_by(a, "provisionerName", "meshprov");
 	ck_assert_ptr_nonnull(o);
-	/* the old nodes, broken one included, as they were; ours appended */
+	/* the old nodes, broken one included, as they were; meshprov's own
+	 * node (added when opened) and ours appended */
 	a = jarr(now, "nodes");
-	ck_assert_uint_eq(json_object_array_length(a), 4);
+	ck_assert_uint_eq(json_object_array_length(a), 5);
 	for (i = 0; i < 3; i++)
 		ck_assert_msg(json_object_equal(json_object_array_get_idx(jarr(orig, "nodes"), i),
 						json_object_array_get_idx(a, i)),
 			      "node %zu changed", i);
-	o = json_object_array_get_idx(a, 3);
+	ck_assert_ptr_eq(json_object_array_get_idx(a, 3), file_self(now));
+	o = json_object_array_get_idx(a, 4);
 	ck_assert_str_eq(jstr(o, "unicastAddress"), "199B");
 	ck_assert_str_eq(jstr(o, "name"), "new one");
 	ck_assert_str_eq(jstr(now, "meshUUID"), "89E18DEC-9846-4FA7-A252-7456B07FE928");
@@ -1254,6 +1280,808 @@ START_TEST(test_bluez_style_import)
 }
 END_TEST
 
+/* ---- meshprov's own node ---- */
+
+static const char *prov_uuid_str(struct json_object *root)
+{
+	struct json_object *p = find_by(jarr(root, "provisioners"), "provisionerName", "meshprov");
+
+	ck_assert_ptr_nonnull(p);
+	return jstr(p, "UUID");
+}
+
+static void uuid_from_str(const char *s, uint8_t out[16])
+{
+	char hex[33];
+	size_t n = 0;
+
+	for (; *s && n < 32; s++)
+		if (*s != '-')
+			hex[n++] = *s;
+	hex[n] = '\0';
+	ck_assert_int_eq(hex_decode(hex, out, 16), 0);
+}
+
+START_TEST(test_self_node)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0001, 1, NULL), got;
+	struct json_object *root, *self, *arr, *el, *m;
+	uint8_t devkey[16], devkey2[16], zero[16] = { 0 }, puuid[16];
+	uint16_t addr = 0, lo, hi;
+	char hex[33];
+
+	ck_assert_int_eq(nodedb_self(db, &addr, devkey), 0);
+	ck_assert_uint_eq(addr, 0x0001);
+	ck_assert(memcmp(devkey, zero, 16) != 0);
+	ck_assert_int_eq(nodedb_self(db, NULL, NULL), 0);
+	/* not listed, not found, not removable, but taken */
+	ck_assert_uint_eq(nodedb_count(db), 0);
+	ck_assert_int_eq(nodedb_node_at(db, 0, &got), -ENOENT);
+	arr = nodedb_nodes_json(db);
+	ck_assert_uint_eq(json_object_array_length(arr), 0);
+	json_object_put(arr);
+	ck_assert_int_eq(nodedb_find_addr(db, 0x0001, &got), -ENOENT);
+	ck_assert(!nodedb_unicast_free(db, 0x0001, 1));
+	ck_assert(!nodedb_unicast_free(db, 0x0000, 2));
+	ck_assert_int_eq(nodedb_reserve_unicast(db, 0x0001, 1), -EEXIST);
+	ck_assert_int_eq(nodedb_add_node(db, &a), -EEXIST);
+	a.unicast = 0x0002;
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0); /* 0002 is a user's choice */
+	nodedb_get_unicast_range(db, &lo, &hi);
+	ck_assert_uint_eq(lo, 0x0011); /* the range is the nodes' */
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	uuid_from_str(prov_uuid_str(root), puuid);
+	self = file_self(root);
+	ck_assert_str_eq(jstr(self, "unicastAddress"), "0001");
+	ck_assert_str_eq(jstr(self, "name"), "meshprov");
+	ck_assert(is_upper_hex(jstr(self, "deviceKey"), 32));
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02X", devkey[i]);
+	ck_assert_str_eq(jstr(self, "deviceKey"), hex);
+	ck_assert(jbool(self, "configComplete"));
+	ck_assert(!jbool(self, "excluded"));
+	ck_assert_str_eq(jstr(self, "security"), "secure");
+	arr = jarr(self, "netKeys");
+	ck_assert_uint_eq(json_object_array_length(arr), 1);
+	ck_assert_int_eq(jint(json_object_array_get_idx(arr, 0), "index"), 0);
+	arr = jarr(self, "appKeys");
+	ck_assert_uint_eq(json_object_array_length(arr), 1);
+	ck_assert_int_eq(jint(json_object_array_get_idx(arr, 0), "index"), 0);
+	arr = jarr(self, "elements");
+	ck_assert_uint_eq(json_object_array_length(arr), 1);
+	el = json_object_array_get_idx(arr, 0);
+	ck_assert_int_eq(jint(el, "index"), 0);
+	ck_assert_str_eq(jstr(el, "location"), "0000");
+	m = json_object_array_get_idx(jarr(el, "models"), 0);
+	ck_assert_str_eq(jstr(m, "modelId"), "0001"); /* Configuration Client */
+	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 2);
+	json_object_put(root);
+
+	/* reopened: the same node, not a second one, not a new key */
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_self(db, &addr, devkey2), 0);
+	ck_assert_uint_eq(addr, 0x0001);
+	ck_assert_mem_eq(devkey, devkey2, 16);
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	ck_assert_int_eq(nodedb_find_uuid(db, puuid, &got), -ENOENT);
+	ck_assert_int_eq(nodedb_remove_node(db, puuid), -ENOENT);
+	ck_assert_int_eq(nodedb_node_set_config_complete(db, puuid, false), -ENOENT);
+	{
+		struct nodedb_node same = mknode(9, 0x0100, 1, NULL);
+
+		memcpy(same.uuid, puuid, 16);
+		ck_assert_int_eq(nodedb_add_node(db, &same), -EEXIST);
+	}
+	/* its key is in no listing */
+	arr = nodedb_nodes_json(db);
+	hex_encode(devkey, 16, hex);
+	ck_assert_ptr_null(strstr(json_object_to_json_string(arr), hex));
+	json_object_put(arr);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 2);
+	json_object_put(root);
+	explicit_bzero(devkey, sizeof(devkey));
+}
+END_TEST
+
+START_TEST(test_self_import)
+{
+	struct nodedb *db;
+	struct json_object *root, *self;
+	uint16_t addr;
+	char text[4096];
+
+	/* nRF Mesh's export: 0001 is nRF's provisioner, 0002-0003 the lamp */
+	spit(dbpath, nrf_export);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
+	ck_assert_uint_eq(addr, 0x0004);
+	ck_assert_uint_eq(nodedb_count(db), 2); /* nRF's provisioner node is a node to us */
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	self = file_self(root);
+	ck_assert_str_eq(jstr(self, "unicastAddress"), "0004");
+	ck_assert_str_eq(jstr(self, "UUID"), prov_uuid_str(root));
+	json_object_put(root);
+
+	/* 0001-0010 all taken: the first free address of our range */
+	snprintf(text, sizeof(text),
+		 "{\"netKeys\": [{\"index\": 3, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\",\n"
+		 "   \"elements\": [%s]}]}",
+		 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}");
+	spit(dbpath, text);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0012);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	self = file_self(root);
+	ck_assert_str_eq(jstr(self, "unicastAddress"), "0011");
+	/* the first NetKey; no AppKey 0 in this file */
+	ck_assert_int_eq(jint(json_object_array_get_idx(jarr(self, "netKeys"), 0), "index"), 3);
+	ck_assert_uint_eq(json_object_array_length(jarr(self, "appKeys")), 0);
+	json_object_put(root);
+
+	/* our own node without an address or key (hand-edited): repaired in place */
+	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		     " \"provisioners\": [{\"provisionerName\": \"meshprov\",\n"
+		     "   \"UUID\": \"3777A832-E315-4596-895D-39638C17FFC4\"}],\n"
+		     " \"nodes\": [{\"UUID\": \"3777a832e3154596895d39638c17ffc4\", \"name\": \"me\", \"x\": 1}],\n"
+		     " \"networkExclusions\": [{\"ivIndex\": 0, \"addresses\": [\"0001\"]}]}");
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
+	ck_assert_uint_eq(addr, 0x0002); /* 0001 is still excluded */
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 1);
+	self = json_object_array_get_idx(jarr(root, "nodes"), 0);
+	ck_assert_str_eq(jstr(self, "unicastAddress"), "0002");
+	ck_assert(is_upper_hex(jstr(self, "deviceKey"), 32));
+	ck_assert_str_eq(jstr(self, "name"), "me");
+	ck_assert_int_eq(jint(self, "x"), 1);
+	json_object_put(root);
+
+	/* the minimal file: 0001 free */
+	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}");
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
+	ck_assert_uint_eq(addr, 0x0001);
+	nodedb_close(db);
+
+	/* no free address at all: it opens, without own node */
+	snprintf(text, sizeof(text),
+		 "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		 " \"provisioners\": [{\"provisionerName\": \"meshprov\",\n"
+		 "   \"UUID\": \"3777A832-E315-4596-895D-39638C17FFC4\",\n"
+		 "   \"allocatedUnicastRange\": [{\"lowAddress\": \"0011\", \"highAddress\": \"0011\"}]}],\n"
+		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\",\n"
+		 "   \"elements\": [%s,{}]}]}",
+		 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}");
+	spit(dbpath, text);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_self(db, &addr, NULL), -ENOENT);
+	{
+		char err[512];
+		uint32_t first;
+
+		ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -ENOENT);
+	}
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	nodedb_close(db);
+}
+END_TEST
+
+/* ---- sequence numbers ---- */
+
+/* meshprov's node's stored "sequenceNumber" and "meshprovSeqIvIndex", read
+ * from the file on disk. */
+static void disk_seq(int64_t *seq, int64_t *iv)
+{
+	struct json_object *root = load_json(dbpath), *self = file_self(root);
+
+	*seq = jint(self, "sequenceNumber");
+	*iv = jint(self, "meshprovSeqIvIndex");
+	json_object_put(root);
+}
+
+static uint32_t reserve_ok(struct nodedb *db, uint32_t count)
+{
+	char err[512];
+	uint32_t first = 0xdeadbeef;
+	int r = nodedb_reserve_seq(db, count, &first, err, sizeof(err));
+
+	ck_assert_msg(r == 0, "nodedb_reserve_seq: %d %s", r, err);
+	return first;
+}
+
+START_TEST(test_seq_reserve)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	int64_t seq, iv;
+	uint32_t first;
+	char err[512];
+
+	ck_assert(!exists(dbpath));
+	ck_assert_uint_eq(reserve_ok(db, 10), 0);
+	/* on disk before it returned, with the IV Index it is for */
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 10);
+	ck_assert_int_eq(iv, 0);
+	ck_assert_uint_eq(reserve_ok(db, 5), 10);
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 15);
+	/* it commits the whole database */
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 15);
+	nodedb_close(db);
+
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	ck_assert_uint_eq(reserve_ok(db, 100), 16);
+	ck_assert_int_eq(nodedb_reserve_seq(db, 0, &first, err, sizeof(err)), -EINVAL);
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 116);
+
+	/* IV Index 7 in Normal operation: a new sequence */
+	nodedb_set_iv_index(db, 7, false);
+	ck_assert_uint_eq(reserve_ok(db, 3), 0);
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 3);
+	ck_assert_int_eq(iv, 7);
+	/* IV Update in Progress to 8: we still transmit with 7, the sequence goes on */
+	nodedb_set_iv_index(db, 8, true);
+	ck_assert_uint_eq(reserve_ok(db, 3), 3);
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(iv, 7);
+	/* back to Normal: transmit with 8, SEQ from 0 */
+	nodedb_set_iv_index(db, 8, false);
+	ck_assert_uint_eq(reserve_ok(db, 3), 0);
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 3);
+	ck_assert_int_eq(iv, 8);
+	/* the IV Index going backwards could reuse SEQs: refused */
+	nodedb_set_iv_index(db, 7, false);
+	err[0] = '\0';
+	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -ESTALE);
+	ck_assert_uint_gt(strlen(err), 0);
+	nodedb_close(db);
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 3);
+	ck_assert_int_eq(iv, 8);
+}
+END_TEST
+
+START_TEST(test_seq_foreign)
+{
+	struct nodedb *db;
+	struct json_object *root, *self;
+	uint32_t first;
+	char err[512];
+
+	db = open_ok(0);
+	nodedb_set_iv_index(db, 9, false);
+	commit_ok(db);
+	nodedb_close(db);
+
+	/* a "sequenceNumber" without our IV Index (BlueZ keeps one so): it
+	 * is taken as the current IV Index's */
+	root = load_json(dbpath);
+	self = file_self(root);
+	json_object_object_add(self, "sequenceNumber", json_object_new_int(500));
+	spit(dbpath, json_object_to_json_string(root));
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 500);
+	nodedb_close(db);
+
+	/* not a number: refused, nothing written */
+	json_object_object_add(self, "sequenceNumber", json_object_new_string("01F4"));
+	spit(dbpath, json_object_to_json_string(root));
+	db = open_ok(0);
+	err[0] = '\0';
+	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EBADMSG);
+	ck_assert_ptr_nonnull(strstr(err, "sequenceNumber"));
+	nodedb_close(db);
+	json_object_object_add(self, "sequenceNumber", json_object_new_int(0x1000001)); /* past 2^24 */
+	spit(dbpath, json_object_to_json_string(root));
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EBADMSG);
+	nodedb_close(db);
+	json_object_put(root);
+}
+END_TEST
+
+START_TEST(test_seq_crash)
+{
+	struct nodedb *db;
+	int status, pfd[2];
+	uint32_t child_first = 0;
+	pid_t pid;
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 40), 0);
+	nodedb_close(db);
+
+	/* a process that reserves a block, uses part of it and dies without
+	 * closing anything */
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[512];
+		uint32_t first;
+		struct nodedb *c = nodedb_open(dbpath, 0, err, sizeof(err));
+
+		if (!c)
+			_exit(1);
+		if (nodedb_reserve_seq(c, 1000, &first, err, sizeof(err)) != 0)
+			_exit(2);
+		if (write(pfd[1], &first, sizeof(first)) != (ssize_t)sizeof(first))
+			_exit(3);
+		_exit(0); /* "crash": no close, no commit */
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], &child_first, sizeof(child_first)), (ssize_t)sizeof(child_first));
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_uint_eq(child_first, 40);
+
+	/* the next process starts after the child's whole block */
+	db = open_ok(1000);
+	ck_assert_uint_eq(reserve_ok(db, 1), 1040);
+	nodedb_close(db);
+}
+END_TEST
+
+START_TEST(test_seq_overflow)
+{
+	struct nodedb *db = open_ok(0);
+	uint32_t first = 0;
+	int64_t seq, iv;
+	char err[512];
+
+	ck_assert_int_eq(nodedb_reserve_seq(db, NODEDB_SEQ_MAX + 2, &first, err, sizeof(err)), -EOVERFLOW);
+	ck_assert(!exists(dbpath)); /* nothing written */
+	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX), 0); /* 0 .. 0xfffffe */
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 0xFFFFFF);
+	ck_assert_uint_eq(reserve_ok(db, 1), 0xFFFFFF); /* the last one */
+	err[0] = '\0';
+	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
+	ck_assert_ptr_nonnull(strstr(err, "IV Update"));
+	disk_seq(&seq, &iv);
+	ck_assert_int_eq(seq, 0x1000000);
+	nodedb_close(db);
+
+	/* after reopening too; a new IV Index frees them */
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
+	nodedb_set_iv_index(db, 1, false);
+	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX + 1), 0); /* all 2^24 at once */
+	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
+	nodedb_close(db);
+}
+END_TEST
+
+START_TEST(test_seq_commit_fails)
+{
+	char sub[600], moved[600], p[700], err[1024];
+	struct nodedb *db;
+	uint32_t first = 0;
+
+	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
+	snprintf(moved, sizeof(moved), "%s/moved", tmpdir);
+	snprintf(p, sizeof(p), "%s/mesh.json", sub);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	db = nodedb_open(p, 0, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_int_eq(nodedb_reserve_seq(db, 10, &first, err, sizeof(err)), 0);
+	ck_assert_uint_eq(first, 0);
+	/* the file cannot be written: no SEQ handed out, memory as before */
+	ck_assert_int_eq(rename(sub, moved), 0);
+	first = 12345;
+	ck_assert_int_lt(nodedb_reserve_seq(db, 10, &first, err, sizeof(err)), 0);
+	ck_assert_uint_eq(first, 12345);
+	ck_assert_ptr_nonnull(strstr(err, p));
+	ck_assert_int_eq(rename(moved, sub), 0);
+	ck_assert_int_eq(nodedb_reserve_seq(db, 10, &first, err, sizeof(err)), 0);
+	ck_assert_uint_eq(first, 10);
+	nodedb_close(db);
+}
+END_TEST
+
+/* ---- Composition Data, bindings, subscriptions ---- */
+
+/* /work/shared/vectors/mesh-network.md §5: the Composition Data Status
+ * example (synthetic, [T] composition_data_valid_elements), page 0 data
+ * after the Page octet. */
+static const uint8_t sample_comp[] = {
+	0x11, 0x10, 0x22, 0x20, 0x33, 0x30, 0x44, 0x40, 0x55, 0x50, /* CID PID VID CRPL Features */
+	0xbb, 0xaa, 0x03, 0x02,                                     /* Loc 0xaabb, NumS 3, NumV 2 */
+	0x10, 0x11, 0x20, 0x22, 0x30, 0x33,                         /* 0x1110 0x2220 0x3330 */
+	0xa2, 0xa1, 0xa4, 0xa3, 0xb2, 0xb1, 0xb4, 0xb3,             /* (a1a2, a3a4) (b1b2, b3b4) */
+};
+
+static void sample_page0(struct cfg_comp_page0 *c)
+{
+	ck_assert_int_eq(cfg_comp_page0_parse(sample_comp, sizeof(sample_comp), c), 0);
+	ck_assert_uint_eq(c->cid, 0x1011);
+	ck_assert_uint_eq(c->features, 0x5055);
+}
+
+static void check_sample_back(const struct cfg_comp_page0 *c)
+{
+	ck_assert_uint_eq(c->cid, 0x1011);
+	ck_assert_uint_eq(c->pid, 0x2022);
+	ck_assert_uint_eq(c->vid, 0x3033);
+	ck_assert_uint_eq(c->crpl, 0x4044);
+	ck_assert_uint_eq(c->features, 0x5055 & 0x000F); /* relay, friend; RFU bits not kept */
+	ck_assert_uint_eq(c->num_elements, 1);
+	ck_assert_uint_eq(c->elements[0].loc, 0xaabb);
+	ck_assert_uint_eq(c->elements[0].num_sig, 3);
+	ck_assert_uint_eq(c->elements[0].sig[0], 0x1110);
+	ck_assert_uint_eq(c->elements[0].sig[1], 0x2220);
+	ck_assert_uint_eq(c->elements[0].sig[2], 0x3330);
+	ck_assert_uint_eq(c->elements[0].num_vendor, 2);
+	ck_assert(cfg_model_id_eq(c->elements[0].vendor[0], cfg_model_vendor(0xa1a2, 0xa3a4)));
+	ck_assert(cfg_model_id_eq(c->elements[0].vendor[1], cfg_model_vendor(0xb1b2, 0xb3b4)));
+}
+
+static bool has_member(struct json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+START_TEST(test_composition_roundtrip)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL), b = mknode(2, 0x0012, 1, NULL);
+	struct cfg_comp_page0 c, back;
+	struct json_object *root, *node, *f, *els, *el, *models, *m;
+	static const char *const ids[] = { "1110", "2220", "3330", "A1A2A3A4", "B1B2B3B4" };
+	uint8_t other[16] = { 0x42 };
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_int_eq(nodedb_node_get_composition(db, a.uuid, &back), -ENOENT); /* not known yet */
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, other, &c), -ENOENT);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	memset(&back, 0xEE, sizeof(back));
+	ck_assert_int_eq(nodedb_node_get_composition(db, a.uuid, &back), 0);
+	check_sample_back(&back);
+	commit_ok(db);
+	nodedb_close(db);
+
+	db = open_ok(0);
+	memset(&back, 0xEE, sizeof(back));
+	ck_assert_int_eq(nodedb_node_get_composition(db, a.uuid, &back), 0);
+	check_sample_back(&back);
+	nodedb_close(db);
+
+	/* as CDB writes it */
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_str_eq(jstr(node, "cid"), "1011");
+	ck_assert_str_eq(jstr(node, "pid"), "2022");
+	ck_assert_str_eq(jstr(node, "vid"), "3033");
+	ck_assert_str_eq(jstr(node, "crpl"), "4044");
+	f = jget(node, "features");
+	ck_assert(!has_member(f, "relay"));    /* supported, state not known yet */
+	ck_assert(!has_member(f, "friend"));
+	ck_assert_int_eq(jint(f, "proxy"), 2); /* unsupported */
+	ck_assert_int_eq(jint(f, "lowPower"), 2);
+	els = jarr(node, "elements");
+	ck_assert_uint_eq(json_object_array_length(els), 1);
+	el = json_object_array_get_idx(els, 0);
+	ck_assert_int_eq(jint(el, "index"), 0);
+	ck_assert_str_eq(jstr(el, "location"), "AABB");
+	ck_assert_str_eq(jstr(el, "name"), "Element 0x0011");
+	models = jarr(el, "models");
+	ck_assert_uint_eq(json_object_array_length(models), 5);
+	for (size_t i = 0; i < 5; i++) {
+		m = json_object_array_get_idx(models, i);
+		ck_assert_str_eq(jstr(m, "modelId"), ids[i]);
+		ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 0);
+		ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 0);
+	}
+	/* a feature state already known is kept: relay 1 from a Config Relay Get */
+	json_object_object_add(f, "relay", json_object_new_int(1));
+	spit(dbpath, json_object_to_json_string(root));
+	json_object_put(root);
+
+	/* an AliGenie light: 2 elements where provisioning said 1, vendor model
+	 * 01A8:0000; the composition's count wins */
+	db = open_ok(0);
+	memset(&c, 0, sizeof(c));
+	c.cid = 0x01A8;
+	c.pid = 0x0001;
+	c.crpl = 0x000A;
+	c.features = CFG_FEAT_RELAY | CFG_FEAT_PROXY;
+	c.num_elements = 2;
+	c.elements[0].num_sig = 2;
+	c.elements[0].sig[0] = 0x0000;
+	c.elements[0].sig[1] = 0x1000;
+	c.elements[0].num_vendor = 1;
+	c.elements[0].vendor[0] = cfg_model_vendor(0x01A8, 0x0000);
+	c.elements[1].loc = 0x0102;
+	c.elements[1].num_sig = 1;
+	c.elements[1].sig[0] = 0x1000;
+	ck_assert_int_eq(nodedb_add_node(db, &b), 0); /* right after a */
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), -EEXIST);
+	ck_assert_int_eq(nodedb_remove_node(db, b.uuid), 0);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	ck_assert_int_eq(nodedb_find_addr(db, 0x0012, &b), 0);
+	ck_assert_mem_eq(b.uuid, a.uuid, 16);
+	ck_assert_uint_eq(b.elements, 2);
+	ck_assert(!nodedb_unicast_free(db, 0x0012, 1));
+	ck_assert_int_eq(nodedb_node_get_composition(db, a.uuid, &back), 0);
+	ck_assert_uint_eq(back.features, CFG_FEAT_RELAY | CFG_FEAT_PROXY);
+	ck_assert_uint_eq(back.num_elements, 2);
+	ck_assert_uint_eq(back.elements[1].loc, 0x0102);
+	ck_assert(cfg_model_id_eq(back.elements[0].vendor[0], cfg_model_vendor(0x01A8, 0x0000)));
+	/* invalid compositions change nothing */
+	c.num_elements = 0;
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), -EINVAL);
+	c.num_elements = CFG_COMP_MAX_ELEMENTS + 1;
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), -EINVAL);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_str_eq(jstr(node, "cid"), "01A8");
+	f = jget(node, "features");
+	ck_assert_int_eq(jint(f, "relay"), 1); /* kept */
+	ck_assert(!has_member(f, "proxy"));    /* now supported, state unknown */
+	ck_assert_int_eq(jint(f, "friend"), 2);
+	els = jarr(node, "elements");
+	ck_assert_uint_eq(json_object_array_length(els), 2);
+	models = jarr(json_object_array_get_idx(els, 0), "models");
+	ck_assert_str_eq(jstr(json_object_array_get_idx(models, 0), "modelId"), "0000");
+	ck_assert_str_eq(jstr(json_object_array_get_idx(models, 2), "modelId"), "01A80000");
+	el = json_object_array_get_idx(els, 1);
+	ck_assert_int_eq(jint(el, "index"), 1);
+	ck_assert_str_eq(jstr(el, "location"), "0102");
+	ck_assert_str_eq(jstr(el, "name"), "Element 0x0012");
+	json_object_put(root);
+}
+END_TEST
+
+START_TEST(test_bind_subscribe)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct cfg_comp_page0 c;
+	struct cfg_model_id onoff = cfg_model_sig(0x1110), vnd = cfg_model_vendor(0xa1a2, 0xa3a4),
+			    absent = cfg_model_sig(0x1000), vnd_other_cid = cfg_model_vendor(0xa1a3, 0xa3a4);
+	struct json_object *root, *models, *m;
+	uint8_t other[16] = { 0x42 };
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	/* no composition yet: no models */
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 0), -ENOENT);
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 0), 0); /* once */
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &vnd, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 5), -ENOENT);  /* no AppKey 5 */
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &absent, 0), -ENOENT); /* no such model */
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &vnd_other_cid, 0), -ENOENT);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 1, &onoff, 0), -ENOENT); /* no element 1 */
+	ck_assert_int_eq(nodedb_node_model_bind(db, other, 0, &onoff, 0), -ENOENT);
+
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xC000), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xC000), 0); /* once */
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xFFFC), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &vnd, 0xC00A), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0x0001), -EINVAL);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xFFFF), -EINVAL);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0x8001), -EINVAL); /* virtual */
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &absent, 0xC000), -ENOENT);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, other, 0, &onoff, 0xC000), -ENOENT);
+	/* reading the composition again keeps them */
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	commit_ok(db);
+	nodedb_close(db);
+
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xc000), 0);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	models = jarr(json_object_array_get_idx(jarr(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"),
+						     "elements"),
+						0),
+		      "models");
+	m = json_object_array_get_idx(models, 0); /* 1110 */
+	ck_assert_str_eq(jstr(m, "modelId"), "1110");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 1);
+	ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(jarr(m, "bind"), 0)), 0);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 2);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(jarr(m, "subscribe"), 0)), "C000");
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(jarr(m, "subscribe"), 1)), "FFFC");
+	m = json_object_array_get_idx(models, 3); /* A1A2A3A4 */
+	ck_assert_str_eq(jstr(m, "modelId"), "A1A2A3A4");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(jarr(m, "subscribe"), 0)), "C00A");
+	m = json_object_array_get_idx(models, 1); /* untouched */
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 0);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 0);
+	json_object_put(root);
+
+	/* an imported node: existing entries (any case) count */
+	spit(dbpath, nrf_export);
+	db = open_ok(0);
+	{
+		uint8_t lamp[16];
+		struct nodedb_node got;
+
+		ck_assert_int_eq(nodedb_find_addr(db, 0x0002, &got), 0);
+		memcpy(lamp, got.uuid, 16);
+		absent = cfg_model_sig(0x1000);
+		ck_assert_int_eq(nodedb_node_model_bind(db, lamp, 0, &absent, 0), 0);
+		ck_assert_int_eq(nodedb_node_model_bind(db, lamp, 0, &absent, 1), 0);
+		ck_assert_int_eq(nodedb_node_model_subscribe(db, lamp, 0, &absent, 0xC001), 0);
+		ck_assert_int_eq(nodedb_node_get_composition(db, lamp, &c), 0);
+		ck_assert_uint_eq(c.cid, 0x07D7);
+		ck_assert_uint_eq(c.features, 0); /* no "features" in the file */
+		ck_assert_uint_eq(c.num_elements, 2);
+		ck_assert_uint_eq(c.elements[0].num_sig, 1);
+		ck_assert_uint_eq(c.elements[1].loc, 0x0001);
+	}
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	m = json_object_array_get_idx(
+		jarr(json_object_array_get_idx(jarr(file_node(root, "13b28af517c8000000000000000000aa"), "elements"), 0),
+		     "models"),
+		0);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 2);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 1);
+	jget(m, "publish"); /* kept */
+	json_object_put(root);
+}
+END_TEST
+
+/* ---- configuration state ---- */
+
+START_TEST(test_unconfigured)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL), got;
+	struct json_object *root, *node, *arr, *o;
+	uint8_t other[16] = { 0x42 };
+	char longr[300];
+
+	a.config_complete = true; /* ignored by add */
+	snprintf(a.config_error, sizeof(a.config_error), "ignored");
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, a.uuid, &got), 0);
+	ck_assert(!got.config_complete);
+	ck_assert_str_eq(got.config_error, "");
+
+	ck_assert_int_eq(nodedb_node_set_unconfigured(db, a.uuid, "AppKey Add: Invalid NetKey Index"), 0);
+	ck_assert_int_eq(nodedb_node_set_unconfigured(db, other, "x"), -ENOENT);
+	ck_assert_int_eq(nodedb_find_uuid(db, a.uuid, &got), 0);
+	ck_assert(!got.config_complete);
+	ck_assert_str_eq(got.config_error, "AppKey Add: Invalid NetKey Index");
+	commit_ok(db);
+	nodedb_close(db);
+
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_at(db, 0, &got), 0);
+	ck_assert(!got.config_complete);
+	ck_assert_str_eq(got.config_error, "AppKey Add: Invalid NetKey Index");
+	arr = nodedb_nodes_json(db);
+	o = json_object_array_get_idx(arr, 0);
+	ck_assert(!jbool(o, "configured"));
+	ck_assert_str_eq(jstr(o, "config_error"), "AppKey Add: Invalid NetKey Index");
+	json_object_put(arr);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert(!jbool(node, "configComplete"));
+	ck_assert_str_eq(jstr(node, "meshprovConfigError"), "AppKey Add: Invalid NetKey Index");
+	json_object_put(root);
+
+	/* completed: the reason goes */
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_set_config_complete(db, a.uuid, true), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, a.uuid, &got), 0);
+	ck_assert(got.config_complete);
+	ck_assert_str_eq(got.config_error, "");
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert(jbool(node, "configComplete"));
+	ck_assert(!has_member(node, "meshprovConfigError"));
+	json_object_put(root);
+
+	/* a long reason: whole in the file and the JSON listing, truncated in the struct */
+	db = open_ok(0);
+	memset(longr, 'r', sizeof(longr) - 1);
+	longr[sizeof(longr) - 1] = '\0';
+	ck_assert_int_eq(nodedb_node_set_unconfigured(db, a.uuid, longr), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, a.uuid, &got), 0);
+	ck_assert_uint_eq(strlen(got.config_error), sizeof(got.config_error) - 1);
+	arr = nodedb_nodes_json(db);
+	ck_assert_str_eq(jstr(json_object_array_get_idx(arr, 0), "config_error"), longr);
+	json_object_put(arr);
+	/* false keeps the reason; no reason removes it */
+	ck_assert_int_eq(nodedb_node_set_config_complete(db, a.uuid, false), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, a.uuid, &got), 0);
+	ck_assert_uint_gt(strlen(got.config_error), 0);
+	ck_assert_int_eq(nodedb_node_set_unconfigured(db, a.uuid, NULL), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, a.uuid, &got), 0);
+	ck_assert(!got.config_complete);
+	ck_assert_str_eq(got.config_error, "");
+	arr = nodedb_nodes_json(db);
+	ck_assert(!has_member(json_object_array_get_idx(arr, 0), "config_error"));
+	json_object_put(arr);
+	nodedb_close(db);
+}
+END_TEST
+
+START_TEST(test_nodes_json_config)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, "lamp"), b = mknode(2, 0x0012, 1, NULL);
+	struct cfg_comp_page0 c;
+	struct json_object *arr, *o, *comp, *keys;
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_int_eq(nodedb_add_node(db, &b), 0);
+	ck_assert_int_eq(nodedb_node_add_app_key(db, a.uuid, 0), 0);
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	ck_assert_int_eq(nodedb_node_set_config_complete(db, a.uuid, true), 0);
+
+	arr = nodedb_nodes_json(db);
+	ck_assert_uint_eq(json_object_array_length(arr), 2); /* not meshprov's own node */
+	o = json_object_array_get_idx(arr, 0);
+	ck_assert_str_eq(jstr(o, "name"), "lamp");
+	ck_assert(jbool(o, "configured"));
+	ck_assert(!has_member(o, "config_error"));
+	keys = jarr(o, "appkeys");
+	ck_assert_uint_eq(json_object_array_length(keys), 1);
+	ck_assert_int_eq(json_object_get_int64(json_object_array_get_idx(keys, 0)), 0);
+	comp = jget(o, "composition");
+	ck_assert_int_eq(jint(comp, "cid"), 0x1011);
+	ck_assert_int_eq(jint(comp, "pid"), 0x2022);
+	ck_assert_int_eq(jint(comp, "vid"), 0x3033);
+	ck_assert_int_eq(jint(comp, "elements"), 1);
+
+	o = json_object_array_get_idx(arr, 1);
+	ck_assert(!jbool(o, "configured"));
+	ck_assert(!has_member(o, "config_error"));
+	ck_assert_uint_eq(json_object_array_length(jarr(o, "appkeys")), 0);
+	ck_assert(!has_member(o, "composition"));
+	json_object_put(arr);
+	nodedb_close(db);
+}
+END_TEST
+
 static Suite *nodedb_suite(void)
 {
 	Suite *s = suite_create("nodedb");
@@ -1282,6 +2110,17 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_commit_write_error);
 	tcase_add_test(tc, test_import_roundtrip);
 	tcase_add_test(tc, test_bluez_style_import);
+	tcase_add_test(tc, test_self_node);
+	tcase_add_test(tc, test_self_import);
+	tcase_add_test(tc, test_seq_reserve);
+	tcase_add_test(tc, test_seq_foreign);
+	tcase_add_test(tc, test_seq_crash);
+	tcase_add_test(tc, test_seq_overflow);
+	tcase_add_test(tc, test_seq_commit_fails);
+	tcase_add_test(tc, test_composition_roundtrip);
+	tcase_add_test(tc, test_bind_subscribe);
+	tcase_add_test(tc, test_unconfigured);
+	tcase_add_test(tc, test_nodes_json_config);
 	suite_add_tcase(s, tc);
 	return s;
 }
