@@ -16,6 +16,8 @@
 #include "cli.h"
 #include "crypto.h"
 #include "log.h"
+#include "mesh.h"
+#include "node_setup.h"
 #include "nodedb.h"
 #include "prov_session.h"
 #include "radio.h"
@@ -44,6 +46,23 @@ struct provision {
 	char line[64];
 	size_t line_len;
 	uint64_t t0;
+	/* configuring after provisioning */
+	bool configure;
+	uint16_t groups[NODE_SETUP_MAX_GROUPS];
+	unsigned ngroups;
+	struct aligenie_info ali;
+	bool is_aligenie;
+	struct mesh mesh;
+	bool mesh_on;
+	struct node_setup setup;
+	bool setup_started;
+	bool setup_finished;
+	uint16_t self_addr;
+	uint8_t self_devkey[16];
+	unsigned indications;  /* AliGenie Attr Indications answered */
+	ev_timer linger;       /* after configuring: wait for the device's indication */
+	bool configured;
+	char config_error[200];
 	/* outcome */
 	bool ok;
 	bool saved;
@@ -77,6 +96,9 @@ static void provision_usage(FILE *f)
 		"      --unicast ADDR        primary element address (default: next free)\n"
 		"      --attention S         attention timer in the Invite (default 0)\n"
 		"      --wait S              how long to wait for the device's beacon (default 10)\n"
+		"      --no-configure        do not configure the node after provisioning\n"
+		"      --group ADDR          AliGenie group for UUID version 0 devices (repeatable;\n"
+		"                            default 0xc000 and 0xcfff)\n"
 		"  -t, --timeout S           give up after S seconds in all\n"
 		"  -j, --json                print one JSON object with the outcome\n"
 		"  -h, --help                show this help\n");
@@ -96,6 +118,35 @@ static void say(struct provision *p, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+static void add_config_json(struct provision *p, struct json_object *o)
+{
+	const struct node_setup *st = &p->setup;
+
+	if (!p->configure)
+		return;
+	json_object_object_add(o, "configured", json_object_new_boolean(p->configured));
+	if (!p->configured)
+		json_object_object_add(o, "config_error", json_object_new_string(p->config_error));
+	if (p->setup_started) {
+		struct json_object *keys = json_object_new_array();
+
+		if (st->appkey_added)
+			json_object_array_add(keys, json_object_new_int(0));
+		json_object_object_add(o, "appkeys", keys);
+	}
+	if (p->setup_started && st->have_composition) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "cid", json_object_new_int(st->composition.cid));
+		json_object_object_add(c, "pid", json_object_new_int(st->composition.pid));
+		json_object_object_add(c, "vid", json_object_new_int(st->composition.vid));
+		json_object_object_add(c, "elements", json_object_new_int(st->composition.num_elements));
+		json_object_object_add(o, "composition", c);
+	}
+	if (p->is_aligenie)
+		json_object_object_add(o, "indications", json_object_new_int((int)p->indications));
 }
 
 static void report(struct provision *p)
@@ -118,6 +169,7 @@ static void report(struct provision *p)
 			json_object_object_add(o, "auth",
 					       json_object_new_string(prov_auth_name(p->result.auth)));
 			OPENSSL_cleanse(key, sizeof(key));
+			add_config_json(p, o);
 		} else {
 			json_object_object_add(o, "error", json_object_new_string(p->msg));
 			if (p->error)
@@ -126,8 +178,14 @@ static void report(struct provision *p)
 		puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		json_object_put(o);
 	} else if (p->ok) {
-		printf("provisioned %s: unicast 0x%04x, %u element%s\n", p->uuid_hex, p->result.unicast,
+		printf("provisioned %s: unicast 0x%04x, %u element%s", p->uuid_hex, p->result.unicast,
 		       p->result.elements, p->result.elements == 1 ? "" : "s");
+		if (p->configured)
+			printf("; configured (AppKey 0%s)", p->setup.have_composition ? ", composition stored" : "");
+		putchar('\n');
+		if (p->configure && !p->configured)
+			fprintf(stderr, "meshprov: the node was provisioned but not configured: %s "
+					"(it is in the database marked unconfigured)\n", p->config_error);
 	} else {
 		fprintf(stderr, "meshprov: %s\n", p->msg);
 	}
@@ -143,6 +201,7 @@ static void stop(struct provision *p)
 	p->stopping = true;
 	ev_timer_stop(p->loop, &p->wait_timer);
 	ev_timer_stop(p->loop, &p->total_timer);
+	ev_timer_stop(p->loop, &p->linger);
 	ev_io_stop(p->loop, &p->stdin_io);
 	radio_stop(&p->radio);
 }
@@ -161,10 +220,14 @@ static void fail_now(struct provision *p, uint8_t error, const char *fmt, ...)
 	}
 	if (p->session_started && !p->session.finished)
 		prov_session_cancel(&p->session, radio_now(&p->radio), p->msg);
+	else if (p->setup_started && !p->setup_finished)
+		node_setup_cancel(&p->setup, radio_now(&p->radio), p->msg);
 	else
 		stop(p);
 	radio_kick(&p->radio);
 }
+
+static void start_configure(struct provision *p);
 
 /* ---- session events ---- */
 
@@ -326,7 +389,249 @@ static void s_finished(void *ctx, bool ok, uint8_t error, const char *msg)
 		snprintf(p->msg, sizeof(p->msg), "%s", msg);
 		p->error = error;
 	}
+	if (ok && p->ok && p->configure && !p->stopping)
+		start_configure(p);
+	else
+		stop(p);
+}
+
+/* ---- configuring the node (after provisioning) ---- */
+
+static uint64_t mesh_deadline(void *ctx)
+{
+	struct provision *p = ctx;
+
+	return p->mesh_on ? mesh_next_deadline(&p->mesh) : NO_DEADLINE;
+}
+
+static void mesh_timer(void *ctx, uint64_t now)
+{
+	struct provision *p = ctx;
+
+	if (p->mesh_on)
+		mesh_tick(&p->mesh, now);
+}
+
+static uint64_t setup_deadline(void *ctx)
+{
+	return node_setup_next_deadline(ctx);
+}
+
+static void setup_timer(void *ctx, uint64_t now)
+{
+	node_setup_tick(ctx, now);
+}
+
+static void m_send_adv(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct provision *p = ctx;
+
+	if (radio_send(&p->radio, AD_TYPE_MESH_MESSAGE, pdu, len) < 0)
+		log_warn("transmit queue full: a Network PDU was dropped");
+}
+
+static int m_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
+{
+	struct provision *p = ctx;
+	char err[256];
+
+	if (nodedb_reserve_seq(p->db, want, first, err, sizeof(err)) != 0) {
+		log_err("cannot reserve sequence numbers: %s", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int m_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
+{
+	struct provision *p = ctx;
+	struct nodedb_node n;
+
+	if (addr == p->self_addr) {
+		memcpy(key, p->self_devkey, 16);
+		return 0;
+	}
+	if (p->ok && addr >= p->result.unicast && addr < p->result.unicast + p->result.elements) {
+		memcpy(key, p->result.device_key, 16);
+		return 0;
+	}
+	if (nodedb_find_addr(p->db, addr, &n) != 0)
+		return -ENOENT;
+	memcpy(key, n.devkey, 16);
+	OPENSSL_cleanse(&n, sizeof(n));
+	return 0;
+}
+
+/* Answer an AliGenie Attr Indication with an Attr Confirmation of the same TID. */
+static void answer_indication(struct provision *p, const struct mesh_rx *rx)
+{
+	struct cfg_ali_indication ind;
+	struct mesh_tx tx = { 0 };
+	uint8_t pdu[8];
+	int len;
+
+	if (cfg_ali_indication_parse(rx->params, rx->params_len, &ind) != 0)
+		return;
+	len = cfg_ali_build_confirmation(ind.tid, pdu, sizeof(pdu));
+	if (len < 0)
+		return;
+	tx.dst = rx->src;
+	tx.ttl = MESH_TTL_DEFAULT;
+	tx.app_index = rx->app_index;
+	tx.access = pdu;
+	tx.len = (size_t)len;
+	if (mesh_send(&p->mesh, radio_now(&p->radio), &tx, NULL) == 0) {
+		p->indications++;
+		say(p, "answered the device's indication (TID %u)", ind.tid);
+		if (p->setup_finished)
+			stop(p); /* nothing more to wait for */
+	}
+}
+
+static void m_access(void *ctx, const struct mesh_rx *rx)
+{
+	struct provision *p = ctx;
+
+	if (rx->dev_key && rx->src == p->result.unicast && p->setup_started)
+		node_setup_input(&p->setup, radio_now(&p->radio), rx->src, rx->access, rx->len);
+	else if (!rx->dev_key && rx->opcode == CFG_OP_ALI_ATTR_INDICATION)
+		answer_indication(p, rx);
+}
+
+static const struct mesh_ops provision_mesh_ops = {
+	.send_adv = m_send_adv,
+	.reserve_seq = m_reserve_seq,
+	.dev_key = m_dev_key,
+	.access = m_access,
+};
+
+static int st_send(void *ctx, uint16_t dst, const uint8_t *pdu, size_t len)
+{
+	struct provision *p = ctx;
+	struct mesh_tx tx = { 0 };
+
+	tx.dst = dst;
+	tx.ttl = MESH_TTL_DEFAULT;
+	tx.dev_key = true;
+	tx.net_index = 0;
+	tx.access = pdu;
+	tx.len = len;
+	return mesh_send(&p->mesh, radio_now(&p->radio), &tx, NULL);
+}
+
+static void st_progress(void *ctx, const char *what)
+{
+	say(ctx, "%s", what);
+}
+
+/* Record what the node confirmed; commit. */
+static void record_configuration(struct provision *p, int rc, const char *msg)
+{
+	const struct node_setup *st = &p->setup;
+	char err[256];
+
+	if (st->appkey_added)
+		nodedb_node_add_app_key(p->db, p->uuid, 0);
+	if (st->have_composition)
+		nodedb_node_set_composition(p->db, p->uuid, &st->composition);
+	for (unsigned i = 0; i < st->nbinds; i++)
+		nodedb_node_model_bind(p->db, p->uuid, st->binds[i].element, &st->binds[i].model,
+				       st->binds[i].value);
+	for (unsigned i = 0; i < st->nsubs; i++)
+		nodedb_node_model_subscribe(p->db, p->uuid, st->subs[i].element, &st->subs[i].model,
+					    st->subs[i].value);
+	if (rc == 0)
+		nodedb_node_set_config_complete(p->db, p->uuid, true);
+	else
+		nodedb_node_set_unconfigured(p->db, p->uuid, msg);
+	if (nodedb_commit(p->db, err, sizeof(err)) != 0) {
+		p->configured = false;
+		snprintf(p->config_error, sizeof(p->config_error),
+			 "the configuration was not written to the database: %.140s", err);
+	}
+}
+
+static void on_linger(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	stop(w->data);
+}
+
+static void st_done(void *ctx, int rc, const char *msg)
+{
+	struct provision *p = ctx;
+
+	p->setup_finished = true;
+	p->configured = rc == 0;
+	if (rc != 0)
+		snprintf(p->config_error, sizeof(p->config_error), "%s", msg);
+	record_configuration(p, rc, msg);
+	if (p->configured)
+		say(p, "configured");
+	/* an AliGenie device repeats its indication until answered: give it a moment */
+	if (p->configured && p->is_aligenie && p->indications == 0 && !p->stopping) {
+		ev_timer_set(&p->linger, 3.0, 0.0);
+		ev_timer_start(p->loop, &p->linger);
+		return;
+	}
 	stop(p);
+}
+
+static const struct node_setup_ops provision_setup_ops = {
+	.send = st_send,
+	.progress = st_progress,
+	.done = st_done,
+};
+
+static void start_configure(struct provision *p)
+{
+	struct mesh_config cfg = { 0 };
+	struct node_setup_params sp = { 0 };
+	uint8_t netkey[16];
+	uint16_t bound = 0;
+	const char *why = NULL;
+
+	if (nodedb_self(p->db, &p->self_addr, p->self_devkey) != 0)
+		why = "the database has no address for meshprov itself";
+	else if (nodedb_net_key(p->db, 0, netkey) != 0 ||
+		 nodedb_app_key(p->db, 0, &bound, sp.app_key) != 0 || bound != 0)
+		why = "the database has no AppKey 0 bound to NetKey 0";
+	if (!why) {
+		cfg.unicast = p->self_addr;
+		cfg.elements = 1;
+		cfg.iv_index = nodedb_iv_index(p->db);
+		if (mesh_init(&p->mesh, &cfg, &provision_mesh_ops, p) != 0 ||
+		    mesh_add_net_key(&p->mesh, 0, netkey) != 0 ||
+		    mesh_add_app_key(&p->mesh, 0, 0, sp.app_key) != 0 ||
+		    mesh_subscribe(&p->mesh, 0xf000) != 0)
+			why = "cannot set up the mesh stack";
+	}
+	OPENSSL_cleanse(netkey, sizeof(netkey));
+	if (!why) {
+		p->mesh_on = true;
+		sp.unicast = p->result.unicast;
+		sp.net_index = 0;
+		sp.app_index = 0;
+		sp.bind_and_subscribe = p->is_aligenie && p->ali.uuid_version == 0;
+		memcpy(sp.groups, p->groups, sizeof(sp.groups));
+		sp.ngroups = p->ngroups;
+		say(p, "configuring 0x%04x from 0x%04x", sp.unicast, p->self_addr);
+		if (radio_add_timers(&p->radio, mesh_deadline, mesh_timer, p) < 0 ||
+		    radio_add_timers(&p->radio, setup_deadline, setup_timer, &p->setup) < 0 ||
+		    node_setup_start(&p->setup, radio_now(&p->radio), &sp, &provision_setup_ops, p) != 0)
+			why = "cannot start configuring";
+		else
+			p->setup_started = true;
+	}
+	OPENSSL_cleanse(sp.app_key, sizeof(sp.app_key));
+	if (why) {
+		snprintf(p->config_error, sizeof(p->config_error), "%s", why);
+		nodedb_node_set_unconfigured(p->db, p->uuid, why);
+		stop(p);
+		return;
+	}
+	radio_kick(&p->radio);
 }
 
 static const struct prov_session_ops provision_session_ops = {
@@ -391,6 +696,11 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	if (type == AD_TYPE_PB_ADV) {
 		if (p->session_started)
 			prov_session_input(&p->session, radio_now(&p->radio), data, len);
+		return;
+	}
+	if (type == AD_TYPE_MESH_MESSAGE) {
+		if (p->mesh_on)
+			mesh_input(&p->mesh, radio_now(&p->radio), data, len);
 		return;
 	}
 	if (type != AD_TYPE_MESH_BEACON || p->session_started)
@@ -494,6 +804,8 @@ enum {
 	OPT_UNICAST,
 	OPT_ATTENTION,
 	OPT_WAIT,
+	OPT_NO_CONFIGURE,
+	OPT_GROUP,
 };
 
 /* Fill p->params.auth from the options. 0, or EXIT_USAGE after a message. */
@@ -501,8 +813,8 @@ static int setup_auth(struct provision *p, const char *pid, const char *secret_h
 		      const char *static_oob, int kind_opts, enum prov_auth_kind kind)
 {
 	struct prov_auth *a = &p->params.auth;
-	struct aligenie_info ali;
-	bool is_ali = aligenie_decode(p->uuid, &ali);
+	const struct aligenie_info ali = p->ali;
+	bool is_ali = p->is_aligenie;
 	bool want_ali = pid || secret_hex || mac;
 
 	if (kind_opts + (want_ali ? 1 : 0) > 1) {
@@ -597,6 +909,8 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 		{ "unicast", required_argument, NULL, OPT_UNICAST },
 		{ "attention", required_argument, NULL, OPT_ATTENTION },
 		{ "wait", required_argument, NULL, OPT_WAIT },
+		{ "no-configure", no_argument, NULL, OPT_NO_CONFIGURE },
+		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -607,7 +921,6 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	const char *uuid = NULL, *pid = NULL, *secret = NULL, *mac = NULL, *static_oob = NULL;
 	char secret_buf[160];
 	enum prov_auth_kind kind = PROV_USE_NO_OOB;
-	struct aligenie_info ali;
 	int kind_opts = 0, c, rc;
 	unsigned long v;
 	char err[256];
@@ -615,6 +928,7 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 
 	memset(p, 0, sizeof(*p));
 	p->wait_s = DEFAULT_WAIT_S;
+	p->configure = true;
 	while ((c = getopt_long(argc, argv, "u:p:s:m:t:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u': uuid = optarg; break;
@@ -669,6 +983,16 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_NO_CONFIGURE: p->configure = false; break;
+		case OPT_GROUP:
+			if (parse_uint(optarg, 0xffff, &v) < 0 || v < 0xc000 || v >= 0xff00 ||
+			    p->ngroups == NODE_SETUP_MAX_GROUPS) {
+				fprintf(stderr, "meshprov provision: --group needs a group address "
+						"0xc000-0xfeff (at most %d)\n", NODE_SETUP_MAX_GROUPS);
+				return EXIT_USAGE;
+			}
+			p->groups[p->ngroups++] = (uint16_t)v;
+			break;
 		case 'j': p->json = true; break;
 		case 'h': provision_usage(stdout); return 0;
 		default: provision_usage(stderr); return EXIT_USAGE;
@@ -683,8 +1007,13 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	hex_encode(p->uuid, 16, p->uuid_hex);
+	p->is_aligenie = aligenie_decode(p->uuid, &p->ali);
+	if (p->ngroups == 0) {
+		p->groups[p->ngroups++] = ALIGENIE_GROUP_LIGHTS;
+		p->groups[p->ngroups++] = ALIGENIE_GROUP_ALL;
+	}
 	/* the environment's secret applies where AliGenie authentication does */
-	if (!secret && (pid || mac || (kind_opts == 0 && aligenie_decode(p->uuid, &ali))))
+	if (!secret && (pid || mac || (kind_opts == 0 && p->is_aligenie)))
 		secret = getenv("MESHPROV_SECRET");
 	rc = setup_auth(p, pid, secret, mac, static_oob, kind_opts, kind);
 	OPENSSL_cleanse(secret_buf, sizeof(secret_buf));
@@ -735,6 +1064,8 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	p->wait_timer.data = p;
 	ev_init(&p->total_timer, on_total_timeout);
 	p->total_timer.data = p;
+	ev_init(&p->linger, on_linger);
+	p->linger.data = p;
 	if (p->timeout_s > 0) {
 		ev_timer_set(&p->total_timer, p->timeout_s, 0.0);
 		ev_timer_start(p->loop, &p->total_timer);
@@ -755,11 +1086,12 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	ev_signal_stop(p->loop, &p->sigterm);
 	ev_timer_stop(p->loop, &p->wait_timer);
 	ev_timer_stop(p->loop, &p->total_timer);
+	ev_timer_stop(p->loop, &p->linger);
 	radio_close(&p->radio);
 	if (p->session_started)
 		prov_session_free(&p->session);
 	nodedb_close(p->db);
-	rc = p->ok ? 0 : 1;
+	rc = p->ok && (!p->configure || p->configured) ? 0 : 1;
 	OPENSSL_cleanse(p, sizeof(*p));
 	return rc;
 }
