@@ -15,8 +15,8 @@
 #include "beacon.h"
 #include "cli.h"
 #include "crypto.h"
+#include "client.h"
 #include "log.h"
-#include "mesh.h"
 #include "node_setup.h"
 #include "nodedb.h"
 #include "prov_session.h"
@@ -52,14 +52,11 @@ struct provision {
 	unsigned ngroups;
 	struct aligenie_info ali;
 	bool is_aligenie;
-	struct mesh mesh;
-	bool mesh_on;
+	struct client client;
+	bool client_on;
 	struct node_setup setup;
 	bool setup_started;
 	bool setup_finished;
-	uint16_t self_addr;
-	uint8_t self_devkey[16];
-	unsigned indications;  /* AliGenie Attr Indications answered */
 	ev_timer linger;       /* after configuring: wait for the device's indication */
 	bool configured;
 	char config_error[200];
@@ -146,7 +143,7 @@ static void add_config_json(struct provision *p, struct json_object *o)
 		json_object_object_add(o, "composition", c);
 	}
 	if (p->is_aligenie)
-		json_object_object_add(o, "indications", json_object_new_int((int)p->indications));
+		json_object_object_add(o, "indications", json_object_new_int((int)p->client.indications));
 }
 
 static void report(struct provision *p)
@@ -397,21 +394,6 @@ static void s_finished(void *ctx, bool ok, uint8_t error, const char *msg)
 
 /* ---- configuring the node (after provisioning) ---- */
 
-static uint64_t mesh_deadline(void *ctx)
-{
-	struct provision *p = ctx;
-
-	return p->mesh_on ? mesh_next_deadline(&p->mesh) : NO_DEADLINE;
-}
-
-static void mesh_timer(void *ctx, uint64_t now)
-{
-	struct provision *p = ctx;
-
-	if (p->mesh_on)
-		mesh_tick(&p->mesh, now);
-}
-
 static uint64_t setup_deadline(void *ctx)
 {
 	return node_setup_next_deadline(ctx);
@@ -422,101 +404,28 @@ static void setup_timer(void *ctx, uint64_t now)
 	node_setup_tick(ctx, now);
 }
 
-static void m_send_adv(void *ctx, const uint8_t *pdu, size_t len)
+static void c_indication(void *ctx, uint16_t src, uint8_t tid)
 {
 	struct provision *p = ctx;
 
-	if (radio_send(&p->radio, AD_TYPE_MESH_MESSAGE, pdu, len) < 0)
-		log_warn("transmit queue full: a Network PDU was dropped");
+	say(p, "answered the indication of 0x%04x (TID %u)", src, tid);
+	if (p->setup_finished)
+		stop(p); /* nothing more to wait for */
 }
 
-static int m_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
-{
-	struct provision *p = ctx;
-	char err[256];
-
-	if (nodedb_reserve_seq(p->db, want, first, err, sizeof(err)) != 0) {
-		log_err("cannot reserve sequence numbers: %s", err);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int m_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
-{
-	struct provision *p = ctx;
-	struct nodedb_node n;
-
-	if (addr == p->self_addr) {
-		memcpy(key, p->self_devkey, 16);
-		return 0;
-	}
-	if (p->ok && addr >= p->result.unicast && addr < p->result.unicast + p->result.elements) {
-		memcpy(key, p->result.device_key, 16);
-		return 0;
-	}
-	if (nodedb_find_addr(p->db, addr, &n) != 0)
-		return -ENOENT;
-	memcpy(key, n.devkey, 16);
-	OPENSSL_cleanse(&n, sizeof(n));
-	return 0;
-}
-
-/* Answer an AliGenie Attr Indication with an Attr Confirmation of the same TID. */
-static void answer_indication(struct provision *p, const struct mesh_rx *rx)
-{
-	struct cfg_ali_indication ind;
-	struct mesh_tx tx = { 0 };
-	uint8_t pdu[8];
-	int len;
-
-	if (cfg_ali_indication_parse(rx->params, rx->params_len, &ind) != 0)
-		return;
-	len = cfg_ali_build_confirmation(ind.tid, pdu, sizeof(pdu));
-	if (len < 0)
-		return;
-	tx.dst = rx->src;
-	tx.ttl = MESH_TTL_DEFAULT;
-	tx.app_index = rx->app_index;
-	tx.access = pdu;
-	tx.len = (size_t)len;
-	if (mesh_send(&p->mesh, radio_now(&p->radio), &tx, NULL) == 0) {
-		p->indications++;
-		say(p, "answered the device's indication (TID %u)", ind.tid);
-		if (p->setup_finished)
-			stop(p); /* nothing more to wait for */
-	}
-}
-
-static void m_access(void *ctx, const struct mesh_rx *rx)
+static void c_access(void *ctx, const struct mesh_rx *rx)
 {
 	struct provision *p = ctx;
 
 	if (rx->dev_key && rx->src == p->result.unicast && p->setup_started)
 		node_setup_input(&p->setup, radio_now(&p->radio), rx->src, rx->access, rx->len);
-	else if (!rx->dev_key && rx->opcode == CFG_OP_ALI_ATTR_INDICATION)
-		answer_indication(p, rx);
 }
-
-static const struct mesh_ops provision_mesh_ops = {
-	.send_adv = m_send_adv,
-	.reserve_seq = m_reserve_seq,
-	.dev_key = m_dev_key,
-	.access = m_access,
-};
 
 static int st_send(void *ctx, uint16_t dst, const uint8_t *pdu, size_t len)
 {
 	struct provision *p = ctx;
-	struct mesh_tx tx = { 0 };
 
-	tx.dst = dst;
-	tx.ttl = MESH_TTL_DEFAULT;
-	tx.dev_key = true;
-	tx.net_index = 0;
-	tx.access = pdu;
-	tx.len = len;
-	return mesh_send(&p->mesh, radio_now(&p->radio), &tx, NULL);
+	return client_send_devkey(&p->client, dst, pdu, len);
 }
 
 static void st_progress(void *ctx, const char *what)
@@ -570,7 +479,7 @@ static void st_done(void *ctx, int rc, const char *msg)
 	if (p->configured)
 		say(p, "configured");
 	/* an AliGenie device repeats its indication until answered: give it a moment */
-	if (p->configured && p->is_aligenie && p->indications == 0 && !p->stopping) {
+	if (p->configured && p->is_aligenie && p->client.indications == 0 && !p->stopping) {
 		ev_timer_set(&p->linger, 3.0, 0.0);
 		ev_timer_start(p->loop, &p->linger);
 		return;
@@ -586,46 +495,32 @@ static const struct node_setup_ops provision_setup_ops = {
 
 static void start_configure(struct provision *p)
 {
-	struct mesh_config cfg = { 0 };
 	struct node_setup_params sp = { 0 };
-	uint8_t netkey[16];
+	char why[256];
 	uint16_t bound = 0;
-	const char *why = NULL;
 
-	if (nodedb_self(p->db, &p->self_addr, p->self_devkey) != 0)
-		why = "the database has no address for meshprov itself";
-	else if (nodedb_net_key(p->db, 0, netkey) != 0 ||
-		 nodedb_app_key(p->db, 0, &bound, sp.app_key) != 0 || bound != 0)
-		why = "the database has no AppKey 0 bound to NetKey 0";
-	if (!why) {
-		cfg.unicast = p->self_addr;
-		cfg.elements = 1;
-		cfg.iv_index = nodedb_iv_index(p->db);
-		if (mesh_init(&p->mesh, &cfg, &provision_mesh_ops, p) != 0 ||
-		    mesh_add_net_key(&p->mesh, 0, netkey) != 0 ||
-		    mesh_add_app_key(&p->mesh, 0, 0, sp.app_key) != 0 ||
-		    mesh_subscribe(&p->mesh, 0xf000) != 0)
-			why = "cannot set up the mesh stack";
-	}
-	OPENSSL_cleanse(netkey, sizeof(netkey));
-	if (!why) {
-		p->mesh_on = true;
+	why[0] = '\0';
+	if (client_init(&p->client, &p->radio, p->db, c_access, p, why, sizeof(why)) == 0) {
+		p->client_on = true;
+		p->client.indication = c_indication;
+		client_add_node_key(&p->client, p->result.unicast, p->result.elements,
+				    p->result.device_key);
 		sp.unicast = p->result.unicast;
 		sp.net_index = 0;
 		sp.app_index = 0;
 		sp.bind_and_subscribe = p->is_aligenie && p->ali.uuid_version == 0;
 		memcpy(sp.groups, p->groups, sizeof(sp.groups));
 		sp.ngroups = p->ngroups;
-		say(p, "configuring 0x%04x from 0x%04x", sp.unicast, p->self_addr);
-		if (radio_add_timers(&p->radio, mesh_deadline, mesh_timer, p) < 0 ||
+		say(p, "configuring 0x%04x from 0x%04x", sp.unicast, p->client.self);
+		if (nodedb_app_key(p->db, 0, &bound, sp.app_key) != 0 ||
 		    radio_add_timers(&p->radio, setup_deadline, setup_timer, &p->setup) < 0 ||
 		    node_setup_start(&p->setup, radio_now(&p->radio), &sp, &provision_setup_ops, p) != 0)
-			why = "cannot start configuring";
+			snprintf(why, sizeof(why), "cannot start configuring");
 		else
 			p->setup_started = true;
 	}
 	OPENSSL_cleanse(sp.app_key, sizeof(sp.app_key));
-	if (why) {
+	if (!p->setup_started) {
 		snprintf(p->config_error, sizeof(p->config_error), "%s", why);
 		nodedb_node_set_unconfigured(p->db, p->uuid, why);
 		stop(p);
@@ -699,8 +594,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		return;
 	}
 	if (type == AD_TYPE_MESH_MESSAGE) {
-		if (p->mesh_on)
-			mesh_input(&p->mesh, radio_now(&p->radio), data, len);
+		if (p->client_on)
+			client_input(&p->client, data, len);
 		return;
 	}
 	if (type != AD_TYPE_MESH_BEACON || p->session_started)
@@ -1090,6 +985,8 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	radio_close(&p->radio);
 	if (p->session_started)
 		prov_session_free(&p->session);
+	if (p->client_on)
+		client_free(&p->client);
 	nodedb_close(p->db);
 	rc = p->ok && (!p->configure || p->configured) ? 0 : 1;
 	OPENSSL_cleanse(p, sizeof(*p));

@@ -1,0 +1,190 @@
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "cfgmsg.h"
+#include "log.h"
+#include "util.h"
+
+static uint64_t c_deadline(void *ctx)
+{
+	struct client *c = ctx;
+
+	return c->on ? mesh_next_deadline(&c->mesh) : NO_DEADLINE;
+}
+
+static void c_tick(void *ctx, uint64_t now)
+{
+	struct client *c = ctx;
+
+	if (c->on)
+		mesh_tick(&c->mesh, now);
+}
+
+static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct client *c = ctx;
+
+	if (radio_send(c->radio, AD_TYPE_MESH_MESSAGE, pdu, len) < 0)
+		log_warn("transmit queue full: a Network PDU was dropped");
+}
+
+static int c_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
+{
+	struct client *c = ctx;
+	char err[256];
+
+	if (nodedb_reserve_seq(c->db, want, first, err, sizeof(err)) != 0) {
+		log_err("cannot reserve sequence numbers: %s", err);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int c_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
+{
+	struct client *c = ctx;
+	struct nodedb_node n;
+
+	if (addr == c->self) {
+		memcpy(key, c->self_devkey, 16);
+		return 0;
+	}
+	if (c->extra_addr && addr >= c->extra_addr && addr < c->extra_addr + c->extra_elements) {
+		memcpy(key, c->extra_devkey, 16);
+		return 0;
+	}
+	if (nodedb_find_addr(c->db, addr, &n) != 0)
+		return -ENOENT;
+	memcpy(key, n.devkey, 16);
+	OPENSSL_cleanse(&n, sizeof(n));
+	return 0;
+}
+
+/* AliGenie devices repeat their Attr Indication until it is confirmed. */
+static void answer_indication(struct client *c, const struct mesh_rx *rx)
+{
+	struct cfg_ali_indication ind;
+	struct mesh_tx tx = { 0 };
+	uint8_t pdu[8];
+	int len;
+
+	if (cfg_ali_indication_parse(rx->params, rx->params_len, &ind) != 0)
+		return;
+	len = cfg_ali_build_confirmation(ind.tid, pdu, sizeof(pdu));
+	if (len < 0)
+		return;
+	tx.dst = rx->src;
+	tx.ttl = MESH_TTL_DEFAULT;
+	tx.app_index = rx->app_index;
+	tx.access = pdu;
+	tx.len = (size_t)len;
+	if (mesh_send(&c->mesh, radio_now(c->radio), &tx, NULL) == 0) {
+		c->indications++;
+		if (c->indication)
+			c->indication(c->ctx, rx->src, ind.tid);
+	}
+}
+
+static void c_access(void *ctx, const struct mesh_rx *rx)
+{
+	struct client *c = ctx;
+
+	if (!rx->dev_key && rx->opcode == CFG_OP_ALI_ATTR_INDICATION)
+		answer_indication(c, rx);
+	else if (c->access)
+		c->access(c->ctx, rx);
+}
+
+static const struct mesh_ops client_mesh_ops = {
+	.send_adv = c_send_adv,
+	.reserve_seq = c_reserve_seq,
+	.dev_key = c_dev_key,
+	.access = c_access,
+};
+
+int client_init(struct client *c, struct radio *radio, struct nodedb *db,
+		void (*access)(void *ctx, const struct mesh_rx *rx), void *ctx, char *err,
+		size_t errlen)
+{
+	struct mesh_config cfg = { 0 };
+	uint8_t netkey[16], appkey[16];
+	uint16_t bound = 0;
+	const char *why = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->radio = radio;
+	c->db = db;
+	c->access = access;
+	c->ctx = ctx;
+	if (nodedb_self(db, &c->self, c->self_devkey) != 0)
+		why = "the database has no address for meshprov itself";
+	else if (nodedb_net_key(db, 0, netkey) != 0 || nodedb_app_key(db, 0, &bound, appkey) != 0 ||
+		 bound != 0)
+		why = "the database has no AppKey 0 bound to NetKey 0";
+	if (!why) {
+		cfg.unicast = c->self;
+		cfg.elements = 1;
+		cfg.iv_index = nodedb_iv_index(db);
+		if (mesh_init(&c->mesh, &cfg, &client_mesh_ops, c) != 0 ||
+		    mesh_add_net_key(&c->mesh, 0, netkey) != 0 ||
+		    mesh_add_app_key(&c->mesh, 0, 0, appkey) != 0 ||
+		    mesh_subscribe(&c->mesh, ALIGENIE_INDICATION_GROUP) != 0 ||
+		    radio_add_timers(radio, c_deadline, c_tick, c) != 0)
+			why = "cannot set up the mesh stack";
+	}
+	OPENSSL_cleanse(netkey, sizeof(netkey));
+	OPENSSL_cleanse(appkey, sizeof(appkey));
+	if (why) {
+		snprintf(err, errlen, "%s", why);
+		OPENSSL_cleanse(c->self_devkey, sizeof(c->self_devkey));
+		return -1;
+	}
+	c->on = true;
+	return 0;
+}
+
+void client_add_node_key(struct client *c, uint16_t addr, uint8_t elements, const uint8_t key[16])
+{
+	c->extra_addr = addr;
+	c->extra_elements = elements ? elements : 1;
+	memcpy(c->extra_devkey, key, 16);
+}
+
+void client_input(struct client *c, const uint8_t *data, size_t len)
+{
+	if (c->on)
+		mesh_input(&c->mesh, radio_now(c->radio), data, len);
+}
+
+int client_send_devkey(struct client *c, uint16_t dst, const uint8_t *pdu, size_t len)
+{
+	struct mesh_tx tx = { 0 };
+	int err;
+
+	if (!c->on)
+		return -ENOTCONN;
+	tx.dst = dst;
+	tx.ttl = MESH_TTL_DEFAULT;
+	tx.dev_key = true;
+	tx.net_index = 0;
+	tx.access = pdu;
+	tx.len = len;
+	err = mesh_send(&c->mesh, radio_now(c->radio), &tx, NULL);
+	radio_kick(c->radio);
+	return err;
+}
+
+void client_free(struct client *c)
+{
+	if (c->radio)
+		radio_remove_timers(c->radio, c);
+	c->on = false;
+	OPENSSL_cleanse(c->self_devkey, sizeof(c->self_devkey));
+	OPENSSL_cleanse(c->extra_devkey, sizeof(c->extra_devkey));
+	OPENSSL_cleanse(&c->mesh, sizeof(c->mesh));
+}
