@@ -17,6 +17,7 @@ struct global_opts {
 int cmd_scan(const struct global_opts *g, int argc, char **argv);
 int cmd_provision(const struct global_opts *g, int argc, char **argv);
 int cmd_nodes(const struct global_opts *g, int argc, char **argv);
+int cmd_config(const struct global_opts *g, int argc, char **argv);
 
 /* Parse a duration in seconds ("3", "0.5"); -1 when not a positive number. */
 double parse_seconds(const char *s);

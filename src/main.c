@@ -41,6 +41,7 @@ static void usage(FILE *f)
 		"  scan             list unprovisioned devices (meshprov scan --help)\n"
 		"  provision        provision a device over PB-ADV (meshprov provision --help)\n"
 		"  nodes            list the provisioned nodes; nodes remove UUID|ADDR\n"
+		"  config           configure a node (meshprov config --help)\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
 		return cmd_provision(&g, argc, argv);
 	if (!strcmp(cmd, "nodes"))
 		return cmd_nodes(&g, argc, argv);
+	if (!strcmp(cmd, "config"))
+		return cmd_config(&g, argc, argv);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

@@ -103,6 +103,8 @@ START_TEST(test_usage_errors)
 		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--pid", "603", "--secret", "00" },
 		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--mac", "112233445566", "--secret", "00" },
 		{ "nodes", "frobnicate", NULL },
+		{ "config", NULL },
+		{ "config", "0x0011", NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -121,7 +123,7 @@ END_TEST
 
 START_TEST(test_help_and_version)
 {
-	static const char *const cmds[] = { "scan", "provision", "nodes" };
+	static const char *const cmds[] = { "scan", "provision", "nodes", "config" };
 	char *out, *err;
 
 	ck_assert_int_eq(run(&out, &err, 5000, "--help", NULL), 0);
@@ -146,7 +148,7 @@ END_TEST
 /* Every --option in the help texts appears in the man page. */
 START_TEST(test_man_page_covers_help)
 {
-	static const char *const cmds[] = { NULL, "scan", "provision", "nodes" };
+	static const char *const cmds[] = { NULL, "scan", "provision", "nodes", "config" };
 	const char *man_path = env_or("MESHPROV_MAN", "man/meshprov.8");
 	char *man = read_file_str(man_path, NULL);
 	unsigned checked = 0;
