@@ -56,7 +56,9 @@
  * and the key and subscription functions. No callback may call mesh_input or
  * mesh_tick (an in-memory "air" queues what ops->send_adv hands it), and
  * ops->send_adv, ops->reserve_seq and ops->dev_key must not call into the
- * mesh at all.
+ * mesh, except mesh_next_deadline, which only reads (an edge re-arming its
+ * timer from inside send_adv sees a deadline that may still move before the
+ * call returns, so it re-reads it afterwards).
  *
  * Errors are negative errno values (see each function).
  */

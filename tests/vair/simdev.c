@@ -55,16 +55,31 @@ static int split(char *s, char **fields, int max)
 	}
 }
 
-/* elements=N: 1..255 */
+/* elements=N: 1..SIMDEV_MAX_ELEMENTS */
 static int parse_elements(const char *v, uint8_t *out, const char *what, char *err, size_t errlen)
 {
 	unsigned long e;
 
-	if (parse_num(v, 255, &e) < 0 || e == 0) {
-		snprintf(err, errlen, "device %s: elements must be 1-255, not '%s'", what, v);
+	if (parse_num(v, SIMDEV_MAX_ELEMENTS, &e) < 0 || e == 0) {
+		snprintf(err, errlen, "device %s: elements must be 1-%d, not '%s'", what,
+			 SIMDEV_MAX_ELEMENTS, v);
 		return -1;
 	}
 	*out = (uint8_t)e;
+	return 0;
+}
+
+/* comp=light or comp=plain */
+static int parse_comp(const char *v, enum simdev_comp *out, const char *what, char *err, size_t errlen)
+{
+	if (!strcmp(v, "light"))
+		*out = SIMDEV_COMP_LIGHT;
+	else if (!strcmp(v, "plain"))
+		*out = SIMDEV_COMP_PLAIN;
+	else {
+		snprintf(err, errlen, "device %s: comp must be light or plain, not '%s'", what, v);
+		return -1;
+	}
 	return 0;
 }
 
@@ -114,6 +129,8 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 	bool silent = false, random_auth = false, v0 = false;
 	uint8_t elements = 1;
 
+	d->comp_kind = SIMDEV_COMP_LIGHT;
+
 	if (n < 3) {
 		snprintf(err, errlen, "device aligenie:%s: want aligenie:PID,MAC,SECRET", f[0]);
 		return -1;
@@ -139,6 +156,9 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 			v0 = true;
 		else if (!strncmp(f[i], "elements=", 9)) {
 			if (parse_elements(f[i] + 9, &elements, "aligenie", err, errlen) < 0)
+				return -1;
+		} else if (!strncmp(f[i], "comp=", 5)) {
+			if (parse_comp(f[i] + 5, &d->comp_kind, "aligenie", err, errlen) < 0)
 				return -1;
 		} else {
 			snprintf(err, errlen, "device aligenie: unknown option '%s'", f[i]);
@@ -219,6 +239,7 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 	pp->caps.elements = 1;
 	pp->caps.algorithms = 1u << PROV_ALG_CMAC;
 	pp->static_oob.kind = PROV_USE_NO_OOB;
+	d->comp_kind = SIMDEV_COMP_PLAIN;
 	for (int i = 1; i < n; i++) {
 		unsigned long v;
 		uint8_t h[4];
@@ -247,6 +268,9 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 				return -1;
 		} else if (!strncmp(f[i], "elements=", 9)) {
 			if (parse_elements(f[i] + 9, &pp->caps.elements, "uuid", err, errlen) < 0)
+				return -1;
+		} else if (!strncmp(f[i], "comp=", 5)) {
+			if (parse_comp(f[i] + 5, &d->comp_kind, "uuid", err, errlen) < 0)
 				return -1;
 		} else if (!strcmp(f[i], "pubkey-oob")) {
 			d->pubkey_oob = true;
@@ -277,15 +301,32 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 	return check_params(d, err, errlen);
 }
 
+/* The node's Composition Data page 0, from the parsed spec. */
+static void make_comp(struct simdev *d)
+{
+	uint16_t cid = SIMDEV_PLAIN_CID, pid = SIMDEV_PLAIN_PID, vendor = 0xffff;
+	uint8_t elements = d->prov_params.caps.elements;
+
+	if (d->kind == SIMDEV_ALIGENIE) {
+		cid = vendor = ALIGENIE_CID;
+		pid = (uint16_t)(d->ali.product_id & 0xffff);
+	}
+	if (d->comp_kind == SIMDEV_COMP_LIGHT)
+		cfgsrv_comp_light(&d->comp, cid, pid, vendor, elements);
+	else
+		cfgsrv_comp_plain(&d->comp, cid, pid, vendor, elements);
+}
+
 int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 {
 	char buf[sizeof(d->spec)];
 	char *f[16];
-	int n;
+	int n, rc;
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
 	d->report_fd = -1;
+	d->time_scale = 1.0;
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "device spec too long");
 		return -1;
@@ -298,7 +339,10 @@ int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 			snprintf(err, errlen, "device %s: too many fields", spec);
 			return -1;
 		}
-		return parse_aligenie(d, f, n, err, errlen);
+		rc = parse_aligenie(d, f, n, err, errlen);
+		if (rc == 0)
+			make_comp(d);
+		return rc;
 	}
 	if (!strncmp(buf, "uuid:", 5)) {
 		n = split(buf + 5, f, (int)ARRAY_SIZE(f));
@@ -306,7 +350,10 @@ int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 			snprintf(err, errlen, "device %s: too many fields", spec);
 			return -1;
 		}
-		return parse_uuid(d, f, n, err, errlen);
+		rc = parse_uuid(d, f, n, err, errlen);
+		if (rc == 0)
+			make_comp(d);
+		return rc;
 	}
 	snprintf(err, errlen, "device '%s': want aligenie:PID,MAC,SECRET or uuid:HEX32", spec);
 	return -1;
@@ -387,6 +434,12 @@ static void report_put(struct simdev *d, struct json_object *o)
 	json_object_put(o);
 }
 
+/* the node (below) */
+static void node_begin(struct simdev *d, const struct prov_device_result *r);
+static uint64_t node_next_deadline(const struct simdev *d);
+static void node_tick(struct simdev *d, uint64_t now);
+static void node_clear(struct simdev *d);
+
 /* ---- beacons ---- */
 
 static void send_beacon(struct simdev *d)
@@ -417,6 +470,17 @@ static void on_beacon_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	send_beacon(w->data);
+}
+
+/* Beacon now and every beacon interval. */
+static void beacon_restart(struct simdev *d)
+{
+	if (!d->ready)
+		return; /* on_ready starts it */
+	send_beacon(d);
+	ev_timer_stop(d->loop, &d->beacon_timer);
+	ev_timer_set(&d->beacon_timer, d->beacon_interval_ms / 1000.0, d->beacon_interval_ms / 1000.0);
+	ev_timer_start(d->loop, &d->beacon_timer);
 }
 
 /* ---- provisioning: the protocol over the link ---- */
@@ -492,6 +556,7 @@ static void pd_complete(void *ctx, const struct prov_device_result *r)
 		json_object_object_add(o, "auth", json_object_new_string(prov_auth_name(r->auth)));
 		report_put(d, o);
 	}
+	node_begin(d, r);
 }
 
 static void pd_failed(void *ctx, uint8_t error, bool timeout, const char *msg)
@@ -628,7 +693,7 @@ static uint64_t dev_next_deadline(void *ctx)
 		if (d->link.state == PB_ADV_OPEN)
 			t = min_deadline(t, d->linger_until);
 	}
-	return t;
+	return min_deadline(t, node_next_deadline(d));
 }
 
 static void dev_tick(void *ctx, uint64_t now)
@@ -646,6 +711,424 @@ static void dev_tick(void *ctx, uint64_t now)
 		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
 	}
 	pump(d);
+	node_tick(d, now);
+}
+
+/* ---- the node ---- */
+
+/* A behaviour timer scaled by time_scale (at least 1 ms). */
+static uint64_t scaled_ms(const struct simdev *d, unsigned ms)
+{
+	double scale = d->time_scale > 0 ? d->time_scale : 1.0;
+	double v = ms * scale;
+
+	return v < 1.0 ? 1 : (uint64_t)(v + 0.5);
+}
+
+static void report_add_model(struct json_object *o, const char *key, struct cfg_model_id m)
+{
+	char id[9];
+
+	cfg_model_id_str(m, id);
+	json_object_object_add(o, key, json_object_new_string(id));
+}
+
+static void node_send_adv(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct simdev *d = ctx;
+
+	if (radio_send(&d->radio, AD_TYPE_MESH_MESSAGE, pdu, len) < 0 && !d->dead)
+		fprintf(stderr, "vair: device %s: transmit queue full: a Network PDU was dropped\n",
+			d->spec);
+}
+
+/* SEQs from memory: a simulated node does not outlive its process. */
+static int node_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
+{
+	struct simdev *d = ctx;
+
+	if (d->seq_next > MESH_SEQ_MAX)
+		return -EOVERFLOW;
+	*first = d->seq_next;
+	d->seq_next = MESH_SEQ_MAX + 1 - d->seq_next < want ? MESH_SEQ_MAX + 1 : d->seq_next + want;
+	return 0;
+}
+
+static int node_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
+{
+	struct simdev *d = ctx;
+
+	if (!d->node || addr != d->mesh.cfg.unicast)
+		return -ENOENT;
+	memcpy(key, d->dev_key, 16);
+	return 0;
+}
+
+static void ind_send(struct simdev *d, uint64_t now)
+{
+	static const uint8_t attrs[] = { 0x00, 0x01, 0x01 }; /* OnOff (0x0100, LE): on */
+	uint8_t pdu[16];
+	int len = cfg_ali_build_indication(d->ind_tid, attrs, sizeof(attrs), pdu, sizeof(pdu));
+	struct mesh_tx tx = {
+		.dst = SIMDEV_ALI_GROUP_GATEWAY,
+		.ttl = MESH_TTL_DEFAULT,
+		.app_index = d->ind_app_index,
+		.access = pdu,
+		.len = len > 0 ? (size_t)len : 0,
+	};
+	struct json_object *o;
+	bool in = d->in_mesh;
+	int rc = -EINVAL;
+
+	if (len > 0) {
+		d->in_mesh = true;
+		rc = mesh_send(&d->mesh, now, &tx, NULL);
+		d->in_mesh = in;
+	}
+	d->ind_sent++;
+	o = report_new(d, "indication");
+	if (o) {
+		report_add_int(o, "tid", d->ind_tid);
+		report_add_int(o, "n", d->ind_sent);
+		report_add_int(o, "app_index", d->ind_app_index);
+		if (rc < 0)
+			report_add_int(o, "send_error", -rc);
+		report_put(d, o);
+	}
+	if (d->ind_sent < SIMDEV_IND_TRIES) {
+		uint64_t iv = scaled_ms(d, SIMDEV_IND_INTERVAL_MS);
+
+		d->ind_next = now + (iv < SIMDEV_IND_MIN_MS ? SIMDEV_IND_MIN_MS : iv);
+		return;
+	}
+	d->ind_active = false;
+	d->ind_next = NO_DEADLINE;
+	o = report_new(d, "indication_timeout");
+	if (o) {
+		report_add_int(o, "tid", d->ind_tid);
+		report_add_int(o, "n", d->ind_sent);
+		report_put(d, o);
+	}
+}
+
+static void ind_start(struct simdev *d, uint16_t app_index, uint64_t now)
+{
+	/* device-initiated TIDs are 0x80-0xbf in AliGenie's specification */
+	d->ind_tid = (uint8_t)(0x80 | (d->next_tid++ & 0x3f));
+	d->ind_app_index = app_index;
+	d->ind_sent = 0;
+	d->ind_active = true;
+	ind_send(d, now);
+}
+
+static void ind_confirmation(struct simdev *d, const struct mesh_rx *rx)
+{
+	struct json_object *o;
+	uint8_t tid;
+
+	if (cfg_ali_confirmation_parse(rx->params, rx->params_len, &tid) < 0 || !d->ind_active ||
+	    tid != d->ind_tid)
+		return;
+	d->ind_active = false;
+	d->ind_next = NO_DEADLINE;
+	o = report_new(d, "indication_confirmed");
+	if (o) {
+		report_add_int(o, "tid", tid);
+		report_add_int(o, "n", d->ind_sent);
+		report_add_int(o, "src", rx->src);
+		report_put(d, o);
+	}
+}
+
+/* AliGenie UUID version 1: bind the AppKey to every model (but the
+ * Configuration Server) and subscribe them to the default groups. */
+static void self_config(struct simdev *d, uint16_t app_index)
+{
+	const struct cfgsrv_comp *c = &d->comp;
+	uint16_t groups[2];
+	unsigned ngroups = 0;
+	struct json_object *o = report_new(d, "self_config"), *models = NULL, *gs = NULL;
+	uint8_t first_fail = CFG_STATUS_SUCCESS;
+
+	if (d->comp_kind == SIMDEV_COMP_LIGHT)
+		groups[ngroups++] = SIMDEV_ALI_GROUP_LIGHTS;
+	groups[ngroups++] = SIMDEV_ALI_GROUP_ALL;
+	if (o) {
+		models = json_object_new_array();
+		gs = json_object_new_array();
+		for (unsigned g = 0; g < ngroups; g++)
+			json_object_array_add(gs, json_object_new_int(groups[g]));
+	}
+	for (unsigned e = 0; e < c->num_elements; e++) {
+		const struct cfgsrv_element *el = &c->elements[e];
+		uint16_t addr = (uint16_t)(d->mesh.cfg.unicast + e);
+
+		for (unsigned i = 0; i < (unsigned)el->num_sig + el->num_vendor; i++) {
+			struct cfg_model_id m = i < el->num_sig ? cfg_model_sig(el->sig[i])
+								: el->vendor[i - el->num_sig];
+			uint8_t st;
+
+			if (!m.vendor && m.id == CFGSRV_MODEL_CFG_SERVER)
+				continue;
+			st = cfgsrv_bind(&d->cfg, addr, app_index, m);
+			for (unsigned g = 0; g < ngroups && st == CFG_STATUS_SUCCESS; g++)
+				st = cfgsrv_sub_add(&d->cfg, addr, groups[g], m);
+			if (st != CFG_STATUS_SUCCESS && first_fail == CFG_STATUS_SUCCESS)
+				first_fail = st;
+			if (models && st == CFG_STATUS_SUCCESS) {
+				struct json_object *mo = json_object_new_object();
+
+				report_add_int(mo, "element", addr);
+				report_add_model(mo, "model", m);
+				json_object_array_add(models, mo);
+			}
+		}
+	}
+	if (o) {
+		report_add_int(o, "app_index", app_index);
+		json_object_object_add(o, "models", models);
+		json_object_object_add(o, "groups", gs);
+		report_add_int(o, "status", first_fail);
+		report_put(d, o);
+	}
+}
+
+static const char *cfg_op_name(enum cfgsrv_op op)
+{
+	switch (op) {
+	case CFGSRV_APPKEY_ADD:
+		return "appkey_add";
+	case CFGSRV_COMP_GET:
+		return "composition_get";
+	case CFGSRV_BIND:
+		return "bind";
+	case CFGSRV_SUB_ADD:
+		return "sub_add";
+	case CFGSRV_NODE_RESET:
+		return "node_reset";
+	}
+	return "?";
+}
+
+static int cfg_send(void *ctx, uint16_t dst, uint16_t net_index, const uint8_t *access, size_t len)
+{
+	struct simdev *d = ctx;
+	struct mesh_tx tx = {
+		.dst = dst,
+		.ttl = MESH_TTL_DEFAULT,
+		.dev_key = true,
+		.key_addr = d->mesh.cfg.unicast, /* our own: a node answering a client */
+		.net_index = net_index,
+		.access = access,
+		.len = len,
+	};
+
+	return mesh_send(&d->mesh, radio_now(&d->radio), &tx, NULL);
+}
+
+static void cfg_event(void *ctx, const struct cfgsrv_event *ev)
+{
+	struct simdev *d = ctx;
+	struct json_object *o = report_new(d, "config");
+	uint64_t now = radio_now(&d->radio);
+
+	if (o) {
+		json_object_object_add(o, "op", json_object_new_string(cfg_op_name(ev->op)));
+		report_add_int(o, "status", ev->status);
+		report_add_int(o, "src", ev->src);
+		report_add_int(o, "net_index", ev->net_index);
+		switch (ev->op) {
+		case CFGSRV_APPKEY_ADD:
+			report_add_int(o, "app_index", ev->app_index);
+			report_add_hex(o, "app_key", ev->app_key, 16);
+			break;
+		case CFGSRV_COMP_GET:
+			report_add_int(o, "page", ev->page);
+			break;
+		case CFGSRV_BIND:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_int(o, "app_index", ev->app_index);
+			report_add_model(o, "model", ev->model);
+			break;
+		case CFGSRV_SUB_ADD:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_int(o, "address", ev->addr);
+			report_add_model(o, "model", ev->model);
+			break;
+		case CFGSRV_NODE_RESET:
+			break;
+		}
+		if (ev->send_rc < 0)
+			report_add_int(o, "send_error", -ev->send_rc);
+		report_put(d, o);
+	}
+
+	switch (ev->op) {
+	case CFGSRV_APPKEY_ADD:
+		if (ev->status != CFG_STATUS_SUCCESS || d->kind != SIMDEV_ALIGENIE || d->ali_ready)
+			break;
+		/* provisioned in AliGenie's sense */
+		d->ali_ready = true;
+		d->appkey_deadline = NO_DEADLINE;
+		if (d->ali.uuid_version >= 1)
+			self_config(d, ev->app_index);
+		ind_start(d, ev->app_index, now);
+		break;
+	case CFGSRV_NODE_RESET:
+		if (d->reset_at == NO_DEADLINE)
+			d->reset_at = now + SIMDEV_RESET_DELAY_MS;
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct cfgsrv_ops node_cfg_ops = {
+	.send = cfg_send,
+	.event = cfg_event,
+};
+
+static void node_access(void *ctx, const struct mesh_rx *rx)
+{
+	struct simdev *d = ctx;
+
+	if (!d->node)
+		return;
+	if (d->reset_at != NO_DEADLINE) {
+		/* resetting: a repeated Node Reset is answered again, nothing else */
+		if (rx->dev_key && rx->opcode == CFG_OP_NODE_RESET)
+			cfgsrv_input(&d->cfg, rx);
+		return;
+	}
+	if (rx->dev_key) {
+		cfgsrv_input(&d->cfg, rx);
+		return;
+	}
+	if (rx->opcode == CFG_OP_ALI_ATTR_CONFIRMATION)
+		ind_confirmation(d, rx);
+}
+
+static const struct mesh_ops node_mesh_ops = {
+	.send_adv = node_send_adv,
+	.reserve_seq = node_reserve_seq,
+	.dev_key = node_dev_key,
+	.access = node_access,
+};
+
+/* Provisioning Complete: become a node with what we were given. */
+static void node_begin(struct simdev *d, const struct prov_device_result *r)
+{
+	struct mesh_config mc = {
+		.unicast = r->unicast,
+		.elements = d->prov_params.caps.elements,
+		.iv_index = r->iv_index,
+	};
+	uint64_t now = radio_now(&d->radio);
+	int rc;
+
+	rc = mesh_init(&d->mesh, &mc, &node_mesh_ops, d);
+	if (rc == 0)
+		rc = mesh_add_net_key(&d->mesh, r->net_key_index, r->net_key);
+	if (rc == 0)
+		rc = cfgsrv_init(&d->cfg, &d->comp, &d->mesh, &node_cfg_ops, d);
+	if (rc < 0) {
+		fprintf(stderr, "vair: device %s: cannot become a node (unicast 0x%04x): %s\n", d->spec,
+			r->unicast, strerror(-rc));
+		OPENSSL_cleanse(&d->mesh, sizeof(d->mesh));
+		return;
+	}
+	memcpy(d->dev_key, r->device_key, 16);
+	d->node = true;
+	d->reset_at = NO_DEADLINE;
+	d->ali_ready = false;
+	d->ind_active = false;
+	d->ind_next = NO_DEADLINE;
+	d->appkey_deadline = d->kind == SIMDEV_ALIGENIE ? now + scaled_ms(d, SIMDEV_APPKEY_WAIT_MS)
+							 : NO_DEADLINE;
+}
+
+/* Forget the node: keys, bindings, subscriptions; no longer provisioned. */
+static void node_clear(struct simdev *d)
+{
+	OPENSSL_cleanse(&d->mesh, sizeof(d->mesh));
+	OPENSSL_cleanse(&d->cfg, sizeof(d->cfg));
+	OPENSSL_cleanse(d->dev_key, sizeof(d->dev_key));
+	d->node = false;
+	d->reset_at = NO_DEADLINE;
+	d->appkey_deadline = NO_DEADLINE;
+	d->ali_ready = false;
+	d->ind_active = false;
+	d->ind_next = NO_DEADLINE;
+}
+
+/* Unprovisioned again (Node Reset, AliGenie fallback): beacon and listen. */
+static void node_unprovision(struct simdev *d, const char *reason)
+{
+	struct json_object *o = report_new(d, "unprovisioned");
+
+	node_clear(d);
+	d->provisioned = false;
+	if (o) {
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		report_put(d, o);
+	}
+	if (d->stopping || d->dead)
+		return;
+	/* a link still open (or closing) listens again when it closes */
+	if (d->link.state == PB_ADV_IDLE)
+		pb_adv_listen(&d->link, d->beacon.uuid);
+	beacon_restart(d);
+}
+
+static uint64_t node_next_deadline(const struct simdev *d)
+{
+	uint64_t t;
+
+	if (!d->node)
+		return NO_DEADLINE;
+	t = min_deadline(d->reset_at, d->appkey_deadline);
+	t = min_deadline(t, d->ind_next);
+	/* while the mesh is in a call (its send_adv queues a PDU, the radio
+	 * reads our deadline) it is not asked: the radio asks again after */
+	if (!d->in_mesh)
+		t = min_deadline(t, mesh_next_deadline(&d->mesh));
+	return t;
+}
+
+static void node_tick(struct simdev *d, uint64_t now)
+{
+	if (!d->node)
+		return;
+	d->in_mesh = true;
+	mesh_tick(&d->mesh, now);
+	d->in_mesh = false;
+	if (now >= d->reset_at) {
+		d->resets++;
+		node_unprovision(d, "node_reset");
+		return;
+	}
+	if (now >= d->appkey_deadline) {
+		struct json_object *o = report_new(d, "fallback");
+
+		d->fallbacks++;
+		if (o) {
+			report_add_int(o, "unicast", d->mesh.cfg.unicast);
+			report_put(d, o);
+		}
+		node_unprovision(d, "fallback");
+		return;
+	}
+	if (d->ind_active && now >= d->ind_next)
+		ind_send(d, now);
+}
+
+static void node_input(struct simdev *d, const uint8_t *pdu, size_t len)
+{
+	if (!d->node)
+		return;
+	d->in_mesh = true;
+	mesh_input(&d->mesh, radio_now(&d->radio), pdu, len);
+	d->in_mesh = false;
 }
 
 /* ---- the radio ---- */
@@ -674,7 +1157,13 @@ static void on_rx(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
 
 	(void)r;
 	d->rx_pdus++;
-	if (ad_type != AD_TYPE_PB_ADV || d->stopping || d->dead)
+	if (d->stopping || d->dead)
+		return;
+	if (ad_type == AD_TYPE_MESH_MESSAGE) {
+		node_input(d, data, len);
+		return;
+	}
+	if (ad_type != AD_TYPE_PB_ADV)
 		return;
 	pb_adv_input(&d->link, radio_now(&d->radio), data, len);
 	run_pending_close(d);
@@ -809,4 +1298,5 @@ void simdev_close(struct simdev *d)
 	d->prov_active = false;
 	queue_clear(d);
 	OPENSSL_cleanse(d->oob_priv, sizeof(d->oob_priv));
+	node_clear(d);
 }

@@ -36,21 +36,37 @@ static void usage(FILE *f)
 		"  --socket PATH          serve H4 here (a stale socket is replaced)\n"
 		"  --connect SPEC         devices connect to this transport instead\n"
 		"  --device SPEC          a simulated device (repeatable):\n"
-		"        aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N]\n"
-		"            AliGenie UUID; provisioning: static OOB with the AliGenie\n"
-		"            AuthValue (random-auth: the random-bound variant), CMAC\n"
+		"        aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K]\n"
+		"            AliGenie UUID (v0: UUID version 0, else 1); provisioning:\n"
+		"            static OOB with the AliGenie AuthValue (random-auth: the\n"
+		"            random-bound variant), CMAC; composition K light (default)\n"
+		"            or plain, CID 0x01a8, PID from the ProductID, vendor model\n"
 		"        uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]\n"
 		"             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob]\n"
+		"             [,comp=K]\n"
 		"            a plain device: OOB Information N, URI hash; provisioning:\n"
 		"            no OOB (default), static OOB (16 or 32 octets), algorithms\n"
 		"            bitmask (default 0x0001; 0x0003 adds HMAC-SHA256), output\n"
-		"            OOB showing VALUE, N elements (default 1), an OOB public\n"
-		"            key (announced in the report)\n"
+		"            OOB showing VALUE, N elements (default 1, at most 32), an\n"
+		"            OOB public key (announced in the report); composition K\n"
+		"            plain (default: Configuration Server, Generic OnOff Server)\n"
+		"            or light (and Light Lightness, Light CTL Servers)\n"
 		"        Devices take PB-ADV provisioning; once provisioned they stop\n"
-		"        beaconing and ignore Link Open.\n"
+		"        beaconing, ignore Link Open and are mesh nodes with a\n"
+		"        Configuration Server (AppKey Add, Composition Data Get, Model\n"
+		"        App Bind, Model Subscription Add, Node Reset: unprovisioned\n"
+		"        again). AliGenie devices fall back to unprovisioned unless an\n"
+		"        AppKey Add comes within 60 s; after it, v1 devices bind and\n"
+		"        subscribe their models themselves (0xc000, 0xcfff), and all\n"
+		"        send an Attr Indication to 0xf000 every 400 ms until confirmed.\n"
+		"  --time-scale F         scale those behaviour timers (not the protocol\n"
+		"                         timers) by F, e.g. 0.01: the 60 s pass in 0.6 s\n"
 		"  --report PATH          append what the devices do, one JSON object a line:\n"
 		"                         events public_key, link_open, output, provisioned\n"
-		"                         (with keys: test data), failed, link_closed\n"
+		"                         (with keys: test data), failed, link_closed,\n"
+		"                         config, self_config, indication,\n"
+		"                         indication_confirmed, indication_timeout,\n"
+		"                         fallback, unprovisioned (see simdev.h)\n"
 		"  --loss P               drop each delivery with probability P (0..1)\n"
 		"  --latency MS           delivery delay (default 0); airtime is always added\n"
 		"  --jitter MS            +-MS uniform on top of the latency\n"
@@ -273,6 +289,7 @@ enum {
 	OPT_BEACON_INTERVAL,
 	OPT_READY_FILE,
 	OPT_REPORT,
+	OPT_TIME_SCALE,
 	OPT_VERBOSE,
 	OPT_HELP,
 };
@@ -290,6 +307,7 @@ static const struct option long_opts[] = {
 	{ "beacon-interval", required_argument, NULL, OPT_BEACON_INTERVAL },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -305,6 +323,7 @@ int main(int argc, char **argv)
 	const char *dev_specs[MAX_DEVICES];
 	unsigned ndev = 0;
 	long beacon_interval = 100;
+	double time_scale = 1.0;
 	bool have_seed = false;
 	char err[256];
 	int opt;
@@ -371,6 +390,10 @@ int main(int argc, char **argv)
 		case OPT_REPORT:
 			report_path = optarg;
 			break;
+		case OPT_TIME_SCALE:
+			if (parse_double(optarg, 0.0001, 1000.0, &time_scale) < 0)
+				goto bad;
+			break;
 		case OPT_VERBOSE:
 			v.verbose = cfg.verbose = true;
 			break;
@@ -409,6 +432,8 @@ bad:
 	}
 	if (check_distinct(devs, ndev) < 0)
 		return 2;
+	for (unsigned i = 0; i < ndev; i++)
+		devs[i].time_scale = time_scale;
 	if (report_path) {
 		/* it holds keys (test data): 0600 */
 		report_fd = open(report_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
