@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "mesh.h"
+#include "node_setup.h"
 #include "nodedb.h"
 #include "radio.h"
 
@@ -47,6 +48,11 @@ void client_input(struct client *c, const uint8_t *data, size_t len);
 
 /* An access message to a node with its device key (Configuration messages). */
 int client_send_devkey(struct client *c, uint16_t dst, const uint8_t *pdu, size_t len);
+
+/* Record in db (without committing) what node_setup s confirmed for the node
+ * uuid, and its outcome: configured, or unconfigured with msg. */
+void client_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct node_setup *s,
+			 int rc, const char *msg);
 
 void client_free(struct client *c);
 

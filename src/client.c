@@ -179,6 +179,24 @@ int client_send_devkey(struct client *c, uint16_t dst, const uint8_t *pdu, size_
 	return err;
 }
 
+void client_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct node_setup *s,
+			 int rc, const char *msg)
+{
+	if (s->appkey_added)
+		nodedb_node_add_app_key(db, uuid, s->params.app_index);
+	if (s->have_composition)
+		nodedb_node_set_composition(db, uuid, &s->composition);
+	for (unsigned i = 0; i < s->nbinds; i++)
+		nodedb_node_model_bind(db, uuid, s->binds[i].element, &s->binds[i].model, s->binds[i].value);
+	for (unsigned i = 0; i < s->nsubs; i++)
+		nodedb_node_model_subscribe(db, uuid, s->subs[i].element, &s->subs[i].model,
+					    s->subs[i].value);
+	if (rc == 0)
+		nodedb_node_set_config_complete(db, uuid, true);
+	else
+		nodedb_node_set_unconfigured(db, uuid, msg);
+}
+
 void client_free(struct client *c)
 {
 	if (c->radio)

@@ -187,23 +187,11 @@ static void st_done(void *ctx, int rc, const char *msg)
 	const struct node_setup *s = &c->setup;
 
 	c->answered = s->appkey_added;
-	if (s->appkey_added)
-		nodedb_node_add_app_key(c->db, c->node.uuid, 0);
 	if (s->have_composition) {
 		c->comp = s->composition;
 		c->have_comp = true;
-		nodedb_node_set_composition(c->db, c->node.uuid, &s->composition);
 	}
-	for (unsigned i = 0; i < s->nbinds; i++)
-		nodedb_node_model_bind(c->db, c->node.uuid, s->binds[i].element, &s->binds[i].model,
-				       s->binds[i].value);
-	for (unsigned i = 0; i < s->nsubs; i++)
-		nodedb_node_model_subscribe(c->db, c->node.uuid, s->subs[i].element, &s->subs[i].model,
-					    s->subs[i].value);
-	if (rc == 0)
-		nodedb_node_set_config_complete(c->db, c->node.uuid, true);
-	else
-		nodedb_node_set_unconfigured(c->db, c->node.uuid, msg);
+	client_record_setup(c->db, c->node.uuid, s, rc, msg);
 	c->rc = rc;
 	snprintf(c->msg, sizeof(c->msg), "%s", rc == 0 ? "configured" : msg);
 	commit(c);

@@ -436,23 +436,9 @@ static void st_progress(void *ctx, const char *what)
 /* Record what the node confirmed; commit. */
 static void record_configuration(struct provision *p, int rc, const char *msg)
 {
-	const struct node_setup *st = &p->setup;
 	char err[256];
 
-	if (st->appkey_added)
-		nodedb_node_add_app_key(p->db, p->uuid, 0);
-	if (st->have_composition)
-		nodedb_node_set_composition(p->db, p->uuid, &st->composition);
-	for (unsigned i = 0; i < st->nbinds; i++)
-		nodedb_node_model_bind(p->db, p->uuid, st->binds[i].element, &st->binds[i].model,
-				       st->binds[i].value);
-	for (unsigned i = 0; i < st->nsubs; i++)
-		nodedb_node_model_subscribe(p->db, p->uuid, st->subs[i].element, &st->subs[i].model,
-					    st->subs[i].value);
-	if (rc == 0)
-		nodedb_node_set_config_complete(p->db, p->uuid, true);
-	else
-		nodedb_node_set_unconfigured(p->db, p->uuid, msg);
+	client_record_setup(p->db, p->uuid, &p->setup, rc, msg);
 	if (nodedb_commit(p->db, err, sizeof(err)) != 0) {
 		p->configured = false;
 		snprintf(p->config_error, sizeof(p->config_error),
