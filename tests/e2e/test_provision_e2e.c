@@ -948,6 +948,24 @@ START_TEST(test_provision_btvirt)
 	run_hci(&r, btvirt_meshprov(&bt), a.hci, "provision", "--uuid", ALI_A_UUID, "--secret",
 		ALI_A_SECRET, "--json", (const char *)NULL);
 	check_provisioned(&a, &r, &wa);
+	/* and configured over btvirt too: AppKey, composition, the indication answered */
+	{
+		struct json_object *v, *comp, *db, *node;
+
+		REQ(json_object_object_get_ex(r.json, "configured", &v) && json_object_get_boolean(v),
+		    "not configured over btvirt: %s", json_object_to_json_string(r.json));
+		REQ(json_object_object_get_ex(r.json, "composition", &comp) && jint(comp, "cid") == 0x01a8,
+		    "no composition over btvirt: %s", json_object_to_json_string(r.json));
+		REQ(jint(r.json, "indications") >= 1, "the indication was not answered over btvirt");
+		json_object_put(report_wait(&a, ALI_A_UUID, "indication_confirmed", 1));
+		db = db_load();
+		node = db_node(db, ALI_A_UUID);
+		REQ(node && json_object_object_get_ex(node, "configComplete", &v) &&
+			    json_object_get_boolean(v),
+		    "the database does not mark the node configured");
+		REQ(json_object_object_get_ex(node, "cid", &v), "no Composition Data in the database");
+		json_object_put(db);
+	}
 	run_free(&r);
 	check_db_mode();
 	REQ(btvirt_alive(&bt, 0), "btvirt died during provisioning; its log:\n%s",
