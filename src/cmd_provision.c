@@ -507,7 +507,7 @@ static void start_configure(struct provision *p)
 	}
 	OPENSSL_cleanse(sp.app_key, sizeof(sp.app_key));
 	if (!p->setup_started) {
-		snprintf(p->config_error, sizeof(p->config_error), "%s", why);
+		snprintf(p->config_error, sizeof(p->config_error), "%.190s", why);
 		nodedb_node_set_unconfigured(p->db, p->uuid, why);
 		stop(p);
 		return;
