@@ -577,7 +577,7 @@ START_TEST(test_round_trip)
 			const struct net_keys *used;
 			size_t len, blen;
 
-			for (size_t i = 0; i < tl; i++)
+			for (size_t i = 0; i < tl && i < sizeof(t); i++)
 				t[i] = (uint8_t)(i * 37 + tl);
 			OK(net_encrypt(&keys[FRIEND], &h, t, tl, out, &len));
 			ck_assert_uint_eq(len, 9 + tl + (ctl ? 8 : 4));
