@@ -1,0 +1,1047 @@
+/* End-to-end: meshprov configures the nodes it provisions (provision, and
+ * `meshprov config`), on the virtual air with simulated AliGenie devices
+ * (tests/vair/simdev.h) that report what they were sent (vair --report).
+ *
+ *   - provision configures by default: AppKey Add, Composition Data Get, the
+ *     AliGenie indication answered, and for UUID version 0 devices the binds
+ *     and subscriptions; the JSON, the device's report and the database agree;
+ *   - --no-configure leaves the node unconfigured (an AliGenie device then
+ *     falls back), and `config ADDR setup` finishes a node in time;
+ *   - meshprov's sequence numbers survive a SIGKILL: the reservation is in the
+ *     database before the SEQs are used, so the restarted meshprov is not
+ *     dropped by the node's replay protection;
+ *   - config errors: a status the node refuses, an unknown node; reset.
+ *
+ * Binaries: $MESHPROV_BIN (default ./meshprov), $VAIR_BIN (default
+ * ./build/vair/vair). */
+#include <check.h>
+#include <errno.h>
+#include <json.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "btvirt.h"
+#include "cfgcli.h"
+#include "check_main.h"
+#include "proc.h"
+#include "util.h"
+
+#define TEST_TIMEOUT_S 40
+#define RUN_MS 20000       /* one meshprov run, at most */
+#define REPORT_MS 5000     /* a device event to reach the report file */
+#define KILL_WAIT_MS 10000 /* config setup to get its AppKey Add to the device */
+#define FALLBACK_MS 8000   /* an AliGenie device's fallback at --time-scale 0.02 (1.2 s) */
+#define SETTLE_MS 300      /* a packet in flight to reach a device */
+#define MESHPROV_ADDR 0x0001
+
+/* AliGenie devices (UUIDs: CID a801, PID flags 71, ProductID LE, MAC
+ * reversed, UUID version << 1, flags2 10, 00) */
+#define ALI_V1_SPEC "aligenie:602,78:da:07:c1:1c:a8,1565d0497400c999e984cffa4da4fdf9"
+#define ALI_V1_UUID "a801715a020000a81cc107da78021000"
+#define ALI_V1_SECRET "1565d0497400c999e984cffa4da4fdf9"
+#define ALI_V1_PID 602
+
+#define ALI_V0_SPEC "aligenie:603,78:da:07:c1:1c:a9,0123456789abcdef0123456789abcdef,v0"
+#define ALI_V0_UUID "a801715b020000a91cc107da78001000"
+#define ALI_V0_SECRET "0123456789abcdef0123456789abcdef"
+#define ALI_V0_PID 603
+
+/* The AliGenie light's models, as the database writes them (nodedb.h):
+ * SIG models first, then the vendor model, CID then model ID. */
+static const char *const light_models[] = { "0000", "1000", "1300", "1303", "01A80000" };
+
+/* ---- per-test state ---- */
+
+static char *g_base;
+static char g_dir[512];
+static char g_db[PATH_MAX];
+static const char *g_meshprov, *g_vair;
+static int g_runs;
+static const struct vair *g_air; /* the running one */
+
+static void base_setup(void)
+{
+	g_base = e2e_base_setup("meshprov-configure-e2e");
+}
+
+static void base_teardown(void)
+{
+	e2e_base_teardown(&g_base);
+}
+
+static void test_setup(void)
+{
+	e2e_test_setup(g_base, g_dir, sizeof(g_dir), &g_meshprov, &g_vair);
+	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
+	g_runs = 0;
+	g_air = NULL;
+	unsetenv("MESHPROV_SECRET");
+	unsetenv("MESHPROV_HCI");
+	unsetenv("MESHPROV_DB");
+}
+
+static void test_teardown(void)
+{
+	e2e_test_teardown(g_dir);
+}
+
+#define REQ PROC_REQUIRE
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- JSON ---- */
+
+static const char *jtext(struct json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
+static struct json_object *jget(struct json_object *o, const char *key, enum json_type t)
+{
+	struct json_object *x = jsonl_get(o, key);
+
+	REQ(x && json_object_is_type(x, t), "\"%s\" missing or of the wrong type in %s", key,
+	    jtext(o));
+	return x;
+}
+
+static const char *jstr(struct json_object *o, const char *key)
+{
+	return json_object_get_string(jget(o, key, json_type_string));
+}
+
+static int64_t jint(struct json_object *o, const char *key)
+{
+	return json_object_get_int64(jget(o, key, json_type_int));
+}
+
+static bool jbool(struct json_object *o, const char *key)
+{
+	return json_object_get_boolean(jget(o, key, json_type_boolean));
+}
+
+/* Hex (UUIDs, keys) compared however it is written: case, dashes. */
+static bool hex_eq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		while (*a == '-')
+			a++;
+		while (*b == '-')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if ((*a | 0x20) != (*b | 0x20))
+			return false;
+	}
+}
+
+/* Is this array of strings exactly want (in any case)? */
+static bool str_array_is(struct json_object *a, const char *const *want, size_t n)
+{
+	if (!a || !json_object_is_type(a, json_type_array) || json_object_array_length(a) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(x, json_type_string) ||
+		    strcasecmp(json_object_get_string(x), want[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Is this array of integers exactly want? */
+static bool int_array_is(struct json_object *a, const int *want, size_t n)
+{
+	if (!a || !json_object_is_type(a, json_type_array) || json_object_array_length(a) != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(x, json_type_int) || json_object_get_int(x) != want[i])
+			return false;
+	}
+	return true;
+}
+
+/* ---- the devices' report ---- */
+
+/* vair with these devices, its files in g_dir, or in a subdirectory sub of
+ * it (not NULL: for a second air in the same test, whose ready file must not
+ * be the first one's) */
+static void air_start_in(struct vair *a, const char *sub, const char *const *devices,
+			 const char *const *extra)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s%s%s", g_dir, sub ? "/" : "", sub ? sub : "");
+	REQ(!sub || mkdir(dir, 0700) == 0, "mkdir %s: %s", dir, strerror(errno));
+	vair_start(a, g_vair, dir, true, devices, extra);
+	g_air = a;
+}
+
+static void air_start(struct vair *a, const char *const *devices, const char *const *extra)
+{
+	air_start_in(a, NULL, devices, extra);
+}
+
+static void air_stop(struct vair *a)
+{
+	vair_stop(a);
+	vair_free(a);
+	g_air = NULL;
+}
+
+static char *report_text(void)
+{
+	return g_air ? file_or_empty(g_air->report) : strdup("");
+}
+
+/* Events of this device and kind (NULL: any) and, when op is not NULL, of
+ * this config op: how many; the last one in *last (a new reference; may be
+ * NULL). */
+static int report_scan(const char *uuid, const char *event, const char *op,
+		       struct json_object **last)
+{
+	struct json_object **v;
+	char *text = report_text(), err[300];
+	int n = jsonl_parse(text, &v, err, sizeof(err)), count = 0;
+
+	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
+	if (last)
+		*last = NULL;
+	for (int i = 0; i < n; i++) {
+		struct json_object *u = jsonl_get(v[i], "uuid"), *e = jsonl_get(v[i], "event");
+		struct json_object *o = jsonl_get(v[i], "op");
+
+		REQ(u && e && json_object_is_type(u, json_type_string) &&
+			    json_object_is_type(e, json_type_string),
+		    "report line without uuid and event: %s", jtext(v[i]));
+		if (strcmp(json_object_get_string(u), uuid) ||
+		    (event && strcmp(json_object_get_string(e), event)) ||
+		    (op && (!o || strcmp(json_object_get_string(o), op))))
+			continue;
+		count++;
+		if (last) {
+			json_object_put(*last);
+			*last = json_object_get(v[i]);
+		}
+	}
+	jsonl_free(v, n);
+	free(text);
+	return count;
+}
+
+/* Wait (at most ms) until the device has reported `count` such events; the
+ * last one (a new reference). */
+static struct json_object *report_wait_ms(const char *uuid, const char *event, const char *op,
+					  int count, int ms)
+{
+	struct json_object *last = NULL;
+	uint64_t end = mono_ms() + (uint64_t)ms;
+
+	for (;;) {
+		if (report_scan(uuid, event, op, &last) >= count)
+			return last;
+		json_object_put(last);
+		if (mono_ms() >= end) {
+			char *text = report_text();
+
+			REQ(0, "device %s: no %d \"%s%s%s\" event(s) in its report within %d ms:\n%s",
+			    uuid, count, event, op ? " " : "", op ? op : "", ms, text);
+		}
+		sleep_ms(20);
+	}
+}
+
+static struct json_object *report_wait(const char *uuid, const char *event, int count)
+{
+	return report_wait_ms(uuid, event, NULL, count, REPORT_MS);
+}
+
+/* The count-th config event with this op (waited for), and the last one so
+ * far: what meshprov sent, answered with status. A new reference. */
+static struct json_object *config_event(const char *uuid, const char *op, int count, int status)
+{
+	struct json_object *ev = report_wait_ms(uuid, "config", op, count, REPORT_MS);
+
+	REQ(jint(ev, "status") == status, "config %s: status %lld, want %d: %s", op,
+	    (long long)jint(ev, "status"), status, jtext(ev));
+	REQ(jint(ev, "src") == MESHPROV_ADDR, "config %s from %lld, not meshprov's 0x0001: %s", op,
+	    (long long)jint(ev, "src"), jtext(ev));
+	REQ(!jsonl_get(ev, "send_error"), "the device could not send its status: %s", jtext(ev));
+	return ev;
+}
+
+static int config_count(const char *uuid, const char *op)
+{
+	return report_scan(uuid, "config", op, NULL);
+}
+
+/* ---- meshprov ---- */
+
+struct run {
+	struct proc p;
+	char errpath[PATH_MAX];
+	char *err;                /* its stderr */
+	struct json_object *json; /* stdout as one JSON value, when it is one */
+};
+
+/* Start meshprov [--hci AIR] --db g_db ARGS (NULL-terminated). */
+static void run_start(struct run *r, bool hci, const char *const *args)
+{
+	const char *argv[40];
+	struct proc_opts o = { 0 };
+	int n = 0;
+
+	memset(r, 0, sizeof(*r));
+	argv[n++] = g_meshprov;
+	if (hci) {
+		REQ(g_air != NULL, "no air to run meshprov on");
+		argv[n++] = "--hci";
+		argv[n++] = g_air->hci;
+	}
+	argv[n++] = "--db";
+	argv[n++] = g_db;
+	for (int i = 0; args[i]; i++) {
+		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many meshprov arguments");
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	snprintf(r->errpath, sizeof(r->errpath), "%s/meshprov.%d.err", g_dir, ++g_runs);
+	o.capture_stdout = true;
+	o.stderr_path = r->errpath;
+	REQ(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
+}
+
+/* After it has been reaped: its stderr (no sanitizer report) and its JSON. */
+static void run_collect(struct run *r)
+{
+	r->err = file_or_empty(r->errpath);
+	REQ(!sanitizer_report(r->err), "meshprov: sanitizer report:\n%s", r->err);
+	r->json = json_tokener_parse(r->p.out);
+}
+
+/* Run it to its end (at most RUN_MS); it must exit, not die of a signal. */
+static void run_argv(struct run *r, bool hci, const char *const *args)
+{
+	char st[64];
+
+	run_start(r, hci, args);
+	if (proc_wait(&r->p, RUN_MS) < 0) {
+		char *err;
+
+		proc_stop(&r->p, SIGKILL, 1000);
+		err = file_or_empty(r->errpath);
+		REQ(0, "meshprov did not exit within %d ms (%s); stderr:\n%s\nstdout:\n%s", RUN_MS,
+		    proc_status_str(&r->p, st, sizeof(st)), err, r->p.out);
+	}
+	run_collect(r);
+	REQ(proc_exit_code(&r->p) >= 0, "meshprov: %s; stderr:\n%s",
+	    proc_status_str(&r->p, st, sizeof(st)), r->err);
+}
+
+static void run_va(struct run *r, bool hci, va_list ap)
+{
+	const char *args[32];
+	int n = 0;
+
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+		REQ(n < (int)ARRAY_SIZE(args) - 1, "too many meshprov arguments");
+		args[n++] = s;
+	}
+	args[n] = NULL;
+	run_argv(r, hci, args);
+}
+
+/* meshprov --hci AIR --db g_db ARGS... (NULL-terminated) */
+static void run_air(struct run *r, ...) __attribute__((sentinel));
+static void run_air(struct run *r, ...)
+{
+	va_list ap;
+
+	va_start(ap, r);
+	run_va(r, true, ap);
+	va_end(ap);
+}
+
+/* meshprov --db g_db ARGS... (no controller) */
+static void run_db(struct run *r, ...) __attribute__((sentinel));
+static void run_db(struct run *r, ...)
+{
+	va_list ap;
+
+	va_start(ap, r);
+	run_va(r, false, ap);
+	va_end(ap);
+}
+
+static void run_free(struct run *r)
+{
+	proc_free(&r->p);
+	free(r->err);
+	r->err = NULL;
+	json_object_put(r->json);
+	r->json = NULL;
+}
+
+/* For messages: status, stdout, stderr, the devices' report. */
+static const char *run_desc(const struct run *r)
+{
+	static char buf[24576];
+	char st[64], *rep = report_text();
+
+	snprintf(buf, sizeof(buf), "%s\n--- stdout:\n%s--- stderr:\n%s--- device report:\n%s",
+		 proc_status_str(&r->p, st, sizeof(st)), r->p.out, r->err ? r->err : "", rep);
+	free(rep);
+	return buf;
+}
+
+static void expect_exit(const struct run *r, int code)
+{
+	REQ(proc_exit_code(&r->p) == code, "meshprov: want exit %d, got %s", code, run_desc(r));
+}
+
+/* stdout must be one JSON object */
+static struct json_object *run_json(const struct run *r)
+{
+	REQ(r->json && json_object_is_type(r->json, json_type_object),
+	    "meshprov --json did not print one JSON object: %s", run_desc(r));
+	return r->json;
+}
+
+/* ---- the database ---- */
+
+static struct json_object *db_load(void)
+{
+	char *text = read_file_str(g_db, NULL);
+	struct json_object *o;
+
+	REQ(text != NULL, "cannot read the database %s: %s", g_db, strerror(errno));
+	o = json_tokener_parse(text);
+	REQ(o && json_object_is_type(o, json_type_object), "the database is not a JSON object:\n%s",
+	    text);
+	free(text);
+	return o;
+}
+
+/* The node entry with this UUID, or NULL (borrowed from db). */
+static struct json_object *db_node(struct json_object *db, const char *uuid)
+{
+	struct json_object *nodes = jsonl_get(db, "nodes");
+
+	REQ(nodes && json_object_is_type(nodes, json_type_array), "the database has no nodes array");
+	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
+		struct json_object *n = json_object_array_get_idx(nodes, i);
+		struct json_object *u = jsonl_get(n, "UUID");
+
+		if (u && json_object_is_type(u, json_type_string) &&
+		    hex_eq(json_object_get_string(u), uuid))
+			return n;
+	}
+	return NULL;
+}
+
+/* meshprov's own node: the one whose UUID is that of the provisioner named
+ * "meshprov" (borrowed from db). */
+static struct json_object *db_self(struct json_object *db)
+{
+	struct json_object *provs = jget(db, "provisioners", json_type_array), *self;
+
+	for (size_t i = 0; i < json_object_array_length(provs); i++) {
+		struct json_object *p = json_object_array_get_idx(provs, i);
+		struct json_object *name = jsonl_get(p, "provisionerName");
+
+		if (!name || strcmp(json_object_get_string(name), "meshprov"))
+			continue;
+		self = db_node(db, jstr(p, "UUID"));
+		REQ(self != NULL, "no node for the meshprov provisioner %s in the database:\n%s",
+		    jstr(p, "UUID"), jtext(db));
+		return self;
+	}
+	REQ(0, "no provisioner \"meshprov\" in the database:\n%s", jtext(db));
+	return NULL;
+}
+
+/* Its "sequenceNumber" (0 when it has none yet: no message sent). */
+static int64_t db_seq(void)
+{
+	struct json_object *db = db_load(), *self = db_self(db), *s = jsonl_get(self, "sequenceNumber");
+	int64_t v = 0;
+
+	if (s) {
+		REQ(json_object_is_type(s, json_type_int), "sequenceNumber is not an integer: %s",
+		    jtext(self));
+		v = json_object_get_int64(s);
+		REQ(v >= 0 && v <= 0xffffff, "sequenceNumber %lld out of range", (long long)v);
+	}
+	json_object_put(db);
+	return v;
+}
+
+/* appKeys[0].key, 32 hex digits */
+static void db_appkey0(struct json_object *db, char out[33])
+{
+	struct json_object *keys = jget(db, "appKeys", json_type_array), *k0;
+
+	REQ(json_object_array_length(keys) > 0, "the database has no appKeys");
+	k0 = json_object_array_get_idx(keys, 0);
+	REQ(jint(k0, "index") == 0, "appKeys[0] has index %lld", (long long)jint(k0, "index"));
+	snprintf(out, 33, "%s", jstr(k0, "key"));
+	REQ(strlen(out) == 32, "appKeys[0].key is not 32 hex digits: %s", out);
+}
+
+/* The node's "appKeys" holds index 0. */
+static bool node_has_appkey0(struct json_object *node)
+{
+	struct json_object *keys = jsonl_get(node, "appKeys");
+
+	for (size_t i = 0; keys && json_object_is_type(keys, json_type_array) &&
+			   i < json_object_array_length(keys);
+	     i++) {
+		struct json_object *idx = jsonl_get(json_object_array_get_idx(keys, i), "index");
+
+		if (idx && json_object_is_type(idx, json_type_int) && json_object_get_int(idx) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The node as it must be once configured: configComplete, AppKey 0, no
+ * error, the AliGenie light's composition (one element, its models; each
+ * model's bind and subscribe arrays present). Borrowed from db. */
+static struct json_object *check_db_configured(struct json_object *db, const char *uuid, int pid,
+					       int unicast)
+{
+	struct json_object *n = db_node(db, uuid), *elems, *e0, *models;
+	char want_pid[8], want_addr[8];
+
+	REQ(n != NULL, "node %s is not in the database:\n%s", uuid, jtext(db));
+	REQ(jbool(n, "configComplete"), "node %s: configComplete is not true: %s", uuid, jtext(n));
+	REQ(!jsonl_get(n, "meshprovConfigError"), "node %s has a config error: %s", uuid, jtext(n));
+	REQ(node_has_appkey0(n), "node %s: appKeys without index 0: %s", uuid, jtext(n));
+	snprintf(want_addr, sizeof(want_addr), "%04X", unicast);
+	REQ(!strcasecmp(jstr(n, "unicastAddress"), want_addr), "node %s: unicastAddress %s, want %s",
+	    uuid, jstr(n, "unicastAddress"), want_addr);
+	snprintf(want_pid, sizeof(want_pid), "%04X", pid);
+	REQ(!strcasecmp(jstr(n, "cid"), "01A8") && !strcasecmp(jstr(n, "pid"), want_pid) &&
+		    !strcasecmp(jstr(n, "vid"), "0001"),
+	    "node %s: cid/pid/vid %s/%s/%s, want 01A8/%s/0001", uuid, jstr(n, "cid"), jstr(n, "pid"),
+	    jstr(n, "vid"), want_pid);
+	elems = jget(n, "elements", json_type_array);
+	REQ(json_object_array_length(elems) == 1, "node %s: %zu elements, want 1: %s", uuid,
+	    json_object_array_length(elems), jtext(elems));
+	e0 = json_object_array_get_idx(elems, 0);
+	REQ(jint(e0, "index") == 0, "element index: %s", jtext(e0));
+	models = jget(e0, "models", json_type_array);
+	REQ(json_object_array_length(models) == ARRAY_SIZE(light_models),
+	    "node %s: %zu models, want %zu: %s", uuid, json_object_array_length(models),
+	    ARRAY_SIZE(light_models), jtext(models));
+	for (size_t i = 0; i < ARRAY_SIZE(light_models); i++) {
+		struct json_object *m = json_object_array_get_idx(models, i);
+
+		REQ(!strcmp(jstr(m, "modelId"), light_models[i]),
+		    "node %s: model %zu is %s, want %s (upper-case hex, SIG models first)", uuid, i,
+		    jstr(m, "modelId"), light_models[i]);
+		jget(m, "bind", json_type_array);
+		jget(m, "subscribe", json_type_array);
+	}
+	return n;
+}
+
+/* v0: every model but the Configuration Server bound to AppKey 0 and in the
+ * AliGenie groups; the Configuration Server neither. */
+static void check_db_bindings(struct json_object *node)
+{
+	static const char *const groups[] = { "C000", "CFFF" };
+	static const int app0[] = { 0 };
+	struct json_object *models =
+		jget(json_object_array_get_idx(jget(node, "elements", json_type_array), 0), "models",
+		     json_type_array);
+
+	for (size_t i = 0; i < json_object_array_length(models); i++) {
+		struct json_object *m = json_object_array_get_idx(models, i);
+		bool cfg_server = !strcmp(jstr(m, "modelId"), "0000");
+
+		if (cfg_server) {
+			REQ(int_array_is(jsonl_get(m, "bind"), NULL, 0) &&
+				    str_array_is(jsonl_get(m, "subscribe"), NULL, 0),
+			    "the Configuration Server was bound or subscribed: %s", jtext(m));
+			continue;
+		}
+		REQ(int_array_is(jsonl_get(m, "bind"), app0, 1), "model %s: bind is not [0]: %s",
+		    jstr(m, "modelId"), jtext(m));
+		REQ(str_array_is(jsonl_get(m, "subscribe"), groups, 2),
+		    "model %s: subscribe is not [\"C000\",\"CFFF\"]: %s", jstr(m, "modelId"), jtext(m));
+	}
+}
+
+/* `meshprov nodes --json`: the entry for uuid (a new reference), or NULL. */
+static struct json_object *nodes_entry(const char *uuid)
+{
+	struct json_object *found = NULL;
+	struct run r;
+
+	run_db(&r, "nodes", "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(r.json && json_object_is_type(r.json, json_type_array),
+	    "meshprov nodes --json is not a JSON array: %s", r.p.out);
+	for (size_t i = 0; i < json_object_array_length(r.json); i++) {
+		struct json_object *n = json_object_array_get_idx(r.json, i);
+
+		if (!strcmp(jstr(n, "uuid"), uuid))
+			found = json_object_get(n);
+	}
+	run_free(&r);
+	return found;
+}
+
+static void check_nodes_configured(const char *uuid, bool configured)
+{
+	struct json_object *n = nodes_entry(uuid);
+
+	REQ(n != NULL, "meshprov nodes --json does not list %s", uuid);
+	REQ(jbool(n, "configured") == configured, "meshprov nodes --json: %s configured is not %s: %s",
+	    uuid, configured ? "true" : "false", jtext(n));
+	json_object_put(n);
+}
+
+/* ---- meshprov runs the tests share ---- */
+
+/* meshprov provision (configuring unless no_configure) --json: exit 0, the
+ * JSON is about this device; the device says it was provisioned at the
+ * unicast address the JSON gives. Returns that address. *out (may be NULL):
+ * the JSON (a new reference). */
+static int provision(const char *uuid, const char *secret, bool no_configure,
+		     struct json_object **out)
+{
+	struct json_object *j, *ev;
+	struct run r;
+	int unicast;
+
+	if (no_configure)
+		run_air(&r, "provision", "--uuid", uuid, "--secret", secret, "--json", "--no-configure",
+			(const char *)NULL);
+	else
+		run_air(&r, "provision", "--uuid", uuid, "--secret", secret, "--json",
+			(const char *)NULL);
+	expect_exit(&r, 0);
+	j = run_json(&r);
+	REQ(!strcmp(jstr(j, "uuid"), uuid), "provisioned %s, not %s", jstr(j, "uuid"), uuid);
+	unicast = (int)jint(j, "unicast");
+	REQ(unicast >= 0x0011 && unicast <= 0x7fff, "unicast 0x%04x outside meshprov's range",
+	    unicast);
+	if (out)
+		*out = json_object_get(j);
+	run_free(&r);
+	ev = report_wait(uuid, "provisioned", 1);
+	REQ(jint(ev, "unicast") == unicast, "the device got unicast %lld, meshprov says %d",
+	    (long long)jint(ev, "unicast"), unicast);
+	json_object_put(ev);
+	return unicast;
+}
+
+/* The JSON of a provision that configured an AliGenie light. */
+static void check_provision_json(struct json_object *j, int pid)
+{
+	static const int app0[] = { 0 };
+	struct json_object *comp;
+
+	REQ(jbool(j, "configured"), "not configured: %s", jtext(j));
+	REQ(!jsonl_get(j, "config_error"), "config_error with configured true: %s", jtext(j));
+	REQ(int_array_is(jsonl_get(j, "appkeys"), app0, 1), "appkeys is not [0]: %s", jtext(j));
+	comp = jget(j, "composition", json_type_object);
+	REQ(jint(comp, "cid") == 0x01a8 && jint(comp, "pid") == pid && jint(comp, "elements") == 1,
+	    "composition is not {cid 0x01a8, pid %d, elements 1}: %s", pid, jtext(j));
+	REQ(jint(j, "indications") >= 1, "no indication answered: %s", jtext(j));
+}
+
+/* The device got AppKey 0 (the database's key, Success) and a Composition
+ * Data Get from meshprov, and meshprov confirmed its indication. */
+static void check_device_configured(const char *uuid, int appkey_adds)
+{
+	struct json_object *db = db_load(), *ev;
+	char key[33];
+
+	db_appkey0(db, key);
+	json_object_put(db);
+	ev = config_event(uuid, "appkey_add", appkey_adds, 0);
+	REQ(hex_eq(jstr(ev, "app_key"), key), "the device stored AppKey %s, the database has %s",
+	    jstr(ev, "app_key"), key);
+	REQ(jint(ev, "app_index") == 0 && jint(ev, "net_index") == 0, "appkey_add indexes: %s",
+	    jtext(ev));
+	json_object_put(ev);
+	ev = config_event(uuid, "composition_get", 1, 0);
+	REQ(jint(ev, "page") == 0, "composition_get page: %s", jtext(ev));
+	json_object_put(ev);
+}
+
+/* The device's report: every model but the Configuration Server bound to
+ * AppKey 0 and subscribed to c000 and cfff by meshprov, all Success. */
+static void check_device_bindings(const char *uuid, int unicast)
+{
+	static const char *const models[] = { "1000", "1300", "1303", "01a80000" };
+	static const int groups[] = { 0xc000, 0xcfff };
+	bool bound[4] = { false }, subbed[4][2] = { { false } };
+	struct json_object **v;
+	char *text = report_text(), err[300];
+	int n = jsonl_parse(text, &v, err, sizeof(err));
+
+	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
+	for (int i = 0; i < n; i++) {
+		struct json_object *e = v[i], *u = jsonl_get(e, "uuid"), *k = jsonl_get(e, "event");
+		const char *op;
+		size_t m = 0;
+
+		if (!u || !k || strcmp(json_object_get_string(u), uuid) ||
+		    strcmp(json_object_get_string(k), "config"))
+			continue;
+		op = jstr(e, "op");
+		if (strcmp(op, "bind") && strcmp(op, "sub_add"))
+			continue;
+		REQ(jint(e, "status") == 0 && jint(e, "src") == MESHPROV_ADDR &&
+			    !jsonl_get(e, "send_error"),
+		    "config event: %s", jtext(e));
+		REQ(jint(e, "element") == unicast, "not the primary element: %s", jtext(e));
+		while (m < ARRAY_SIZE(models) && strcmp(jstr(e, "model"), models[m]))
+			m++;
+		REQ(m < ARRAY_SIZE(models), "config of model %s", jtext(e));
+		if (!strcmp(op, "bind")) {
+			REQ(jint(e, "app_index") == 0, "bind to another AppKey: %s", jtext(e));
+			bound[m] = true;
+			continue;
+		}
+		for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
+			if (jint(e, "address") == groups[g])
+				subbed[m][g] = true;
+	}
+	jsonl_free(v, n);
+	for (size_t m = 0; m < ARRAY_SIZE(models); m++)
+		REQ(bound[m] && subbed[m][0] && subbed[m][1],
+		    "model %s: bound %d, in c000 %d, in cfff %d:\n%s", models[m], bound[m],
+		    subbed[m][0], subbed[m][1], text);
+	free(text);
+}
+
+/* ---- the tests ---- */
+
+/* provision configures: a v1 AliGenie light (it binds itself), then a v0
+ * one (meshprov binds and subscribes it). */
+START_TEST(test_provision_configures)
+{
+	static const char *const devs[] = { ALI_V1_SPEC, ALI_V0_SPEC, NULL };
+	struct json_object *j, *db, *n, *ev;
+	struct vair a;
+	int u1, u0;
+
+	air_start(&a, devs, NULL);
+
+	/* version 1 */
+	u1 = provision(ALI_V1_UUID, ALI_V1_SECRET, false, &j);
+	check_provision_json(j, ALI_V1_PID);
+	json_object_put(j);
+	check_device_configured(ALI_V1_UUID, 1);
+	ev = report_wait(ALI_V1_UUID, "indication_confirmed", 1);
+	REQ(jint(ev, "src") == MESHPROV_ADDR, "indication confirmed by %lld: %s",
+	    (long long)jint(ev, "src"), jtext(ev));
+	json_object_put(ev);
+	json_object_put(report_wait(ALI_V1_UUID, "self_config", 1));
+	REQ(config_count(ALI_V1_UUID, "bind") == 0 && config_count(ALI_V1_UUID, "sub_add") == 0,
+	    "meshprov bound or subscribed a v1 device (it does that itself):\n%s", report_text());
+	db = db_load();
+	check_db_configured(db, ALI_V1_UUID, ALI_V1_PID, u1);
+	json_object_put(db);
+	check_nodes_configured(ALI_V1_UUID, true);
+
+	/* version 0 */
+	u0 = provision(ALI_V0_UUID, ALI_V0_SECRET, false, &j);
+	REQ(u0 != u1, "two nodes at 0x%04x", u0);
+	check_provision_json(j, ALI_V0_PID);
+	json_object_put(j);
+	check_device_configured(ALI_V0_UUID, 1);
+	check_device_bindings(ALI_V0_UUID, u0);
+	ev = report_wait(ALI_V0_UUID, "indication_confirmed", 1);
+	REQ(jint(ev, "src") == MESHPROV_ADDR, "indication confirmed by %lld: %s",
+	    (long long)jint(ev, "src"), jtext(ev));
+	json_object_put(ev);
+	REQ(report_scan(ALI_V0_UUID, "self_config", NULL, NULL) == 0, "a v0 device configured itself");
+	db = db_load();
+	n = check_db_configured(db, ALI_V0_UUID, ALI_V0_PID, u0);
+	check_db_bindings(n);
+	/* the first node is as it was */
+	check_db_configured(db, ALI_V1_UUID, ALI_V1_PID, u1);
+	json_object_put(db);
+	check_nodes_configured(ALI_V0_UUID, true);
+	check_nodes_configured(ALI_V1_UUID, true);
+
+	air_stop(&a);
+}
+END_TEST
+
+/* --no-configure: an AliGenie device without its AppKey falls back;
+ * `config ADDR setup` in time makes a node of another one. */
+START_TEST(test_no_configure_then_setup)
+{
+	static const char *const devs1[] = { ALI_V1_SPEC, NULL };
+	static const char *const devs0[] = { ALI_V0_SPEC, NULL };
+	/* 60 s of AliGenie time: 1.2 s */
+	static const char *const fast[] = { "--time-scale", "0.02", NULL };
+	/* 12 s: time enough to provision, then set up */
+	static const char *const slow[] = { "--time-scale", "0.2", NULL };
+	struct json_object *j, *db, *n, *ev;
+	struct vair a;
+	struct run r;
+	int u1, u0;
+
+	/* provisioned only, and left so: it falls back */
+	air_start(&a, devs1, fast);
+	u1 = provision(ALI_V1_UUID, ALI_V1_SECRET, true, &j);
+	REQ(!jsonl_get(j, "configured") && !jsonl_get(j, "appkeys") && !jsonl_get(j, "composition") &&
+		    !jsonl_get(j, "config_error"),
+	    "--no-configure, yet the JSON speaks of configuration: %s", jtext(j));
+	json_object_put(j);
+	ev = report_wait_ms(ALI_V1_UUID, "fallback", NULL, 1, FALLBACK_MS);
+	REQ(jint(ev, "unicast") == u1, "fallback: %s", jtext(ev));
+	json_object_put(ev);
+	REQ(config_count(ALI_V1_UUID, NULL) == 0, "--no-configure, yet the device got:\n%s",
+	    report_text());
+	db = db_load();
+	n = db_node(db, ALI_V1_UUID);
+	REQ(n && !jbool(n, "configComplete"), "an unconfigured node: %s", n ? jtext(n) : "(none)");
+	json_object_put(db);
+	check_nodes_configured(ALI_V1_UUID, false);
+	air_stop(&a);
+
+	/* a fresh one on a slower air (same database), set up in time by
+	 * `config ADDR setup` */
+	air_start_in(&a, "air2", devs0, slow);
+	u0 = provision(ALI_V0_UUID, ALI_V0_SECRET, true, &j);
+	REQ(!jsonl_get(j, "configured"), "--no-configure, yet the JSON says: %s", jtext(j));
+	json_object_put(j);
+	REQ(config_count(ALI_V0_UUID, NULL) == 0, "--no-configure, yet the device got:\n%s",
+	    report_text());
+	check_nodes_configured(ALI_V0_UUID, false);
+	{
+		char addr[8];
+
+		snprintf(addr, sizeof(addr), "0x%04x", u0);
+		run_air(&r, "config", addr, "setup", "--json", (const char *)NULL);
+	}
+	expect_exit(&r, 0);
+	j = run_json(&r);
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "command"), "setup") && jint(j, "unicast") == u0 &&
+		    !strcmp(jstr(j, "uuid"), ALI_V0_UUID),
+	    "config setup: %s", run_desc(&r));
+	run_free(&r);
+	REQ(report_scan(ALI_V0_UUID, "fallback", NULL, NULL) == 0, "the device fell back:\n%s",
+	    report_text());
+	check_device_configured(ALI_V0_UUID, 1);
+	check_device_bindings(ALI_V0_UUID, u0);
+	db = db_load();
+	n = check_db_configured(db, ALI_V0_UUID, ALI_V0_PID, u0);
+	check_db_bindings(n);
+	json_object_put(db);
+	check_nodes_configured(ALI_V0_UUID, true);
+	air_stop(&a);
+}
+END_TEST
+
+/* meshprov config ADDR setup, SIGKILLed as soon as the device has its AppKey
+ * Add; then a Configuration message from a new meshprov must get through
+ * the node's replay protection. Twice. */
+START_TEST(test_seq_survives_sigkill)
+{
+	static const char *const devs[] = { ALI_V1_SPEC, NULL };
+	static const char *const setup_args[] = { "config", NULL, "setup", "--json", NULL };
+	const char *args[ARRAY_SIZE(setup_args)];
+	struct json_object *j, *ev;
+	struct vair a;
+	struct run r;
+	char addr[8], st[64];
+	int unicast;
+
+	air_start(&a, devs, NULL);
+	unicast = provision(ALI_V1_UUID, ALI_V1_SECRET, true, NULL);
+	snprintf(addr, sizeof(addr), "0x%04x", unicast);
+	memcpy(args, setup_args, sizeof(args));
+	args[1] = addr;
+
+	for (int round = 1; round <= 2; round++) {
+		int64_t before = db_seq(), after;
+		int comps;
+		uint64_t end, t0, took;
+
+		/* meshprov sends from its reservation, and dies without clean-up */
+		run_start(&r, true, args);
+		end = mono_ms() + KILL_WAIT_MS;
+		while (config_count(ALI_V1_UUID, "appkey_add") < round) {
+			if (proc_wait(&r.p, 0) == 0) {
+				run_collect(&r);
+				REQ(0, "round %d: meshprov config setup ended before the device got its AppKey Add: %s",
+				    round, run_desc(&r));
+			}
+			if (mono_ms() >= end) {
+				proc_stop(&r.p, SIGKILL, 1000);
+				run_collect(&r);
+				REQ(0, "round %d: no AppKey Add at the device within %d ms: %s", round,
+				    KILL_WAIT_MS, run_desc(&r));
+			}
+			sleep_ms(5);
+		}
+		proc_stop(&r.p, SIGKILL, 1000);
+		run_collect(&r);
+		/* what it sent before it died has reached the device by now */
+		sleep_ms(SETTLE_MS);
+		comps = config_count(ALI_V1_UUID, "composition_get");
+		REQ(WIFSIGNALED(r.p.status) && WTERMSIG(r.p.status) == SIGKILL,
+		    "round %d: meshprov was not killed (%s): it finished too fast for this test: %s",
+		    round, proc_status_str(&r.p, st, sizeof(st)), run_desc(&r));
+		run_free(&r);
+
+		/* the reservation was written before the SEQs were used */
+		after = db_seq();
+		REQ(after > before,
+		    "round %d: sequenceNumber %lld after the kill, %lld before: the SEQs meshprov used were not reserved in the database",
+		    round, (long long)after, (long long)before);
+
+		/* a new meshprov: the node accepts its SEQs (newer than any it saw) */
+		t0 = mono_ms();
+		run_air(&r, "config", addr, "composition", "--json", (const char *)NULL);
+		took = mono_ms() - t0;
+		expect_exit(&r, 0);
+		j = run_json(&r);
+		REQ(jbool(j, "ok") && jint(j, "status") == 0, "config composition after the kill: %s",
+		    run_desc(&r));
+		REQ(jint(jget(j, "composition", json_type_object), "pid") == ALI_V1_PID,
+		    "composition: %s", jtext(j));
+		run_free(&r);
+		ev = config_event(ALI_V1_UUID, "composition_get", comps + 1, 0);
+		json_object_put(ev);
+		/* cfgcli retransmits (each time with a new SEQ) until answered, so
+		 * a meshprov that reused SEQs would get through in the end, after
+		 * enough repeats to pass the SEQs the killed one used: the first
+		 * Composition Data Get (normally ~0.4 s, start to exit) must have
+		 * been the one answered */
+		REQ(took < CFGCLI_RETRANSMIT_MS,
+		    "round %d: config composition after the kill took %llu ms, more than one retransmission interval (%d ms): its first requests were not accepted (SEQs reused?)",
+		    round, (unsigned long long)took, CFGCLI_RETRANSMIT_MS);
+		REQ(db_seq() > after, "round %d: the restarted meshprov reserved no SEQs", round);
+	}
+	air_stop(&a);
+}
+END_TEST
+
+/* config: a status the node refuses, a node that does not exist, reset. */
+START_TEST(test_config_errors_and_reset)
+{
+	static const char *const devs[] = { ALI_V1_SPEC, NULL };
+	struct json_object *j, *ev, *db;
+	char *before, *after;
+	struct vair a;
+	struct run r;
+	char addr[8];
+	int unicast;
+	bool seen = false;
+
+	air_start(&a, devs, NULL);
+	unicast = provision(ALI_V1_UUID, ALI_V1_SECRET, false, NULL);
+	snprintf(addr, sizeof(addr), "0x%04x", unicast);
+
+	/* the Configuration Client model: not on the device */
+	run_air(&r, "config", addr, "bind", "0", "0001", (const char *)NULL);
+	expect_exit(&r, 1);
+	REQ(strstr(r.err, "Invalid Model"), "no \"Invalid Model\" on stderr: %s", run_desc(&r));
+	run_free(&r);
+	ev = report_wait_ms(ALI_V1_UUID, "config", "bind", 1, REPORT_MS);
+	REQ(jint(ev, "status") == 2 && !strcmp(jstr(ev, "model"), "0001") &&
+		    jint(ev, "element") == unicast && jint(ev, "src") == MESHPROV_ADDR,
+	    "bind event: %s", jtext(ev));
+	json_object_put(ev);
+	check_nodes_configured(ALI_V1_UUID, true);
+
+	/* no such node: named; the database untouched */
+	before = read_file_str(g_db, NULL);
+	REQ(before != NULL, "cannot read %s", g_db);
+	run_air(&r, "config", "0x7000", "composition", (const char *)NULL);
+	expect_exit(&r, 1);
+	REQ(strstr(r.err, "0x7000"), "the error does not name 0x7000: %s", run_desc(&r));
+	run_free(&r);
+	after = read_file_str(g_db, NULL);
+	REQ(after && !strcmp(before, after), "config of an unknown node changed the database");
+	free(before);
+	free(after);
+
+	/* reset: the node leaves the database once the device confirms */
+	run_air(&r, "config", addr, "reset", "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	j = run_json(&r);
+	REQ(jbool(j, "ok") && jint(j, "status") == 0 && !strcmp(jstr(j, "uuid"), ALI_V1_UUID),
+	    "config reset: %s", run_desc(&r));
+	run_free(&r);
+	json_object_put(config_event(ALI_V1_UUID, "node_reset", 1, 0));
+	db = db_load();
+	REQ(db_node(db, ALI_V1_UUID) == NULL, "the reset node is still in the database:\n%s",
+	    jtext(db));
+	db_self(db); /* meshprov's own node stays */
+	json_object_put(db);
+	j = nodes_entry(ALI_V1_UUID);
+	REQ(j == NULL, "meshprov nodes still lists the reset node: %s", jtext(j));
+
+	/* unprovisioned: it beacons again */
+	ev = report_wait(ALI_V1_UUID, "unprovisioned", 1);
+	REQ(!strcmp(jstr(ev, "reason"), "node_reset"), "unprovisioned: %s", jtext(ev));
+	json_object_put(ev);
+	run_air(&r, "scan", "--timeout", "1.5", "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	{
+		struct json_object **v;
+		char err[300];
+		int n = jsonl_parse(r.p.out, &v, err, sizeof(err));
+
+		REQ(n >= 0, "meshprov scan --json: %s\n%s", err, r.p.out);
+		for (int i = 0; i < n; i++) {
+			struct json_object *u = jsonl_get(v[i], "uuid");
+
+			if (u && !strcmp(json_object_get_string(u), ALI_V1_UUID))
+				seen = true;
+		}
+		jsonl_free(v, n);
+	}
+	REQ(seen, "meshprov scan does not see the reset device: %s", run_desc(&r));
+	run_free(&r);
+	air_stop(&a);
+}
+END_TEST
+
+static Suite *configure_e2e_suite(void)
+{
+	Suite *s = suite_create("configure_e2e");
+	TCase *tc = tcase_create("virtual_air");
+
+	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
+	tcase_add_checked_fixture(tc, test_setup, test_teardown);
+	tcase_set_timeout(tc, TEST_TIMEOUT_S);
+	tcase_add_test(tc, test_provision_configures);
+	tcase_add_test(tc, test_no_configure_then_setup);
+	tcase_add_test(tc, test_seq_survives_sigkill);
+	tcase_add_test(tc, test_config_errors_and_reset);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(configure_e2e_suite)
