@@ -33,12 +33,12 @@
 #include "btvirt.h"
 #include "cfgcli.h"
 #include "check_main.h"
+#include "e2e.h"
 #include "proc.h"
 #include "util.h"
 
 #define TEST_TIMEOUT_S 40
 #define RUN_MS 20000       /* one meshprov run, at most */
-#define REPORT_MS 5000     /* a device event to reach the report file */
 #define KILL_WAIT_MS 10000 /* config setup to get its AppKey Add to the device */
 #define FALLBACK_MS 8000   /* an AliGenie device's fallback at --time-scale 0.02 (1.2 s) */
 #define SETTLE_MS 300      /* a packet in flight to reach a device */
@@ -60,95 +60,12 @@
  * SIG models first, then the vendor model, CID then model ID. */
 static const char *const light_models[] = { "0000", "1000", "1300", "1303", "01A80000" };
 
-/* ---- per-test state ---- */
-
-static char *g_base;
-static char g_dir[512];
-static char g_db[PATH_MAX];
-static const char *g_meshprov, *g_vair;
-static int g_runs;
-static const struct vair *g_air; /* the running one */
-
 static void base_setup(void)
 {
-	g_base = e2e_base_setup("meshprov-configure-e2e");
-}
-
-static void base_teardown(void)
-{
-	e2e_base_teardown(&g_base);
-}
-
-static void test_setup(void)
-{
-	e2e_test_setup(g_base, g_dir, sizeof(g_dir), &g_meshprov, &g_vair);
-	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
-	g_runs = 0;
-	g_air = NULL;
-	unsetenv("MESHPROV_SECRET");
-	unsetenv("MESHPROV_HCI");
-	unsetenv("MESHPROV_DB");
-}
-
-static void test_teardown(void)
-{
-	e2e_test_teardown(g_dir);
-}
-
-#define REQ PROC_REQUIRE
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
+	e2e_suite_setup("meshprov-configure-e2e", RUN_MS);
 }
 
 /* ---- JSON ---- */
-
-static const char *jtext(struct json_object *o)
-{
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-}
-
-static struct json_object *jget(struct json_object *o, const char *key, enum json_type t)
-{
-	struct json_object *x = jsonl_get(o, key);
-
-	REQ(x && json_object_is_type(x, t), "\"%s\" missing or of the wrong type in %s", key,
-	    jtext(o));
-	return x;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	return json_object_get_string(jget(o, key, json_type_string));
-}
-
-static int64_t jint(struct json_object *o, const char *key)
-{
-	return json_object_get_int64(jget(o, key, json_type_int));
-}
-
-static bool jbool(struct json_object *o, const char *key)
-{
-	return json_object_get_boolean(jget(o, key, json_type_boolean));
-}
-
-/* Hex (UUIDs, keys) compared however it is written: case, dashes. */
-static bool hex_eq(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		while (*a == '-')
-			a++;
-		while (*b == '-')
-			b++;
-		if (!*a || !*b)
-			return !*a && !*b;
-		if ((*a | 0x20) != (*b | 0x20))
-			return false;
-	}
-}
 
 /* Is this array of strings exactly want (in any case)? */
 static bool str_array_is(struct json_object *a, const char *const *want, size_t n)
@@ -181,7 +98,7 @@ static bool int_array_is(struct json_object *a, const int *want, size_t n)
 
 /* ---- the devices' report ---- */
 
-/* vair with these devices, its files in g_dir, or in a subdirectory sub of
+/* vair with these devices, its files in e2e_dir, or in a subdirectory sub of
  * it (not NULL: for a second air in the same test, whose ready file must not
  * be the first one's) */
 static void air_start_in(struct vair *a, const char *sub, const char *const *devices,
@@ -189,10 +106,10 @@ static void air_start_in(struct vair *a, const char *sub, const char *const *dev
 {
 	char dir[PATH_MAX];
 
-	snprintf(dir, sizeof(dir), "%s%s%s", g_dir, sub ? "/" : "", sub ? sub : "");
+	snprintf(dir, sizeof(dir), "%s%s%s", e2e_dir, sub ? "/" : "", sub ? sub : "");
 	REQ(!sub || mkdir(dir, 0700) == 0, "mkdir %s: %s", dir, strerror(errno));
-	vair_start(a, g_vair, dir, true, devices, extra);
-	g_air = a;
+	vair_start(a, e2e_vair, dir, true, devices, extra);
+	e2e_air = a;
 }
 
 static void air_start(struct vair *a, const char *const *devices, const char *const *extra)
@@ -204,81 +121,14 @@ static void air_stop(struct vair *a)
 {
 	vair_stop(a);
 	vair_free(a);
-	g_air = NULL;
-}
-
-static char *report_text(void)
-{
-	return g_air ? file_or_empty(g_air->report) : strdup("");
-}
-
-/* Events of this device and kind (NULL: any) and, when op is not NULL, of
- * this config op: how many; the last one in *last (a new reference; may be
- * NULL). */
-static int report_scan(const char *uuid, const char *event, const char *op,
-		       struct json_object **last)
-{
-	struct json_object **v;
-	char *text = report_text(), err[300];
-	int n = jsonl_parse(text, &v, err, sizeof(err)), count = 0;
-
-	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
-	if (last)
-		*last = NULL;
-	for (int i = 0; i < n; i++) {
-		struct json_object *u = jsonl_get(v[i], "uuid"), *e = jsonl_get(v[i], "event");
-		struct json_object *o = jsonl_get(v[i], "op");
-
-		REQ(u && e && json_object_is_type(u, json_type_string) &&
-			    json_object_is_type(e, json_type_string),
-		    "report line without uuid and event: %s", jtext(v[i]));
-		if (strcmp(json_object_get_string(u), uuid) ||
-		    (event && strcmp(json_object_get_string(e), event)) ||
-		    (op && (!o || strcmp(json_object_get_string(o), op))))
-			continue;
-		count++;
-		if (last) {
-			json_object_put(*last);
-			*last = json_object_get(v[i]);
-		}
-	}
-	jsonl_free(v, n);
-	free(text);
-	return count;
-}
-
-/* Wait (at most ms) until the device has reported `count` such events; the
- * last one (a new reference). */
-static struct json_object *report_wait_ms(const char *uuid, const char *event, const char *op,
-					  int count, int ms)
-{
-	struct json_object *last = NULL;
-	uint64_t end = mono_ms() + (uint64_t)ms;
-
-	for (;;) {
-		if (report_scan(uuid, event, op, &last) >= count)
-			return last;
-		json_object_put(last);
-		if (mono_ms() >= end) {
-			char *text = report_text();
-
-			REQ(0, "device %s: no %d \"%s%s%s\" event(s) in its report within %d ms:\n%s",
-			    uuid, count, event, op ? " " : "", op ? op : "", ms, text);
-		}
-		sleep_ms(20);
-	}
-}
-
-static struct json_object *report_wait(const char *uuid, const char *event, int count)
-{
-	return report_wait_ms(uuid, event, NULL, count, REPORT_MS);
+	e2e_air = NULL;
 }
 
 /* The count-th config event with this op (waited for), and the last one so
  * far: what meshprov sent, answered with status. A new reference. */
 static struct json_object *config_event(const char *uuid, const char *op, int count, int status)
 {
-	struct json_object *ev = report_wait_ms(uuid, "config", op, count, REPORT_MS);
+	struct json_object *ev = report_wait_ms(e2e_air, uuid, "config", op, count, E2E_REPORT_MS);
 
 	REQ(jint(ev, "status") == status, "config %s: status %lld, want %d: %s", op,
 	    (long long)jint(ev, "status"), status, jtext(ev));
@@ -290,172 +140,18 @@ static struct json_object *config_event(const char *uuid, const char *op, int co
 
 static int config_count(const char *uuid, const char *op)
 {
-	return report_scan(uuid, "config", op, NULL);
+	return report_scan(e2e_air, uuid, "config", op, NULL);
 }
 
 /* ---- meshprov ---- */
 
-struct run {
-	struct proc p;
-	char errpath[PATH_MAX];
-	char *err;                /* its stderr */
-	struct json_object *json; /* stdout as one JSON value, when it is one */
-};
+/* meshprov --hci AIR --db DB ARGS... (NULL-terminated) */
+#define run_air(r, ...) run_hci((r), NULL, air_hci(), __VA_ARGS__)
 
-/* Start meshprov [--hci AIR] --db g_db ARGS (NULL-terminated). */
-static void run_start(struct run *r, bool hci, const char *const *args)
-{
-	const char *argv[40];
-	struct proc_opts o = { 0 };
-	int n = 0;
-
-	memset(r, 0, sizeof(*r));
-	argv[n++] = g_meshprov;
-	if (hci) {
-		REQ(g_air != NULL, "no air to run meshprov on");
-		argv[n++] = "--hci";
-		argv[n++] = g_air->hci;
-	}
-	argv[n++] = "--db";
-	argv[n++] = g_db;
-	for (int i = 0; args[i]; i++) {
-		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many meshprov arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	snprintf(r->errpath, sizeof(r->errpath), "%s/meshprov.%d.err", g_dir, ++g_runs);
-	o.capture_stdout = true;
-	o.stderr_path = r->errpath;
-	REQ(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
-}
-
-/* After it has been reaped: its stderr (no sanitizer report) and its JSON. */
-static void run_collect(struct run *r)
-{
-	r->err = file_or_empty(r->errpath);
-	REQ(!sanitizer_report(r->err), "meshprov: sanitizer report:\n%s", r->err);
-	r->json = json_tokener_parse(r->p.out);
-}
-
-/* Run it to its end (at most RUN_MS); it must exit, not die of a signal. */
-static void run_argv(struct run *r, bool hci, const char *const *args)
-{
-	char st[64];
-
-	run_start(r, hci, args);
-	if (proc_wait(&r->p, RUN_MS) < 0) {
-		char *err;
-
-		proc_stop(&r->p, SIGKILL, 1000);
-		err = file_or_empty(r->errpath);
-		REQ(0, "meshprov did not exit within %d ms (%s); stderr:\n%s\nstdout:\n%s", RUN_MS,
-		    proc_status_str(&r->p, st, sizeof(st)), err, r->p.out);
-	}
-	run_collect(r);
-	REQ(proc_exit_code(&r->p) >= 0, "meshprov: %s; stderr:\n%s",
-	    proc_status_str(&r->p, st, sizeof(st)), r->err);
-}
-
-static void run_va(struct run *r, bool hci, va_list ap)
-{
-	const char *args[32];
-	int n = 0;
-
-	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
-		REQ(n < (int)ARRAY_SIZE(args) - 1, "too many meshprov arguments");
-		args[n++] = s;
-	}
-	args[n] = NULL;
-	run_argv(r, hci, args);
-}
-
-/* meshprov --hci AIR --db g_db ARGS... (NULL-terminated) */
-static void run_air(struct run *r, ...) __attribute__((sentinel));
-static void run_air(struct run *r, ...)
-{
-	va_list ap;
-
-	va_start(ap, r);
-	run_va(r, true, ap);
-	va_end(ap);
-}
-
-/* meshprov --db g_db ARGS... (no controller) */
-static void run_db(struct run *r, ...) __attribute__((sentinel));
-static void run_db(struct run *r, ...)
-{
-	va_list ap;
-
-	va_start(ap, r);
-	run_va(r, false, ap);
-	va_end(ap);
-}
-
-static void run_free(struct run *r)
-{
-	proc_free(&r->p);
-	free(r->err);
-	r->err = NULL;
-	json_object_put(r->json);
-	r->json = NULL;
-}
-
-/* For messages: status, stdout, stderr, the devices' report. */
-static const char *run_desc(const struct run *r)
-{
-	static char buf[24576];
-	char st[64], *rep = report_text();
-
-	snprintf(buf, sizeof(buf), "%s\n--- stdout:\n%s--- stderr:\n%s--- device report:\n%s",
-		 proc_status_str(&r->p, st, sizeof(st)), r->p.out, r->err ? r->err : "", rep);
-	free(rep);
-	return buf;
-}
-
-static void expect_exit(const struct run *r, int code)
-{
-	REQ(proc_exit_code(&r->p) == code, "meshprov: want exit %d, got %s", code, run_desc(r));
-}
-
-/* stdout must be one JSON object */
-static struct json_object *run_json(const struct run *r)
-{
-	REQ(r->json && json_object_is_type(r->json, json_type_object),
-	    "meshprov --json did not print one JSON object: %s", run_desc(r));
-	return r->json;
-}
+/* meshprov --db DB ARGS... (no controller) */
+#define run_db(r, ...) run_hci((r), NULL, NULL, __VA_ARGS__)
 
 /* ---- the database ---- */
-
-static struct json_object *db_load(void)
-{
-	char *text = read_file_str(g_db, NULL);
-	struct json_object *o;
-
-	REQ(text != NULL, "cannot read the database %s: %s", g_db, strerror(errno));
-	o = json_tokener_parse(text);
-	REQ(o && json_object_is_type(o, json_type_object), "the database is not a JSON object:\n%s",
-	    text);
-	free(text);
-	return o;
-}
-
-/* The node entry with this UUID, or NULL (borrowed from db). */
-static struct json_object *db_node(struct json_object *db, const char *uuid)
-{
-	struct json_object *nodes = jsonl_get(db, "nodes");
-
-	REQ(nodes && json_object_is_type(nodes, json_type_array), "the database has no nodes array");
-	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
-		struct json_object *n = json_object_array_get_idx(nodes, i);
-		struct json_object *u = jsonl_get(n, "UUID");
-
-		if (u && json_object_is_type(u, json_type_string) &&
-		    hex_eq(json_object_get_string(u), uuid))
-			return n;
-	}
-	return NULL;
-}
 
 /* meshprov's own node: the one whose UUID is that of the provisioner named
  * "meshprov" (borrowed from db). */
@@ -649,7 +345,7 @@ static int provision(const char *uuid, const char *secret, bool no_configure,
 	if (out)
 		*out = json_object_get(j);
 	run_free(&r);
-	ev = report_wait(uuid, "provisioned", 1);
+	ev = report_wait(e2e_air, uuid, "provisioned", 1);
 	REQ(jint(ev, "unicast") == unicast, "the device got unicast %lld, meshprov says %d",
 	    (long long)jint(ev, "unicast"), unicast);
 	json_object_put(ev);
@@ -699,7 +395,7 @@ static void check_device_bindings(const char *uuid, int unicast)
 	static const int groups[] = { 0xc000, 0xcfff };
 	bool bound[4] = { false }, subbed[4][2] = { { false } };
 	struct json_object **v;
-	char *text = report_text(), err[300];
+	char *text = report_text(e2e_air), err[300];
 	int n = jsonl_parse(text, &v, err, sizeof(err));
 
 	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
@@ -756,13 +452,13 @@ START_TEST(test_provision_configures)
 	check_provision_json(j, ALI_V1_PID);
 	json_object_put(j);
 	check_device_configured(ALI_V1_UUID, 1);
-	ev = report_wait(ALI_V1_UUID, "indication_confirmed", 1);
+	ev = report_wait(e2e_air, ALI_V1_UUID, "indication_confirmed", 1);
 	REQ(jint(ev, "src") == MESHPROV_ADDR, "indication confirmed by %lld: %s",
 	    (long long)jint(ev, "src"), jtext(ev));
 	json_object_put(ev);
-	json_object_put(report_wait(ALI_V1_UUID, "self_config", 1));
+	json_object_put(report_wait(e2e_air, ALI_V1_UUID, "self_config", 1));
 	REQ(config_count(ALI_V1_UUID, "bind") == 0 && config_count(ALI_V1_UUID, "sub_add") == 0,
-	    "meshprov bound or subscribed a v1 device (it does that itself):\n%s", report_text());
+	    "meshprov bound or subscribed a v1 device (it does that itself):\n%s", report_text(e2e_air));
 	db = db_load();
 	check_db_configured(db, ALI_V1_UUID, ALI_V1_PID, u1);
 	json_object_put(db);
@@ -775,11 +471,11 @@ START_TEST(test_provision_configures)
 	json_object_put(j);
 	check_device_configured(ALI_V0_UUID, 1);
 	check_device_bindings(ALI_V0_UUID, u0);
-	ev = report_wait(ALI_V0_UUID, "indication_confirmed", 1);
+	ev = report_wait(e2e_air, ALI_V0_UUID, "indication_confirmed", 1);
 	REQ(jint(ev, "src") == MESHPROV_ADDR, "indication confirmed by %lld: %s",
 	    (long long)jint(ev, "src"), jtext(ev));
 	json_object_put(ev);
-	REQ(report_scan(ALI_V0_UUID, "self_config", NULL, NULL) == 0, "a v0 device configured itself");
+	REQ(report_scan(e2e_air, ALI_V0_UUID, "self_config", NULL, NULL) == 0, "a v0 device configured itself");
 	db = db_load();
 	n = check_db_configured(db, ALI_V0_UUID, ALI_V0_PID, u0);
 	check_db_bindings(n);
@@ -815,11 +511,11 @@ START_TEST(test_no_configure_then_setup)
 		    !jsonl_get(j, "config_error"),
 	    "--no-configure, yet the JSON speaks of configuration: %s", jtext(j));
 	json_object_put(j);
-	ev = report_wait_ms(ALI_V1_UUID, "fallback", NULL, 1, FALLBACK_MS);
+	ev = report_wait_ms(e2e_air, ALI_V1_UUID, "fallback", NULL, 1, FALLBACK_MS);
 	REQ(jint(ev, "unicast") == u1, "fallback: %s", jtext(ev));
 	json_object_put(ev);
 	REQ(config_count(ALI_V1_UUID, NULL) == 0, "--no-configure, yet the device got:\n%s",
-	    report_text());
+	    report_text(e2e_air));
 	db = db_load();
 	n = db_node(db, ALI_V1_UUID);
 	REQ(n && !jbool(n, "configComplete"), "an unconfigured node: %s", n ? jtext(n) : "(none)");
@@ -834,7 +530,7 @@ START_TEST(test_no_configure_then_setup)
 	REQ(!jsonl_get(j, "configured"), "--no-configure, yet the JSON says: %s", jtext(j));
 	json_object_put(j);
 	REQ(config_count(ALI_V0_UUID, NULL) == 0, "--no-configure, yet the device got:\n%s",
-	    report_text());
+	    report_text(e2e_air));
 	check_nodes_configured(ALI_V0_UUID, false);
 	{
 		char addr[8];
@@ -848,8 +544,8 @@ START_TEST(test_no_configure_then_setup)
 		    !strcmp(jstr(j, "uuid"), ALI_V0_UUID),
 	    "config setup: %s", run_desc(&r));
 	run_free(&r);
-	REQ(report_scan(ALI_V0_UUID, "fallback", NULL, NULL) == 0, "the device fell back:\n%s",
-	    report_text());
+	REQ(report_scan(e2e_air, ALI_V0_UUID, "fallback", NULL, NULL) == 0, "the device fell back:\n%s",
+	    report_text(e2e_air));
 	check_device_configured(ALI_V0_UUID, 1);
 	check_device_bindings(ALI_V0_UUID, u0);
 	db = db_load();
@@ -887,7 +583,7 @@ START_TEST(test_seq_survives_sigkill)
 		uint64_t end, t0, took;
 
 		/* meshprov sends from its reservation, and dies without clean-up */
-		run_start(&r, true, args);
+		run_start(&r, NULL, air_hci(), args);
 		end = mono_ms() + KILL_WAIT_MS;
 		while (config_count(ALI_V1_UUID, "appkey_add") < round) {
 			if (proc_wait(&r.p, 0) == 0) {
@@ -967,7 +663,7 @@ START_TEST(test_config_errors_and_reset)
 	expect_exit(&r, 1);
 	REQ(strstr(r.err, "Invalid Model"), "no \"Invalid Model\" on stderr: %s", run_desc(&r));
 	run_free(&r);
-	ev = report_wait_ms(ALI_V1_UUID, "config", "bind", 1, REPORT_MS);
+	ev = report_wait_ms(e2e_air, ALI_V1_UUID, "config", "bind", 1, E2E_REPORT_MS);
 	REQ(jint(ev, "status") == 2 && !strcmp(jstr(ev, "model"), "0001") &&
 		    jint(ev, "element") == unicast && jint(ev, "src") == MESHPROV_ADDR,
 	    "bind event: %s", jtext(ev));
@@ -975,13 +671,13 @@ START_TEST(test_config_errors_and_reset)
 	check_nodes_configured(ALI_V1_UUID, true);
 
 	/* no such node: named; the database untouched */
-	before = read_file_str(g_db, NULL);
-	REQ(before != NULL, "cannot read %s", g_db);
+	before = read_file_str(e2e_db, NULL);
+	REQ(before != NULL, "cannot read %s", e2e_db);
 	run_air(&r, "config", "0x7000", "composition", (const char *)NULL);
 	expect_exit(&r, 1);
 	REQ(strstr(r.err, "0x7000"), "the error does not name 0x7000: %s", run_desc(&r));
 	run_free(&r);
-	after = read_file_str(g_db, NULL);
+	after = read_file_str(e2e_db, NULL);
 	REQ(after && !strcmp(before, after), "config of an unknown node changed the database");
 	free(before);
 	free(after);
@@ -1003,7 +699,7 @@ START_TEST(test_config_errors_and_reset)
 	REQ(j == NULL, "meshprov nodes still lists the reset node: %s", jtext(j));
 
 	/* unprovisioned: it beacons again */
-	ev = report_wait(ALI_V1_UUID, "unprovisioned", 1);
+	ev = report_wait(e2e_air, ALI_V1_UUID, "unprovisioned", 1);
 	REQ(!strcmp(jstr(ev, "reason"), "node_reset"), "unprovisioned: %s", jtext(ev));
 	json_object_put(ev);
 	run_air(&r, "scan", "--timeout", "1.5", "--json", (const char *)NULL);
@@ -1031,11 +727,8 @@ END_TEST
 static Suite *configure_e2e_suite(void)
 {
 	Suite *s = suite_create("configure_e2e");
-	TCase *tc = tcase_create("virtual_air");
+	TCase *tc = e2e_tcase("virtual_air", base_setup, TEST_TIMEOUT_S);
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
-	tcase_set_timeout(tc, TEST_TIMEOUT_S);
 	tcase_add_test(tc, test_provision_configures);
 	tcase_add_test(tc, test_no_configure_then_setup);
 	tcase_add_test(tc, test_seq_survives_sigkill);

@@ -32,6 +32,7 @@
 #include "cfgcli.h"
 #include "cfgmsg.h"
 #include "check_main.h"
+#include "e2e.h"
 #include "mesh.h"
 #include "proc.h"
 #include "radio.h"
@@ -63,132 +64,12 @@
 #define PLAIN_UUID "00112233445566778899aabbccddee51"
 #define PLAIN_SPEC "uuid:" PLAIN_UUID
 
-/* ---- per-test state ---- */
-
-static char *g_base;
-static char g_dir[512];
-static char g_db[PATH_MAX];
-static const char *g_meshprov, *g_vair;
-static int g_runs;
-
 static void base_setup(void)
 {
-	g_base = e2e_base_setup("meshprov-node-e2e");
-}
-
-static void base_teardown(void)
-{
-	e2e_base_teardown(&g_base);
-}
-
-static void test_setup(void)
-{
-	e2e_test_setup(g_base, g_dir, sizeof(g_dir), &g_meshprov, &g_vair);
-	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
-	g_runs = 0;
-	unsetenv("MESHPROV_SECRET");
-	unsetenv("MESHPROV_HCI");
-	unsetenv("MESHPROV_DB");
-}
-
-static void test_teardown(void)
-{
-	e2e_test_teardown(g_dir);
-}
-
-#define REQ PROC_REQUIRE
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
+	e2e_suite_setup("meshprov-node-e2e", RUN_MS);
 }
 
 /* ---- the devices' report ---- */
-
-static const struct vair *g_air;
-
-/* Events of this device and kind (NULL: any): how many, and the last one (a
- * new reference in *last when not NULL). */
-static int report_scan(const char *uuid, const char *event, struct json_object **last)
-{
-	struct json_object **v;
-	char *text = file_or_empty(g_air->report), err[300];
-	int n = jsonl_parse(text, &v, err, sizeof(err)), count = 0;
-
-	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
-	if (last)
-		*last = NULL;
-	for (int i = 0; i < n; i++) {
-		struct json_object *u = jsonl_get(v[i], "uuid"), *ev = jsonl_get(v[i], "event");
-
-		REQ(u && ev && json_object_is_type(u, json_type_string) &&
-			    json_object_is_type(ev, json_type_string),
-		    "report line without uuid and event: %s",
-		    json_object_to_json_string_ext(v[i], JSON_C_TO_STRING_PLAIN));
-		if (strcmp(json_object_get_string(u), uuid) ||
-		    (event && strcmp(json_object_get_string(ev), event)))
-			continue;
-		count++;
-		if (last) {
-			json_object_put(*last);
-			*last = json_object_get(v[i]);
-		}
-	}
-	jsonl_free(v, n);
-	free(text);
-	return count;
-}
-
-/* Wait (at most ms) until the device has reported `count` such events; the
- * last one (a new reference). */
-static struct json_object *report_wait_ms(const char *uuid, const char *event, int count, int ms)
-{
-	struct json_object *last = NULL;
-
-	for (int waited = 0;; waited += 20) {
-		if (report_scan(uuid, event, &last) >= count)
-			return last;
-		json_object_put(last);
-		if (waited >= ms) {
-			char *text = file_or_empty(g_air->report);
-
-			REQ(0, "device %s: no %d \"%s\" event(s) in its report within %d ms:\n%s", uuid,
-			    count, event, ms, text);
-		}
-		sleep_ms(20);
-	}
-}
-
-static struct json_object *report_wait(const char *uuid, const char *event, int count)
-{
-	return report_wait_ms(uuid, event, count, REPORT_MS);
-}
-
-static struct json_object *jget(struct json_object *o, const char *key, enum json_type t)
-{
-	struct json_object *x = jsonl_get(o, key);
-
-	REQ(x && json_object_is_type(x, t), "\"%s\" missing or of the wrong type in %s", key,
-	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	return x;
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	return json_object_get_string(jget(o, key, json_type_string));
-}
-
-static int64_t jint(struct json_object *o, const char *key)
-{
-	return json_object_get_int64(jget(o, key, json_type_int));
-}
-
-static const char *jtext(struct json_object *o)
-{
-	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-}
 
 /* The last "config" event of the device with this op (a new reference),
  * waiting for the count-th one. */
@@ -198,7 +79,7 @@ static struct json_object *config_event(const char *uuid, const char *op, int co
 	char err[300];
 
 	for (int waited = 0;; waited += 20) {
-		char *text = file_or_empty(g_air->report);
+		char *text = file_or_empty(e2e_air->report);
 		int n = jsonl_parse(text, &v, err, sizeof(err)), seen = 0;
 
 		REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
@@ -227,51 +108,8 @@ static struct json_object *config_event(const char *uuid, const char *op, int co
 
 /* ---- meshprov ---- */
 
-struct run {
-	struct proc p;
-	char *err;
-	struct json_object *json; /* stdout as one JSON value, when it is one */
-};
-
-static void run_meshprov(struct run *r, const char *const *args)
-{
-	const char *argv[40];
-	struct proc_opts o = { 0 };
-	char errpath[PATH_MAX], st[64];
-	int n = 0;
-
-	memset(r, 0, sizeof(*r));
-	argv[n++] = g_meshprov;
-	argv[n++] = "--hci";
-	argv[n++] = g_air->hci;
-	argv[n++] = "--db";
-	argv[n++] = g_db;
-	for (int i = 0; args[i]; i++) {
-		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many meshprov arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	snprintf(errpath, sizeof(errpath), "%s/meshprov.%d.err", g_dir, ++g_runs);
-	o.capture_stdout = true;
-	o.stderr_path = errpath;
-	REQ(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
-	if (proc_wait(&r->p, RUN_MS) < 0) {
-		proc_stop(&r->p, SIGKILL, 1000);
-		REQ(0, "meshprov did not exit within %d ms (%s); stderr:\n%s", RUN_MS,
-		    proc_status_str(&r->p, st, sizeof(st)), file_or_empty(errpath));
-	}
-	r->err = file_or_empty(errpath);
-	REQ(!sanitizer_report(r->err), "meshprov: sanitizer report:\n%s", r->err);
-	r->json = json_tokener_parse(r->p.out);
-}
-
-static void run_free(struct run *r)
-{
-	proc_free(&r->p);
-	free(r->err);
-	json_object_put(r->json);
-	memset(r, 0, sizeof(*r));
-}
+/* meshprov --hci AIR --db DB ARGS (NULL-terminated) */
+#define run_meshprov(r, args) run_args((r), NULL, e2e_air->hci, (args))
 
 /* What provisioning gave a node, and the network's keys. */
 struct node {
@@ -326,8 +164,8 @@ static void provision_as(struct node *nd, const char *uuid, const char *secret, 
 	    r.p.out);
 	run_free(&r);
 
-	text = read_file_str(g_db, NULL);
-	REQ(text != NULL, "cannot read %s", g_db);
+	text = read_file_str(e2e_db, NULL);
+	REQ(text != NULL, "cannot read %s", e2e_db);
 	db = json_tokener_parse(text);
 	REQ(db != NULL, "the database is not JSON:\n%s", text);
 	free(text);
@@ -336,7 +174,7 @@ static void provision_as(struct node *nd, const char *uuid, const char *secret, 
 	json_object_put(db);
 
 	/* the device agrees */
-	ev = report_wait(uuid, "provisioned", 1);
+	ev = report_wait(e2e_air, uuid, "provisioned", 1);
 	REQ(jint(ev, "unicast") == nd->unicast, "device got unicast %lld, meshprov says %u",
 	    (long long)jint(ev, "unicast"), nd->unicast);
 	json_object_put(ev);
@@ -650,8 +488,8 @@ static void client_open(struct client *c, const struct node *nd)
 	REQ(mesh_add_app_key(&c->mesh, 0, 0, nd->app_key) == 0, "mesh_add_app_key");
 	REQ(mesh_subscribe(&c->mesh, 0xf000) == 0, "mesh_subscribe");
 	client_set_node(c, nd);
-	REQ(radio_open(&c->radio, c->loop, g_air->hci, &client_radio_ops, c, err, sizeof(err)) == 0,
-	    "the client cannot open %s: %s", g_air->hci, err);
+	REQ(radio_open(&c->radio, c->loop, e2e_air->hci, &client_radio_ops, c, err, sizeof(err)) == 0,
+	    "the client cannot open %s: %s", e2e_air->hci, err);
 	c->radio_open = true;
 	REQ(radio_add_timers(&c->radio, c_next, c_tick, c) == 0, "radio_add_timers");
 	c->timers_added = true;
@@ -821,7 +659,7 @@ static void check_configured_v0(const char *uuid, uint16_t unicast)
 	static const int groups[] = { 0xc000, 0xcfff };
 	bool appkey = false, comp = false, bound[4] = { false }, subbed[4][2] = { { false } };
 	struct json_object **v;
-	char *text = file_or_empty(g_air->report), err[300];
+	char *text = file_or_empty(e2e_air->report), err[300];
 	int n = jsonl_parse(text, &v, err, sizeof(err));
 
 	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
@@ -882,8 +720,8 @@ START_TEST(test_configure_v0)
 	struct vair a;
 	char hex[33];
 
-	vair_start(&a, g_vair, g_dir, true, devs, NULL);
-	g_air = &a;
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, NULL);
+	e2e_air = &a;
 	provision(&nd, ALI_V0_UUID, ALI_V0_SECRET);
 	client_open(&c, &nd);
 
@@ -944,11 +782,11 @@ START_TEST(test_configure_v0)
 	json_object_put(ev);
 
 	/* version 0: the device did not configure itself */
-	REQ(report_scan(ALI_V0_UUID, "self_config", NULL) == 0, "a v0 device configured itself:\n%s",
+	REQ(report_scan(e2e_air, ALI_V0_UUID, "self_config", NULL, NULL) == 0, "a v0 device configured itself:\n%s",
 	    file_or_empty(a.report));
 	client_close(&c);
 	vair_stop(&a);
-	REQ(report_scan(ALI_V0_UUID, "fallback", NULL) == 0, "the device fell back");
+	REQ(report_scan(e2e_air, ALI_V0_UUID, "fallback", NULL, NULL) == 0, "the device fell back");
 	vair_free(&a);
 }
 END_TEST
@@ -966,14 +804,14 @@ START_TEST(test_v1_self_config_and_indication)
 	struct vair a;
 	int len, tid, n_confirmed;
 
-	vair_start(&a, g_vair, g_dir, true, devs, NULL);
-	g_air = &a;
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, NULL);
+	e2e_air = &a;
 	provision(&nd, ALI_V1_UUID, ALI_V1_SECRET);
 	client_open(&c, &nd);
 	REQ(appkey_add(&c, 0, nd.app_key) == 0, "AppKey Add: rc %d", c.rc);
 
 	/* self configuration: every model but the Configuration Server, groups c000 and cfff */
-	ev = report_wait(ALI_V1_UUID, "self_config", 1);
+	ev = report_wait(e2e_air, ALI_V1_UUID, "self_config", 1);
 	REQ(jint(ev, "status") == 0 && jint(ev, "app_index") == 0, "self_config: %s", jtext(ev));
 	models = jget(ev, "models", json_type_array);
 	groups = jget(ev, "groups", json_type_array);
@@ -1002,7 +840,7 @@ START_TEST(test_v1_self_config_and_indication)
 		    c.ind[i].attrs_len);
 	}
 	REQ(tid >= 0x80 && tid <= 0xbf, "device TID %02x not in 80-bf", tid);
-	ev = report_wait(ALI_V1_UUID, "indication", (int)heard);
+	ev = report_wait(e2e_air, ALI_V1_UUID, "indication", (int)heard);
 	REQ(jint(ev, "tid") == tid, "report TID %lld, heard %02x", (long long)jint(ev, "tid"), tid);
 	json_object_put(ev);
 
@@ -1011,14 +849,14 @@ START_TEST(test_v1_self_config_and_indication)
 	REQ(len == 4, "cfg_ali_build_confirmation: %d", len);
 	client_send_app(&c, nd.unicast, conf, (size_t)len);
 	client_run(&c, 200);
-	ev = report_wait(ALI_V1_UUID, "indication_confirmed", 1);
+	ev = report_wait(e2e_air, ALI_V1_UUID, "indication_confirmed", 1);
 	REQ(jint(ev, "tid") == tid && jint(ev, "src") == CLIENT_ADDR, "indication_confirmed: %s",
 	    jtext(ev));
 	n_confirmed = (int)jint(ev, "n");
 	json_object_put(ev);
 	heard = c.nind;
 	client_run(&c, 1200);
-	REQ(report_scan(ALI_V1_UUID, "indication", NULL) == n_confirmed,
+	REQ(report_scan(e2e_air, ALI_V1_UUID, "indication", NULL, NULL) == n_confirmed,
 	    "the device went on indicating after the confirmation (%d sent by then):\n%s",
 	    n_confirmed, file_or_empty(a.report));
 	REQ(c.nind <= heard + 1 && c.nind <= (unsigned)n_confirmed,
@@ -1045,8 +883,8 @@ START_TEST(test_aligenie_fallback)
 	struct vair a;
 	uint64_t kept_at;
 
-	vair_start(&a, g_vair, g_dir, true, devs, extra);
-	g_air = &a;
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, extra);
+	e2e_air = &a;
 	provision(&lost, ALI_V1_UUID, ALI_V1_SECRET);
 	provision_as(&kept, ALI_V0_UUID, ALI_V0_SECRET, true);
 	kept_at = mono_ms();
@@ -1054,18 +892,18 @@ START_TEST(test_aligenie_fallback)
 	/* meshprov configured the v0 device: AppKey, composition, every model
 	 * but the Configuration Server bound and in both groups, indication answered */
 	check_configured_v0(ALI_V0_UUID, kept.unicast);
-	ev = report_wait(ALI_V0_UUID, "indication_confirmed", 1);
+	ev = report_wait(e2e_air, ALI_V0_UUID, "indication_confirmed", 1);
 	REQ(jint(ev, "src") == MESHPROV_ADDR, "indication confirmed by %lld", (long long)jint(ev, "src"));
 	json_object_put(ev);
 
 	/* the one without an AppKey Add: fallback, unprovisioned */
-	ev = report_wait_ms(ALI_V1_UUID, "fallback", 1, 8000);
+	ev = report_wait_ms(e2e_air, ALI_V1_UUID, "fallback", NULL, 1, 8000);
 	REQ(jint(ev, "unicast") == lost.unicast, "fallback: %s", jtext(ev));
 	json_object_put(ev);
-	ev = report_wait(ALI_V1_UUID, "unprovisioned", 1);
+	ev = report_wait(e2e_air, ALI_V1_UUID, "unprovisioned", 1);
 	REQ(!strcmp(jstr(ev, "reason"), "fallback"), "unprovisioned: %s", jtext(ev));
 	json_object_put(ev);
-	REQ(report_scan(ALI_V1_UUID, "self_config", NULL) == 0, "configured itself without an AppKey");
+	REQ(report_scan(e2e_air, ALI_V1_UUID, "self_config", NULL, NULL) == 0, "configured itself without an AppKey");
 
 	/* past the configured one's deadline too (3 s after its provisioning) */
 	client_open(&c, &kept);
@@ -1074,7 +912,7 @@ START_TEST(test_aligenie_fallback)
 	/* it is still a node: it answers */
 	REQ(comp_get(&c, 0) == 0, "Composition Data Get after the deadline: rc %d", c.rc);
 	client_close(&c);
-	REQ(report_scan(ALI_V0_UUID, "fallback", NULL) == 0,
+	REQ(report_scan(e2e_air, ALI_V0_UUID, "fallback", NULL, NULL) == 0,
 	    "the configured device fell back:\n%s", file_or_empty(a.report));
 
 	/* the lost one beacons again (the kept one does not) and takes provisioning */
@@ -1083,7 +921,7 @@ START_TEST(test_aligenie_fallback)
 	nodes_remove(ALI_V1_UUID);
 	provision(&again, ALI_V1_UUID, ALI_V1_SECRET);
 	REQ(again.unicast != lost.unicast, "the same unicast address again");
-	REQ(report_scan(ALI_V1_UUID, "provisioned", NULL) == 2, "want two provisionings");
+	REQ(report_scan(e2e_air, ALI_V1_UUID, "provisioned", NULL, NULL) == 2, "want two provisionings");
 	vair_stop(&a);
 	vair_free(&a);
 }
@@ -1100,8 +938,8 @@ START_TEST(test_node_reset)
 	struct client c;
 	struct vair a;
 
-	vair_start(&a, g_vair, g_dir, true, devs, NULL);
-	g_air = &a;
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, NULL);
+	e2e_air = &a;
 	provision(&nd, PLAIN_UUID, NULL);
 	client_open(&c, &nd);
 	REQ(appkey_add(&c, 0, nd.app_key) == 0, "AppKey Add: rc %d", c.rc);
@@ -1116,11 +954,11 @@ START_TEST(test_node_reset)
 	REQ(model_bind(&c, nd.unicast, 0, cfg_model_sig(0x0000)) == CFG_STATUS_CANNOT_BIND,
 	    "Bind the Configuration Server: rc %d, want 0x0d", c.rc);
 	/* plain devices do not indicate */
-	REQ(report_scan(PLAIN_UUID, "indication", NULL) == 0, "a plain device indicated");
+	REQ(report_scan(e2e_air, PLAIN_UUID, "indication", NULL, NULL) == 0, "a plain device indicated");
 
 	REQ(node_reset(&c) == 0, "Node Reset: rc %d", c.rc);
 	json_object_put(check_config(PLAIN_UUID, "node_reset", 1, 0));
-	ev = report_wait(PLAIN_UUID, "unprovisioned", 1);
+	ev = report_wait(e2e_air, PLAIN_UUID, "unprovisioned", 1);
 	REQ(!strcmp(jstr(ev, "reason"), "node_reset"), "unprovisioned: %s", jtext(ev));
 	json_object_put(ev);
 	/* it no longer answers */
@@ -1144,11 +982,8 @@ END_TEST
 static Suite *node_e2e_suite(void)
 {
 	Suite *s = suite_create("node_e2e");
-	TCase *tc = tcase_create("virtual_air");
+	TCase *tc = e2e_tcase("virtual_air", base_setup, TEST_TIMEOUT_S);
 
-	tcase_add_unchecked_fixture(tc, base_setup, base_teardown);
-	tcase_add_checked_fixture(tc, test_setup, test_teardown);
-	tcase_set_timeout(tc, TEST_TIMEOUT_S);
 	tcase_add_test(tc, test_configure_v0);
 	tcase_add_test(tc, test_v1_self_config_and_indication);
 	tcase_add_test(tc, test_aligenie_fallback);

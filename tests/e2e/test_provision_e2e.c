@@ -24,12 +24,12 @@
 
 #include "btvirt.h"
 #include "check_main.h"
+#include "e2e.h"
 #include "proc.h"
 #include "util.h"
 
 #define TEST_TIMEOUT_S 90
 #define RUN_MS 45000          /* one meshprov run, at most */
-#define REPORT_MS 5000        /* a device event to reach the report file */
 
 /* The devices. AliGenie UUIDs worked out by hand from the layout (CID a801,
  * PID flags 71, ProductID LE, MAC reversed, feature flag, flags2, 0000), not
@@ -52,269 +52,34 @@
 
 #define CONF_FAILED_SECRET "device rejected our confirmation (Confirmation Failed): check --secret"
 
-/* ---- per-test state ---- */
-
-static char *g_base;          /* made by the runner process, removed by it */
-static char g_dir[512];       /* this test's directory */
-static char g_db[PATH_MAX];   /* this test's database */
-static const char *g_meshprov, *g_vair;
-static int g_runs;            /* meshprov runs in this test: names their stderr files */
-
 static void base_setup(void)
 {
-	g_base = e2e_base_setup("meshprov-prov-e2e");
+	e2e_suite_setup("meshprov-prov-e2e", RUN_MS);
 }
-
-static void base_teardown(void)
-{
-	e2e_base_teardown(&g_base);
-}
-
-static void test_setup(void)
-{
-	e2e_test_setup(g_base, g_dir, sizeof(g_dir), &g_meshprov, &g_vair);
-	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
-	g_runs = 0;
-	/* only what a test sets itself */
-	unsetenv("MESHPROV_SECRET");
-	unsetenv("MESHPROV_HCI");
-	unsetenv("MESHPROV_DB");
-}
-
-static void test_teardown(void)
-{
-	e2e_test_teardown(g_dir);
-}
-
-#define REQ PROC_REQUIRE
 
 /* ---- the air ---- */
-
-static struct vair *g_air; /* the running one, for messages */
 
 /* vair --socket in this test's directory with --report, these devices
  * (NULL-terminated) and extra arguments (may be NULL). */
 static void air_start(struct vair *a, const char *const *devices, const char *const *extra)
 {
-	vair_start(a, g_vair, g_dir, true, devices, extra);
-	g_air = a;
+	vair_start(a, e2e_vair, e2e_dir, true, devices, extra);
+	e2e_air = a;
 }
 
 static void air_free(struct vair *a)
 {
 	vair_free(a);
-	if (g_air == a)
-		g_air = NULL;
-}
-
-/* ---- the devices' report ---- */
-
-static char *report_text(const struct vair *a)
-{
-	return file_or_empty(a->report);
-}
-
-/* Events of this device (uuid: 32 lower-case hex digits) and kind (NULL:
- * any): how many, and the last one (a new reference in *last when not NULL). */
-static int report_scan(const struct vair *a, const char *uuid, const char *event,
-		       struct json_object **last)
-{
-	struct json_object **v;
-	char *text = report_text(a), err[300];
-	int n = jsonl_parse(text, &v, err, sizeof(err)), count = 0;
-
-	REQ(n >= 0, "the device report is not JSON lines (%s):\n%s", err, text);
-	if (last)
-		*last = NULL;
-	for (int i = 0; i < n; i++) {
-		struct json_object *u = jsonl_get(v[i], "uuid"), *ev = jsonl_get(v[i], "event");
-
-		REQ(u && ev && json_object_is_type(u, json_type_string) &&
-			    json_object_is_type(ev, json_type_string),
-		    "report line without uuid and event: %s",
-		    json_object_to_json_string_ext(v[i], JSON_C_TO_STRING_PLAIN));
-		if (strcmp(json_object_get_string(u), uuid) ||
-		    (event && strcmp(json_object_get_string(ev), event)))
-			continue;
-		count++;
-		if (last) {
-			json_object_put(*last);
-			*last = json_object_get(v[i]);
-		}
-	}
-	jsonl_free(v, n);
-	free(text);
-	return count;
-}
-
-/* Wait (bounded) until the device has reported at least `count` such events;
- * returns the last (a new reference). */
-static struct json_object *report_wait(const struct vair *a, const char *uuid, const char *event,
-				       int count)
-{
-	struct timespec ts = { 0, 20 * 1000000L };
-	struct json_object *last = NULL;
-
-	for (int waited = 0;; waited += 20) {
-		if (report_scan(a, uuid, event, &last) >= count)
-			return last;
-		json_object_put(last);
-		if (waited >= REPORT_MS) {
-			char *text = report_text(a);
-
-			REQ(0, "device %s: no %d \"%s\" event(s) in its report within %d ms:\n%s", uuid,
-			    count, event, REPORT_MS, text);
-		}
-		nanosleep(&ts, NULL);
-	}
-}
-
-static const char *jstr(struct json_object *o, const char *key)
-{
-	struct json_object *x = jsonl_get(o, key);
-
-	REQ(x && json_object_is_type(x, json_type_string), "\"%s\" missing or not a string in %s",
-	    key, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	return json_object_get_string(x);
-}
-
-static int64_t jint(struct json_object *o, const char *key)
-{
-	struct json_object *x = jsonl_get(o, key);
-
-	REQ(x && json_object_is_type(x, json_type_int), "\"%s\" missing or not an integer in %s",
-	    key, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	return json_object_get_int64(x);
+	if (e2e_air == a)
+		e2e_air = NULL;
 }
 
 /* ---- meshprov ---- */
 
-struct run {
-	struct proc p;
-	char *err;                /* its stderr */
-	struct json_object *json; /* stdout as one JSON value, when it is one */
-};
-
-/* meshprov with these arguments (after the program name); waits for it. */
-static void run_argv(struct run *r, const struct exe *e, const char *const *args)
-{
-	const char *argv[48];
-	struct proc_opts o = exe_opts(e);
-	char errpath[PATH_MAX], st[64];
-	int n = 0;
-
-	memset(r, 0, sizeof(*r));
-	argv[n++] = e ? e->path : g_meshprov;
-	for (int i = 0; args[i]; i++) {
-		REQ(n < (int)ARRAY_SIZE(argv) - 1, "too many meshprov arguments");
-		argv[n++] = args[i];
-	}
-	argv[n] = NULL;
-	snprintf(errpath, sizeof(errpath), "%s/meshprov.%d.err", g_dir, ++g_runs);
-	o.capture_stdout = true;
-	o.stderr_path = errpath;
-	REQ(proc_spawn(&r->p, argv, &o) == 0, "cannot start %s: %s", argv[0], strerror(errno));
-	if (proc_wait(&r->p, RUN_MS) < 0) {
-		char *err;
-
-		proc_stop(&r->p, SIGKILL, 1000);
-		err = file_or_empty(errpath);
-		REQ(0, "meshprov did not exit within %d ms (%s); stderr:\n%s\nstdout:\n%s", RUN_MS,
-		    proc_status_str(&r->p, st, sizeof(st)), err, r->p.out);
-	}
-	r->err = file_or_empty(errpath);
-	REQ(!sanitizer_report(r->err), "meshprov: sanitizer report:\n%s", r->err);
-	REQ(proc_exit_code(&r->p) >= 0, "meshprov: %s; stderr:\n%s",
-	    proc_status_str(&r->p, st, sizeof(st)), r->err);
-	r->json = json_tokener_parse(r->p.out);
-}
-
-static void run_free(struct run *r)
-{
-	proc_free(&r->p);
-	free(r->err);
-	r->err = NULL;
-	json_object_put(r->json);
-	r->json = NULL;
-}
-
-/* meshprov --hci HCI --db g_db ARGS... (NULL-terminated) */
-static void run_hci(struct run *r, const struct exe *e, const char *hci, ...)
-	__attribute__((sentinel));
-static void run_hci(struct run *r, const struct exe *e, const char *hci, ...)
-{
-	const char *args[40];
-	va_list ap;
-	int n = 0;
-
-	args[n++] = "--hci";
-	args[n++] = hci;
-	args[n++] = "--db";
-	args[n++] = g_db;
-	va_start(ap, hci);
-	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
-		REQ(n < (int)ARRAY_SIZE(args) - 1, "too many meshprov arguments");
-		args[n++] = s;
-	}
-	va_end(ap);
-	args[n] = NULL;
-	run_argv(r, e, args);
-}
-
 /* On the test's air: meshprov --hci ... --db ... ARGS... */
-#define RUN(r, ...) run_hci((r), NULL, g_air->hci, __VA_ARGS__, (const char *)NULL)
-
-static const char *run_desc(const struct run *r)
-{
-	static char buf[16384];
-	char st[64];
-	char *rep = g_air ? report_text(g_air) : strdup("");
-
-	snprintf(buf, sizeof(buf), "%s\n--- stdout:\n%s--- stderr:\n%s--- device report:\n%s",
-		 proc_status_str(&r->p, st, sizeof(st)), r->p.out, r->err, rep);
-	free(rep);
-	return buf;
-}
-
-static void expect_exit(const struct run *r, int code)
-{
-	REQ(proc_exit_code(&r->p) == code, "meshprov: want exit %d, got %s", code, run_desc(r));
-}
+#define RUN(r, ...) run_hci((r), NULL, e2e_air->hci, __VA_ARGS__, (const char *)NULL)
 
 /* ---- the database ---- */
-
-static struct json_object *db_load(void)
-{
-	char *text = read_file_str(g_db, NULL);
-	struct json_object *o;
-
-	REQ(text != NULL, "cannot read the database %s: %s", g_db, strerror(errno));
-	o = json_tokener_parse(text);
-	REQ(o && json_object_is_type(o, json_type_object), "the database is not a JSON object:\n%s",
-	    text);
-	free(text);
-	return o;
-}
-
-/* Lower-case, without dashes, for comparing hex however it is written. */
-static void norm_hex(const char *in, char *out, size_t outlen)
-{
-	size_t n = 0;
-
-	for (; *in && n + 1 < outlen; in++)
-		if (*in != '-')
-			out[n++] = (char)(*in >= 'A' && *in <= 'Z' ? *in - 'A' + 'a' : *in);
-	out[n] = '\0';
-}
-
-static bool hex_eq(const char *a, const char *b)
-{
-	char x[160], y[160];
-
-	norm_hex(a, x, sizeof(x));
-	norm_hex(b, y, sizeof(y));
-	return !strcmp(x, y);
-}
 
 /* netKeys[0].key */
 static void db_netkey(struct json_object *db, char out[33])
@@ -325,25 +90,6 @@ static void db_netkey(struct json_object *db, char out[33])
 	    "the database has no netKeys");
 	k0 = json_object_array_get_idx(keys, 0);
 	snprintf(out, 33, "%s", jstr(k0, "key"));
-}
-
-/* The node with this UUID, or NULL (borrowed from db). */
-static struct json_object *db_node(struct json_object *db, const char *uuid)
-{
-	struct json_object *nodes = jsonl_get(db, "nodes");
-
-	if (!nodes)
-		return NULL;
-	REQ(json_object_is_type(nodes, json_type_array), "the database's nodes is not an array");
-	for (size_t i = 0; i < json_object_array_length(nodes); i++) {
-		struct json_object *n = json_object_array_get_idx(nodes, i);
-		struct json_object *u = jsonl_get(n, "UUID");
-
-		if (u && json_object_is_type(u, json_type_string) &&
-		    hex_eq(json_object_get_string(u), uuid))
-			return n;
-	}
-	return NULL;
 }
 
 /* The provisioned nodes: every node but meshprov's own, whose UUID is that of
@@ -444,7 +190,7 @@ static void check_db_mode(void)
 {
 	struct stat st;
 
-	REQ(stat(g_db, &st) == 0, "no database at %s", g_db);
+	REQ(stat(e2e_db, &st) == 0, "no database at %s", e2e_db);
 	REQ((st.st_mode & 07777) == 0600, "database mode %04o, want 0600",
 	    (unsigned)(st.st_mode & 07777));
 }
@@ -478,18 +224,18 @@ static void check_one_line(const struct run *r, const char *text)
 
 static char *snapshot_db(size_t *len)
 {
-	char *s = read_file_str(g_db, len);
+	char *s = read_file_str(e2e_db, len);
 
-	REQ(s != NULL, "cannot read the database %s", g_db);
+	REQ(s != NULL, "cannot read the database %s", e2e_db);
 	return s;
 }
 
 static void check_db_unchanged(const char *before, size_t len)
 {
 	size_t now_len = 0;
-	char *now = read_file_str(g_db, &now_len);
+	char *now = read_file_str(e2e_db, &now_len);
 
-	REQ(now != NULL, "the database %s is gone", g_db);
+	REQ(now != NULL, "the database %s is gone", e2e_db);
 	REQ(now_len == len && !memcmp(now, before, len),
 	    "the database changed on a failed run:\nbefore:\n%s\nafter:\n%s", before, now);
 	free(now);
@@ -509,9 +255,9 @@ static void provision_ok(const char *uuid, int unicast, int elements, const char
 	int n = 0;
 
 	args[n++] = "--hci";
-	args[n++] = g_air->hci;
+	args[n++] = e2e_air->hci;
 	args[n++] = "--db";
-	args[n++] = g_db;
+	args[n++] = e2e_db;
 	args[n++] = "provision";
 	args[n++] = "--uuid";
 	args[n++] = uuid;
@@ -524,7 +270,7 @@ static void provision_ok(const char *uuid, int unicast, int elements, const char
 	args[n++] = "--json";
 	args[n] = NULL;
 	run_argv(&r, NULL, args);
-	check_provisioned(g_air, &r, &w);
+	check_provisioned(e2e_air, &r, &w);
 	run_free(&r);
 }
 
@@ -548,9 +294,9 @@ START_TEST(test_aligenie_plain)
 	json_object_put(report_wait(&a, ALI_A_UUID, "link_closed", 1));
 	vair_stop(&a);
 	/* exactly one link, one provisioning */
-	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL) == 1, "more than one link");
-	REQ(report_scan(&a, ALI_A_UUID, "provisioned", NULL) == 1, "provisioned more than once");
-	REQ(report_scan(&a, ALI_A_UUID, "failed", NULL) == 0, "a failure was reported");
+	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL, NULL) == 1, "more than one link");
+	REQ(report_scan(&a, ALI_A_UUID, "provisioned", NULL, NULL) == 1, "provisioned more than once");
+	REQ(report_scan(&a, ALI_A_UUID, "failed", NULL, NULL) == 0, "a failure was reported");
 	air_free(&a);
 }
 END_TEST
@@ -584,7 +330,7 @@ START_TEST(test_secret_file_and_env)
 	struct vair a;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/secret", g_dir);
+	snprintf(path, sizeof(path), "%s/secret", e2e_dir);
 	f = fopen(path, "w");
 	ck_assert_msg(f != NULL, "cannot write %s", path);
 	fprintf(f, "%s\n", ALI_A_SECRET);
@@ -644,14 +390,14 @@ START_TEST(test_wrong_secret)
 	run_free(&r);
 	check_db_unchanged(before, len);
 	json_object_put(report_wait(&a, ALI_B_UUID, "failed", 2));
-	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL) == 0,
+	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL, NULL) == 0,
 	    "the device says it was provisioned with a wrong secret");
 	free(before);
 
 	/* the device is still unprovisioned and listening */
 	provision_ok(ALI_B_UUID, 0x0012, 1, ALG_CMAC, "static-oob", "--secret", ALI_B_SECRET, NULL);
 	vair_stop(&a);
-	REQ(report_scan(&a, ALI_B_UUID, "link_open", NULL) == 3, "want 3 links to the device");
+	REQ(report_scan(&a, ALI_B_UUID, "link_open", NULL, NULL) == 3, "want 3 links to the device");
 	air_free(&a);
 }
 END_TEST
@@ -732,7 +478,7 @@ START_TEST(test_output_oob)
 	REQ(!strcmp(jstr(ev, "value"), OUTPUT_VALUE), "device showed %s, want " OUTPUT_VALUE,
 	    jstr(ev, "value"));
 	json_object_put(ev);
-	REQ(access(g_db, F_OK) != 0, "a failed first run wrote the database");
+	REQ(access(e2e_db, F_OK) != 0, "a failed first run wrote the database");
 
 	provision_ok(OUTPUT_UUID, 0x0011, 1, ALG_CMAC, "output-oob", "--output-oob", "--auth-value",
 		     OUTPUT_VALUE, NULL);
@@ -828,7 +574,7 @@ START_TEST(test_two_in_a_row)
 	check_failed_json(&r, ROW1_UUID, "no beacon from " ROW1_UUID, 0);
 	run_free(&r);
 	vair_stop(&a);
-	REQ(report_scan(&a, ROW1_UUID, "link_open", NULL) == 1, "a provisioned device took a link");
+	REQ(report_scan(&a, ROW1_UUID, "link_open", NULL, NULL) == 1, "a provisioned device took a link");
 	air_free(&a);
 }
 END_TEST
@@ -902,7 +648,7 @@ START_TEST(test_already_a_node)
 	check_db_unchanged(before, len);
 	free(before);
 	vair_stop(&a);
-	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL) == 1, "a second link was opened");
+	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL, NULL) == 1, "a second link was opened");
 	air_free(&a);
 }
 END_TEST
@@ -935,14 +681,14 @@ START_TEST(test_provision_btvirt)
 	size_t len;
 	char *before;
 
-	if (!btvirt_begin(&bt, "btvirt provisioning end-to-end", g_meshprov, g_vair, g_dir,
-			  sizeof(g_dir)))
+	if (!btvirt_begin(&bt, "btvirt provisioning end-to-end", e2e_meshprov, e2e_vair, e2e_dir,
+			  sizeof(e2e_dir)))
 		return;
-	snprintf(g_db, sizeof(g_db), "%s/network.json", g_dir);
+	snprintf(e2e_db, sizeof(e2e_db), "%s/network.json", e2e_dir);
 
 	/* the devices as btvirt clients */
-	btvirt_vair_start(&bt, &a, g_dir, true, devs);
-	g_air = &a;
+	btvirt_vair_start(&bt, &a, e2e_dir, true, devs);
+	e2e_air = &a;
 
 	/* provisioning works (normally ~1 s; RUN_MS is the bound) */
 	run_hci(&r, btvirt_meshprov(&bt), a.hci, "provision", "--uuid", ALI_A_UUID, "--secret",
@@ -980,7 +726,7 @@ START_TEST(test_provision_btvirt)
 	check_db_unchanged(before, len);
 	free(before);
 	json_object_put(report_wait(&a, ALI_B_UUID, "failed", 1));
-	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL) == 0,
+	REQ(report_scan(&a, ALI_B_UUID, "provisioned", NULL, NULL) == 0,
 	    "the device says it was provisioned with a wrong secret");
 
 	REQ(btvirt_alive(&bt, 0), "btvirt died; its log:\n%s", file_or_empty(bt.log));
@@ -992,12 +738,9 @@ END_TEST
 static Suite *provision_e2e_suite(void)
 {
 	Suite *s = suite_create("provision_e2e");
-	TCase *air = tcase_create("virtual_air");
-	TCase *bt = tcase_create("btvirt");
+	TCase *air = e2e_tcase("virtual_air", base_setup, TEST_TIMEOUT_S);
+	TCase *bt = e2e_tcase("btvirt", base_setup, TEST_TIMEOUT_S);
 
-	tcase_add_unchecked_fixture(air, base_setup, base_teardown);
-	tcase_add_checked_fixture(air, test_setup, test_teardown);
-	tcase_set_timeout(air, TEST_TIMEOUT_S);
 	tcase_add_test(air, test_aligenie_plain);
 	tcase_add_test(air, test_aligenie_random_bound);
 	tcase_add_test(air, test_secret_file_and_env);
@@ -1014,9 +757,6 @@ static Suite *provision_e2e_suite(void)
 	tcase_add_test(air, test_lossy_air);
 	suite_add_tcase(s, air);
 
-	tcase_add_unchecked_fixture(bt, base_setup, base_teardown);
-	tcase_add_checked_fixture(bt, test_setup, test_teardown);
-	tcase_set_timeout(bt, TEST_TIMEOUT_S);
 	tcase_add_test(bt, test_provision_btvirt);
 	suite_add_tcase(s, bt);
 	return s;
