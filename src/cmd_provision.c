@@ -29,7 +29,6 @@ struct provision {
 	struct ev_loop *loop;
 	struct radio radio;
 	struct nodedb *db;
-	const char *db_path;
 	struct prov_params params;
 	struct prov_session session;
 	bool session_started;
@@ -587,7 +586,10 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	if (type != AD_TYPE_MESH_BEACON || p->session_started)
 		return;
 	if (beacon_parse_unprov(data, len, &b) == 0 && !memcmp(b.uuid, p->uuid, 16)) {
-		say(p, "beacon heard (rssi %d)", r->rssi);
+		if (r->rssi == HCI_RSSI_UNKNOWN)
+			say(p, "beacon heard");
+		else
+			say(p, "beacon heard (rssi %d)", r->rssi);
 		start_session(p);
 	}
 }
@@ -903,7 +905,6 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 
 	p->progress = isatty(STDERR_FILENO) && !p->json;
 	p->t0 = mono_ms();
-	p->db_path = g->db;
 	ensure_parent_dir(g->db);
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!p->db) {

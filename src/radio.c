@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "log.h"
 #include "util.h"
 
 uint64_t radio_now(const struct radio *r)
@@ -195,6 +196,8 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 		die(r, msg);
 		return;
 	}
+	log_info("%s: HCI version %u, manufacturer 0x%04x", r->tr.name, r->setup.hci_version,
+		 r->setup.manufacturer);
 	adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r);
 }
 
@@ -281,10 +284,12 @@ int radio_add_timers(struct radio *r, uint64_t (*next)(void *), void (*tick)(voi
 
 void radio_remove_timers(struct radio *r, void *ctx)
 {
-	for (unsigned i = 0; i < r->ntimers; i++) {
-		if (r->timers[i].ctx == ctx) {
-			r->timers[i] = r->timers[--r->ntimers];
-			i--;
-		}
+	unsigned i = 0;
+
+	while (i < r->ntimers) {
+		if (r->timers[i].ctx == ctx)
+			r->timers[i] = r->timers[--r->ntimers]; /* look at the moved one next */
+		else
+			i++;
 	}
 }
