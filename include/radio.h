@@ -9,10 +9,11 @@
 #include <stdint.h>
 
 #include "adv.h"
+#include "btsnoop.h"
 #include "hci.h"
 #include "transport.h"
 
-#define RADIO_MAX_TIMERS 16
+#define RADIO_MAX_TIMERS 64
 #define RADIO_STOP_TIMEOUT_MS 3000
 
 struct radio_ops {
@@ -50,6 +51,8 @@ struct radio {
 	bool scan_off_sent;
 	uint64_t stop_deadline;
 	bool dead;
+	struct btsnoop snoop;
+	bool snooping;
 };
 
 /* Open the transport named by spec. -1 with one line in err on failure. */
@@ -67,6 +70,10 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 void radio_stop(struct radio *r);
 
 void radio_close(struct radio *r);
+
+/* Write every HCI packet, both ways, to path in BTSnoop format. Call after
+ * radio_open (again: a new file replaces the old). -1 with one line in err. */
+int radio_snoop(struct radio *r, const char *path, char *err, size_t errlen);
 
 /* Drive another core's timers from this radio's timer. */
 int radio_add_timers(struct radio *r, uint64_t (*next)(void *), void (*tick)(void *, uint64_t),

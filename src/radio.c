@@ -31,6 +31,8 @@ static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
 
 	if (r->dead)
 		return;
+	if (r->snooping)
+		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
 	if (transport_write(&r->tr, pkt, len) < 0) {
 		snprintf(msg, sizeof(msg), "%s: write failed: %s", r->tr.name, strerror(errno));
 		die(r, msg);
@@ -118,6 +120,8 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
 
+	if (r->snooping)
+		btsnoop_write(&r->snoop, true, pkt, len, btsnoop_wall_us());
 	if (!r->dead)
 		hci_receive(&r->hci, radio_now(r), pkt, len);
 }
@@ -270,6 +274,22 @@ void radio_close(struct radio *r)
 	ev_timer_stop(r->loop, &r->timer);
 	transport_close(&r->tr);
 	r->dead = true;
+	if (r->snooping)
+		btsnoop_close(&r->snoop);
+	r->snooping = false;
+}
+
+int radio_snoop(struct radio *r, const char *path, char *err, size_t errlen)
+{
+	struct btsnoop b;
+
+	if (btsnoop_open(&b, path, err, errlen) < 0)
+		return -1;
+	if (r->snooping)
+		btsnoop_close(&r->snoop);
+	r->snoop = b;
+	r->snooping = true;
+	return 0;
 }
 
 int radio_add_timers(struct radio *r, uint64_t (*next)(void *), void (*tick)(void *, uint64_t),
