@@ -1,25 +1,47 @@
-/* Command-line front end: global options and the commands. */
+/* Command-line front end: global options, the commands, and what they share:
+ * opening the controller, and reaching a running daemon. */
 #ifndef MESHPROV_CLI_H
 #define MESHPROV_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "radio.h"
 
 #define EXIT_USAGE 2
 
 struct global_opts {
 	const char *hci; /* transport spec */
 	const char *db;  /* node database path */
+	const char *control;      /* daemon control socket */
+	const char *btsnoop;      /* write HCI traffic here, or NULL */
+	bool no_daemon;           /* never go through a daemon */
 	unsigned adv_interval_ms; /* between transmissions of one PDU */
 	unsigned adv_count;       /* transmissions per PDU */
+	int verbosity;
+	/* given on the command line (or in the environment): they override the
+	 * daemon's configuration file */
+	bool hci_set, db_set, control_set, adv_set;
 };
 
 #define DEFAULT_DB_PATH "/var/lib/meshprov/network.json"
-
 
 int cmd_scan(const struct global_opts *g, int argc, char **argv);
 int cmd_provision(const struct global_opts *g, int argc, char **argv);
 int cmd_nodes(const struct global_opts *g, int argc, char **argv);
 int cmd_config(const struct global_opts *g, int argc, char **argv);
+int cmd_daemon(const struct global_opts *g, int argc, char **argv);
 
-/* Parse a duration in seconds ("3", "0.5"); -1 when not a positive number. */
-double parse_seconds(const char *s);
+/* Open the controller the global options name, with their advertising
+ * parameters and --btsnoop. -1 with one line in err. */
+int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop *loop,
+		   const struct radio_ops *ops, void *ctx, char *err, size_t errlen);
+
+/* A connection to the daemon when one answers on g->control (and
+ * --no-daemon was not given), else -1: the command does the work itself. */
+int cli_daemon(const struct global_opts *g);
+
+/* Let SIGINT and SIGTERM interrupt a ctl_call() instead of killing us. */
+void cli_catch_interrupts(void);
 
 #endif

@@ -43,7 +43,21 @@ struct dev_entry *devtable_update(struct devtable *t, const struct unprov_beacon
 
 struct dev_entry *devtable_find(struct devtable *t, const uint8_t uuid[16]);
 
+/* Forget a device (it was provisioned). */
+void devtable_remove(struct devtable *t, const uint8_t uuid[16]);
+
 /* The JSON object `meshprov scan --json` prints for a device. */
 struct json_object *dev_entry_json(const struct dev_entry *d);
+
+/* The same with what the live table knows at now: "beacons", and
+ * "first_seen_s" and "last_seen_s" (seconds ago). */
+struct json_object *dev_entry_json_live(const struct dev_entry *d, uint64_t now);
+
+/* An entry back from dev_entry_json_live()'s object, as seen at now.
+ * 0, or -1 when it lacks a field or holds a bad one. */
+int dev_entry_from_json(struct json_object *o, uint64_t now, struct dev_entry *d);
+
+/* Put an entry made elsewhere (dev_entry_from_json) into the table. */
+int devtable_put(struct devtable *t, const struct dev_entry *d);
 
 #endif

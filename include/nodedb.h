@@ -175,6 +175,11 @@ int nodedb_find_uuid(struct nodedb *db, const uint8_t uuid[16], struct nodedb_no
 /* By any of the node's element addresses. */
 int nodedb_find_addr(struct nodedb *db, uint16_t addr, struct nodedb_node *out);
 
+/* The node named by text: its UUID (32 hex digits) or a unicast address
+ * (decimal or 0x hex) of one of its elements. 0, -ENOENT, or -EINVAL when
+ * text is neither. */
+int nodedb_lookup(struct nodedb *db, const char *text, struct nodedb_node *out);
+
 /* Remove the node and its JSON entry. Its addresses are added to
  * networkExclusions for the current IV Index (as nRF Mesh does: other nodes'
  * replay protection lists still hold its sequence numbers), so

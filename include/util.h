@@ -51,4 +51,7 @@ uint64_t mono_ms(void);
 /* Parse an unsigned integer (decimal, or 0x hex) that must fit max. 0 or -1. */
 int parse_uint(const char *s, unsigned long max, unsigned long *out);
 
+/* Parse a duration in seconds ("3", "0.5"); -1 when not a positive number. */
+double parse_seconds(const char *s);
+
 #endif

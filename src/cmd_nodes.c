@@ -3,10 +3,13 @@
 #include <json.h>
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "cli.h"
+#include "ctl.h"
 #include "nodedb.h"
 #include "util.h"
 
@@ -22,15 +25,13 @@ static void nodes_usage(FILE *f)
 		   "  -h, --help   show this help\n");
 }
 
-static int list(struct nodedb *db, bool json)
+/* Print the nodes (nodedb_nodes_json's array), from the database or the daemon. */
+static int print_nodes(struct json_object *a, bool json)
 {
-	size_t n = nodedb_count(db);
+	size_t n = json_object_array_length(a);
 
 	if (json) {
-		struct json_object *a = nodedb_nodes_json(db);
-
 		puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
-		json_object_put(a);
 		return 0;
 	}
 	if (n == 0) {
@@ -39,32 +40,35 @@ static int list(struct nodedb *db, bool json)
 	}
 	printf("%-32s  %-7s  %8s  %s\n", "UUID", "UNICAST", "ELEMENTS", "NAME");
 	for (size_t i = 0; i < n; i++) {
-		struct nodedb_node node;
-		char uuid[33];
+		struct json_object *o = json_object_array_get_idx(a, i), *v;
+		const char *uuid = "?", *name = "";
+		int unicast = 0, elements = 0;
 
-		if (nodedb_node_at(db, i, &node) != 0)
-			break;
-		hex_encode(node.uuid, 16, uuid);
-		printf("%-32s  0x%04x   %8u  %s\n", uuid, node.unicast, node.elements,
-		       node.name[0] ? node.name : "-");
-		OPENSSL_cleanse(&node, sizeof(node));
+		if (json_object_object_get_ex(o, "uuid", &v))
+			uuid = json_object_get_string(v);
+		if (json_object_object_get_ex(o, "name", &v))
+			name = json_object_get_string(v);
+		if (json_object_object_get_ex(o, "unicast", &v))
+			unicast = json_object_get_int(v);
+		if (json_object_object_get_ex(o, "elements", &v))
+			elements = json_object_get_int(v);
+		printf("%-32s  0x%04x   %8d  %s\n", uuid, unicast, elements, name[0] ? name : "-");
 	}
 	return 0;
+}
+
+static void print_removed(const char *uuid, int unicast)
+{
+	printf("removed %s (0x%04x)\n", uuid, unicast);
 }
 
 static int remove_node(struct nodedb *db, const char *path, const char *which)
 {
 	struct nodedb_node node;
-	uint8_t uuid[16];
-	unsigned long addr;
 	char err[256], hex[33];
-	int found;
+	int found = nodedb_lookup(db, which, &node);
 
-	if (hex_decode(which, uuid, 16) == 0)
-		found = nodedb_find_uuid(db, uuid, &node);
-	else if (parse_uint(which, 0x7fff, &addr) == 0)
-		found = nodedb_find_addr(db, (uint16_t)addr, &node);
-	else {
+	if (found == -EINVAL) {
 		fprintf(stderr, "meshprov nodes remove: '%s' is neither a UUID nor a unicast address\n",
 			which);
 		return EXIT_USAGE;
@@ -79,9 +83,50 @@ static int remove_node(struct nodedb *db, const char *path, const char *which)
 		OPENSSL_cleanse(&node, sizeof(node));
 		return 1;
 	}
-	printf("removed %s (0x%04x)\n", hex, node.unicast);
+	print_removed(hex, node.unicast);
 	OPENSSL_cleanse(&node, sizeof(node));
 	return 0;
+}
+
+/* The same through the daemon. */
+static int via_daemon(int fd, const char *which, bool json)
+{
+	struct json_object *req = json_object_new_object(), *reply, *v;
+	char err[256];
+	int rc = 1;
+
+	json_object_object_add(req, "cmd", json_object_new_string(which ? "remove" : "nodes"));
+	if (which)
+		json_object_object_add(req, "node", json_object_new_string(which));
+	reply = ctl_call(fd, req, NULL, NULL, err, sizeof(err));
+	json_object_put(req);
+	close(fd);
+	if (!reply) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		return 1;
+	}
+	if (!json_object_object_get_ex(reply, "ok", &v) || !json_object_get_boolean(v)) {
+		bool usage = json_object_object_get_ex(reply, "usage", NULL);
+
+		json_object_object_get_ex(reply, "error", &v);
+		fprintf(stderr, "meshprov%s: %s\n", usage ? " nodes remove" : "",
+			v ? json_object_get_string(v) : "the daemon failed");
+		rc = usage ? EXIT_USAGE : 1;
+	} else if (which) {
+		struct json_object *u = NULL, *a = NULL;
+
+		json_object_object_get_ex(reply, "uuid", &u);
+		json_object_object_get_ex(reply, "unicast", &a);
+		print_removed(u ? json_object_get_string(u) : which, a ? json_object_get_int(a) : 0);
+		rc = 0;
+	} else if (json_object_object_get_ex(reply, "nodes", &v) &&
+		   json_object_is_type(v, json_type_array)) {
+		rc = print_nodes(v, json);
+	} else {
+		fprintf(stderr, "meshprov: the daemon's answer has no nodes\n");
+	}
+	json_object_put(reply);
+	return rc;
 }
 
 int cmd_nodes(const struct global_opts *g, int argc, char **argv)
@@ -94,7 +139,7 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 	bool json = false;
 	struct nodedb *db;
 	char err[256];
-	int c, rc;
+	int c, fd, rc;
 
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
@@ -111,12 +156,22 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 		fprintf(stderr, "meshprov nodes remove: give one UUID or unicast address\n");
 		return EXIT_USAGE;
 	}
+	fd = cli_daemon(g);
+	if (fd >= 0)
+		return via_daemon(fd, optind < argc ? argv[optind + 1] : NULL, json);
 	db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!db) {
 		fprintf(stderr, "meshprov: %s\n", err);
 		return 1;
 	}
-	rc = optind < argc ? remove_node(db, g->db, argv[optind + 1]) : list(db, json);
+	if (optind < argc) {
+		rc = remove_node(db, g->db, argv[optind + 1]);
+	} else {
+		struct json_object *a = nodedb_nodes_json(db);
+
+		rc = a ? print_nodes(a, json) : 1;
+		json_object_put(a);
+	}
 	nodedb_close(db);
 	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include "beacon.h"
 #include "cli.h"
+#include "ctl.h"
 #include "devtable.h"
 #include "log.h"
 #include "radio.h"
@@ -26,20 +27,8 @@ struct scan {
 	ev_signal sigint, sigterm;
 	bool stopping;
 	int rc;
+	const char *control;
 };
-
-double parse_seconds(const char *s)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return -1;
-	v = strtod(s, &end);
-	if (*end || !isfinite(v) || v <= 0 || v > 1e7)
-		return -1;
-	return v;
-}
 
 static void scan_usage(FILE *f)
 {
@@ -125,6 +114,58 @@ static void print_table(const struct scan *s)
 	}
 }
 
+/* ---- through the daemon ---- */
+
+static void daemon_device(void *ctx, struct json_object *ev)
+{
+	struct scan *s = ctx;
+	struct json_object *o;
+	struct dev_entry d;
+	bool is_new;
+
+	if (!json_object_object_get_ex(ev, "device", &o) ||
+	    dev_entry_from_json(o, mono_ms(), &d) < 0)
+		return;
+	is_new = devtable_find(&s->table, d.beacon.uuid) == NULL;
+	if (devtable_put(&s->table, &d) == 0 && is_new && wanted(s, &d))
+		print_new(s, &d);
+}
+
+static int via_daemon(struct scan *s, int fd, double timeout)
+{
+	struct json_object *req = json_object_new_object(), *reply, *v;
+	char err[256];
+	int rc = 0;
+
+	json_object_object_add(req, "cmd", json_object_new_string("scan"));
+	json_object_object_add(req, "follow", json_object_new_boolean(1));
+	if (timeout > 0)
+		json_object_object_add(req, "timeout", json_object_new_double(timeout));
+	if (s->aligenie_only)
+		json_object_object_add(req, "aligenie", json_object_new_boolean(1));
+	if (s->progress && !s->json)
+		fprintf(stderr, "Scanning through the daemon at %s%s\n", s->control,
+			timeout > 0 ? "" : " (Ctrl-C to stop)");
+	cli_catch_interrupts();
+	reply = ctl_call(fd, req, daemon_device, s, err, sizeof(err));
+	json_object_put(req);
+	close(fd);
+	if (!reply && strcmp(err, "interrupted")) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		rc = 1;
+	} else if (reply && (!json_object_object_get_ex(reply, "ok", &v) ||
+			     !json_object_get_boolean(v))) {
+		json_object_object_get_ex(reply, "error", &v);
+		fprintf(stderr, "meshprov: %s\n", v ? json_object_get_string(v) : "the daemon failed");
+		rc = 1;
+	}
+	json_object_put(reply);
+	if (rc == 0 && !s->json)
+		print_table(s);
+	devtable_free(&s->table);
+	return rc;
+}
+
 static void stop(struct scan *s)
 {
 	if (s->stopping)
@@ -208,7 +249,7 @@ int cmd_scan(const struct global_opts *g, int argc, char **argv)
 	struct scan s;
 	double timeout = 0;
 	char err[256];
-	int c;
+	int c, fd;
 
 	memset(&s, 0, sizeof(s));
 	while ((c = getopt_long(argc, argv, "t:jah", opts, NULL)) != -1) {
@@ -239,12 +280,16 @@ int cmd_scan(const struct global_opts *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s.progress = isatty(STDERR_FILENO);
-	s.loop = ev_default_loop(EVFLAG_AUTO);
+	s.control = g->control;
 	if (devtable_init(&s.table, DEVTABLE_DEFAULT_MAX) < 0) {
 		fprintf(stderr, "meshprov: out of memory\n");
 		return 1;
 	}
-	if (radio_open(&s.radio, s.loop, g->hci, &scan_radio_ops, &s, err, sizeof(err)) < 0) {
+	fd = cli_daemon(g);
+	if (fd >= 0)
+		return via_daemon(&s, fd, timeout);
+	s.loop = ev_default_loop(EVFLAG_AUTO);
+	if (cli_radio_open(g, &s.radio, s.loop, &scan_radio_ops, &s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "meshprov: %s\n", err);
 		devtable_free(&s.table);
 		return 1;

@@ -102,3 +102,78 @@ struct json_object *dev_entry_json(const struct dev_entry *d)
 	}
 	return o;
 }
+
+struct json_object *dev_entry_json_live(const struct dev_entry *d, uint64_t now)
+{
+	struct json_object *o = dev_entry_json(d);
+
+	json_object_object_add(o, "beacons", json_object_new_int64((int64_t)d->beacons));
+	json_object_object_add(o, "first_seen_s",
+			       json_object_new_double((double)(now - d->first_seen) / 1000.0));
+	json_object_object_add(o, "last_seen_s",
+			       json_object_new_double((double)(now - d->last_seen) / 1000.0));
+	return o;
+}
+
+static int64_t ms_ago(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	double s;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return 0;
+	s = json_object_get_double(v);
+	return s > 0 && s < 1e9 ? (int64_t)(s * 1000.0) : 0;
+}
+
+int dev_entry_from_json(struct json_object *o, uint64_t now, struct dev_entry *d)
+{
+	struct json_object *v;
+	int64_t first, last;
+
+	memset(d, 0, sizeof(*d));
+	if (!json_object_object_get_ex(o, "uuid", &v) || !json_object_is_type(v, json_type_string) ||
+	    hex_decode(json_object_get_string(v), d->beacon.uuid, 16) < 0)
+		return -1;
+	d->rssi = HCI_RSSI_UNKNOWN;
+	if (json_object_object_get_ex(o, "rssi", &v) && json_object_is_type(v, json_type_int))
+		d->rssi = (int8_t)json_object_get_int(v);
+	if (json_object_object_get_ex(o, "oob", &v))
+		d->beacon.oob = (uint16_t)json_object_get_int(v);
+	if (json_object_object_get_ex(o, "uri_hash", &v)) {
+		d->beacon.has_uri_hash = true;
+		d->beacon.uri_hash = (uint32_t)json_object_get_int64(v);
+	}
+	d->beacons = 1;
+	if (json_object_object_get_ex(o, "beacons", &v) && json_object_get_int64(v) > 0)
+		d->beacons = (unsigned long)json_object_get_int64(v);
+	first = ms_ago(o, "first_seen_s");
+	last = ms_ago(o, "last_seen_s");
+	d->first_seen = now > (uint64_t)first ? now - (uint64_t)first : 0;
+	d->last_seen = now > (uint64_t)last ? now - (uint64_t)last : 0;
+	d->is_aligenie = aligenie_decode(d->beacon.uuid, &d->ali);
+	return 0;
+}
+
+int devtable_put(struct devtable *t, const struct dev_entry *d)
+{
+	struct hci_adv_report r = { .rssi = d->rssi };
+	struct dev_entry *e;
+	bool is_new;
+
+	e = devtable_update(t, &d->beacon, &r, d->first_seen, &is_new);
+	if (!e)
+		return -1;
+	*e = *d;
+	return 0;
+}
+
+void devtable_remove(struct devtable *t, const uint8_t uuid[16])
+{
+	struct dev_entry *e = devtable_find(t, uuid);
+
+	if (!e)
+		return;
+	memmove(e, e + 1, (size_t)(t->e + t->n - (e + 1)) * sizeof(*e));
+	t->n--;
+}

@@ -7,6 +7,7 @@
 
 #include "adv.h"
 #include "cli.h"
+#include "ctl.h"
 #include "log.h"
 #include "transport.h"
 #include "util.h"
@@ -33,6 +34,13 @@ static void usage(FILE *f)
 		"      --adv-interval MS  interval between transmissions of a mesh PDU\n"
 		"                   (default 20, at least 20)\n"
 		"      --adv-count N    transmissions of each mesh PDU (default 3)\n"
+		"      --control PATH   daemon control socket (default " CTL_DEFAULT_PATH ", or\n"
+		"                       $MESHPROV_CONTROL); scan, provision, config and nodes go\n"
+		"                       through the daemon when it answers there\n"
+		"      --no-daemon      use the controller and database directly, even when a\n"
+		"                       daemon answers\n"
+		"      --btsnoop FILE   write all HCI traffic to FILE in BTSnoop format (btmon -r,\n"
+		"                       Wireshark)\n"
 		"  -v, --verbose    more messages on stderr (twice for debug)\n"
 		"  -h, --help       show this help\n"
 		"  -V, --version    show the version\n"
@@ -42,6 +50,7 @@ static void usage(FILE *f)
 		"  provision        provision a device over PB-ADV (meshprov provision --help)\n"
 		"  nodes            list the provisioned nodes; nodes remove UUID|ADDR\n"
 		"  config           configure a node (meshprov config --help)\n"
+		"  daemon           run as a service (meshprov daemon --help)\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 usage error.\n");
 }
@@ -53,6 +62,9 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "adv-interval", required_argument, NULL, 'I' },
 		{ "adv-count", required_argument, NULL, 'C' },
+		{ "control", required_argument, NULL, 'S' },
+		{ "no-daemon", no_argument, NULL, 'N' },
+		{ "btsnoop", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -61,11 +73,11 @@ int main(int argc, char **argv)
 	struct global_opts g = {
 		.hci = getenv("MESHPROV_HCI"),
 		.db = getenv("MESHPROV_DB"),
+		.control = getenv("MESHPROV_CONTROL"),
 		.adv_interval_ms = ADV_DEFAULT_INTERVAL_MS,
 		.adv_count = ADV_DEFAULT_COUNT,
 	};
 	unsigned long v;
-	int verbosity = 0;
 	const char *cmd;
 	int c;
 
@@ -78,12 +90,22 @@ int main(int argc, char **argv)
 		case 'd':
 			g.db = optarg;
 			break;
+		case 'S':
+			g.control = optarg;
+			break;
+		case 'N':
+			g.no_daemon = true;
+			break;
+		case 'B':
+			g.btsnoop = optarg;
+			break;
 		case 'I':
 			if (parse_uint(optarg, 10240, &v) < 0 || v < 20) {
 				fprintf(stderr, "meshprov: --adv-interval needs 20-10240 ms\n");
 				return EXIT_USAGE;
 			}
 			g.adv_interval_ms = (unsigned)v;
+			g.adv_set = true;
 			break;
 		case 'C':
 			if (parse_uint(optarg, 20, &v) < 0 || v < 1) {
@@ -91,9 +113,10 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			g.adv_count = (unsigned)v;
+			g.adv_set = true;
 			break;
 		case 'v':
-			verbosity++;
+			g.verbosity++;
 			break;
 		case 'h':
 			usage(stdout);
@@ -106,11 +129,16 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (!g.hci || !*g.hci)
+	g.hci_set = g.hci && *g.hci;
+	g.db_set = g.db && *g.db;
+	g.control_set = g.control && *g.control;
+	if (!g.hci_set)
 		g.hci = TRANSPORT_DEFAULT;
-	if (!g.db || !*g.db)
+	if (!g.db_set)
 		g.db = DEFAULT_DB_PATH;
-	log_set_level(verbosity >= 2 ? LOG_LVL_DEBUG : verbosity == 1 ? LOG_LVL_INFO : LOG_LVL_WARN);
+	if (!g.control_set)
+		g.control = CTL_DEFAULT_PATH;
+	log_set_level(g.verbosity >= 2 ? LOG_LVL_DEBUG : g.verbosity == 1 ? LOG_LVL_INFO : LOG_LVL_WARN);
 	if (optind >= argc) {
 		fprintf(stderr, "meshprov: no command given\n\n");
 		usage(stderr);
@@ -128,6 +156,8 @@ int main(int argc, char **argv)
 		return cmd_nodes(&g, argc, argv);
 	if (!strcmp(cmd, "config"))
 		return cmd_config(&g, argc, argv);
+	if (!strcmp(cmd, "daemon"))
+		return cmd_daemon(&g, argc, argv);
 	if (!strcmp(cmd, "help")) {
 		usage(stdout);
 		return 0;

@@ -2258,3 +2258,15 @@ fail:
 	free(tmp);
 	return r;
 }
+
+int nodedb_lookup(struct nodedb *db, const char *text, struct nodedb_node *out)
+{
+	uint8_t uuid[16];
+	unsigned long addr;
+
+	if (hex_decode(text, uuid, 16) == 0)
+		return nodedb_find_uuid(db, uuid, out) == 0 ? 0 : -ENOENT;
+	if (parse_uint(text, 0x7fff, &addr) == 0 && addr > 0)
+		return nodedb_find_addr(db, (uint16_t)addr, out) == 0 ? 0 : -ENOENT;
+	return -EINVAL;
+}

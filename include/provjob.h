@@ -1,0 +1,117 @@
+/* One device's whole job after its beacon was heard: provisioning over PB-ADV,
+ * recording the node in the database, and configuring it (node_setup) through
+ * meshprov's client. Runs on a radio and a node database its owner holds; no
+ * libev (its timers go through radio_add_timers). `meshprov provision` runs
+ * one; the daemon runs several at once, one struct each, sharing one client. */
+#ifndef MESHPROV_PROVJOB_H
+#define MESHPROV_PROVJOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aligenie.h"
+#include "client.h"
+#include "node_setup.h"
+#include "nodedb.h"
+#include "prov_session.h"
+#include "radio.h"
+
+struct json_object;
+
+/* After configuring an AliGenie device: how long to wait for its indication. */
+#define PROVJOB_LINGER_MS 3000
+
+struct provjob_params {
+	uint8_t uuid[16];
+	/* attention, auth and device_pubkey; provjob_start fills in the network
+	 * (NetKey 0, IV index, flags) from the database */
+	struct prov_params prov;
+	uint16_t want_unicast;   /* 0: the next free addresses */
+	bool configure;
+	uint16_t groups[NODE_SETUP_MAX_GROUPS]; /* AliGenie UUID version 0 devices */
+	unsigned ngroups;
+	char auth_value[64];     /* output OOB value given up front, or "" */
+};
+
+struct provjob_ops {
+	/* a step, in words */
+	void (*progress)(void *ctx, const char *text);
+	/* Input OOB (ask false): text tells the user what to enter on the device;
+	 * the return value is ignored. Output OOB without auth_value (ask true):
+	 * return 0 when provjob_auth_value() will follow, -1 to give up. */
+	int (*auth_prompt)(void *ctx, bool ask, const char *text);
+	/* meshprov's client for configuring: the owner's shared one, or one it
+	 * creates now. NULL with one line in err when there is none. */
+	struct client *(*client)(void *ctx, char *err, size_t errlen);
+	/* the job is over: see provjob_json() / the fields below */
+	void (*done)(void *ctx);
+};
+
+enum provjob_state {
+	PROVJOB_PROVISIONING,
+	PROVJOB_CONFIGURING,
+	PROVJOB_LINGERING,
+	PROVJOB_DONE,
+};
+
+struct provjob {
+	struct provjob_params params;
+	const struct provjob_ops *ops;
+	void *ctx;
+	struct radio *radio;
+	struct nodedb *db;
+	struct client *client;
+	enum provjob_state state;
+	char uuid_hex[33];
+	struct aligenie_info ali;
+	bool is_aligenie;
+	struct prov_session session;
+	struct node_setup setup;
+	bool setup_started;
+	uint64_t linger_until;
+	bool cancelling;
+	unsigned indications;    /* the node's indications answered */
+	/* outcome */
+	bool ok;                 /* provisioned and recorded */
+	struct prov_result result;
+	bool configured;
+	char config_error[200];
+	uint8_t error;           /* PROV_ERR_* when one applies */
+	char msg[300];           /* why it failed */
+};
+
+/* 0 when uuid is not a node in db yet; else -1 with one line in err. */
+int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size_t errlen);
+
+/* Open a PB-ADV link to the device and run the job. -1 with one line in err
+ * (nothing started, done will not be called). */
+int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
+		  const struct provjob_params *p, const struct provjob_ops *ops, void *ctx,
+		  char *err, size_t errlen);
+
+/* A PB-ADV AD payload from the air. */
+void provjob_pb_adv(struct provjob *j, const uint8_t *data, size_t len);
+
+/* An access message from the client; true when it was this job's node's. */
+bool provjob_access(struct provjob *j, const struct mesh_rx *rx);
+
+/* The client answered an indication from src. */
+void provjob_indication(struct provjob *j, uint16_t src);
+
+/* The output OOB value the user typed: 0, or -1 when it does not fit. */
+int provjob_auth_value(struct provjob *j, const char *value);
+
+/* Give up (interrupt, shutdown): the link closes with reason Fail, or the
+ * configuration stops; done follows. */
+void provjob_cancel(struct provjob *j, const char *msg);
+
+bool provjob_finished(const struct provjob *j);
+
+/* The object `meshprov provision --json` prints (it holds the device key). */
+struct json_object *provjob_json(const struct provjob *j);
+
+/* Detach from the radio and erase keys. */
+void provjob_free(struct provjob *j);
+
+#endif

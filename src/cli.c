@@ -1,0 +1,56 @@
+/* What the commands share: opening the controller, reaching the daemon. */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "log.h"
+
+int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop *loop,
+		   const struct radio_ops *ops, void *ctx, char *err, size_t errlen)
+{
+	if (radio_open(r, loop, g->hci, ops, ctx, err, errlen) < 0)
+		return -1;
+	adv_set_tx(&r->adv, g->adv_interval_ms, g->adv_count);
+	if (g->btsnoop && radio_snoop(r, g->btsnoop, err, errlen) < 0) {
+		radio_close(r);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_daemon(const struct global_opts *g)
+{
+	int fd;
+
+	if (g->no_daemon || !g->control || !*g->control)
+		return -1;
+	fd = ctl_connect(g->control);
+	if (fd < 0) {
+		if (g->control_set)
+			log_info("no daemon at %s (%s): working directly", g->control, strerror(errno));
+		return -1;
+	}
+	log_info("using the daemon at %s", g->control);
+	return fd;
+}
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+}
+
+void cli_catch_interrupts(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt; /* no SA_RESTART: the blocked read returns EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}

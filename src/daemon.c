@@ -1,0 +1,1514 @@
+/* meshprov daemon: the service. Owns the controller and the node database,
+ * keeps the live table of unprovisioned devices, provisions and configures
+ * the devices it holds credentials for (provjob, several at once), answers
+ * every node's AliGenie indications (one client), and serves the CLI on the
+ * control socket (newline-delimited JSON, see ctl.h). The edge: libev,
+ * sockets, signals and files live here; the protocol work is in the cores. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <json.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "beacon.h"
+#include "cfgjob.h"
+#include "cli.h"
+#include "client.h"
+#include "conf.h"
+#include "ctl.h"
+#include "devtable.h"
+#include "log.h"
+#include "nodedb.h"
+#include "provjob.h"
+#include "provreq.h"
+#include "radio.h"
+#include "sdnotify.h"
+#include "util.h"
+
+#ifndef MESHPROV_VERSION
+#define MESHPROV_VERSION "0.1"
+#endif
+
+#define DAEMON_MAX_CONNS 32
+#define DAEMON_OUT_MAX (1u << 20)   /* a client that reads nothing is dropped */
+#define DAEMON_STOP_MS 1800         /* SIGTERM to exit, at most */
+#define DAEMON_RETRY_MAX_S 600
+#define DAEMON_TICK_S 0.25
+
+struct daemon;
+struct conn;
+
+/* A provisioning session: automatic, or asked for on the control socket. */
+struct slot {
+	bool used;
+	bool started;          /* the job runs; else waiting for the beacon */
+	bool reap;             /* the job is over: free it outside its callbacks */
+	struct daemon *d;
+	struct conn *conn;     /* who asked, or NULL (automatic, or gone) */
+	struct provreq req;
+	uint64_t wait_until, give_up_at;
+	struct provjob job;
+};
+
+/* What automatic provisioning knows of a device it failed. */
+struct attempt {
+	uint8_t uuid[16];
+	unsigned count;
+	uint64_t next_try;
+	bool given_up;
+};
+
+/* A config request from the control socket. */
+struct cfgslot {
+	struct daemon *d;
+	bool used;
+	bool reap;
+	struct conn *conn;
+	struct cfgjob job;
+};
+
+struct conn {
+	struct daemon *d;
+	int fd;
+	ev_io rio, wio;
+	char *in;
+	size_t in_len;
+	char *out;
+	size_t out_len, out_cap;
+	bool closing;          /* close once the output is written */
+	bool busy;             /* a streaming request is running: read no more */
+	struct slot *slot;     /* its provision request */
+	struct cfgslot *cfg;   /* its config request */
+	bool following;        /* scan follow */
+	bool follow_aligenie;
+	uint64_t follow_until; /* NO_DEADLINE: until the client hangs up */
+	struct conn *next;
+};
+
+struct daemon {
+	const struct global_opts *g;
+	const char *config_path;
+	bool config_given;
+	const char *creds_override;
+	bool no_auto;
+	unsigned sessions_override;
+	struct conf conf;
+	struct creds creds;
+	struct ev_loop *loop;
+	struct radio radio;
+	struct nodedb *db;
+	struct client client;
+	bool client_on;
+	struct devtable table;
+	struct slot slots[CONF_MAX_SESSIONS];
+	struct cfgslot cfgs[CONF_MAX_SESSIONS];
+	struct attempt *attempts;
+	size_t nattempts;
+	int listen_fd;
+	ev_io listen_io;
+	struct conn *conns;
+	unsigned nconns;
+	ev_signal sigterm, sigint, sighup;
+	ev_timer tick, stop_timer;
+	ev_idle reaper;
+	uint64_t started_at;
+	bool ready;
+	bool stopping;
+	int rc;
+};
+
+static void daemon_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: meshprov [GLOBAL OPTIONS] daemon [--config FILE] [OPTIONS]\n"
+		"\n"
+		"Run as a service: own the controller, scan continuously, provision and\n"
+		"configure every device listed in the credentials file, and serve the CLI on\n"
+		"the control socket. SIGTERM or SIGINT stops it; SIGHUP reloads the\n"
+		"configuration and credentials.\n"
+		"\n"
+		"  -c, --config FILE        configuration file (default " CONF_DEFAULT_PATH ";\n"
+		"                           if the default does not exist, built-in defaults)\n"
+		"      --credentials FILE   credentials file (default " CONF_DEFAULT_CREDENTIALS ")\n"
+		"      --no-auto-provision  provision only on request from the control socket\n"
+		"      --max-sessions N     provisioning sessions at once (1-8, default 2)\n"
+		"      --check              check the configuration and credentials, then exit\n"
+		"  -h, --help               show this help\n"
+		"\n"
+		"The global options --hci, --db, --control, --adv-interval, --adv-count and\n"
+		"--verbose override the configuration file.\n");
+}
+
+static uint64_t now_ms(void)
+{
+	return mono_ms();
+}
+
+/* ---- configuration ---- */
+
+/* Read the configuration and credentials into c and cr, with the command
+ * line's overrides. -1 with one line in err (c and cr then undefined). */
+static int load_config(struct daemon *d, struct conf *c, struct creds *cr, char *err, size_t errlen)
+{
+	const struct global_opts *g = d->g;
+
+	if (conf_load(c, d->config_path, !d->config_given, err, errlen) < 0)
+		return -1;
+	if (g->hci_set)
+		snprintf(c->hci, sizeof(c->hci), "%s", g->hci);
+	if (g->db_set)
+		snprintf(c->db, sizeof(c->db), "%s", g->db);
+	if (g->control_set) {
+		if (strlen(g->control) >= sizeof(c->control)) {
+			snprintf(err, errlen, "--control %s: the path is too long", g->control);
+			return -1;
+		}
+		snprintf(c->control, sizeof(c->control), "%s", g->control);
+	}
+	if (g->adv_set) {
+		c->adv_interval_ms = g->adv_interval_ms;
+		c->adv_count = g->adv_count;
+	}
+	if (d->creds_override)
+		snprintf(c->credentials, sizeof(c->credentials), "%s", d->creds_override);
+	if (d->no_auto)
+		c->auto_provision = false;
+	if (d->sessions_override)
+		c->max_sessions = d->sessions_override;
+	if (g->verbosity)
+		c->log_level = g->verbosity >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO;
+	creds_init(cr);
+	return creds_load(cr, c->credentials, err, errlen);
+}
+
+static void apply_config(struct daemon *d)
+{
+	log_set_level(d->conf.log_level);
+	adv_set_tx(&d->radio.adv, d->conf.adv_interval_ms, d->conf.adv_count);
+	if (d->conf.has_unicast_range)
+		nodedb_set_unicast_range(d->db, d->conf.unicast_low, d->conf.unicast_high);
+}
+
+static void reload(struct daemon *d)
+{
+	struct conf c;
+	struct creds cr;
+	char err[512];
+
+	log_info("reloading %s and the credentials", d->config_path);
+	if (load_config(d, &c, &cr, err, sizeof(err)) < 0) {
+		creds_free(&cr);
+		log_err("reload failed, keeping the running configuration: %s", err);
+		return;
+	}
+	if (strcmp(c.hci, d->conf.hci) || strcmp(c.db, d->conf.db) ||
+	    strcmp(c.control, d->conf.control) || strcmp(c.control_group, d->conf.control_group))
+		log_warn("hci, db, control and control_group take effect on restart");
+	snprintf(c.hci, sizeof(c.hci), "%s", d->conf.hci);
+	snprintf(c.db, sizeof(c.db), "%s", d->conf.db);
+	snprintf(c.control, sizeof(c.control), "%s", d->conf.control);
+	snprintf(c.control_group, sizeof(c.control_group), "%s", d->conf.control_group);
+	d->conf = c;
+	creds_swap(&d->creds, &cr);
+	creds_free(&cr);
+	/* devices given up on get another chance */
+	d->nattempts = 0;
+	apply_config(d);
+	log_info("reloaded: %zu credential%s, automatic provisioning %s", d->creds.n,
+		 d->creds.n == 1 ? "" : "s", d->conf.auto_provision ? "on" : "off");
+}
+
+/* ---- control connections: output ---- */
+
+static void conn_close(struct conn *c);
+
+static void conn_flush(struct conn *c)
+{
+	while (c->out_len > 0) {
+		ssize_t n = write(c->fd, c->out, c->out_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			ev_io_start(c->d->loop, &c->wio);
+			return;
+		}
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		memmove(c->out, c->out + n, c->out_len - (size_t)n);
+		c->out_len -= (size_t)n;
+	}
+	ev_io_stop(c->d->loop, &c->wio);
+	if (c->closing)
+		conn_close(c);
+}
+
+/* Queue one JSON line (and free o). */
+static void conn_send(struct conn *c, struct json_object *o)
+{
+	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(text);
+
+	if (c->out_len + len + 1 > DAEMON_OUT_MAX) {
+		log_warn("control client not reading: dropped");
+		json_object_put(o);
+		conn_close(c);
+		return;
+	}
+	if (c->out_len + len + 1 > c->out_cap) {
+		size_t cap = c->out_cap ? c->out_cap : 4096;
+		char *n;
+
+		while (cap < c->out_len + len + 1)
+			cap *= 2;
+		n = realloc(c->out, cap);
+		if (!n) {
+			json_object_put(o);
+			conn_close(c);
+			return;
+		}
+		c->out = n;
+		c->out_cap = cap;
+	}
+	memcpy(c->out + c->out_len, text, len);
+	c->out[c->out_len + len] = '\n';
+	c->out_len += len + 1;
+	OPENSSL_cleanse((char *)text, len); /* a provision result holds the device key */
+	json_object_put(o);
+	conn_flush(c);
+}
+
+static struct json_object *reply_ok(void)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(1));
+	return o;
+}
+
+static void send_error(struct conn *c, bool usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void send_error(struct conn *c, bool usage, const char *fmt, ...)
+{
+	struct json_object *o = json_object_new_object();
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	if (usage)
+		json_object_object_add(o, "usage", json_object_new_boolean(1));
+	conn_send(c, o);
+}
+
+static void conn_request_done(struct conn *c);
+
+/* ---- provisioning sessions ---- */
+
+static struct attempt *find_attempt(struct daemon *d, const uint8_t uuid[16], bool create)
+{
+	struct attempt *a;
+
+	for (size_t i = 0; i < d->nattempts; i++)
+		if (!memcmp(d->attempts[i].uuid, uuid, 16))
+			return &d->attempts[i];
+	if (!create)
+		return NULL;
+	if (d->nattempts == d->conf.max_devices) {
+		/* forget the oldest record */
+		memmove(d->attempts, d->attempts + 1, (d->nattempts - 1) * sizeof(*d->attempts));
+		d->nattempts--;
+	}
+	a = realloc(d->attempts, (d->nattempts + 1) * sizeof(*a));
+	if (!a)
+		return NULL;
+	d->attempts = a;
+	a = &d->attempts[d->nattempts++];
+	memset(a, 0, sizeof(*a));
+	memcpy(a->uuid, uuid, 16);
+	return a;
+}
+
+static void forget_attempt(struct daemon *d, const uint8_t uuid[16])
+{
+	struct attempt *a = find_attempt(d, uuid, false);
+
+	if (a) {
+		*a = d->attempts[d->nattempts - 1];
+		d->nattempts--;
+	}
+}
+
+static struct slot *find_slot(struct daemon *d, const uint8_t uuid[16])
+{
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		if (d->slots[i].used && !memcmp(d->slots[i].req.job.uuid, uuid, 16))
+			return &d->slots[i];
+	return NULL;
+}
+
+static unsigned active_slots(const struct daemon *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		n += d->slots[i].used;
+	return n;
+}
+
+static struct slot *free_slot(struct daemon *d)
+{
+	if (active_slots(d) >= d->conf.max_sessions)
+		return NULL;
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		if (!d->slots[i].used)
+			return &d->slots[i];
+	return NULL;
+}
+
+static void slot_event(struct slot *s, const char *text)
+{
+	struct json_object *o;
+
+	if (!s->conn)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "event", json_object_new_string("progress"));
+	json_object_object_add(o, "text", json_object_new_string(text));
+	conn_send(s->conn, o);
+}
+
+static void j_progress(void *ctx, const char *text)
+{
+	struct slot *s = ctx;
+
+	log_debug("%s: %s", s->job.uuid_hex, text);
+	slot_event(s, text);
+}
+
+static int j_auth_prompt(void *ctx, bool ask, const char *text)
+{
+	struct slot *s = ctx;
+
+	if (ask)
+		return -1; /* nobody to type it: --auth-value */
+	log_info("%s: %s", s->job.uuid_hex, text);
+	slot_event(s, text);
+	return 0;
+}
+
+static struct client *j_client(void *ctx, char *err, size_t errlen)
+{
+	struct slot *s = ctx;
+
+	if (!s->d->client_on) {
+		snprintf(err, errlen, "meshprov's own node is not set up in the database");
+		return NULL;
+	}
+	return &s->d->client;
+}
+
+/* The outcome of an automatic attempt, in the log; the back-off. */
+static void auto_outcome(struct daemon *d, struct slot *s)
+{
+	const struct provjob *j = &s->job;
+	struct attempt *a;
+	uint64_t delay;
+
+	if (j->ok) {
+		forget_attempt(d, j->params.uuid);
+		if (j->configured)
+			log_info("%s provisioned at 0x%04x and configured", j->uuid_hex, j->result.unicast);
+		else
+			log_warn("%s provisioned at 0x%04x but not configured: %s", j->uuid_hex,
+				 j->result.unicast, j->config_error);
+		return;
+	}
+	if (d->stopping)
+		return;
+	a = find_attempt(d, j->params.uuid, true);
+	if (!a)
+		return;
+	a->count++;
+	if (a->count >= d->conf.max_attempts) {
+		a->given_up = true;
+		log_err("giving up on %s after %u attempt%s: %s", j->uuid_hex, a->count,
+			a->count == 1 ? "" : "s", j->msg);
+		return;
+	}
+	delay = (uint64_t)d->conf.retry_delay_s << (a->count - 1 < 10 ? a->count - 1 : 10);
+	if (delay > DAEMON_RETRY_MAX_S)
+		delay = DAEMON_RETRY_MAX_S;
+	a->next_try = now_ms() + delay * 1000;
+	log_warn("%s: attempt %u of %u failed: %s; next in %llu s", j->uuid_hex, a->count,
+		 d->conf.max_attempts, j->msg, (unsigned long long)delay);
+}
+
+static void j_done(void *ctx)
+{
+	struct slot *s = ctx;
+	struct daemon *d = s->d;
+
+	if (s->job.ok)
+		devtable_remove(&d->table, s->job.params.uuid);
+	if (s->conn) {
+		struct json_object *o = json_object_new_object();
+		struct json_object *res = provjob_json(&s->job);
+
+		json_object_object_add(o, "ok", json_object_new_boolean(s->job.ok));
+		json_object_object_add(o, "result", res);
+		conn_send(s->conn, o);
+		if (s->conn) {
+			s->conn->slot = NULL;
+			conn_request_done(s->conn);
+		}
+		s->conn = NULL;
+		if (s->job.ok)
+			log_info("%s provisioned at 0x%04x on request", s->job.uuid_hex,
+				 s->job.result.unicast);
+		else
+			log_warn("%s: provisioning on request failed: %s", s->job.uuid_hex, s->job.msg);
+	} else {
+		auto_outcome(d, s);
+	}
+	s->reap = true;
+	ev_idle_start(d->loop, &d->reaper);
+}
+
+static const struct provjob_ops daemon_job_ops = {
+	.progress = j_progress,
+	.auth_prompt = j_auth_prompt,
+	.client = j_client,
+	.done = j_done,
+};
+
+static void slot_release(struct slot *s)
+{
+	if (s->started)
+		provjob_free(&s->job);
+	OPENSSL_cleanse(&s->req, sizeof(s->req));
+	s->used = s->started = s->reap = false;
+	s->conn = NULL;
+}
+
+/* The device's beacon was heard: open the link. */
+static void slot_start(struct daemon *d, struct slot *s)
+{
+	char err[256];
+
+	if (provjob_start(&s->job, &d->radio, d->db, &s->req.job, &daemon_job_ops, s, err,
+			  sizeof(err)) < 0) {
+		/* nothing started: report as a failed job would */
+		memset(&s->job, 0, sizeof(s->job));
+		hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
+		snprintf(s->job.msg, sizeof(s->job.msg), "%s", err);
+		j_done(s);
+		return;
+	}
+	s->started = true;
+}
+
+static void slot_fail_waiting(struct slot *s, const char *msg)
+{
+	memset(&s->job, 0, sizeof(s->job));
+	hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
+	s->job.params.configure = s->req.job.configure;
+	snprintf(s->job.msg, sizeof(s->job.msg), "%s", msg);
+	j_done(s);
+}
+
+static void reap(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)revents;
+	ev_idle_stop(loop, w);
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
+		if (d->slots[i].used && d->slots[i].reap)
+			slot_release(&d->slots[i]);
+		if (d->cfgs[i].used && d->cfgs[i].reap) {
+			cfgjob_free(&d->cfgs[i].job);
+			d->cfgs[i].used = d->cfgs[i].reap = false;
+		}
+	}
+	if (d->stopping && active_slots(d) == 0)
+		radio_stop(&d->radio);
+}
+
+/* Automatic provisioning of a device just heard, when it is due. */
+static void maybe_provision(struct daemon *d, const struct dev_entry *e)
+{
+	const uint8_t *uuid = e->beacon.uuid;
+	const struct cred *cr;
+	struct attempt *a;
+	struct slot *s;
+	struct nodedb_node n;
+	char hex[33];
+
+	if (!d->conf.auto_provision || d->stopping || !d->ready || find_slot(d, uuid))
+		return;
+	cr = creds_match(&d->creds, uuid);
+	if (!cr)
+		return;
+	if (nodedb_find_uuid(d->db, uuid, &n) == 0) {
+		OPENSSL_cleanse(&n, sizeof(n));
+		return; /* never twice: it is a node (reset since, or an old beacon) */
+	}
+	a = find_attempt(d, uuid, false);
+	if (a && (a->given_up || now_ms() < a->next_try))
+		return;
+	s = free_slot(d);
+	if (!s)
+		return;
+	memset(s, 0, sizeof(*s));
+	s->used = true;
+	s->d = d;
+	s->wait_until = s->give_up_at = NO_DEADLINE;
+	memcpy(s->req.job.uuid, uuid, 16);
+	creds_auth(cr, uuid, &s->req.job.prov.auth);
+	s->req.job.configure = true;
+	if (e->is_aligenie) {
+		const struct conf_groups *gr = conf_groups_for(&d->conf, e->ali.product_id);
+
+		memcpy(s->req.job.groups, gr->addr, sizeof(s->req.job.groups));
+		s->req.job.ngroups = gr->n;
+	}
+	hex_encode(uuid, 16, hex);
+	log_info("provisioning %s (%s, line %u of the credentials), attempt %u of %u", hex,
+		 cr->kind == CRED_ALIGENIE ? "AliGenie" : cr->kind == CRED_STATIC_OOB ? "static OOB" :
+										 "no OOB",
+		 cr->line, a ? a->count + 1 : 1, d->conf.max_attempts);
+	slot_start(d, s);
+}
+
+/* ---- radio ---- */
+
+static void c_access(void *ctx, const struct mesh_rx *rx)
+{
+	struct daemon *d = ctx;
+
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
+		if (d->slots[i].used && d->slots[i].started && !d->slots[i].reap &&
+		    provjob_access(&d->slots[i].job, rx))
+			return;
+		if (d->cfgs[i].used && !d->cfgs[i].reap && cfgjob_access(&d->cfgs[i].job, rx))
+			return;
+	}
+}
+
+static void c_indication(void *ctx, uint16_t src, uint8_t tid)
+{
+	struct daemon *d = ctx;
+
+	log_debug("answered the indication of 0x%04x (TID %u)", src, tid);
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		if (d->slots[i].used && d->slots[i].started && !d->slots[i].reap)
+			provjob_indication(&d->slots[i].job, src);
+}
+
+static void on_ready(void *ctx)
+{
+	struct daemon *d = ctx;
+	char err[256], state[400];
+
+	if (client_init(&d->client, &d->radio, d->db, c_access, d, err, sizeof(err)) == 0) {
+		d->client_on = true;
+		d->client.indication = c_indication;
+	} else {
+		log_err("cannot act as a node of the network (%s): devices will be provisioned "
+			"but not configured", err);
+	}
+	d->ready = true;
+	log_info("controller ready on %s; %zu credential%s, automatic provisioning %s, control "
+		 "socket %s", d->radio.tr.name, d->creds.n, d->creds.n == 1 ? "" : "s",
+		 d->conf.auto_provision ? "on" : "off", d->conf.control);
+	snprintf(state, sizeof(state), "READY=1\nSTATUS=Scanning on %.200s", d->radio.tr.name);
+	if (sd_notify_send(state, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+}
+
+static void follow_event(struct daemon *d, const struct dev_entry *e)
+{
+	for (struct conn *c = d->conns; c; c = c->next) {
+		struct json_object *o;
+
+		if (!c->following || (c->follow_aligenie && !e->is_aligenie))
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "event", json_object_new_string("device"));
+		json_object_object_add(o, "device", dev_entry_json_live(e, now_ms()));
+		conn_send(c, o);
+	}
+}
+
+static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
+		  const struct hci_adv_report *r)
+{
+	struct daemon *d = ctx;
+	struct unprov_beacon b;
+	struct dev_entry *e;
+	struct slot *s;
+	bool is_new;
+
+	if (type == AD_TYPE_PB_ADV) {
+		for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+			if (d->slots[i].used && d->slots[i].started && !d->slots[i].reap)
+				provjob_pb_adv(&d->slots[i].job, data, len);
+		return;
+	}
+	if (type == AD_TYPE_MESH_MESSAGE) {
+		if (d->client_on)
+			client_input(&d->client, data, len);
+		return;
+	}
+	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) < 0)
+		return;
+	e = devtable_update(&d->table, &b, r, now_ms(), &is_new);
+	if (!e)
+		return;
+	if (is_new) {
+		log_debug("new device %s", e->is_aligenie ? "(AliGenie)" : "");
+		follow_event(d, e);
+	}
+	s = find_slot(d, b.uuid);
+	if (s && !s->started && !s->reap && !d->stopping)
+		slot_start(d, s);
+	else if (!s)
+		maybe_provision(d, e);
+}
+
+static void on_fatal(void *ctx, const char *msg)
+{
+	struct daemon *d = ctx;
+
+	log_err("%s", msg);
+	d->rc = 1;
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static void on_stopped(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	ev_break(d->loop, EVBREAK_ALL);
+}
+
+static const struct radio_ops daemon_radio_ops = {
+	.ready = on_ready,
+	.rx = on_rx,
+	.fatal = on_fatal,
+	.stopped = on_stopped,
+};
+
+/* ---- control requests ---- */
+
+/* Fields a request may carry, besides cmd. */
+static int check_fields(struct conn *c, struct json_object *req, const char *const *allowed)
+{
+	json_object_object_foreach(req, key, val) {
+		bool ok = !strcmp(key, "cmd");
+
+		(void)val;
+		for (unsigned i = 0; allowed[i] && !ok; i++)
+			ok = !strcmp(key, allowed[i]);
+		if (!ok) {
+			send_error(c, true, "unknown field '%.40s'", key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int get_bool(struct conn *c, struct json_object *req, const char *key, bool *out)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(req, key, &v))
+		return 0;
+	if (!json_object_is_type(v, json_type_boolean)) {
+		send_error(c, true, "'%s' must be true or false", key);
+		return -1;
+	}
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static void req_status(struct daemon *d, struct conn *c)
+{
+	struct json_object *o = reply_ok();
+
+	json_object_object_add(o, "version", json_object_new_string(MESHPROV_VERSION));
+	json_object_object_add(o, "hci", json_object_new_string(d->radio.tr.name));
+	json_object_object_add(o, "ready", json_object_new_boolean(d->ready));
+	json_object_object_add(o, "uptime_s",
+			       json_object_new_int64((int64_t)(now_ms() - d->started_at) / 1000));
+	json_object_object_add(o, "devices", json_object_new_int64((int64_t)d->table.n));
+	json_object_object_add(o, "nodes", json_object_new_int64((int64_t)nodedb_count(d->db)));
+	json_object_object_add(o, "sessions", json_object_new_int((int)active_slots(d)));
+	json_object_object_add(o, "max_sessions", json_object_new_int((int)d->conf.max_sessions));
+	json_object_object_add(o, "auto_provision", json_object_new_boolean(d->conf.auto_provision));
+	json_object_object_add(o, "credentials", json_object_new_int64((int64_t)d->creds.n));
+	json_object_object_add(o, "db", json_object_new_string(nodedb_path(d->db)));
+	conn_send(c, o);
+}
+
+static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
+{
+	static const char *const allowed[] = { "follow", "timeout", "aligenie", NULL };
+	bool follow = false, aligenie = false;
+	struct json_object *v, *devs;
+	double timeout = 0;
+
+	if (check_fields(c, req, allowed) < 0 || get_bool(c, req, "follow", &follow) < 0 ||
+	    get_bool(c, req, "aligenie", &aligenie) < 0)
+		return;
+	if (json_object_object_get_ex(req, "timeout", &v)) {
+		if (!(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ||
+		    (timeout = json_object_get_double(v)) <= 0 || timeout > 1e7) {
+			send_error(c, true, "'timeout' must be a positive number of seconds");
+			return;
+		}
+	}
+	if (follow) {
+		c->following = true;
+		c->follow_aligenie = aligenie;
+		c->follow_until = timeout > 0 ? now_ms() + (uint64_t)(timeout * 1000) : NO_DEADLINE;
+		c->busy = true;
+		for (size_t i = 0; i < d->table.n; i++)
+			if (!aligenie || d->table.e[i].is_aligenie) {
+				struct json_object *o = json_object_new_object();
+
+				json_object_object_add(o, "event", json_object_new_string("device"));
+				json_object_object_add(o, "device",
+						       dev_entry_json_live(&d->table.e[i], now_ms()));
+				conn_send(c, o);
+			}
+		return;
+	}
+	devs = json_object_new_array();
+	for (size_t i = 0; i < d->table.n; i++)
+		if (!aligenie || d->table.e[i].is_aligenie)
+			json_object_array_add(devs, dev_entry_json_live(&d->table.e[i], now_ms()));
+	v = reply_ok();
+	json_object_object_add(v, "devices", devs);
+	conn_send(c, v);
+}
+
+static void req_provision(struct daemon *d, struct conn *c, struct json_object *req)
+{
+	struct slot *s;
+	char err[256];
+
+	s = free_slot(d);
+	if (!s) {
+		send_error(c, false, "all %u provisioning sessions are busy: try again shortly",
+			   d->conf.max_sessions);
+		return;
+	}
+	memset(s, 0, sizeof(*s));
+	if (provreq_parse(req, &s->req, err, sizeof(err)) < 0) {
+		send_error(c, true, "%s", err);
+		return;
+	}
+	if (provjob_check_new(d->db, s->req.job.uuid, err, sizeof(err)) < 0) {
+		OPENSSL_cleanse(&s->req, sizeof(s->req));
+		send_error(c, false, "%s", err);
+		return;
+	}
+	if (find_slot(d, s->req.job.uuid)) {
+		OPENSSL_cleanse(&s->req, sizeof(s->req));
+		send_error(c, false, "the daemon is provisioning that device already");
+		return;
+	}
+	s->used = true;
+	s->d = d;
+	s->conn = c;
+	s->wait_until = now_ms() + (uint64_t)(s->req.wait_s * 1000);
+	s->give_up_at = s->req.timeout_s > 0 ? now_ms() + (uint64_t)(s->req.timeout_s * 1000) :
+					       NO_DEADLINE;
+	c->slot = s;
+	c->busy = true;
+	forget_attempt(d, s->req.job.uuid); /* an explicit request: a new chance */
+	hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
+	snprintf(err, sizeof(err), "daemon on %.100s; waiting for the beacon of %s",
+		 d->radio.tr.name, s->job.uuid_hex);
+	slot_event(s, err);
+}
+
+static void req_nodes(struct daemon *d, struct conn *c, struct json_object *req)
+{
+	static const char *const allowed[] = { NULL };
+	struct json_object *o;
+
+	if (check_fields(c, req, allowed) < 0)
+		return;
+	o = reply_ok();
+	json_object_object_add(o, "nodes", nodedb_nodes_json(d->db));
+	conn_send(c, o);
+}
+
+static void req_remove(struct daemon *d, struct conn *c, struct json_object *req)
+{
+	static const char *const allowed[] = { "node", NULL };
+	struct nodedb_node n;
+	struct json_object *v, *o;
+	char err[256], hex[33];
+	int rc;
+
+	if (check_fields(c, req, allowed) < 0)
+		return;
+	if (!json_object_object_get_ex(req, "node", &v) || !json_object_is_type(v, json_type_string)) {
+		send_error(c, true, "'node' must be a string: a UUID or a unicast address");
+		return;
+	}
+	rc = nodedb_lookup(d->db, json_object_get_string(v), &n);
+	if (rc == -EINVAL) {
+		send_error(c, true, "'%.60s' is neither a UUID nor a unicast address",
+			   json_object_get_string(v));
+		return;
+	}
+	if (rc != 0) {
+		send_error(c, false, "no node %.60s in %s", json_object_get_string(v),
+			   nodedb_path(d->db));
+		return;
+	}
+	hex_encode(n.uuid, 16, hex);
+	if (nodedb_remove_node(d->db, n.uuid) != 0 || nodedb_commit(d->db, err, sizeof(err)) != 0) {
+		send_error(c, false, "cannot remove %s: %s", hex, err);
+	} else {
+		log_info("removed node %s (0x%04x) on request", hex, n.unicast);
+		o = reply_ok();
+		json_object_object_add(o, "uuid", json_object_new_string(hex));
+		json_object_object_add(o, "unicast", json_object_new_int(n.unicast));
+		conn_send(c, o);
+	}
+	OPENSSL_cleanse(&n, sizeof(n));
+}
+
+static void cfg_done(void *ctx)
+{
+	struct cfgslot *cs = ctx;
+	struct daemon *d = cs->d;
+
+	if (cs->conn) {
+		struct conn *c = cs->conn;
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "ok", json_object_new_boolean(cfgjob_ok(&cs->job)));
+		json_object_object_add(o, "result", cfgjob_json(&cs->job));
+		log_info("config %s %s: %s", cs->job.uuid_hex, cs->job.cmd_name, cs->job.msg);
+		cs->conn = NULL;
+		conn_send(c, o);
+		if (c->fd >= 0) {
+			c->cfg = NULL;
+			conn_request_done(c);
+		}
+	}
+	cs->reap = true;
+	ev_idle_start(d->loop, &d->reaper);
+}
+
+static void req_config(struct daemon *d, struct conn *c, struct json_object *req)
+{
+	static const char *const allowed[] = { "node", "args", "force", NULL };
+	struct json_object *node, *args;
+	struct cfgslot *cs = NULL;
+	char *argv[6];
+	bool force = false;
+	size_t n;
+	char err[256];
+	int rc;
+
+	if (check_fields(c, req, allowed) < 0 || get_bool(c, req, "force", &force) < 0)
+		return;
+	if (!json_object_object_get_ex(req, "node", &node) ||
+	    !json_object_is_type(node, json_type_string)) {
+		send_error(c, true, "'node' must be a string: a UUID or a unicast address");
+		return;
+	}
+	if (!json_object_object_get_ex(req, "args", &args) ||
+	    !json_object_is_type(args, json_type_array) ||
+	    (n = json_object_array_length(args)) < 1 || n > ARRAY_SIZE(argv)) {
+		send_error(c, true, "'args' must be an array of 1-%zu strings: the command and "
+			   "its arguments", ARRAY_SIZE(argv));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(args, i);
+
+		if (!json_object_is_type(a, json_type_string)) {
+			send_error(c, true, "'args' must be an array of strings");
+			return;
+		}
+		argv[i] = (char *)json_object_get_string(a);
+	}
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS && !cs; i++)
+		if (!d->cfgs[i].used)
+			cs = &d->cfgs[i];
+	if (!cs) {
+		send_error(c, false, "too many config requests at once: try again shortly");
+		return;
+	}
+	if (!d->client_on) {
+		send_error(c, false, "meshprov's own node is not set up in the database");
+		return;
+	}
+	rc = cfgjob_prepare(&cs->job, d->db, json_object_get_string(node), (int)n, argv, force, err,
+			    sizeof(err));
+	if (rc < 0) {
+		cfgjob_free(&cs->job);
+		send_error(c, rc == -1, "%s", err);
+		return;
+	}
+	cs->used = true;
+	cs->d = d;
+	cs->conn = c;
+	c->cfg = cs;
+	c->busy = true;
+	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
+		cs->conn = NULL;
+		c->cfg = NULL;
+		c->busy = false;
+		cfgjob_free(&cs->job);
+		cs->used = false;
+		send_error(c, false, "internal error: no timer slot");
+	}
+}
+
+static void handle_request(struct daemon *d, struct conn *c, const char *line, size_t len)
+{
+	struct json_tokener *tok = json_tokener_new();
+	struct json_object *req = NULL, *cmdv;
+	const char *cmd;
+
+	if (tok) {
+		req = json_tokener_parse_ex(tok, line, (int)len);
+		if (json_tokener_get_error(tok) != json_tokener_success ||
+		    (size_t)json_tokener_get_parse_end(tok) != len) {
+			json_object_put(req);
+			req = NULL;
+		}
+		json_tokener_free(tok);
+	}
+	if (!req || !json_object_is_type(req, json_type_object)) {
+		send_error(c, true, "a request is one JSON object a line");
+		json_object_put(req);
+		return;
+	}
+	if (!json_object_object_get_ex(req, "cmd", &cmdv) ||
+	    !json_object_is_type(cmdv, json_type_string)) {
+		send_error(c, true, "'cmd' must be a string");
+		json_object_put(req);
+		return;
+	}
+	cmd = json_object_get_string(cmdv);
+	if (d->stopping)
+		send_error(c, false, "the daemon is stopping");
+	else if (!strcmp(cmd, "status") && check_fields(c, req, (const char *const[]){ NULL }) == 0)
+		req_status(d, c);
+	else if (!strcmp(cmd, "status"))
+		;
+	else if (!strcmp(cmd, "scan"))
+		req_scan(d, c, req);
+	else if (!strcmp(cmd, "provision"))
+		req_provision(d, c, req);
+	else if (!strcmp(cmd, "nodes"))
+		req_nodes(d, c, req);
+	else if (!strcmp(cmd, "remove"))
+		req_remove(d, c, req);
+	else if (!strcmp(cmd, "config"))
+		req_config(d, c, req);
+	else
+		send_error(c, true, "unknown command '%.40s'", cmd);
+	json_object_put(req);
+}
+
+/* ---- control connections: input ---- */
+
+static void conn_read(struct conn *c);
+
+static void conn_request_done(struct conn *c)
+{
+	c->busy = false;
+	c->following = false;
+	if (!c->closing && c->fd >= 0) {
+		ev_io_start(c->d->loop, &c->rio);
+		conn_read(c); /* requests that came meanwhile */
+	}
+}
+
+static void conn_close(struct conn *c)
+{
+	struct daemon *d = c->d;
+	struct conn **pp;
+
+	if (c->fd < 0)
+		return;
+	ev_io_stop(d->loop, &c->rio);
+	ev_io_stop(d->loop, &c->wio);
+	close(c->fd);
+	c->fd = -1;
+	if (c->slot) {
+		struct slot *s = c->slot;
+
+		s->conn = NULL;
+		c->slot = NULL;
+		hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
+		log_info("%s: the client went away; cancelling", s->job.uuid_hex);
+		if (s->started && !s->reap)
+			provjob_cancel(&s->job, "the client went away");
+		else if (!s->started)
+			slot_fail_waiting(s, "the client went away");
+	}
+	if (c->cfg) {
+		struct cfgslot *cs = c->cfg;
+
+		cs->conn = NULL;
+		c->cfg = NULL;
+		cfgjob_cancel(&cs->job, -EINTR, "the client went away");
+	}
+	for (pp = &d->conns; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	d->nconns--;
+	OPENSSL_cleanse(c->in, CTL_MAX_LINE);
+	free(c->in);
+	if (c->out)
+		OPENSSL_cleanse(c->out, c->out_cap);
+	free(c->out);
+	free(c);
+}
+
+/* Take the complete lines read so far, one request at a time. */
+static void conn_take(struct conn *c)
+{
+	char *nl;
+
+	while (!c->busy && !c->closing && c->fd >= 0 &&
+	       (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
+		size_t used = (size_t)(nl - c->in) + 1;
+		size_t len = used - 1;
+
+		if (len > 0 && c->in[len - 1] == '\r')
+			len--;
+		if (len > 0)
+			handle_request(c->d, c, c->in, len);
+		if (c->fd < 0)
+			return;
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+	}
+	if (c->busy && c->fd >= 0)
+		ev_io_stop(c->d->loop, &c->rio);
+}
+
+static void conn_read(struct conn *c)
+{
+	ssize_t n;
+
+	conn_take(c);
+	if (c->busy || c->closing || c->fd < 0)
+		return;
+	if (c->in_len == CTL_MAX_LINE) {
+		send_error(c, true, "request longer than %d bytes", CTL_MAX_LINE);
+		c->closing = true;
+		c->in_len = 0;
+		conn_flush(c);
+		return;
+	}
+	n = read(c->fd, c->in + c->in_len, CTL_MAX_LINE - c->in_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->in_len += (size_t)n;
+	conn_take(c);
+	if (c->fd >= 0 && !c->busy && !c->closing && c->in_len == CTL_MAX_LINE) {
+		send_error(c, true, "request longer than %d bytes", CTL_MAX_LINE);
+		c->closing = true;
+		c->in_len = 0;
+		conn_flush(c);
+	}
+}
+
+static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	conn_read(w->data);
+}
+
+static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	conn_flush(w->data);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct conn *c;
+	int fd;
+
+	(void)loop;
+	(void)revents;
+	fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (c)
+		c->in = malloc(CTL_MAX_LINE);
+	if (!c || !c->in || d->nconns >= DAEMON_MAX_CONNS || d->stopping) {
+		static const char busy[] = "{\"ok\":false,\"error\":\"too many control connections\"}\n";
+
+		if (write(fd, busy, sizeof(busy) - 1) < 0)
+			log_debug("a refused control client did not take its reply");
+		close(fd);
+		if (c)
+			free(c->in);
+		free(c);
+		return;
+	}
+	c->d = d;
+	c->fd = fd;
+	ev_io_init(&c->rio, on_conn_read, fd, EV_READ);
+	c->rio.data = c;
+	ev_io_init(&c->wio, on_conn_write, fd, EV_WRITE);
+	c->wio.data = c;
+	ev_io_start(d->loop, &c->rio);
+	c->next = d->conns;
+	d->conns = c;
+	d->nconns++;
+}
+
+/* ---- the control socket ---- */
+
+static int open_control(struct daemon *d, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = d->conf.control;
+	struct group *gr;
+	mode_t old;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "control socket %s: the path is too long", path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = ctl_connect(path);
+	if (fd >= 0) {
+		close(fd);
+		snprintf(err, errlen, "another daemon answers on %s", path);
+		return -1;
+	}
+	unlink(path); /* a stale socket of a daemon that died */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		umask(old);
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	if (chmod(path, 0660) < 0)
+		log_warn("control socket %s: chmod: %s", path, strerror(errno));
+	gr = getgrnam(d->conf.control_group);
+	if (gr && chown(path, (uid_t)-1, gr->gr_gid) < 0)
+		log_warn("control socket %s: cannot give it to group %s: %s", path,
+			 d->conf.control_group, strerror(errno));
+	else if (!gr)
+		log_info("no group %s: the control socket keeps the daemon's group",
+			 d->conf.control_group);
+	if (listen(fd, 16) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	d->listen_fd = fd;
+	ev_io_init(&d->listen_io, on_accept, fd, EV_READ);
+	d->listen_io.data = d;
+	ev_io_start(d->loop, &d->listen_io);
+	return 0;
+}
+
+/* ---- timers and signals ---- */
+
+static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	uint64_t now = now_ms();
+	char msg[200];
+
+	(void)loop;
+	(void)revents;
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
+		struct slot *s = &d->slots[i];
+
+		if (!s->used || s->reap)
+			continue;
+		if (!s->started && now >= s->wait_until) {
+			hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
+			snprintf(msg, sizeof(msg), "no beacon from %s within %g s", s->job.uuid_hex,
+				 s->req.wait_s);
+			slot_fail_waiting(s, msg);
+		} else if (now >= s->give_up_at) {
+			snprintf(msg, sizeof(msg), "gave up after %g s", s->req.timeout_s);
+			if (s->started)
+				provjob_cancel(&s->job, msg);
+			else
+				slot_fail_waiting(s, msg);
+		}
+	}
+	for (struct conn *c = d->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->following && now >= c->follow_until) {
+			conn_send(c, reply_ok());
+			if (c->fd >= 0)
+				conn_request_done(c);
+		}
+	}
+}
+
+static void stop_daemon(struct daemon *d, const char *why)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("%s: stopping", why);
+	sd_notify_send("STOPPING=1", NULL, 0);
+	ev_timer_set(&d->stop_timer, DAEMON_STOP_MS / 1000.0, 0.0);
+	ev_timer_start(d->loop, &d->stop_timer);
+	if (d->listen_fd >= 0) {
+		ev_io_stop(d->loop, &d->listen_io);
+		close(d->listen_fd);
+		d->listen_fd = -1;
+		unlink(d->conf.control);
+	}
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
+		struct slot *s = &d->slots[i];
+
+		if (!s->used || s->reap)
+			continue;
+		if (s->started)
+			provjob_cancel(&s->job, "the daemon is stopping");
+		else
+			slot_fail_waiting(s, "the daemon is stopping");
+	}
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		if (d->cfgs[i].used && !d->cfgs[i].reap)
+			cfgjob_cancel(&d->cfgs[i].job, -EINTR, "the daemon is stopping");
+	if (active_slots(d) == 0)
+		radio_stop(&d->radio);
+	/* else the reaper stops the radio once the links are closed */
+}
+
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (w->signum == SIGHUP)
+		reload(d);
+	else
+		stop_daemon(d, w->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void on_stop_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)revents;
+	(void)w;
+	log_warn("the controller did not finish in time; exiting anyway");
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/* ---- main ---- */
+
+static int parse_daemon_options(struct daemon *d, int argc, char **argv, bool *check)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "credentials", required_argument, NULL, 'C' },
+		{ "no-auto-provision", no_argument, NULL, 'n' },
+		{ "max-sessions", required_argument, NULL, 'm' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': d->config_path = optarg; d->config_given = true; break;
+		case 'C': d->creds_override = optarg; break;
+		case 'n': d->no_auto = true; break;
+		case 'm':
+			if (parse_uint(optarg, CONF_MAX_SESSIONS, &v) < 0 || v == 0) {
+				fprintf(stderr, "meshprov daemon: --max-sessions needs 1-%d\n",
+					CONF_MAX_SESSIONS);
+				return EXIT_USAGE;
+			}
+			d->sessions_override = (unsigned)v;
+			break;
+		case 'k': *check = true; break;
+		case 'h': daemon_usage(stdout); return -1;
+		default: daemon_usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "meshprov daemon: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void daemon_free(struct daemon *d)
+{
+	while (d->conns)
+		conn_close(d->conns);
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
+		if (d->slots[i].used)
+			slot_release(&d->slots[i]);
+		if (d->cfgs[i].used)
+			cfgjob_free(&d->cfgs[i].job);
+	}
+	if (d->client_on)
+		client_free(&d->client);
+	radio_close(&d->radio);
+	if (d->listen_fd >= 0) {
+		close(d->listen_fd);
+		unlink(d->conf.control);
+	}
+	devtable_free(&d->table);
+	free(d->attempts);
+	creds_free(&d->creds);
+}
+
+int cmd_daemon(const struct global_opts *g, int argc, char **argv)
+{
+	static struct daemon daemon_state; /* large; one per process */
+	struct daemon *d = &daemon_state;
+	bool check = false;
+	char err[512];
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->g = g;
+	d->config_path = CONF_DEFAULT_PATH;
+	d->listen_fd = -1;
+	rc = parse_daemon_options(d, argc, argv, &check);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (load_config(d, &d->conf, &d->creds, err, sizeof(err)) < 0) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		creds_free(&d->creds);
+		return 1;
+	}
+	if (check) {
+		printf("%s: ok; %s: %zu device%s\n", d->config_given ? d->config_path : "configuration",
+		       d->conf.credentials, d->creds.n, d->creds.n == 1 ? "" : "s");
+		creds_free(&d->creds);
+		return 0;
+	}
+	log_set_level(d->conf.log_level);
+	d->started_at = now_ms();
+	d->db = nodedb_open(d->conf.db, 2000, err, sizeof(err));
+	if (!d->db) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		creds_free(&d->creds);
+		return 1;
+	}
+	if (d->conf.has_unicast_range)
+		nodedb_set_unicast_range(d->db, d->conf.unicast_low, d->conf.unicast_high);
+	/* a new database is written at once, so its keys survive whatever follows */
+	if (nodedb_commit(d->db, err, sizeof(err)) != 0 ||
+	    devtable_init(&d->table, d->conf.max_devices) < 0) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		nodedb_close(d->db);
+		creds_free(&d->creds);
+		return 1;
+	}
+	d->loop = ev_default_loop(EVFLAG_AUTO);
+	{
+		struct global_opts rg = *g;
+
+		rg.hci = d->conf.hci;
+		rg.adv_interval_ms = d->conf.adv_interval_ms;
+		rg.adv_count = d->conf.adv_count;
+		if (cli_radio_open(&rg, &d->radio, d->loop, &daemon_radio_ops, d, err, sizeof(err)) < 0) {
+			fprintf(stderr, "meshprov: %s\n", err);
+			devtable_free(&d->table);
+			nodedb_close(d->db);
+			creds_free(&d->creds);
+			return 1;
+		}
+	}
+	if (open_control(d, err, sizeof(err)) < 0) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		daemon_free(d);
+		nodedb_close(d->db);
+		return 1;
+	}
+	ev_signal_init(&d->sigterm, on_signal, SIGTERM);
+	ev_signal_init(&d->sigint, on_signal, SIGINT);
+	ev_signal_init(&d->sighup, on_signal, SIGHUP);
+	d->sigterm.data = d->sigint.data = d->sighup.data = d;
+	ev_signal_start(d->loop, &d->sigterm);
+	ev_signal_start(d->loop, &d->sigint);
+	ev_signal_start(d->loop, &d->sighup);
+	ev_timer_init(&d->tick, on_tick, DAEMON_TICK_S, DAEMON_TICK_S);
+	d->tick.data = d;
+	ev_timer_start(d->loop, &d->tick);
+	ev_init(&d->stop_timer, on_stop_timer);
+	d->stop_timer.data = d;
+	ev_idle_init(&d->reaper, reap);
+	d->reaper.data = d;
+	radio_start(&d->radio);
+	ev_run(d->loop, 0);
+
+	if (nodedb_commit(d->db, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		d->rc = 1;
+	}
+	ev_signal_stop(d->loop, &d->sigterm);
+	ev_signal_stop(d->loop, &d->sigint);
+	ev_signal_stop(d->loop, &d->sighup);
+	ev_timer_stop(d->loop, &d->tick);
+	ev_timer_stop(d->loop, &d->stop_timer);
+	ev_idle_stop(d->loop, &d->reaper);
+	daemon_free(d);
+	nodedb_close(d->db);
+	if (d->rc == 0)
+		log_info("stopped");
+	rc = d->rc;
+	OPENSSL_cleanse(d, sizeof(*d));
+	return rc;
+}

@@ -1,0 +1,503 @@
+#include "provjob.h"
+
+#include <errno.h>
+#include <json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "adv.h"
+#include "crypto.h"
+#include "log.h"
+#include "util.h"
+
+static void say(struct provjob *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct provjob *j, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+
+	if (!j->ops->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	j->ops->progress(j->ctx, text);
+}
+
+static void finish(struct provjob *j)
+{
+	if (j->state == PROVJOB_DONE)
+		return;
+	j->state = PROVJOB_DONE;
+	radio_kick(j->radio);
+	j->ops->done(j->ctx);
+}
+
+/* Stop the job for a reason found on our side. */
+static void fail(struct provjob *j, uint8_t error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(struct provjob *j, uint8_t error, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (j->msg[0] == '\0') {
+		va_start(ap, fmt);
+		vsnprintf(j->msg, sizeof(j->msg), fmt, ap);
+		va_end(ap);
+		j->error = error;
+	}
+	provjob_cancel(j, j->msg);
+}
+
+/* ---- timers ---- */
+
+static uint64_t job_deadline(void *ctx)
+{
+	struct provjob *j = ctx;
+
+	switch (j->state) {
+	case PROVJOB_PROVISIONING:
+		return prov_session_next_deadline(&j->session);
+	case PROVJOB_CONFIGURING:
+		return node_setup_next_deadline(&j->setup);
+	case PROVJOB_LINGERING:
+		return j->linger_until;
+	default:
+		return NO_DEADLINE;
+	}
+}
+
+static void job_tick(void *ctx, uint64_t now)
+{
+	struct provjob *j = ctx;
+
+	switch (j->state) {
+	case PROVJOB_PROVISIONING:
+		prov_session_tick(&j->session, now);
+		break;
+	case PROVJOB_CONFIGURING:
+		node_setup_tick(&j->setup, now);
+		break;
+	case PROVJOB_LINGERING:
+		if (now >= j->linger_until)
+			finish(j);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- configuring ---- */
+
+static int st_send(void *ctx, uint16_t dst, const uint8_t *pdu, size_t len)
+{
+	struct provjob *j = ctx;
+
+	return client_send_devkey(j->client, dst, pdu, len);
+}
+
+static void st_progress(void *ctx, const char *what)
+{
+	say(ctx, "%s", what);
+}
+
+static void st_done(void *ctx, int rc, const char *msg)
+{
+	struct provjob *j = ctx;
+	char err[256];
+
+	j->configured = rc == 0;
+	if (rc != 0)
+		snprintf(j->config_error, sizeof(j->config_error), "%s", msg);
+	client_record_setup(j->db, j->params.uuid, &j->setup, rc, msg);
+	if (nodedb_commit(j->db, err, sizeof(err)) != 0) {
+		j->configured = false;
+		snprintf(j->config_error, sizeof(j->config_error),
+			 "the configuration was not written to the database: %.140s", err);
+	}
+	if (j->configured)
+		say(j, "configured");
+	/* an AliGenie device repeats its indication until answered: give it a moment */
+	if (j->configured && j->is_aligenie && j->indications == 0 && !j->cancelling) {
+		j->state = PROVJOB_LINGERING;
+		j->linger_until = radio_now(j->radio) + PROVJOB_LINGER_MS;
+		radio_kick(j->radio);
+		return;
+	}
+	finish(j);
+}
+
+static const struct node_setup_ops job_setup_ops = {
+	.send = st_send,
+	.progress = st_progress,
+	.done = st_done,
+};
+
+static void start_configure(struct provjob *j)
+{
+	struct node_setup_params sp = { 0 };
+	char why[256];
+	uint16_t bound = 0;
+
+	why[0] = '\0';
+	j->client = j->ops->client(j->ctx, why, sizeof(why));
+	if (j->client) {
+		sp.unicast = j->result.unicast;
+		sp.net_index = 0;
+		sp.app_index = 0;
+		sp.bind_and_subscribe = j->is_aligenie && j->ali.uuid_version == 0;
+		memcpy(sp.groups, j->params.groups, sizeof(sp.groups));
+		sp.ngroups = j->params.ngroups;
+		say(j, "configuring 0x%04x from 0x%04x", sp.unicast, j->client->self);
+		j->state = PROVJOB_CONFIGURING;
+		if (nodedb_app_key(j->db, 0, &bound, sp.app_key) != 0 ||
+		    node_setup_start(&j->setup, radio_now(j->radio), &sp, &job_setup_ops, j) != 0)
+			snprintf(why, sizeof(why), "cannot start configuring");
+		else
+			j->setup_started = true;
+	}
+	OPENSSL_cleanse(sp.app_key, sizeof(sp.app_key));
+	if (!j->setup_started) {
+		snprintf(j->config_error, sizeof(j->config_error), "%.190s", why);
+		nodedb_node_set_unconfigured(j->db, j->params.uuid, why);
+		if (nodedb_commit(j->db, why, sizeof(why)) != 0)
+			log_warn("%s", why);
+		finish(j);
+		return;
+	}
+	radio_kick(j->radio);
+}
+
+/* ---- provisioning ---- */
+
+static void s_send(void *ctx, const uint8_t *payload, size_t len)
+{
+	struct provjob *j = ctx;
+
+	if (radio_send(j->radio, AD_TYPE_PB_ADV, payload, len) < 0)
+		log_warn("transmit queue full: a PB-ADV payload was dropped");
+}
+
+static void s_progress(void *ctx, enum prov_step step)
+{
+	struct provjob *j = ctx;
+	const struct prov *p = &j->session.prov;
+
+	switch (step) {
+	case PROV_STEP_INVITE:
+		say(j, "link open; invite sent");
+		break;
+	case PROV_STEP_CAPABILITIES:
+		say(j, "capabilities: %u element%s, algorithms 0x%04x, static OOB %s",
+		    p->caps.elements, p->caps.elements == 1 ? "" : "s", p->caps.algorithms,
+		    p->caps.static_oob & 1 ? "yes" : "no");
+		break;
+	case PROV_STEP_KEY_EXCHANGE:
+		say(j, "public keys exchanged");
+		break;
+	case PROV_STEP_AUTH:
+		say(j, "authenticating (%s, %s)", prov_auth_name(p->method),
+		    prov_algorithm_name(p->algorithm));
+		break;
+	case PROV_STEP_CONFIRMED:
+		say(j, "device confirmation verified");
+		break;
+	case PROV_STEP_DATA_SENT:
+		say(j, "provisioning data sent");
+		break;
+	case PROV_STEP_COMPLETE:
+		say(j, "complete");
+		break;
+	}
+}
+
+static void s_auth_request(void *ctx, enum prov_auth_method m, uint8_t action, uint8_t size,
+			   const char *show)
+{
+	static const char *const out_actions[] = { "blinks", "beeps", "vibrations", "number", "text" };
+	static const char *const in_actions[] = { "pushes", "twists", "number", "text" };
+	const char *out_action = out_actions[action < 5 ? action : 0];
+	struct provjob *j = ctx;
+	char text[160];
+
+	if (m == PROV_AUTH_INPUT) {
+		/* the value is a one-time code for the user, not a key: it must be shown */
+		snprintf(text, sizeof(text), "Enter this %s on the device: %s",
+			 in_actions[action < 4 ? action : 0], show);
+		j->ops->auth_prompt(j->ctx, false, text);
+		return;
+	}
+	if (j->params.auth_value[0]) {
+		if (prov_session_auth_value(&j->session, radio_now(j->radio), j->params.auth_value) < 0)
+			fail(j, 0, "--auth-value does not fit the device's output (%s, %u)", out_action,
+			     size);
+		return;
+	}
+	snprintf(text, sizeof(text), "Enter the %s the device outputs (up to %u characters): ",
+		 out_action, size);
+	if (j->ops->auth_prompt(j->ctx, true, text) < 0)
+		fail(j, 0, "the device outputs a value: give it with --auth-value");
+}
+
+static int s_assign(void *ctx, uint8_t elements, uint16_t *addr)
+{
+	struct provjob *j = ctx;
+	uint16_t want = j->params.want_unicast;
+
+	if (!want)
+		return nodedb_alloc_unicast(j->db, elements, addr);
+	if ((unsigned)want + elements - 1 > 0x7fff || !nodedb_unicast_free(j->db, want, elements)) {
+		snprintf(j->msg, sizeof(j->msg), "--unicast 0x%04x: %u addresses from there are not free",
+			 want, elements);
+		return -EADDRINUSE;
+	}
+	*addr = want;
+	return nodedb_reserve_unicast(j->db, want, elements);
+}
+
+static void s_complete(void *ctx, const struct prov_result *r)
+{
+	struct provjob *j = ctx;
+	struct nodedb_node n;
+	char err[256];
+	bool saved = false;
+
+	j->result = *r;
+	memset(&n, 0, sizeof(n));
+	memcpy(n.uuid, j->params.uuid, 16);
+	n.unicast = r->unicast;
+	n.elements = r->elements;
+	memcpy(n.devkey, r->device_key, 16);
+	n.net_key_index = r->net_key_index;
+	err[0] = '\0';
+	if (nodedb_add_node(j->db, &n) != 0)
+		snprintf(err, sizeof(err), "the node's UUID or addresses are already taken");
+	else if (nodedb_commit(j->db, err, sizeof(err)) == 0)
+		saved = true;
+	OPENSSL_cleanse(&n, sizeof(n));
+	if (saved) {
+		j->ok = true;
+		return;
+	}
+	/* the device is provisioned but we could not record it: say so loudly */
+	j->error = 0;
+	snprintf(j->msg, sizeof(j->msg),
+		 "device provisioned at 0x%04x but the database was not written: %.200s", r->unicast,
+		 err);
+}
+
+static void s_finished(void *ctx, bool ok, uint8_t error, const char *msg)
+{
+	struct provjob *j = ctx;
+
+	if (!ok && j->msg[0] == '\0') {
+		snprintf(j->msg, sizeof(j->msg), "%s", msg);
+		j->error = error;
+	}
+	if (ok && j->ok && j->params.configure && !j->cancelling)
+		start_configure(j);
+	else
+		finish(j);
+}
+
+static const struct prov_session_ops job_session_ops = {
+	.send = s_send,
+	.progress = s_progress,
+	.auth_request = s_auth_request,
+	.assign_address = s_assign,
+	.complete = s_complete,
+	.finished = s_finished,
+};
+
+/* ---- API ---- */
+
+int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size_t errlen)
+{
+	struct nodedb_node n;
+	char hex[33];
+
+	if (nodedb_find_uuid(db, uuid, &n) != 0)
+		return 0;
+	hex_encode(uuid, 16, hex);
+	snprintf(err, errlen, "%s is already a node at 0x%04x in %s (meshprov nodes remove %s)", hex,
+		 n.unicast, nodedb_path(db), hex);
+	OPENSSL_cleanse(&n, sizeof(n));
+	return -1;
+}
+
+int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
+		  const struct provjob_params *p, const struct provjob_ops *ops, void *ctx,
+		  char *err, size_t errlen)
+{
+	uint32_t link_id;
+
+	memset(j, 0, sizeof(*j));
+	j->params = *p;
+	j->ops = ops;
+	j->ctx = ctx;
+	j->radio = r;
+	j->db = db;
+	hex_encode(p->uuid, 16, j->uuid_hex);
+	j->is_aligenie = aligenie_decode(p->uuid, &j->ali);
+	if (nodedb_net_key(db, 0, j->params.prov.net_key) != 0) {
+		snprintf(err, errlen, "%s has no NetKey with index 0", nodedb_path(db));
+		provjob_free(j);
+		return -1;
+	}
+	j->params.prov.net_key_index = 0;
+	j->params.prov.iv_index = nodedb_iv_index(db);
+	j->params.prov.flags = nodedb_iv_update(db) ? 0x02 : 0x00;
+	j->params.prov.unicast = 0;
+	if (mesh_random((uint8_t *)&link_id, sizeof(link_id)) != 0) {
+		snprintf(err, errlen, "no random numbers");
+		provjob_free(j);
+		return -1;
+	}
+	if (radio_add_timers(r, job_deadline, job_tick, j) < 0) {
+		snprintf(err, errlen, "too many sessions on the radio");
+		provjob_free(j);
+		return -1;
+	}
+	say(j, "opening link 0x%08x", (unsigned)link_id);
+	j->state = PROVJOB_PROVISIONING;
+	if (prov_session_start(&j->session, radio_now(r), link_id, p->uuid, &j->params.prov,
+			       &job_session_ops, j) < 0) {
+		snprintf(err, errlen, "cannot open a PB-ADV link");
+		provjob_free(j);
+		return -1;
+	}
+	radio_kick(r);
+	return 0;
+}
+
+void provjob_pb_adv(struct provjob *j, const uint8_t *data, size_t len)
+{
+	if (j->state == PROVJOB_PROVISIONING)
+		prov_session_input(&j->session, radio_now(j->radio), data, len);
+}
+
+bool provjob_access(struct provjob *j, const struct mesh_rx *rx)
+{
+	if (j->state != PROVJOB_CONFIGURING || !rx->dev_key || rx->src != j->result.unicast)
+		return false;
+	node_setup_input(&j->setup, radio_now(j->radio), rx->src, rx->access, rx->len);
+	return true;
+}
+
+void provjob_indication(struct provjob *j, uint16_t src)
+{
+	if (!j->ok || src < j->result.unicast || src >= j->result.unicast + j->result.elements)
+		return;
+	j->indications++;
+	say(j, "answered the indication of 0x%04x", src);
+	if (j->state == PROVJOB_LINGERING)
+		finish(j); /* nothing more to wait for */
+}
+
+int provjob_auth_value(struct provjob *j, const char *value)
+{
+	int rc;
+
+	if (j->state != PROVJOB_PROVISIONING)
+		return -1;
+	rc = prov_session_auth_value(&j->session, radio_now(j->radio), value);
+	if (rc < 0)
+		fail(j, 0, "'%s' is not a value this device can show", value);
+	radio_kick(j->radio);
+	return rc;
+}
+
+void provjob_cancel(struct provjob *j, const char *msg)
+{
+	if (j->msg[0] == '\0' && !j->ok)
+		snprintf(j->msg, sizeof(j->msg), "%s", msg);
+	j->cancelling = true;
+	switch (j->state) {
+	case PROVJOB_PROVISIONING:
+		if (!j->session.finished)
+			prov_session_cancel(&j->session, radio_now(j->radio), msg);
+		break;
+	case PROVJOB_CONFIGURING:
+		node_setup_cancel(&j->setup, radio_now(j->radio), msg);
+		break;
+	case PROVJOB_LINGERING:
+		finish(j);
+		break;
+	case PROVJOB_DONE:
+		break;
+	}
+	radio_kick(j->radio);
+}
+
+bool provjob_finished(const struct provjob *j)
+{
+	return j->state == PROVJOB_DONE;
+}
+
+static void add_config_json(const struct provjob *j, struct json_object *o)
+{
+	const struct node_setup *st = &j->setup;
+
+	if (!j->params.configure)
+		return;
+	json_object_object_add(o, "configured", json_object_new_boolean(j->configured));
+	if (!j->configured)
+		json_object_object_add(o, "config_error", json_object_new_string(j->config_error));
+	if (j->setup_started) {
+		struct json_object *keys = json_object_new_array();
+
+		if (st->appkey_added)
+			json_object_array_add(keys, json_object_new_int(0));
+		json_object_object_add(o, "appkeys", keys);
+	}
+	if (j->setup_started && st->have_composition) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "cid", json_object_new_int(st->composition.cid));
+		json_object_object_add(c, "pid", json_object_new_int(st->composition.pid));
+		json_object_object_add(c, "vid", json_object_new_int(st->composition.vid));
+		json_object_object_add(c, "elements", json_object_new_int(st->composition.num_elements));
+		json_object_object_add(o, "composition", c);
+	}
+	if (j->is_aligenie)
+		json_object_object_add(o, "indications", json_object_new_int((int)j->indications));
+}
+
+struct json_object *provjob_json(const struct provjob *j)
+{
+	struct json_object *o = json_object_new_object();
+	char key[33];
+
+	json_object_object_add(o, "uuid", json_object_new_string(j->uuid_hex));
+	if (!j->ok) {
+		json_object_object_add(o, "error", json_object_new_string(j->msg[0] ? j->msg :
+					       "provisioning did not complete"));
+		if (j->error)
+			json_object_object_add(o, "error_code", json_object_new_int(j->error));
+		return o;
+	}
+	hex_encode(j->result.device_key, 16, key);
+	json_object_object_add(o, "unicast", json_object_new_int(j->result.unicast));
+	json_object_object_add(o, "elements", json_object_new_int(j->result.elements));
+	json_object_object_add(o, "device_key", json_object_new_string(key));
+	json_object_object_add(o, "net_key_index", json_object_new_int(j->result.net_key_index));
+	json_object_object_add(o, "algorithm",
+			       json_object_new_string(prov_algorithm_name(j->result.algorithm)));
+	json_object_object_add(o, "auth", json_object_new_string(prov_auth_name(j->result.auth)));
+	OPENSSL_cleanse(key, sizeof(key));
+	add_config_json(j, o);
+	return o;
+}
+
+void provjob_free(struct provjob *j)
+{
+	if (j->radio)
+		radio_remove_timers(j->radio, j);
+	prov_session_free(&j->session);
+	OPENSSL_cleanse(&j->params, sizeof(j->params));
+	OPENSSL_cleanse(&j->result, sizeof(j->result));
+	OPENSSL_cleanse(&j->setup, sizeof(j->setup));
+	j->radio = NULL;
+}
