@@ -3,13 +3,17 @@
 #   make check      install missing build deps (as root), build, run every test
 #   make check-asan the same tests under AddressSanitizer and UBSan
 #   make demo       scan three simulated AliGenie devices on the virtual air
-#   make install    PREFIX=/usr/local, DESTDIR honoured
+#   make install    PREFIX=/usr/local, DESTDIR honoured (see install: below)
 #   make bench      timing benchmarks (never part of check)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+MAN5DIR ?= $(MANDIR)/man5
+MAN8DIR ?= $(MANDIR)/man8
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR ?= /etc
 DESTDIR ?=
 
 CC ?= cc
@@ -89,6 +93,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory test-programs
 	@MESHPROV_BIN=$(abspath $(MESHPROV)) VAIR_BIN=$(abspath $(B)/vair/vair) \
+		MESHPROV_CONTROL=/nonexistent/meshprov-tests-never-use-a-running-daemon \
 		sh tests/run-tests $(UNIT_BIN) $(E2E_BIN)
 
 check-asan: deps
@@ -103,16 +108,56 @@ demo: deps
 bench: $(MESHPROV) $(B)/vair/vair
 	@sh tests/bench $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair)
 
+# install: the program, both man pages, the systemd unit (@BINDIR@ filled
+# in), the sysusers.d file, and SYSCONFDIR/meshprov/meshprov.conf from
+# systemd/meshprov.conf.example unless that file exists (never overwritten).
+# As root without DESTDIR it also creates the meshprov user and group
+# (systemd-sysusers, when present), an empty credentials file
+# SYSCONFDIR/meshprov/devices owned by meshprov with mode 0600 unless it
+# exists, and makes a running systemd reload its units.
+# uninstall: removes what install added, except meshprov.conf, the
+# credentials file, the user and the node database.
 install: $(MESHPROV)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
-	install -m 0755 $(MESHPROV) $(DESTDIR)$(BINDIR)/meshprov
-	install -m 0644 man/meshprov.8 $(DESTDIR)$(MANDIR)/man8/meshprov.8
-	sed 's|@BINDIR@|$(BINDIR)|g' systemd/meshprov.service > $(DESTDIR)$(UNITDIR)/meshprov.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/meshprov.service
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MAN5DIR)" "$(DESTDIR)$(MAN8DIR)" \
+		"$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)"
+	install -d -m 0755 "$(DESTDIR)$(SYSCONFDIR)/meshprov"
+	install -m 0755 $(MESHPROV) "$(DESTDIR)$(BINDIR)/meshprov"
+	install -m 0644 man/meshprov.8 "$(DESTDIR)$(MAN8DIR)/meshprov.8"
+	install -m 0644 man/meshprov.conf.5 "$(DESTDIR)$(MAN5DIR)/meshprov.conf.5"
+	sed 's|@BINDIR@|$(BINDIR)|g' systemd/meshprov.service > "$(DESTDIR)$(UNITDIR)/meshprov.service"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/meshprov.service"
+	install -m 0644 systemd/meshprov.sysusers "$(DESTDIR)$(SYSUSERSDIR)/meshprov.conf"
+	@conf="$(DESTDIR)$(SYSCONFDIR)/meshprov/meshprov.conf"; \
+	if [ -e "$$conf" ] || [ -L "$$conf" ]; then \
+		echo "keeping the existing $$conf"; \
+	else \
+		echo "install -m 0644 systemd/meshprov.conf.example $$conf"; \
+		install -m 0644 systemd/meshprov.conf.example "$$conf"; \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		if command -v systemd-sysusers >/dev/null 2>&1; then \
+			echo "systemd-sysusers $(SYSUSERSDIR)/meshprov.conf"; \
+			systemd-sysusers "$(SYSUSERSDIR)/meshprov.conf" || exit 1; \
+		fi; \
+		creds="$(SYSCONFDIR)/meshprov/devices"; \
+		if [ -e "$$creds" ] || [ -L "$$creds" ]; then \
+			echo "keeping the existing $$creds"; \
+		elif id -u meshprov >/dev/null 2>&1 && getent group meshprov >/dev/null; then \
+			echo "install -m 0600 -o meshprov -g meshprov /dev/null $$creds"; \
+			install -m 0600 -o meshprov -g meshprov /dev/null "$$creds" || exit 1; \
+		else \
+			echo "no user meshprov: not creating $$creds"; \
+		fi; \
+		if [ -d /run/systemd/system ]; then \
+			echo "systemctl daemon-reload"; \
+			systemctl daemon-reload || exit 1; \
+		fi; \
+	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/meshprov $(DESTDIR)$(MANDIR)/man8/meshprov.8 \
-		$(DESTDIR)$(UNITDIR)/meshprov.service
+	rm -f "$(DESTDIR)$(BINDIR)/meshprov" "$(DESTDIR)$(MAN8DIR)/meshprov.8" \
+		"$(DESTDIR)$(MAN5DIR)/meshprov.conf.5" "$(DESTDIR)$(UNITDIR)/meshprov.service" \
+		"$(DESTDIR)$(SYSUSERSDIR)/meshprov.conf"
 
 clean:
 	rm -rf build build-asan meshprov

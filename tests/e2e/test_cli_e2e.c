@@ -1,9 +1,11 @@
 /* The command line as a user meets it: usage errors and exit codes, one-line
  * transport errors, controllers that misbehave (silent, refusing, breaking
- * the H4 framing, hanging up), and a man page that documents every option. */
+ * the H4 framing, hanging up), and man pages that document every option and
+ * every configuration key, and that groff and mandoc find nothing wrong in. */
 #include <check.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,22 +147,59 @@ START_TEST(test_help_and_version)
 }
 END_TEST
 
+/* ---- the man pages ---- */
+
+/* MESHPROV_MAN names meshprov.8; meshprov.conf.5 is in the same directory. */
+static const char *man8_path(void)
+{
+	return env_or("MESHPROV_MAN", "man/meshprov.8");
+}
+
+static void man5_path(char *out, size_t len)
+{
+	const char *m8 = man8_path(), *slash = strrchr(m8, '/');
+	int dirlen = slash ? (int)(slash - m8 + 1) : 0;
+
+	ck_assert_int_lt(snprintf(out, len, "%.*smeshprov.conf.5", dirlen, m8), (int)len);
+}
+
+/* Whether roff (an option as the man page writes it, "\-\-max\-sessions")
+ * occurs in man as a whole word: not as the start of a longer option. */
+static bool has_option(const char *man, const char *roff)
+{
+	size_t n = strlen(roff);
+
+	for (const char *p = man; (p = strstr(p, roff)) != NULL; p += n) {
+		const char *e = p + n;
+
+		if (*e >= 'a' && *e <= 'z')
+			continue;
+		if (e[0] == '\\' && e[1] == '-' && e[2] >= 'a' && e[2] <= 'z')
+			continue;
+		return true;
+	}
+	return false;
+}
+
 /* Every --option in the help texts appears in the man page. */
 START_TEST(test_man_page_covers_help)
 {
-	static const char *const cmds[] = { NULL, "scan", "provision", "nodes", "config" };
-	const char *man_path = env_or("MESHPROV_MAN", "man/meshprov.8");
+	static const char *const cmds[] = { NULL, "scan", "provision", "nodes", "config", "daemon" };
+	const char *man_path = man8_path();
 	char *man = read_file_str(man_path, NULL);
 	unsigned checked = 0;
 
 	ck_assert_msg(man != NULL, "cannot read %s", man_path);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		char *out, *err;
+		int code;
 
 		if (cmds[i])
-			ck_assert_int_eq(run(&out, &err, 5000, cmds[i], "--help", NULL), 0);
+			code = run(&out, &err, 5000, cmds[i], "--help", NULL);
 		else
-			ck_assert_int_eq(run(&out, &err, 5000, "--help", NULL), 0);
+			code = run(&out, &err, 5000, "--help", NULL);
+		ck_assert_msg(code == 0, "meshprov %s%s--help: exit %d; stderr: %s",
+			      cmds[i] ? cmds[i] : "", cmds[i] ? " " : "", code, err);
 		for (char *p = out; (p = strstr(p, "--")) != NULL;) {
 			char opt[64], roff[160];
 			size_t n = 0, r = 0;
@@ -183,7 +222,7 @@ START_TEST(test_man_page_covers_help)
 				}
 			}
 			roff[r] = '\0';
-			ck_assert_msg(strstr(man, roff) != NULL, "--%s (from %s --help) is not in %s",
+			ck_assert_msg(has_option(man, roff), "--%s (from %s --help) is not in %s",
 				      opt, cmds[i] ? cmds[i] : "meshprov", man_path);
 			checked++;
 		}
@@ -195,25 +234,257 @@ START_TEST(test_man_page_covers_help)
 }
 END_TEST
 
-/* groff finds nothing to warn about (when groff is installed). */
+/* Run cmd (a shell command line; its output goes to outpath): its exit status
+ * is 0 and it printed nothing. */
+static void expect_silent(const char *cmd, const char *outpath, const char *what)
+{
+	char *out;
+	int rc = system(cmd);
+
+	out = read_file_str(outpath, NULL);
+	ck_assert_msg(rc == 0 && out && out[0] == '\0', "%s (status %d): %s", what, rc,
+		      out ? out : "(no output)");
+	free(out);
+}
+
+/* groff and mandoc (each when installed) find nothing to warn about in either
+ * man page. mandoc is the stricter: dates, macro use, escapes. */
 START_TEST(test_man_page_lint)
 {
-	const char *man_path = env_or("MESHPROV_MAN", "man/meshprov.8");
-	char cmd[600], errpath[512];
-	char *err;
-	int rc;
+	char man5[512], cmd[1400], outpath[512], what[600];
+	const char *pages[2] = { man8_path(), man5 };
+	bool groff = system("command -v groff >/dev/null 2>&1") == 0;
+	bool mandoc = system("command -v mandoc >/dev/null 2>&1") == 0;
 
-	if (system("command -v groff >/dev/null 2>&1") != 0) {
-		printf("SKIP: man page lint: groff is not installed\n");
+	man5_path(man5, sizeof(man5));
+	if (!groff)
+		printf("SKIP: man page lint with groff: groff is not installed\n");
+	if (!mandoc)
+		printf("SKIP: man page lint with mandoc: mandoc is not installed\n");
+	snprintf(outpath, sizeof(outpath), "%s/lint.out", dir);
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_msg(access(pages[i], R_OK) == 0, "cannot read %s", pages[i]);
+		if (groff) {
+			snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s' >'%s' 2>&1", pages[i],
+				 outpath);
+			snprintf(what, sizeof(what), "groff warns about %s", pages[i]);
+			expect_silent(cmd, outpath, what);
+		}
+		if (mandoc) {
+			snprintf(cmd, sizeof(cmd), "mandoc -Tlint -W warning '%s' >'%s' 2>&1",
+				 pages[i], outpath);
+			snprintf(what, sizeof(what), "mandoc warns about %s", pages[i]);
+			expect_silent(cmd, outpath, what);
+		}
+	}
+}
+END_TEST
+
+/* Roff source as it reads, for comparing with plain text. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void text_add(struct text *t, const char *p, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->s = realloc(t->s, t->cap);
+		ck_assert_ptr_nonnull(t->s);
+	}
+	memcpy(t->s + t->len, p, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+/* Text p[0..n) with its escapes as they print: \fX font changes and \% \&
+ * vanish, \- \(en \(em are '-', \(dq '"', \(aq '\'', \(<= "<=", \e '\'. */
+static void text_add_roff(struct text *t, const char *p, size_t n)
+{
+	static const struct {
+		const char *esc, *out;
+	} named[] = {
+		{ "en", "-" }, { "em", "-" }, { "dq", "\"" }, { "aq", "'" }, { "<=", "<=" },
+		{ ">=", ">=" },
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\\' || i + 1 >= n) {
+			text_add(t, p + i, 1);
+			continue;
+		}
+		switch (p[++i]) {
+		case 'f':
+			i++; /* and the font's letter */
+			break;
+		case '%':
+		case '&':
+			break;
+		case '-':
+			text_add(t, "-", 1);
+			break;
+		case 'e':
+			text_add(t, "\\", 1);
+			break;
+		case '(': {
+			const char *out = "?";
+
+			for (size_t k = 0; i + 2 < n && k < sizeof(named) / sizeof(named[0]); k++)
+				if (!strncmp(p + i + 1, named[k].esc, 2))
+					out = named[k].out;
+			text_add(t, out, strlen(out));
+			i += 2;
+			break;
+		}
+		default:
+			text_add(t, p + i, 1);
+		}
+	}
+}
+
+/* One source line p[0..n) as it reads: text as is; a font macro's arguments
+ * (quoted or not) joined, with spaces for .B and .I and without for the
+ * alternating ones (.BI, .BR, ...); any other request: nothing. */
+static void text_add_line(struct text *t, const char *p, size_t n)
+{
+	bool spaced;
+	size_t i;
+
+	if (n == 0 || (p[0] != '.' && p[0] != '\'')) {
+		text_add_roff(t, p, n);
 		return;
 	}
-	snprintf(errpath, sizeof(errpath), "%s/groff.err", dir);
-	snprintf(cmd, sizeof(cmd), "groff -man -ww -z '%s' 2>'%s'", man_path, errpath);
-	rc = system(cmd);
-	err = read_file_str(errpath, NULL);
-	ck_assert_msg(rc == 0 && err && err[0] == '\0', "groff warns about %s: %s", man_path,
-		      err ? err : "(no output)");
-	free(err);
+	for (i = 1; i < n && p[i] != ' '; i++)
+		;
+	if (i == 2 && (p[1] == 'B' || p[1] == 'I'))
+		spaced = true;
+	else if (i == 3 && strchr("BIR", p[1]) && strchr("BIR", p[2]) && p[1] != p[2])
+		spaced = false;
+	else
+		return;
+	for (bool first = true; i < n; first = false) {
+		size_t a, e;
+
+		while (i < n && p[i] == ' ')
+			i++;
+		if (i == n)
+			break;
+		if (p[i] == '"') {
+			a = ++i;
+			while (i < n && p[i] != '"')
+				i++;
+			e = i++;
+		} else {
+			a = i;
+			while (i < n && p[i] != ' ')
+				i++;
+			e = i;
+		}
+		if (spaced && !first)
+			text_add(t, " ", 1);
+		text_add_roff(t, p + a, e - a);
+	}
+}
+
+/* Every configuration key is documented in meshprov.conf(5), as a tagged
+ * paragraph "KEY = VALUE" of its CONFIGURATION FILE section with its range
+ * and default; and every key documented there is one of these. */
+START_TEST(test_conf_man_page_covers_keys)
+{
+	static const struct {
+		const char *key;
+		const char *must[6]; /* in its paragraph; NULL-terminated */
+	} keys[] = {
+		{ "hci", { "hci0", "hciN:user", "unix:PATH", "tty:PATH", "Default hci0." } },
+		{ "db", { "Default /var/lib/meshprov/network.json." } },
+		{ "credentials", { "Default /etc/meshprov/devices." } },
+		{ "control", { "Default /run/meshprov/control." } },
+		{ "control_group", { "does not exist", "Default meshprov." } },
+		{ "auto_provision", { "yes/no", "true/false", "on/off", "1/0", "Default yes." } },
+		{ "max_sessions", { "1-8", "Default 2." } },
+		{ "max_devices", { "16-65536", "least recently seen", "Default 1024." } },
+		{ "max_attempts", { "1-100", "Default 5." } },
+		{ "retry_delay", { "1-3600", "doubled", "at most 600", "Default 10." } },
+		{ "unicast_range", { "0x0011-0x7fff", "Default: the provisioner's range" } },
+		{ "adv_interval", { "20-10240", "Default 20." } },
+		{ "adv_count", { "1-20", "Default 3." } },
+		{ "aligenie_groups", { "1-4", "0xc000-0xfeff", "version 0", "Default 0xc000,0xcfff." } },
+		{ "aligenie_groups.PID", { "ProductID PID" } },
+		{ "log_level", { "error, warning, info or debug", "Default info." } },
+	};
+	unsigned found[sizeof(keys) / sizeof(keys[0])] = { 0 };
+	char path[512];
+	char *man, *line, *next;
+	bool in_conf = false, tag = false;
+	int cur = -1, line_no = 0;
+	struct text para = { 0 };
+
+	man5_path(path, sizeof(path));
+	man = read_file_str(path, NULL);
+	ck_assert_msg(man != NULL, "cannot read %s", path);
+	for (line = man; *line; line = next) {
+		size_t n = strcspn(line, "\n");
+
+		next = line + n + (line[n] == '\n');
+		line_no++;
+		/* the end of a paragraph: check the key's */
+		if (cur >= 0 && (!strncmp(line, ".TP", 3) || !strncmp(line, ".SH", 3) ||
+				 !strncmp(line, ".SS", 3) || !strncmp(line, ".PP", 3))) {
+			for (size_t k = 0; keys[cur].must[k]; k++)
+				ck_assert_msg(strstr(para.s, keys[cur].must[k]) != NULL,
+					      "%s: the paragraph of %s lacks \"%s\": %s", path,
+					      keys[cur].key, keys[cur].must[k], para.s);
+			cur = -1;
+		}
+		if (!strncmp(line, ".SH ", 4)) {
+			static const char conf_sh[] = "CONFIGURATION FILE";
+			const char *h = line + 4;
+			size_t hn = n - 4;
+
+			if (hn >= 2 && h[0] == '"' && h[hn - 1] == '"') {
+				h++;
+				hn -= 2;
+			}
+			in_conf = hn == strlen(conf_sh) && !strncmp(h, conf_sh, hn);
+		}
+		if (tag) {
+			struct text t = { 0 };
+			const char *eq;
+
+			tag = false;
+			text_add_line(&t, line, n);
+			eq = t.s ? strstr(t.s, " = ") : NULL;
+			if (in_conf && eq) {
+				size_t klen = (size_t)(eq - t.s);
+				size_t k;
+
+				for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+					if (strlen(keys[k].key) == klen && !strncmp(t.s, keys[k].key, klen))
+						break;
+				ck_assert_msg(k < sizeof(keys) / sizeof(keys[0]),
+					      "%s:%d: \"%s\" documents a key this test does not know",
+					      path, line_no, t.s);
+				found[k]++;
+				cur = (int)k;
+				para.len = 0;
+				text_add(&para, "", 0);
+			}
+			free(t.s);
+			continue;
+		}
+		tag = !strncmp(line, ".TP", 3) && n == 3;
+		if (cur >= 0) {
+			text_add(&para, " ", 1);
+			text_add_line(&para, line, n);
+		}
+	}
+	ck_assert_msg(cur < 0, "%s ends inside the paragraph of %s", path, keys[cur].key);
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+		ck_assert_msg(found[k] == 1, "%s documents %s %u times, want once", path,
+			      keys[k].key, found[k]);
+	free(para.s);
+	free(man);
 }
 END_TEST
 
@@ -405,6 +676,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(tc, test_help_and_version);
 	tcase_add_test(tc, test_man_page_covers_help);
 	tcase_add_test(tc, test_man_page_lint);
+	tcase_add_test(tc, test_conf_man_page_covers_keys);
 	tcase_add_test(tc, test_transport_errors);
 	tcase_add_test(tc, test_silent_controller);
 	tcase_add_test(tc, test_refusing_controller);
