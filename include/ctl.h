@@ -22,4 +22,8 @@ struct json_object *ctl_call(int fd, struct json_object *req,
 			     void (*fn)(void *ctx, struct json_object *event), void *ctx, char *err,
 			     size_t errlen);
 
+/* A string field of a reply, or NULL; an integer field, or 0. */
+const char *ctl_string(struct json_object *o, const char *key);
+int ctl_int(struct json_object *o, const char *key);
+
 #endif

@@ -60,19 +60,11 @@ static void config_usage(FILE *f)
 		"  -h, --help     show this help\n");
 }
 
-static const char *jstring(struct json_object *o, const char *key)
+static const char *text_of(struct json_object *o, const char *key)
 {
-	struct json_object *v;
+	const char *s = ctl_string(o, key);
 
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : "";
-}
-
-static int jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
+	return s ? s : "";
 }
 
 /* Print the outcome (cfgjob_json's object); the exit status. */
@@ -80,8 +72,8 @@ static int print_result(struct json_object *o, bool json)
 {
 	struct json_object *v, *comp;
 	bool ok = json_object_object_get_ex(o, "ok", &v) && json_object_get_boolean(v);
-	const char *cmd = jstring(o, "command");
-	int unicast = jint(o, "unicast");
+	const char *cmd = text_of(o, "command");
+	int unicast = ctl_int(o, "unicast");
 
 	if (json) {
 		struct json_object *copy = NULL;
@@ -95,15 +87,15 @@ static int print_result(struct json_object *o, bool json)
 		return ok ? 0 : 1;
 	}
 	if (!ok) {
-		fprintf(stderr, "meshprov: %s 0x%04x: %s\n", cmd, unicast, jstring(o, "error"));
+		fprintf(stderr, "meshprov: %s 0x%04x: %s\n", cmd, unicast, text_of(o, "error"));
 		return 1;
 	}
-	printf("%s 0x%04x: %s\n", cmd, unicast, jstring(o, "result"));
+	printf("%s 0x%04x: %s\n", cmd, unicast, text_of(o, "result"));
 	if (json_object_object_get_ex(o, "composition", &comp)) {
 		struct json_object *elems = NULL;
 
-		printf("CID %04x PID %04x VID %04x CRPL %04x features %04x\n", jint(comp, "cid"),
-		       jint(comp, "pid"), jint(comp, "vid"), jint(comp, "crpl"), jint(comp, "features"));
+		printf("CID %04x PID %04x VID %04x CRPL %04x features %04x\n", ctl_int(comp, "cid"),
+		       ctl_int(comp, "pid"), ctl_int(comp, "vid"), ctl_int(comp, "crpl"), ctl_int(comp, "features"));
 		json_object_object_get_ex(comp, "models", &elems);
 		for (size_t e = 0; elems && e < json_object_array_length(elems); e++) {
 			struct json_object *models = json_object_array_get_idx(elems, e);
@@ -137,7 +129,7 @@ static int via_daemon(int fd, struct json_object *req, bool json)
 	} else {
 		bool usage = json_object_object_get_ex(reply, "usage", &v);
 
-		fprintf(stderr, "meshprov%s: %s\n", usage ? " config" : "", jstring(reply, "error"));
+		fprintf(stderr, "meshprov%s: %s\n", usage ? " config" : "", text_of(reply, "error"));
 		rc = usage ? EXIT_USAGE : 1;
 	}
 	json_object_put(reply);

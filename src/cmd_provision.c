@@ -84,30 +84,15 @@ static void progress_line(uint64_t t0, const char *text)
 	fprintf(stderr, "[%5.2fs] %s\n", (double)(mono_ms() - t0) / 1000.0, text);
 }
 
-static const char *jstring(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-		       json_object_get_string(v) : NULL;
-}
-
-static int jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? json_object_get_int(v) : 0;
-}
-
 /* Print the outcome (provjob_json's object); the exit status. */
 static int print_result(struct json_object *res, bool json)
 {
-	const char *error = jstring(res, "error");
-	const char *uuid = jstring(res, "uuid");
+	const char *error = ctl_string(res, "error");
+	const char *uuid = ctl_string(res, "uuid");
 	struct json_object *configured = NULL;
 	bool conf_asked = json_object_object_get_ex(res, "configured", &configured);
 	bool conf_ok = conf_asked && json_object_get_boolean(configured);
-	int elements = jint(res, "elements");
+	int elements = ctl_int(res, "elements");
 
 	if (json) {
 		puts(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
@@ -115,7 +100,7 @@ static int print_result(struct json_object *res, bool json)
 		fprintf(stderr, "meshprov: %s\n", error);
 	} else {
 		printf("provisioned %s: unicast 0x%04x, %d element%s", uuid ? uuid : "?",
-		       jint(res, "unicast"), elements, elements == 1 ? "" : "s");
+		       ctl_int(res, "unicast"), elements, elements == 1 ? "" : "s");
 		if (conf_ok)
 			printf("; configured (AppKey 0%s)",
 			       json_object_object_get_ex(res, "composition", NULL) ?
@@ -124,7 +109,7 @@ static int print_result(struct json_object *res, bool json)
 		if (conf_asked && !conf_ok)
 			fprintf(stderr, "meshprov: the node was provisioned but not configured: %s "
 					"(it is in the database marked unconfigured)\n",
-				jstring(res, "config_error") ? jstring(res, "config_error") : "?");
+				ctl_string(res, "config_error") ? ctl_string(res, "config_error") : "?");
 	}
 	fflush(stdout);
 	return !error && (!conf_asked || conf_ok) ? 0 : 1;
@@ -135,7 +120,7 @@ static int print_result(struct json_object *res, bool json)
 static void daemon_event(void *ctx, struct json_object *ev)
 {
 	const struct provision *p = ctx;
-	const char *text = jstring(ev, "text");
+	const char *text = ctl_string(ev, "text");
 
 	if (text && (p->progress || !strncmp(text, "Enter this", 10)))
 		progress_line(p->t0, text);
@@ -159,7 +144,7 @@ static int via_daemon(struct provision *p, int fd, struct json_object *req, bool
 	} else {
 		fprintf(stderr, "meshprov%s: %s\n",
 			json_object_object_get_ex(reply, "usage", NULL) ? " provision" : "",
-			jstring(reply, "error") ? jstring(reply, "error") : "the daemon failed");
+			ctl_string(reply, "error") ? ctl_string(reply, "error") : "the daemon failed");
 		rc = json_object_object_get_ex(reply, "usage", NULL) ? EXIT_USAGE : 1;
 	}
 	json_object_put(reply);
@@ -515,7 +500,7 @@ static void add_true(struct json_object *req, const char *key)
 
 static bool is_aligenie_uuid(struct json_object *req)
 {
-	const char *text = jstring(req, "uuid");
+	const char *text = ctl_string(req, "uuid");
 	struct aligenie_info ali;
 	uint8_t uuid[16];
 

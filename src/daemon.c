@@ -56,6 +56,7 @@ struct slot {
 	bool reap;             /* the job is over: free it outside its callbacks */
 	struct daemon *d;
 	struct conn *conn;     /* who asked, or NULL (automatic, or gone) */
+	bool requested;        /* on the control socket, not automatic */
 	struct provreq req;
 	uint64_t wait_until, give_up_at;
 	struct provjob job;
@@ -232,9 +233,12 @@ static void reload(struct daemon *d)
 /* ---- control connections: output ---- */
 
 static void conn_close(struct conn *c);
+static void conn_free_closed(struct daemon *d);
 
 static void conn_flush(struct conn *c)
 {
+	if (c->fd < 0)
+		return;
 	while (c->out_len > 0) {
 		ssize_t n = write(c->fd, c->out, c->out_len);
 
@@ -262,6 +266,10 @@ static void conn_send(struct conn *c, struct json_object *o)
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	size_t len = strlen(text);
 
+	if (c->fd < 0) {
+		json_object_put(o);
+		return;
+	}
 	if (c->out_len + len + 1 > DAEMON_OUT_MAX) {
 		log_warn("control client not reading: dropped");
 		json_object_put(o);
@@ -483,7 +491,7 @@ static void j_done(void *ctx)
 				 s->job.result.unicast);
 		else
 			log_warn("%s: provisioning on request failed: %s", s->job.uuid_hex, s->job.msg);
-	} else {
+	} else if (!s->requested) {
 		auto_outcome(d, s);
 	}
 	s->reap = true;
@@ -546,6 +554,7 @@ static void reap(struct ev_loop *loop, ev_idle *w, int revents)
 			d->cfgs[i].used = d->cfgs[i].reap = false;
 		}
 	}
+	conn_free_closed(d);
 	if (d->stopping && active_slots(d) == 0)
 		radio_stop(&d->radio);
 }
@@ -838,12 +847,14 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 	s->used = true;
 	s->d = d;
 	s->conn = c;
+	s->requested = true;
 	s->wait_until = now_ms() + (uint64_t)(s->req.wait_s * 1000);
 	s->give_up_at = s->req.timeout_s > 0 ? now_ms() + (uint64_t)(s->req.timeout_s * 1000) :
 					       NO_DEADLINE;
 	c->slot = s;
 	c->busy = true;
 	forget_attempt(d, s->req.job.uuid); /* an explicit request: a new chance */
+	/* sending may find the client gone: conn_close then cancels the slot */
 	hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
 	snprintf(err, sizeof(err), "daemon on %.100s; waiting for the beacon of %s",
 		 d->radio.tr.name, s->job.uuid_hex);
@@ -1055,7 +1066,6 @@ static void conn_request_done(struct conn *c)
 static void conn_close(struct conn *c)
 {
 	struct daemon *d = c->d;
-	struct conn **pp;
 
 	if (c->fd < 0)
 		return;
@@ -1082,18 +1092,30 @@ static void conn_close(struct conn *c)
 		c->cfg = NULL;
 		cfgjob_cancel(&cs->job, -EINTR, "the client went away");
 	}
-	for (pp = &d->conns; *pp; pp = &(*pp)->next)
-		if (*pp == c) {
-			*pp = c->next;
-			break;
+	/* freed by the reaper: callers up the stack may still hold c */
+	ev_idle_start(d->loop, &d->reaper);
+}
+
+static void conn_free_closed(struct daemon *d)
+{
+	struct conn **pp = &d->conns;
+
+	while (*pp) {
+		struct conn *c = *pp;
+
+		if (c->fd >= 0) {
+			pp = &c->next;
+			continue;
 		}
-	d->nconns--;
-	OPENSSL_cleanse(c->in, CTL_MAX_LINE);
-	free(c->in);
-	if (c->out)
-		OPENSSL_cleanse(c->out, c->out_cap);
-	free(c->out);
-	free(c);
+		*pp = c->next;
+		d->nconns--;
+		OPENSSL_cleanse(c->in, CTL_MAX_LINE + 1);
+		free(c->in);
+		if (c->out)
+			OPENSSL_cleanse(c->out, c->out_cap);
+		free(c->out);
+		free(c);
+	}
 }
 
 /* Take the complete lines read so far, one request at a time. */
@@ -1126,14 +1148,14 @@ static void conn_read(struct conn *c)
 	conn_take(c);
 	if (c->busy || c->closing || c->fd < 0)
 		return;
-	if (c->in_len == CTL_MAX_LINE) {
+	if (c->in_len == CTL_MAX_LINE + 1) {
 		send_error(c, true, "request longer than %d bytes", CTL_MAX_LINE);
 		c->closing = true;
 		c->in_len = 0;
 		conn_flush(c);
 		return;
 	}
-	n = read(c->fd, c->in + c->in_len, CTL_MAX_LINE - c->in_len);
+	n = read(c->fd, c->in + c->in_len, CTL_MAX_LINE + 1 - c->in_len);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -1142,7 +1164,7 @@ static void conn_read(struct conn *c)
 	}
 	c->in_len += (size_t)n;
 	conn_take(c);
-	if (c->fd >= 0 && !c->busy && !c->closing && c->in_len == CTL_MAX_LINE) {
+	if (c->fd >= 0 && !c->busy && !c->closing && c->in_len == CTL_MAX_LINE + 1) {
 		send_error(c, true, "request longer than %d bytes", CTL_MAX_LINE);
 		c->closing = true;
 		c->in_len = 0;
@@ -1177,7 +1199,7 @@ static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	c = calloc(1, sizeof(*c));
 	if (c)
-		c->in = malloc(CTL_MAX_LINE);
+		c->in = malloc(CTL_MAX_LINE + 1); /* a line and its newline */
 	if (!c || !c->in || d->nconns >= DAEMON_MAX_CONNS || d->stopping) {
 		static const char busy[] = "{\"ok\":false,\"error\":\"too many control connections\"}\n";
 
@@ -1245,7 +1267,7 @@ static int open_control(struct daemon *d, char *err, size_t errlen)
 	else if (!gr)
 		log_info("no group %s: the control socket keeps the daemon's group",
 			 d->conf.control_group);
-	if (listen(fd, 16) < 0) {
+	if (listen(fd, SOMAXCONN) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		close(fd);
 		unlink(path);
@@ -1392,8 +1414,9 @@ static int parse_daemon_options(struct daemon *d, int argc, char **argv, bool *c
 
 static void daemon_free(struct daemon *d)
 {
-	while (d->conns)
-		conn_close(d->conns);
+	for (struct conn *c = d->conns; c; c = c->next)
+		conn_close(c);
+	conn_free_closed(d);
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
 		if (d->slots[i].used)
 			slot_release(&d->slots[i]);
