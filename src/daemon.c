@@ -57,6 +57,8 @@ struct slot {
 	struct daemon *d;
 	struct conn *conn;     /* who asked, or NULL (automatic, or gone) */
 	bool requested;        /* on the control socket, not automatic */
+	bool starting;         /* inside provjob_start */
+	bool cancel_started;   /* the client left meanwhile: cancel once started */
 	struct provreq req;
 	uint64_t wait_until, give_up_at;
 	struct provjob job;
@@ -518,9 +520,13 @@ static void slot_release(struct slot *s)
 static void slot_start(struct daemon *d, struct slot *s)
 {
 	char err[256];
+	int rc;
 
-	if (provjob_start(&s->job, &d->radio, d->db, &s->req.job, &daemon_job_ops, s, err,
-			  sizeof(err)) < 0) {
+	s->starting = true;
+	rc = provjob_start(&s->job, &d->radio, d->db, &s->req.job, &daemon_job_ops, s, err,
+			   sizeof(err));
+	s->starting = false;
+	if (rc < 0) {
 		/* nothing started: report as a failed job would */
 		memset(&s->job, 0, sizeof(s->job));
 		hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
@@ -529,6 +535,8 @@ static void slot_start(struct daemon *d, struct slot *s)
 		return;
 	}
 	s->started = true;
+	if (s->cancel_started)
+		provjob_cancel(&s->job, "the client went away");
 }
 
 static void slot_fail_waiting(struct slot *s, const char *msg)
@@ -1080,7 +1088,9 @@ static void conn_close(struct conn *c)
 		c->slot = NULL;
 		hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
 		log_info("%s: the client went away; cancelling", s->job.uuid_hex);
-		if (s->started && !s->reap)
+		if (s->starting)
+			s->cancel_started = true; /* the job is being set up under us */
+		else if (s->started && !s->reap)
 			provjob_cancel(&s->job, "the client went away");
 		else if (!s->started)
 			slot_fail_waiting(s, "the client went away");
