@@ -41,6 +41,16 @@ int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop 
  * --no-daemon was not given), else -1: the command does the work itself. */
 int cli_daemon(const struct global_opts *g);
 
+struct json_object;
+
+/* Run one request through the daemon on fd (closed after): events go to fn,
+ * the final reply's "result" to print (its exit status). A reply without
+ * one is printed as an error, "meshprov CMD: ..." and exit 2 for a usage
+ * error. The exit status. */
+int cli_daemon_run(int fd, struct json_object *req, const char *cmd,
+		   void (*fn)(void *ctx, struct json_object *event), void *ctx,
+		   int (*print)(struct json_object *result, bool json), bool json);
+
 /* Let SIGINT and SIGTERM interrupt a ctl_call() instead of killing us. */
 void cli_catch_interrupts(void);
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <json.h>
 #include <signal.h>
 #include <string.h>
 #include <stdio.h>
@@ -37,6 +38,36 @@ int cli_daemon(const struct global_opts *g)
 	}
 	log_info("using the daemon at %s", g->control);
 	return fd;
+}
+
+int cli_daemon_run(int fd, struct json_object *req, const char *cmd,
+		   void (*fn)(void *ctx, struct json_object *event), void *ctx,
+		   int (*print)(struct json_object *result, bool json), bool json)
+{
+	struct json_object *reply, *res;
+	const char *error;
+	char err[256];
+	bool usage;
+	int rc;
+
+	cli_catch_interrupts();
+	reply = ctl_call(fd, req, fn, ctx, err, sizeof(err));
+	close(fd);
+	if (!reply) {
+		fprintf(stderr, "meshprov: %s\n", err);
+		return 1;
+	}
+	if (json_object_object_get_ex(reply, "result", &res)) {
+		rc = print(res, json);
+	} else {
+		usage = json_object_object_get_ex(reply, "usage", NULL);
+		error = ctl_string(reply, "error");
+		fprintf(stderr, "meshprov%s%s: %s\n", usage ? " " : "", usage ? cmd : "",
+			error ? error : "the daemon failed");
+		rc = usage ? EXIT_USAGE : 1;
+	}
+	json_object_put(reply);
+	return rc;
 }
 
 static void on_interrupt(int sig)

@@ -109,33 +109,6 @@ static int print_result(struct json_object *o, bool json)
 	return 0;
 }
 
-/* ---- through the daemon ---- */
-
-static int via_daemon(int fd, struct json_object *req, bool json)
-{
-	struct json_object *reply, *res, *v;
-	char err[256];
-	int rc;
-
-	cli_catch_interrupts();
-	reply = ctl_call(fd, req, NULL, NULL, err, sizeof(err));
-	close(fd);
-	if (!reply) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
-	if (json_object_object_get_ex(reply, "result", &res)) {
-		rc = print_result(res, json);
-	} else {
-		bool usage = json_object_object_get_ex(reply, "usage", &v);
-
-		fprintf(stderr, "meshprov%s: %s\n", usage ? " config" : "", text_of(reply, "error"));
-		rc = usage ? EXIT_USAGE : 1;
-	}
-	json_object_put(reply);
-	return rc;
-}
-
 /* ---- on our own radio ---- */
 
 static void stop(struct config *c)
@@ -345,7 +318,7 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 	json_object_object_add(req, "args", args);
 	if (force)
 		json_object_object_add(req, "force", json_object_new_boolean(1));
-	rc = via_daemon(fd, req, json);
+	rc = cli_daemon_run(fd, req, "config", NULL, NULL, print_result, json);
 	json_object_put(req);
 	return rc;
 }

@@ -126,31 +126,6 @@ static void daemon_event(void *ctx, struct json_object *ev)
 		progress_line(p->t0, text);
 }
 
-static int via_daemon(struct provision *p, int fd, struct json_object *req, bool json)
-{
-	struct json_object *reply, *res;
-	char err[256];
-	int rc;
-
-	cli_catch_interrupts();
-	reply = ctl_call(fd, req, daemon_event, p, err, sizeof(err));
-	close(fd);
-	if (!reply) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
-	if (json_object_object_get_ex(reply, "result", &res)) {
-		rc = print_result(res, json);
-	} else {
-		fprintf(stderr, "meshprov%s: %s\n",
-			json_object_object_get_ex(reply, "usage", NULL) ? " provision" : "",
-			ctl_string(reply, "error") ? ctl_string(reply, "error") : "the daemon failed");
-		rc = json_object_object_get_ex(reply, "usage", NULL) ? EXIT_USAGE : 1;
-	}
-	json_object_put(reply);
-	return rc;
-}
-
 /* ---- the job on our own radio ---- */
 
 static void stop(struct provision *p)
@@ -615,7 +590,7 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	p->progress = isatty(STDERR_FILENO) && !json;
 	p->t0 = mono_ms();
 	fd = cli_daemon(g);
-	rc = fd >= 0 ? via_daemon(p, fd, req, json) : run_local(p, g, json);
+	rc = fd >= 0 ? cli_daemon_run(fd, req, "provision", daemon_event, p, print_result, json) : run_local(p, g, json);
 	json_object_put(req);
 	OPENSSL_cleanse(p, sizeof(*p));
 	return rc;

@@ -417,7 +417,8 @@ static int j_auth_prompt(void *ctx, bool ask, const char *text)
 
 	if (ask)
 		return -1; /* nobody to type it: --auth-value */
-	log_info("%s: %s", s->job.uuid_hex, text);
+	/* the input OOB value goes to the client only, never to the log */
+	log_info("%s: input OOB value shown to the client", s->job.uuid_hex);
 	slot_event(s, text);
 	return 0;
 }
@@ -765,9 +766,14 @@ static int get_bool(struct conn *c, struct json_object *req, const char *key, bo
 	return 0;
 }
 
-static void req_status(struct daemon *d, struct conn *c)
+static void req_status(struct daemon *d, struct conn *c, struct json_object *req)
 {
-	struct json_object *o = reply_ok();
+	static const char *const allowed[] = { NULL };
+	struct json_object *o;
+
+	if (check_fields(c, req, allowed) < 0)
+		return;
+	o = reply_ok();
 
 	json_object_object_add(o, "version", json_object_new_string(MESHPROV_VERSION));
 	json_object_object_add(o, "hci", json_object_new_string(d->radio.tr.name));
@@ -1038,10 +1044,8 @@ static void handle_request(struct daemon *d, struct conn *c, const char *line, s
 	cmd = json_object_get_string(cmdv);
 	if (d->stopping)
 		send_error(c, false, "the daemon is stopping");
-	else if (!strcmp(cmd, "status") && check_fields(c, req, (const char *const[]){ NULL }) == 0)
-		req_status(d, c);
 	else if (!strcmp(cmd, "status"))
-		;
+		req_status(d, c, req);
 	else if (!strcmp(cmd, "scan"))
 		req_scan(d, c, req);
 	else if (!strcmp(cmd, "provision"))

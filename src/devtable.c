@@ -136,11 +136,19 @@ int dev_entry_from_json(struct json_object *o, uint64_t now, struct dev_entry *d
 	    hex_decode(json_object_get_string(v), d->beacon.uuid, 16) < 0)
 		return -1;
 	d->rssi = HCI_RSSI_UNKNOWN;
-	if (json_object_object_get_ex(o, "rssi", &v) && json_object_is_type(v, json_type_int))
+	if (json_object_object_get_ex(o, "rssi", &v) && json_object_is_type(v, json_type_int)) {
+		if (json_object_get_int(v) < -128 || json_object_get_int(v) > 127)
+			return -1;
 		d->rssi = (int8_t)json_object_get_int(v);
-	if (json_object_object_get_ex(o, "oob", &v))
+	}
+	if (json_object_object_get_ex(o, "oob", &v)) {
+		if (json_object_get_int(v) < 0 || json_object_get_int(v) > 0xffff)
+			return -1;
 		d->beacon.oob = (uint16_t)json_object_get_int(v);
+	}
 	if (json_object_object_get_ex(o, "uri_hash", &v)) {
+		if (json_object_get_int64(v) < 0 || json_object_get_int64(v) > 0xffffffffLL)
+			return -1;
 		d->beacon.has_uri_hash = true;
 		d->beacon.uri_hash = (uint32_t)json_object_get_int64(v);
 	}

@@ -404,7 +404,7 @@ int provjob_auth_value(struct provjob *j, const char *value)
 		return -1;
 	rc = prov_session_auth_value(&j->session, radio_now(j->radio), value);
 	if (rc < 0)
-		fail(j, 0, "'%s' is not a value this device can show", value);
+		fail(j, 0, "the value entered is not one this device can show");
 	radio_kick(j->radio);
 	return rc;
 }
