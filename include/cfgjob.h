@@ -34,6 +34,10 @@ struct cfgjob {
 	enum cfgjob_cmd cmd;
 	char cmd_name[16];
 	bool force;
+	/* setup: the groups an AliGenie UUID version 0 node subscribes to
+	 * (cfgjob_prepare sets 0xc000, 0xcfff; the owner may change them) */
+	uint16_t groups[NODE_SETUP_MAX_GROUPS];
+	unsigned ngroups;
 	struct cfgcli_req req;
 	uint8_t element;
 	struct cfgcli cli;

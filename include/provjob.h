@@ -81,7 +81,12 @@ struct provjob {
 	char msg[300];           /* why it failed */
 };
 
-/* 0 when uuid is not a node in db yet; else -1 with one line in err. */
+/* 0 when uuid may be provisioned: it is not a node in db, or a node left
+ * unconfigured (configComplete false). A device that is such a node and
+ * beacons as unprovisioned has dropped its provisioning (an AliGenie device
+ * falls back when no AppKey Add arrives, or it was reset): provisioning it
+ * again replaces its record once the new provisioning completes, never
+ * before. A configured node: -1 with one line in err. */
 int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size_t errlen);
 
 /* Open a PB-ADV link to the device and run the job. -1 with one line in err

@@ -245,6 +245,9 @@ static int parse_args(struct cfgjob *j, int n, char *const *argv, char *err, siz
 	}
 	if (!strcmp(argv[0], "setup") && n == 1) {
 		j->cmd = CFGJOB_SETUP;
+		j->groups[0] = ALIGENIE_GROUP_LIGHTS;
+		j->groups[1] = ALIGENIE_GROUP_ALL;
+		j->ngroups = 2;
 		return 0;
 	}
 	return -1;
@@ -294,9 +297,8 @@ int cfgjob_start(struct cfgjob *j, struct radio *r, struct client *c, void (*don
 
 		sp.unicast = j->node.unicast;
 		sp.bind_and_subscribe = aligenie_decode(j->node.uuid, &ali) && ali.uuid_version == 0;
-		sp.groups[0] = ALIGENIE_GROUP_LIGHTS;
-		sp.groups[1] = ALIGENIE_GROUP_ALL;
-		sp.ngroups = 2;
+		memcpy(sp.groups, j->groups, sizeof(sp.groups));
+		sp.ngroups = j->ngroups;
 		if (nodedb_app_key(j->db, 0, &bound, sp.app_key) != 0 ||
 		    node_setup_start(&j->setup, now, &sp, &job_setup_ops, j) != 0)
 			finish(j, -EINVAL, "cannot start: the database has no AppKey 0");

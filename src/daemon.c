@@ -45,6 +45,7 @@
 #define DAEMON_STOP_MS 1800         /* SIGTERM to exit, at most */
 #define DAEMON_RETRY_MAX_S 600
 #define DAEMON_TICK_S 0.25
+#define DAEMON_BEACON_FRESH_MS 10000 /* a beacon this recent: unprovisioned now */
 
 struct daemon;
 struct conn;
@@ -64,7 +65,8 @@ struct slot {
 	struct provjob job;
 };
 
-/* What automatic provisioning knows of a device it failed. */
+/* What automatic provisioning knows of a device it failed to provision or
+ * to configure (one count for both). */
 struct attempt {
 	uint8_t uuid[16];
 	unsigned count;
@@ -72,11 +74,13 @@ struct attempt {
 	bool given_up;
 };
 
-/* A config request from the control socket. */
+/* A config request from the control socket, or the automatic configuring
+ * again of a node left unconfigured. */
 struct cfgslot {
 	struct daemon *d;
 	bool used;
 	bool reap;
+	bool automatic;
 	struct conn *conn;
 	struct cfgjob job;
 };
@@ -203,6 +207,8 @@ static void apply_config(struct daemon *d)
 		nodedb_set_unicast_range(d->db, d->conf.unicast_low, d->conf.unicast_high);
 }
 
+static void schedule_unconfigured(struct daemon *d);
+
 static void reload(struct daemon *d)
 {
 	struct conf c;
@@ -227,6 +233,7 @@ static void reload(struct daemon *d)
 	creds_free(&cr);
 	/* devices given up on get another chance */
 	d->nattempts = 0;
+	schedule_unconfigured(d);
 	apply_config(d);
 	log_info("reloaded: %zu credential%s, automatic provisioning %s", d->creds.n,
 		 d->creds.n == 1 ? "" : "s", d->conf.auto_provision ? "on" : "off");
@@ -372,6 +379,22 @@ static struct slot *find_slot(struct daemon *d, const uint8_t uuid[16])
 	return NULL;
 }
 
+static struct cfgslot *find_cfg(struct daemon *d, const uint8_t uuid[16])
+{
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		if (d->cfgs[i].used && !d->cfgs[i].reap && !memcmp(d->cfgs[i].job.node.uuid, uuid, 16))
+			return &d->cfgs[i];
+	return NULL;
+}
+
+static struct cfgslot *free_cfg(struct daemon *d)
+{
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		if (!d->cfgs[i].used)
+			return &d->cfgs[i];
+	return NULL;
+}
+
 static unsigned active_slots(const struct daemon *d)
 {
 	unsigned n = 0;
@@ -434,40 +457,51 @@ static struct client *j_client(void *ctx, char *err, size_t errlen)
 	return &s->d->client;
 }
 
-/* The outcome of an automatic attempt, in the log; the back-off. */
-static void auto_outcome(struct daemon *d, struct slot *s)
+/* An automatic attempt failed (provisioning, or configuring the node): the
+ * back-off, or giving up with one log line. */
+static void attempt_failed(struct daemon *d, const uint8_t uuid[16], const char *hex,
+			   const char *msg)
 {
-	const struct provjob *j = &s->job;
 	struct attempt *a;
 	uint64_t delay;
 
-	if (j->ok) {
-		forget_attempt(d, j->params.uuid);
-		if (j->configured)
-			log_info("%s provisioned at 0x%04x and configured", j->uuid_hex, j->result.unicast);
-		else
-			log_warn("%s provisioned at 0x%04x but not configured: %s", j->uuid_hex,
-				 j->result.unicast, j->config_error);
-		return;
-	}
 	if (d->stopping)
 		return;
-	a = find_attempt(d, j->params.uuid, true);
+	a = find_attempt(d, uuid, true);
 	if (!a)
 		return;
 	a->count++;
 	if (a->count >= d->conf.max_attempts) {
 		a->given_up = true;
-		log_err("giving up on %s after %u attempt%s: %s", j->uuid_hex, a->count,
-			a->count == 1 ? "" : "s", j->msg);
+		log_err("giving up on %s after %u attempt%s: %s", hex, a->count,
+			a->count == 1 ? "" : "s", msg);
 		return;
 	}
 	delay = (uint64_t)d->conf.retry_delay_s << (a->count - 1 < 10 ? a->count - 1 : 10);
 	if (delay > DAEMON_RETRY_MAX_S)
 		delay = DAEMON_RETRY_MAX_S;
 	a->next_try = now_ms() + delay * 1000;
-	log_warn("%s: attempt %u of %u failed: %s; next in %llu s", j->uuid_hex, a->count,
-		 d->conf.max_attempts, j->msg, (unsigned long long)delay);
+	log_warn("%s: attempt %u of %u failed: %s; next in %llu s", hex, a->count,
+		 d->conf.max_attempts, msg, (unsigned long long)delay);
+}
+
+/* The outcome of an automatic provisioning, in the log. A node left
+ * unconfigured is configured again later (retry_configuration), or
+ * provisioned again if it drops its provisioning (maybe_provision). */
+static void auto_outcome(struct daemon *d, struct slot *s)
+{
+	const struct provjob *j = &s->job;
+
+	if (j->ok && j->configured) {
+		forget_attempt(d, j->params.uuid);
+		log_info("%s provisioned at 0x%04x and configured", j->uuid_hex, j->result.unicast);
+	} else if (j->ok) {
+		log_warn("%s provisioned at 0x%04x but not configured: %s", j->uuid_hex,
+			 j->result.unicast, j->config_error);
+		attempt_failed(d, j->params.uuid, j->uuid_hex, j->config_error);
+	} else {
+		attempt_failed(d, j->params.uuid, j->uuid_hex, j->msg);
+	}
 }
 
 static void j_done(void *ctx)
@@ -576,16 +610,25 @@ static void maybe_provision(struct daemon *d, const struct dev_entry *e)
 	struct attempt *a;
 	struct slot *s;
 	struct nodedb_node n;
+	bool stale = false;
+	uint16_t old_unicast = 0;
 	char hex[33];
 
-	if (!d->conf.auto_provision || d->stopping || !d->ready || find_slot(d, uuid))
+	if (!d->conf.auto_provision || d->stopping || !d->ready || find_slot(d, uuid) ||
+	    find_cfg(d, uuid))
 		return;
 	cr = creds_match(&d->creds, uuid);
 	if (!cr)
 		return;
 	if (nodedb_find_uuid(d->db, uuid, &n) == 0) {
+		stale = !n.config_complete;
+		old_unicast = n.unicast;
 		OPENSSL_cleanse(&n, sizeof(n));
-		return; /* never twice: it is a node (reset since, or an old beacon) */
+		/* never twice: a configured node that beacons was reset since (or
+		 * it is an old beacon); an unconfigured one has dropped its
+		 * provisioning, so its record is replaced once provisioned anew */
+		if (!stale)
+			return;
 	}
 	a = find_attempt(d, uuid, false);
 	if (a && (a->given_up || now_ms() < a->next_try))
@@ -607,6 +650,9 @@ static void maybe_provision(struct daemon *d, const struct dev_entry *e)
 		s->req.job.ngroups = gr->n;
 	}
 	hex_encode(uuid, 16, hex);
+	if (stale)
+		log_info("%s, unconfigured at 0x%04x, beacons as unprovisioned: it dropped that "
+			 "provisioning", hex, old_unicast);
 	log_info("provisioning %s (%s, line %u of the credentials), attempt %u of %u", hex,
 		 cr->kind == CRED_ALIGENIE ? "AliGenie" : cr->kind == CRED_STATIC_OOB ? "static OOB" :
 										 "no OOB",
@@ -652,6 +698,7 @@ static void on_ready(void *ctx)
 			"but not configured", err);
 	}
 	d->ready = true;
+	schedule_unconfigured(d);
 	log_info("controller ready on %s; %zu credential%s, automatic provisioning %s, control "
 		 "socket %s", d->radio.tr.name, d->creds.n, d->creds.n == 1 ? "" : "s",
 		 d->conf.auto_provision ? "on" : "off", d->conf.control);
@@ -853,9 +900,9 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 		send_error(c, false, "%s", err);
 		return;
 	}
-	if (find_slot(d, s->req.job.uuid)) {
+	if (find_slot(d, s->req.job.uuid) || find_cfg(d, s->req.job.uuid)) {
 		OPENSSL_cleanse(&s->req, sizeof(s->req));
-		send_error(c, false, "the daemon is provisioning that device already");
+		send_error(c, false, "the daemon is provisioning or configuring that device already");
 		return;
 	}
 	s->used = true;
@@ -925,6 +972,94 @@ static void req_remove(struct daemon *d, struct conn *c, struct json_object *req
 	OPENSSL_cleanse(&n, sizeof(n));
 }
 
+/* setup on an AliGenie node: the groups meshprov.conf gives its ProductID. */
+static void setup_groups(struct daemon *d, struct cfgjob *j)
+{
+	struct aligenie_info ali;
+	const struct conf_groups *gr;
+
+	if (j->cmd != CFGJOB_SETUP || !aligenie_decode(j->node.uuid, &ali))
+		return;
+	gr = conf_groups_for(&d->conf, ali.product_id);
+	memcpy(j->groups, gr->addr, sizeof(j->groups));
+	j->ngroups = gr->n;
+}
+
+static void cfg_done(void *ctx);
+
+/* Configure again, automatically, a node left unconfigured. */
+static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct attempt *a)
+{
+	char hex[33], err[256];
+	char setup[] = "setup";
+	char *argv[] = { setup };
+
+	hex_encode(a->uuid, 16, hex);
+	if (cfgjob_prepare(&cs->job, d->db, hex, 1, argv, false, err, sizeof(err)) < 0) {
+		cfgjob_free(&cs->job);
+		return;
+	}
+	setup_groups(d, &cs->job);
+	cs->used = true;
+	cs->automatic = true;
+	cs->reap = false;
+	cs->d = d;
+	cs->conn = NULL;
+	log_info("configuring %s at 0x%04x again, attempt %u of %u", hex, cs->job.node.unicast,
+		 a->count + 1, d->conf.max_attempts);
+	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
+		cfgjob_free(&cs->job);
+		cs->used = false;
+	}
+}
+
+/* The automatic attempts that are due on nodes left unconfigured: configure
+ * them again. A node whose unprovisioned beacon is heard has dropped its
+ * provisioning; maybe_provision provisions it again instead. */
+static void retry_configuration(struct daemon *d, uint64_t now)
+{
+	if (!d->conf.auto_provision || d->stopping || !d->ready || !d->client_on)
+		return;
+	for (size_t i = 0; i < d->nattempts; i++) {
+		const struct attempt *a = &d->attempts[i];
+		const struct dev_entry *e;
+		struct nodedb_node n;
+		struct cfgslot *cs;
+		bool unconfigured;
+
+		if (a->given_up || now < a->next_try || find_slot(d, a->uuid) ||
+		    find_cfg(d, a->uuid) || !creds_match(&d->creds, a->uuid) ||
+		    nodedb_find_uuid(d->db, a->uuid, &n) != 0)
+			continue;
+		unconfigured = !n.config_complete;
+		OPENSSL_cleanse(&n, sizeof(n));
+		e = devtable_find(&d->table, a->uuid);
+		if (!unconfigured || (e && now - e->last_seen < DAEMON_BEACON_FRESH_MS))
+			continue;
+		cs = free_cfg(d);
+		if (!cs)
+			return;
+		start_auto_config(d, cs, a);
+	}
+}
+
+/* Nodes in the database left unconfigured (by an earlier run, or given up
+ * before a reload) whose credentials the daemon holds: due now. */
+static void schedule_unconfigured(struct daemon *d)
+{
+	struct nodedb_node n;
+
+	for (size_t i = 0; nodedb_node_at(d->db, i, &n) == 0; i++) {
+		if (!n.config_complete && creds_match(&d->creds, n.uuid)) {
+			struct attempt *a = find_attempt(d, n.uuid, true);
+
+			if (a)
+				a->next_try = now_ms();
+		}
+		OPENSSL_cleanse(&n, sizeof(n));
+	}
+}
+
 static void cfg_done(void *ctx)
 {
 	struct cfgslot *cs = ctx;
@@ -943,6 +1078,11 @@ static void cfg_done(void *ctx)
 			c->cfg = NULL;
 			conn_request_done(c);
 		}
+	} else if (cs->automatic && cfgjob_ok(&cs->job)) {
+		forget_attempt(d, cs->job.node.uuid);
+		log_info("%s at 0x%04x configured", cs->job.uuid_hex, cs->job.node.unicast);
+	} else if (cs->automatic) {
+		attempt_failed(d, cs->job.node.uuid, cs->job.uuid_hex, cs->job.msg);
 	}
 	cs->reap = true;
 	ev_idle_start(d->loop, &d->reaper);
@@ -982,9 +1122,7 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 		}
 		argv[i] = (char *)json_object_get_string(a);
 	}
-	for (unsigned i = 0; i < CONF_MAX_SESSIONS && !cs; i++)
-		if (!d->cfgs[i].used)
-			cs = &d->cfgs[i];
+	cs = free_cfg(d);
 	if (!cs) {
 		send_error(c, false, "too many config requests at once: try again shortly");
 		return;
@@ -1000,7 +1138,9 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 		send_error(c, rc == -1, "%s", err);
 		return;
 	}
+	setup_groups(d, &cs->job);
 	cs->used = true;
+	cs->automatic = false;
 	cs->d = d;
 	cs->conn = c;
 	c->cfg = cs;
@@ -1304,6 +1444,7 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	retry_configuration(d, now);
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
 		struct slot *s = &d->slots[i];
 

@@ -260,11 +260,19 @@ static int s_assign(void *ctx, uint8_t elements, uint16_t *addr)
 static void s_complete(void *ctx, const struct prov_result *r)
 {
 	struct provjob *j = ctx;
-	struct nodedb_node n;
+	struct nodedb_node n, old;
 	char err[256];
-	bool saved = false;
+	bool saved = false, replacing;
 
 	j->result = *r;
+	memset(&old, 0, sizeof(old));
+	/* an unconfigured record of this UUID (provjob_check_new): the device
+	 * has just taken a new provisioning, so that record is stale */
+	replacing = nodedb_find_uuid(j->db, j->params.uuid, &old) == 0 && !old.config_complete;
+	if (replacing) {
+		say(j, "replacing its unconfigured record at 0x%04x", old.unicast);
+		nodedb_remove_node(j->db, j->params.uuid);
+	}
 	memset(&n, 0, sizeof(n));
 	memcpy(n.uuid, j->params.uuid, 16);
 	n.unicast = r->unicast;
@@ -272,11 +280,14 @@ static void s_complete(void *ctx, const struct prov_result *r)
 	memcpy(n.devkey, r->device_key, 16);
 	n.net_key_index = r->net_key_index;
 	err[0] = '\0';
-	if (nodedb_add_node(j->db, &n) != 0)
+	if (nodedb_add_node(j->db, &n) != 0) {
 		snprintf(err, sizeof(err), "the node's UUID or addresses are already taken");
-	else if (nodedb_commit(j->db, err, sizeof(err)) == 0)
+		if (replacing)
+			nodedb_add_node(j->db, &old); /* as it was, in memory */
+	} else if (nodedb_commit(j->db, err, sizeof(err)) == 0)
 		saved = true;
 	OPENSSL_cleanse(&n, sizeof(n));
+	OPENSSL_cleanse(&old, sizeof(old));
 	if (saved) {
 		j->ok = true;
 		return;
@@ -320,6 +331,10 @@ int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size
 
 	if (nodedb_find_uuid(db, uuid, &n) != 0)
 		return 0;
+	if (!n.config_complete) {
+		OPENSSL_cleanse(&n, sizeof(n));
+		return 0; /* replaced once provisioned anew */
+	}
 	hex_encode(uuid, 16, hex);
 	snprintf(err, errlen, "%s is already a node at 0x%04x in %s (meshprov nodes remove %s)", hex,
 		 n.unicast, nodedb_path(db), hex);

@@ -490,11 +490,12 @@ START_TEST(test_provision_configures)
 END_TEST
 
 /* --no-configure: an AliGenie device without its AppKey falls back;
- * `config ADDR setup` in time makes a node of another one. */
+ * `config ADDR setup` in time makes a node of another one; the one that fell
+ * back, beaconing again, is provisioned anew and its stale record replaced. */
 START_TEST(test_no_configure_then_setup)
 {
 	static const char *const devs1[] = { ALI_V1_SPEC, NULL };
-	static const char *const devs0[] = { ALI_V0_SPEC, NULL };
+	static const char *const devs0[] = { ALI_V0_SPEC, ALI_V1_SPEC, NULL };
 	/* 60 s of AliGenie time: 1.2 s */
 	static const char *const fast[] = { "--time-scale", "0.02", NULL };
 	/* 12 s: time enough to provision, then set up */
@@ -553,6 +554,28 @@ START_TEST(test_no_configure_then_setup)
 	check_db_bindings(n);
 	json_object_put(db);
 	check_nodes_configured(ALI_V0_UUID, true);
+
+	/* the first one, unconfigured in the database, beacons here: it is
+	 * provisioned anew (a new address; the old one is held back) */
+	{
+		char old[8];
+		int u1b = provision(ALI_V1_UUID, ALI_V1_SECRET, false, &j);
+
+		check_provision_json(j, ALI_V1_PID);
+		json_object_put(j);
+		REQ(u1b != u1 && u1b != u0, "provisioned anew at 0x%04x (was 0x%04x; 0x%04x taken)",
+		    u1b, u1, u0);
+		check_device_configured(ALI_V1_UUID, 1);
+		db = db_load();
+		check_db_configured(db, ALI_V1_UUID, ALI_V1_PID, u1b);
+		snprintf(old, sizeof(old), "\"%04X\"", u1);
+		REQ(strstr(jtext(jget(db, "networkExclusions", json_type_array)), old),
+		    "the stale record's address 0x%04x is not held back: %s", u1, jtext(db));
+		REQ(json_object_array_length(jget(db, "nodes", json_type_array)) == 3,
+		    "want meshprov's node and the two devices: %s", jtext(db));
+		json_object_put(db);
+		check_nodes_configured(ALI_V1_UUID, true);
+	}
 	air_stop(&a);
 }
 END_TEST

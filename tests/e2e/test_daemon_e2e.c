@@ -120,6 +120,7 @@ static void air_stop(struct vair *a)
 
 struct dmn {
 	struct run r;
+	const struct exe *exe; /* the meshprov to run; NULL: $MESHPROV_BIN */
 	char conf[PATH_MAX], creds[PATH_MAX], ctl[PATH_MAX];
 	uint64_t stop_ms; /* SIGTERM to exit, after dmn_stop */
 };
@@ -231,7 +232,7 @@ static void dmn_start(struct dmn *d, const char *hci, const char *const *global,
 	}
 	args[n] = NULL;
 	d->stop_ms = 0;
-	run_spawn(&d->r, NULL, args);
+	run_spawn(&d->r, d->exe, args);
 	log_wait(d, "controller ready on", 1, READY_MS);
 	DREQ(d, wait_for_unix_socket(d->ctl, 2000, &d->r.p) == 0, "no control socket at %s",
 	     d->ctl);
@@ -1351,10 +1352,196 @@ START_TEST(test_btsnoop)
 }
 END_TEST
 
+/* ---- 12. nodes left unconfigured are finished ---- */
+
+/* Two devices that hear nothing for a while after their first provisioning
+ * (vair deaf=), so the daemon's first configuring fails: the AliGenie one
+ * then falls back to unprovisioned and beacons (the daemon provisions it
+ * again, replacing its stale record), the plain one stays a node (the
+ * daemon configures it again after retry_delay). A third was provisioned
+ * by the CLI with --no-configure before the daemon started: the daemon
+ * configures it at start. */
+#define DEAF_ALI_SPEC ALI_A_SPEC ",deaf=4000"
+#define DEAF_PLAIN_UUID "00112233445566778899aabbccddee02"
+#define DEAF_PLAIN_SPEC "uuid:" DEAF_PLAIN_UUID ",deaf=12000"
+#define LATE_UUID "00112233445566778899aabbccddee03"
+#define UNCONF_MS 40000
+
+START_TEST(test_unconfigured_finished)
+{
+	static const char *const devs[] = { DEAF_ALI_SPEC, DEAF_PLAIN_SPEC, "uuid:" LATE_UUID, NULL };
+	static const char *const extra[] = { "--time-scale", "0.05", NULL };
+	static const char *const uuids[] = { ALI_A_UUID, DEAF_PLAIN_UUID, LATE_UUID };
+	struct json_object *db, *ev, *excl;
+	int unicast[3] = { 0 }, first_ali = 0;
+	char line[200];
+	struct run r;
+	struct vair a;
+	struct dmn d;
+
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, extra);
+	e2e_air = &a;
+
+	/* the third: provisioned, not configured, before the daemon runs */
+	cli_run(&r, "--no-daemon", "--hci", a.hci, "--db", e2e_db, "provision", "--uuid", LATE_UUID,
+		"--no-configure", "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	unicast[2] = (int)jint(run_json(&r), "unicast");
+	run_free(&r);
+
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "retry_delay = 1\n");
+	write_file(d.creds, 0600,
+		   CRED_A "uuid " DEAF_PLAIN_UUID " no-oob\nuuid " LATE_UUID " no-oob\n");
+	dmn_start(&d, a.hci, NULL, NULL);
+
+	/* the third, configured at start */
+	snprintf(line, sizeof(line), "configuring %s at 0x%04x again, attempt 1 of 5", LATE_UUID,
+		 unicast[2]);
+	log_wait(&d, line, 1, 5000);
+	snprintf(line, sizeof(line), "%s at 0x%04x configured", LATE_UUID, unicast[2]);
+	log_wait(&d, line, 1, UNCONF_MS);
+
+	/* both deaf ones: the first configuring fails, then they are finished */
+	ev = report_wait(&a, ALI_A_UUID, "provisioned", 1);
+	first_ali = (int)jint(ev, "unicast");
+	json_object_put(ev);
+	ev = report_wait(&a, DEAF_PLAIN_UUID, "provisioned", 1);
+	unicast[1] = (int)jint(ev, "unicast");
+	json_object_put(ev);
+	snprintf(line, sizeof(line), "%s provisioned at 0x%04x but not configured", ALI_A_UUID,
+		 first_ali);
+	log_wait(&d, line, 1, UNCONF_MS);
+	snprintf(line, sizeof(line), "%s provisioned at 0x%04x but not configured", DEAF_PLAIN_UUID,
+		 unicast[1]);
+	log_wait(&d, line, 1, UNCONF_MS);
+	snprintf(line, sizeof(line), "%s, unconfigured at 0x%04x, beacons as unprovisioned",
+		 ALI_A_UUID, first_ali);
+	log_wait(&d, line, 1, UNCONF_MS);
+	snprintf(line, sizeof(line), "configuring %s at 0x%04x again, attempt 2 of 5",
+		 DEAF_PLAIN_UUID, unicast[1]);
+	log_wait(&d, line, 1, UNCONF_MS);
+	snprintf(line, sizeof(line), "%s at 0x%04x configured", DEAF_PLAIN_UUID, unicast[1]);
+	log_wait(&d, line, 1, UNCONF_MS);
+	ev = report_wait_ms(&a, ALI_A_UUID, "provisioned", NULL, 2, UNCONF_MS);
+	unicast[0] = (int)jint(ev, "unicast");
+	json_object_put(ev);
+	DREQ(&d, unicast[0] != first_ali, "provisioned again at the same address 0x%04x", first_ali);
+	snprintf(line, sizeof(line), "%s provisioned at 0x%04x and configured", ALI_A_UUID,
+		 unicast[0]);
+	log_wait(&d, line, 1, UNCONF_MS);
+	dmn_stop(&d);
+	REQ(!strstr(d.r.err, "giving up"), "the daemon gave up:\n%s", d.r.err);
+
+	/* the devices: the AliGenie one fell back once and took 2 provisionings;
+	 * the plain ones 1 each; every one has its AppKey now */
+	REQ(report_scan(&a, ALI_A_UUID, "fallback", NULL, NULL) == 1 &&
+		    report_scan(&a, ALI_A_UUID, "provisioned", NULL, NULL) == 2,
+	    "%s: %d fallbacks, %d provisionings; want 1, 2", ALI_A_UUID,
+	    report_scan(&a, ALI_A_UUID, "fallback", NULL, NULL),
+	    report_scan(&a, ALI_A_UUID, "provisioned", NULL, NULL));
+	for (int k = 1; k < 3; k++)
+		REQ(report_scan(&a, uuids[k], "provisioned", NULL, NULL) == 1,
+		    "%s provisioned %d times", uuids[k],
+		    report_scan(&a, uuids[k], "provisioned", NULL, NULL));
+
+	/* the database: three configured nodes, the AliGenie one at its new
+	 * address with its new device key, its old address held back */
+	db = db_load();
+	REQ(db_nodes(db) == 3, "%d nodes in the database, want 3", db_nodes(db));
+	for (int k = 0; k < 3; k++) {
+		struct json_object *nd = db_node(db, uuids[k]);
+		char addr[8];
+
+		REQ(nd != NULL, "node %s is not in the database", uuids[k]);
+		snprintf(addr, sizeof(addr), "%04X", unicast[k]);
+		REQ(!strcmp(jstr(nd, "unicastAddress"), addr), "database: %s at %s, want %s", uuids[k],
+		    jstr(nd, "unicastAddress"), addr);
+		REQ(jbool(nd, "configComplete") && !jsonl_get(nd, "meshprovConfigError"),
+		    "the database does not mark %s configured: %s", uuids[k], jtext(nd));
+		ev = report_wait(&a, uuids[k], "provisioned", k == 0 ? 2 : 1);
+		REQ(hex_eq(jstr(ev, "device_key"), jstr(nd, "deviceKey")),
+		    "%s: the device's key %s, the database's %s", uuids[k], jstr(ev, "device_key"),
+		    jstr(nd, "deviceKey"));
+		json_object_put(ev);
+		REQ(report_scan(&a, uuids[k], "config", "appkey_add", NULL) >= 1,
+		    "%s never took its AppKey", uuids[k]);
+	}
+	excl = jget(db, "networkExclusions", json_type_array);
+	snprintf(line, sizeof(line), "\"%04X\"", first_ali);
+	REQ(strstr(jtext(excl), line), "the old address 0x%04x is not held back: %s", first_ali,
+	    jtext(excl));
+	json_object_put(db);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
+/* ---- 13. the same on BlueZ's btvirt ---- */
+
+/* The newcomer's case on an independent controller: one credentials line,
+ * the daemon in the foreground, the device provisioned and configured
+ * without another command, then `meshprov nodes` lists it through the
+ * daemon (a controller and database it cannot open itself). */
+START_TEST(test_daemon_btvirt)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	const char *nodes_args[] = { "--control", NULL, "--hci", BOGUS_HCI, "--db", BOGUS_DB,
+				     "nodes", "--json", NULL };
+	struct btvirt_env bt;
+	struct json_object *db, *nd, *o;
+	char line[160], devkey[33];
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	if (!btvirt_begin(&bt, "daemon on btvirt", e2e_meshprov, e2e_vair, e2e_dir,
+			  sizeof(e2e_dir)))
+		return;
+	snprintf(e2e_db, sizeof(e2e_db), "%s/network.json", e2e_dir);
+	btvirt_vair_start(&bt, &a, e2e_dir, true, devs);
+	e2e_air = &a;
+
+	dmn_paths(&d);
+	d.exe = btvirt_meshprov(&bt);
+	write_file(d.creds, 0600, CRED_A);
+	dmn_start(&d, a.hci, NULL, NULL);
+	snprintf(line, sizeof(line), "%s provisioned at 0x0011 and configured", ALI_A_UUID);
+	log_wait(&d, line, 1, AUTO_MS);
+
+	nodes_args[1] = d.ctl;
+	run_argv(&r, btvirt_meshprov(&bt), nodes_args);
+	expect_exit(&r, 0);
+	REQ(r.json && json_object_is_type(r.json, json_type_array) &&
+		    json_object_array_length(r.json) == 1,
+	    "nodes --json through the daemon on btvirt: %s", run_desc(&r));
+	o = json_object_array_get_idx(r.json, 0);
+	REQ(hex_eq(jstr(o, "uuid"), ALI_A_UUID) && jint(o, "unicast") == 0x0011 &&
+		    jbool(o, "configured"),
+	    "nodes --json through the daemon on btvirt: %s", r.p.out);
+	run_free(&r);
+	dmn_stop(&d);
+	REQ(btvirt_alive(&bt, 0), "btvirt died under the daemon; its log:\n%s",
+	    file_or_empty(bt.log));
+
+	db = db_load();
+	nd = db_node(db, ALI_A_UUID);
+	REQ(nd && jbool(nd, "configComplete") && !strcmp(jstr(nd, "unicastAddress"), "0011"),
+	    "the database on btvirt: %s", jtext(db));
+	snprintf(devkey, sizeof(devkey), "%s", jstr(nd, "deviceKey"));
+	check_device_configured(&a, ALI_A_UUID, 0x0011, devkey, db_app_key(db));
+	json_object_put(db);
+	dmn_free(&d);
+	btvirt_finish(&bt, &a);
+	vair_free(&a);
+	e2e_air = NULL;
+}
+END_TEST
+
 static Suite *daemon_e2e_suite(void)
 {
 	Suite *s = suite_create("daemon_e2e");
-	TCase *tc = tcase_create("virtual_air");
+	TCase *tc = tcase_create("virtual_air"), *bt;
 
 	/* a failure carries the daemon's log, a sanitizer report with it */
 	check_set_max_msg_size(65536);
@@ -1373,7 +1560,15 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_test(tc, test_control_line_limit);
 	tcase_add_test(tc, test_credentials_mode_and_check);
 	tcase_add_test(tc, test_btsnoop);
+	tcase_add_test(tc, test_unconfigured_finished);
 	suite_add_tcase(s, tc);
+
+	bt = tcase_create("btvirt");
+	tcase_add_unchecked_fixture(bt, base_setup, e2e_suite_teardown);
+	tcase_add_checked_fixture(bt, setup, e2e_teardown);
+	tcase_set_timeout(bt, TEST_TIMEOUT_S);
+	tcase_add_test(bt, test_daemon_btvirt);
+	suite_add_tcase(s, bt);
 	return s;
 }
 

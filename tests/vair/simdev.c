@@ -56,6 +56,20 @@ static int split(char *s, char **fields, int max)
 }
 
 /* elements=N: 1..SIMDEV_MAX_ELEMENTS */
+/* deaf=MS: after its first provisioning the node ignores every Network PDU
+ * for MS milliseconds (not scaled), as if out of range. */
+static int parse_deaf(struct simdev *d, const char *v, const char *what, char *err, size_t errlen)
+{
+	unsigned long ms;
+
+	if (parse_num(v, 600000, &ms) < 0 || ms == 0) {
+		snprintf(err, errlen, "device %s: bad deaf= '%s' (1-600000 ms)", what, v);
+		return -1;
+	}
+	d->deaf_ms = (uint32_t)ms;
+	return 0;
+}
+
 static int parse_elements(const char *v, uint8_t *out, const char *what, char *err, size_t errlen)
 {
 	unsigned long e;
@@ -159,6 +173,9 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 				return -1;
 		} else if (!strncmp(f[i], "comp=", 5)) {
 			if (parse_comp(f[i] + 5, &d->comp_kind, "aligenie", err, errlen) < 0)
+				return -1;
+		} else if (!strncmp(f[i], "deaf=", 5)) {
+			if (parse_deaf(d, f[i] + 5, "aligenie", err, errlen) < 0)
 				return -1;
 		} else {
 			snprintf(err, errlen, "device aligenie: unknown option '%s'", f[i]);
@@ -271,6 +288,9 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 				return -1;
 		} else if (!strncmp(f[i], "comp=", 5)) {
 			if (parse_comp(f[i] + 5, &d->comp_kind, "uuid", err, errlen) < 0)
+				return -1;
+		} else if (!strncmp(f[i], "deaf=", 5)) {
+			if (parse_deaf(d, f[i] + 5, "uuid", err, errlen) < 0)
 				return -1;
 		} else if (!strcmp(f[i], "pubkey-oob")) {
 			d->pubkey_oob = true;
@@ -543,6 +563,8 @@ static void pd_complete(void *ctx, const struct prov_device_result *r)
 
 	d->provisioned = true;
 	d->provisions++;
+	if (d->deaf_ms && d->provisions == 1)
+		d->deaf_until = radio_now(&d->radio) + d->deaf_ms;
 	ev_timer_stop(d->loop, &d->beacon_timer);
 	if (o) {
 		report_add_hex(o, "net_key", r->net_key, 16);
@@ -1099,6 +1121,10 @@ static void node_tick(struct simdev *d, uint64_t now)
 {
 	if (!d->node)
 		return;
+	if (d->deaf_until && radio_now(&d->radio) < d->deaf_until) {
+		d->deaf_dropped++;
+		return;
+	}
 	d->in_mesh = true;
 	mesh_tick(&d->mesh, now);
 	d->in_mesh = false;
@@ -1126,6 +1152,10 @@ static void node_input(struct simdev *d, const uint8_t *pdu, size_t len)
 {
 	if (!d->node)
 		return;
+	if (d->deaf_until && radio_now(&d->radio) < d->deaf_until) {
+		d->deaf_dropped++;
+		return;
+	}
 	d->in_mesh = true;
 	mesh_input(&d->mesh, radio_now(&d->radio), pdu, len);
 	d->in_mesh = false;

@@ -6,7 +6,7 @@
  * with a Configuration Server (cfgsrv.h) until reset.
  *
  * Device specs:
- *   aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K]
+ *   aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K][,deaf=MS]
  *       PID decimal or 0x-hex, MAC "78:da:07:c1:1c:a8" or 12 hex digits in
  *       display order, SECRET 32 hex digits. The UUID is an AliGenie one:
  *       PID flags 0x71, UUID version 1 (v0: 0), flags2 0x10 (random-auth
@@ -20,6 +20,7 @@
  *       ProductID's low 16 bits, the vendor model (0x01a8, 0x0000).
  *   uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]
  *             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob][,comp=K]
+ *             [,deaf=MS]
  *       a plain device with that UUID, OOB Information (beacon field) and
  *       URI hash. Provisioning: 1 element (or N), algorithms 0x0001 (or the
  *       bitmask N: 0x0003 adds HMAC-SHA256), no OOB (default; no-oob says
@@ -29,6 +30,10 @@
  *       pair is made at start and announced in the report).
  *       Composition (comp=plain, the default): CID 0x05f1, PID 0x0001, no
  *       vendor model.
+ *   deaf=MS (both kinds): for MS milliseconds after its first provisioning
+ *   (not later ones, not scaled) the node ignores every Network PDU, as if
+ *   out of range: its configuration fails, and an AliGenie device then
+ *   falls back to unprovisioned.
  *   elements=N: 1..SIMDEV_MAX_ELEMENTS. comp=light: the primary element has
  *   Configuration Server 0x0000, Generic OnOff Server 0x1000, Light
  *   Lightness Server 0x1300, Light CTL Server 0x1303 (and the vendor
@@ -221,6 +226,9 @@ struct simdev {
 	unsigned ind_sent;
 	uint64_t ind_next;
 	unsigned long resets, fallbacks;
+	uint32_t deaf_ms;         /* deaf=: after the first provisioning, hear nothing this long */
+	uint64_t deaf_until;
+	unsigned long deaf_dropped;
 };
 
 /* Parse a device spec into d (zeroed first). 0, or -1 with one line in err. */
