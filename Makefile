@@ -117,7 +117,8 @@ bench: $(MESHPROV) $(B)/vair/vair
 # exists, and makes a running systemd reload its units.
 # uninstall: removes what install added, except meshprov.conf, the
 # credentials file, the user and the node database.
-install: $(MESHPROV)
+install: deps
+	@$(MAKE) --no-print-directory $(MESHPROV)
 	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MAN5DIR)" "$(DESTDIR)$(MAN8DIR)" \
 		"$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)"
 	install -d -m 0755 "$(DESTDIR)$(SYSCONFDIR)/meshprov"

@@ -54,4 +54,11 @@ int cli_daemon_run(int fd, struct json_object *req, const char *cmd,
 /* Let SIGINT and SIGTERM interrupt a ctl_call() instead of killing us. */
 void cli_catch_interrupts(void);
 
+/* The directory path is in (/var/lib/meshprov for the database,
+ * /run/meshprov for the control socket): created with mode when missing,
+ * one level, as systemd's StateDirectory and RuntimeDirectory would be for
+ * the service; run in the foreground, nobody else makes them. Quiet when
+ * it cannot: opening path then says why. */
+void cli_ensure_parent_dir(const char *path, unsigned mode);
+
 #endif

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -32,7 +33,10 @@ int cli_daemon(const struct global_opts *g)
 		return -1;
 	fd = ctl_connect(g->control);
 	if (fd < 0) {
-		if (g->control_set)
+		if (errno == EACCES)
+			log_warn("the daemon's control socket %s: %s (it is for root and group "
+				 "meshprov); working directly", g->control, strerror(errno));
+		else if (g->control_set)
 			log_info("no daemon at %s (%s): working directly", g->control, strerror(errno));
 		return -1;
 	}
@@ -84,4 +88,19 @@ void cli_catch_interrupts(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+void cli_ensure_parent_dir(const char *path, unsigned mode)
+{
+	char dir[4096];
+	char *slash;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return;
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = '\0';
+	if (mkdir(dir, (mode_t)mode) == 0 && chmod(dir, (mode_t)mode) == 0) /* umask aside */
+		log_info("created %s", dir);
 }

@@ -137,6 +137,7 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
+	struct json_object *db_missing;
 	struct nodedb *db;
 	char err[256];
 	int c, fd, rc;
@@ -159,6 +160,19 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 	fd = cli_daemon(g);
 	if (fd >= 0)
 		return via_daemon(fd, optind < argc ? argv[optind + 1] : NULL, json);
+	if (access(g->db, F_OK) != 0 && errno == ENOENT) {
+		/* no database yet (nothing provisioned): no nodes, and no file
+		 * or directory is made just to look */
+		if (optind < argc) {
+			fprintf(stderr, "meshprov: no node %s in %s (no such file)\n",
+				argv[optind + 1], g->db);
+			return 1;
+		}
+		db_missing = json_object_new_array();
+		rc = print_nodes(db_missing, json);
+		json_object_put(db_missing);
+		return rc;
+	}
 	db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!db) {
 		fprintf(stderr, "meshprov: %s\n", err);

@@ -353,28 +353,13 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, "interrupted");
 }
 
-/* The default database lives in /var/lib/meshprov, which may not exist yet. */
-static void ensure_parent_dir(const char *path)
-{
-	char dir[4096];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0700) == 0)
-		log_info("created %s", dir);
-}
-
 static int run_local(struct provision *p, const struct global_opts *g, bool json)
 {
 	struct json_object *res;
 	char err[256];
 	int rc;
 
-	ensure_parent_dir(g->db);
+	cli_ensure_parent_dir(g->db, 0700);
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!p->db) {
 		fprintf(stderr, "meshprov: %s\n", err);

@@ -1399,6 +1399,7 @@ static int open_control(struct daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	unlink(path); /* a stale socket of a daemon that died */
+	cli_ensure_parent_dir(path, 0755);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		snprintf(err, errlen, "control socket: %s", strerror(errno));
@@ -1618,6 +1619,7 @@ int cmd_daemon(const struct global_opts *g, int argc, char **argv)
 	}
 	log_set_level(d->conf.log_level);
 	d->started_at = now_ms();
+	cli_ensure_parent_dir(d->conf.db, 0700);
 	d->db = nodedb_open(d->conf.db, 2000, err, sizeof(err));
 	if (!d->db) {
 		fprintf(stderr, "meshprov: %s\n", err);

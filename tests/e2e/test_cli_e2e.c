@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -665,6 +666,39 @@ START_TEST(test_controller_hangs_up)
 }
 END_TEST
 
+/* ---- nodes before anything was provisioned ---- */
+
+/* No database yet (the directory neither): nodes lists nothing and succeeds,
+ * nodes remove names the missing file, and neither makes a file or a
+ * directory just to look. */
+START_TEST(test_nodes_without_database)
+{
+	char db[600], parent[560], *out, *err;
+	struct stat st;
+
+	snprintf(parent, sizeof(parent), "%s/state", dir);
+	snprintf(db, sizeof(db), "%s/network.json", parent);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", NULL), 0);
+	ck_assert_msg(!strcmp(out, "no nodes\n"), "nodes: stdout %s, stderr %s", out, err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "--json", NULL),
+			 0);
+	ck_assert_msg(!strcmp(out, "[]\n"), "nodes --json: stdout %s, stderr %s", out, err);
+	free(out);
+	free(err);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "remove",
+			     "0x0011", NULL),
+			 1);
+	ck_assert_msg(strstr(err, "no node 0x0011 in") && strstr(err, db) && count_lines(err) == 1,
+		      "nodes remove: stderr %s", err);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	ck_assert_msg(stat(parent, &st) < 0 && errno == ENOENT, "%s was created", parent);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -674,6 +708,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_help_and_version);
+	tcase_add_test(tc, test_nodes_without_database);
 	tcase_add_test(tc, test_man_page_covers_help);
 	tcase_add_test(tc, test_man_page_lint);
 	tcase_add_test(tc, test_conf_man_page_covers_keys);

@@ -580,7 +580,22 @@ START_TEST(test_auto_provision)
 	air_start(&a, e2e_dir, devs);
 	dmn_paths(&d);
 	write_file(d.creds, 0600, "# the lights of the living room\n" CRED_A "\n" CRED_B CRED_C);
+	/* in directories that do not exist yet, as /var/lib/meshprov and
+	 * /run/meshprov on a machine where the daemon runs in the foreground */
+	snprintf(e2e_db, sizeof(e2e_db), "%s/state/network.json", e2e_dir);
+	snprintf(d.ctl, sizeof(d.ctl), "%s/run/ctl", e2e_dir);
 	dmn_start(&d, a.hci, NULL, opts);
+	{
+		struct stat st;
+		char dir[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s/state", e2e_dir);
+		REQ(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700,
+		    "the daemon did not make %s mode 0700", dir);
+		snprintf(dir, sizeof(dir), "%s/run", e2e_dir);
+		REQ(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0755,
+		    "the daemon did not make %s mode 0755", dir);
+	}
 
 	/* until the three are nodes, configured; never more than 2 sessions */
 	cc_open(&d, &c);
