@@ -7,16 +7,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <json.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -27,6 +23,7 @@
 #include "client.h"
 #include "conf.h"
 #include "ctl.h"
+#include "ctlsrv.h"
 #include "devtable.h"
 #include "log.h"
 #include "nodedb.h"
@@ -41,7 +38,6 @@
 #endif
 
 #define DAEMON_MAX_CONNS 32
-#define DAEMON_OUT_MAX (1u << 20)   /* a client that reads nothing is dropped */
 #define DAEMON_STOP_MS 1800         /* SIGTERM to exit, at most */
 #define DAEMON_RETRY_MAX_S 600
 #define DAEMON_TICK_S 0.25
@@ -85,22 +81,15 @@ struct cfgslot {
 	struct cfgjob job;
 };
 
+/* A control client: its connection (ctlsrv allocates the whole struct),
+ * what it asked for. */
 struct conn {
-	struct daemon *d;
-	int fd;
-	ev_io rio, wio;
-	char *in;
-	size_t in_len;
-	char *out;
-	size_t out_len, out_cap;
-	bool closing;          /* close once the output is written */
-	bool busy;             /* a streaming request is running: read no more */
+	struct ctlconn io;     /* first */
 	struct slot *slot;     /* its provision request */
 	struct cfgslot *cfg;   /* its config request */
 	bool following;        /* scan follow */
 	bool follow_aligenie;
 	uint64_t follow_until; /* NO_DEADLINE: until the client hangs up */
-	struct conn *next;
 };
 
 struct daemon {
@@ -122,10 +111,7 @@ struct daemon {
 	struct cfgslot cfgs[CONF_MAX_SESSIONS];
 	struct attempt *attempts;
 	size_t nattempts;
-	int listen_fd;
-	ev_io listen_io;
-	struct conn *conns;
-	unsigned nconns;
+	struct ctlsrv ctl;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer tick, stop_timer;
 	ev_idle reaper;
@@ -239,101 +225,26 @@ static void reload(struct daemon *d)
 		 d->creds.n == 1 ? "" : "s", d->conf.auto_provision ? "on" : "off");
 }
 
-/* ---- control connections: output ---- */
+/* ---- control clients ---- */
 
-static void conn_close(struct conn *c);
-static void conn_free_closed(struct daemon *d);
-
-static void conn_flush(struct conn *c)
-{
-	if (c->fd < 0)
-		return;
-	while (c->out_len > 0) {
-		ssize_t n = write(c->fd, c->out, c->out_len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			ev_io_start(c->d->loop, &c->wio);
-			return;
-		}
-		if (n <= 0) {
-			conn_close(c);
-			return;
-		}
-		memmove(c->out, c->out + n, c->out_len - (size_t)n);
-		c->out_len -= (size_t)n;
-	}
-	ev_io_stop(c->d->loop, &c->wio);
-	if (c->closing)
-		conn_close(c);
-}
-
-/* Queue one JSON line (and free o). */
 static void conn_send(struct conn *c, struct json_object *o)
 {
-	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	size_t len = strlen(text);
-
-	if (c->fd < 0) {
-		json_object_put(o);
-		return;
-	}
-	if (c->out_len + len + 1 > DAEMON_OUT_MAX) {
-		log_warn("control client not reading: dropped");
-		json_object_put(o);
-		conn_close(c);
-		return;
-	}
-	if (c->out_len + len + 1 > c->out_cap) {
-		size_t cap = c->out_cap ? c->out_cap : 4096;
-		char *n;
-
-		while (cap < c->out_len + len + 1)
-			cap *= 2;
-		n = realloc(c->out, cap);
-		if (!n) {
-			json_object_put(o);
-			conn_close(c);
-			return;
-		}
-		c->out = n;
-		c->out_cap = cap;
-	}
-	memcpy(c->out + c->out_len, text, len);
-	c->out[c->out_len + len] = '\n';
-	c->out_len += len + 1;
-	OPENSSL_cleanse((char *)text, len); /* a provision result holds the device key */
-	json_object_put(o);
-	conn_flush(c);
+	ctlconn_send(&c->io, o);
 }
 
-static struct json_object *reply_ok(void)
+#define send_error(c, ...) ctlconn_error(&(c)->io, __VA_ARGS__)
+
+static bool conn_open(const struct conn *c)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "ok", json_object_new_boolean(1));
-	return o;
+	return ctlconn_open(&c->io);
 }
 
-static void send_error(struct conn *c, bool usage, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void send_error(struct conn *c, bool usage, const char *fmt, ...)
+/* Its streaming request is over: read its next one. */
+static void conn_request_done(struct conn *c)
 {
-	struct json_object *o = json_object_new_object();
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	json_object_object_add(o, "ok", json_object_new_boolean(0));
-	json_object_object_add(o, "error", json_object_new_string(msg));
-	if (usage)
-		json_object_object_add(o, "usage", json_object_new_boolean(1));
-	conn_send(c, o);
+	c->following = false;
+	ctlconn_done(&c->io);
 }
-
-static void conn_request_done(struct conn *c);
 
 /* ---- provisioning sessions ---- */
 
@@ -597,7 +508,6 @@ static void reap(struct ev_loop *loop, ev_idle *w, int revents)
 			d->cfgs[i].used = d->cfgs[i].reap = false;
 		}
 	}
-	conn_free_closed(d);
 	if (d->stopping && active_slots(d) == 0)
 		radio_stop(&d->radio);
 }
@@ -709,7 +619,8 @@ static void on_ready(void *ctx)
 
 static void follow_event(struct daemon *d, const struct dev_entry *e)
 {
-	for (struct conn *c = d->conns; c; c = c->next) {
+	for (struct ctlconn *i = d->ctl.conns; i; i = i->next) {
+		struct conn *c = (struct conn *)i;
 		struct json_object *o;
 
 		if (!c->following || (c->follow_aligenie && !e->is_aligenie))
@@ -820,7 +731,7 @@ static void req_status(struct daemon *d, struct conn *c, struct json_object *req
 
 	if (check_fields(c, req, allowed) < 0)
 		return;
-	o = reply_ok();
+	o = ctlsrv_reply_ok();
 
 	json_object_object_add(o, "version", json_object_new_string(MESHPROV_VERSION));
 	json_object_object_add(o, "hci", json_object_new_string(d->radio.tr.name));
@@ -858,7 +769,7 @@ static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
 		c->following = true;
 		c->follow_aligenie = aligenie;
 		c->follow_until = timeout > 0 ? now_ms() + (uint64_t)(timeout * 1000) : NO_DEADLINE;
-		c->busy = true;
+		ctlconn_hold(&c->io);
 		for (size_t i = 0; i < d->table.n; i++)
 			if (!aligenie || d->table.e[i].is_aligenie) {
 				struct json_object *o = json_object_new_object();
@@ -874,7 +785,7 @@ static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
 	for (size_t i = 0; i < d->table.n; i++)
 		if (!aligenie || d->table.e[i].is_aligenie)
 			json_object_array_add(devs, dev_entry_json_live(&d->table.e[i], now_ms()));
-	v = reply_ok();
+	v = ctlsrv_reply_ok();
 	json_object_object_add(v, "devices", devs);
 	conn_send(c, v);
 }
@@ -913,9 +824,9 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 	s->give_up_at = s->req.timeout_s > 0 ? now_ms() + (uint64_t)(s->req.timeout_s * 1000) :
 					       NO_DEADLINE;
 	c->slot = s;
-	c->busy = true;
+	ctlconn_hold(&c->io);
 	forget_attempt(d, s->req.job.uuid); /* an explicit request: a new chance */
-	/* sending may find the client gone: conn_close then cancels the slot */
+	/* sending may find the client gone: on_closed then cancels the slot */
 	hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
 	snprintf(err, sizeof(err), "daemon on %.100s; waiting for the beacon of %s",
 		 d->radio.tr.name, s->job.uuid_hex);
@@ -929,7 +840,7 @@ static void req_nodes(struct daemon *d, struct conn *c, struct json_object *req)
 
 	if (check_fields(c, req, allowed) < 0)
 		return;
-	o = reply_ok();
+	o = ctlsrv_reply_ok();
 	json_object_object_add(o, "nodes", nodedb_nodes_json(d->db));
 	conn_send(c, o);
 }
@@ -964,7 +875,7 @@ static void req_remove(struct daemon *d, struct conn *c, struct json_object *req
 		send_error(c, false, "cannot remove %s: %s", hex, err);
 	} else {
 		log_info("removed node %s (0x%04x) on request", hex, n.unicast);
-		o = reply_ok();
+		o = ctlsrv_reply_ok();
 		json_object_object_add(o, "uuid", json_object_new_string(hex));
 		json_object_object_add(o, "unicast", json_object_new_int(n.unicast));
 		conn_send(c, o);
@@ -1074,7 +985,7 @@ static void cfg_done(void *ctx)
 		log_info("config %s %s: %s", cs->job.uuid_hex, cs->job.cmd_name, cs->job.msg);
 		cs->conn = NULL;
 		conn_send(c, o);
-		if (c->fd >= 0) {
+		if (conn_open(c)) {
 			c->cfg = NULL;
 			conn_request_done(c);
 		}
@@ -1144,11 +1055,11 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 	cs->d = d;
 	cs->conn = c;
 	c->cfg = cs;
-	c->busy = true;
+	ctlconn_hold(&c->io);
 	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
 		cs->conn = NULL;
 		c->cfg = NULL;
-		c->busy = false;
+		c->io.held = false; /* not started after all */
 		cfgjob_free(&cs->job);
 		cs->used = false;
 		send_error(c, false, "internal error: no timer slot");
@@ -1201,30 +1112,20 @@ static void handle_request(struct daemon *d, struct conn *c, const char *line, s
 	json_object_put(req);
 }
 
-/* ---- control connections: input ---- */
+/* ---- control clients: requests and leaving ---- */
 
-static void conn_read(struct conn *c);
-
-static void conn_request_done(struct conn *c)
+static void on_request(void *ctx, struct ctlconn *io, const char *line, size_t len)
 {
-	c->busy = false;
-	c->following = false;
-	if (!c->closing && c->fd >= 0) {
-		ev_io_start(c->d->loop, &c->rio);
-		conn_read(c); /* requests that came meanwhile */
-	}
+	handle_request(ctx, (struct conn *)io, line, len);
 }
 
-static void conn_close(struct conn *c)
+/* A client left: its provision or config request is cancelled. */
+static void on_closed(void *ctx, struct ctlconn *io)
 {
-	struct daemon *d = c->d;
+	struct conn *c = (struct conn *)io;
 
-	if (c->fd < 0)
-		return;
-	ev_io_stop(d->loop, &c->rio);
-	ev_io_stop(d->loop, &c->wio);
-	close(c->fd);
-	c->fd = -1;
+	(void)ctx;
+	c->following = false;
 	if (c->slot) {
 		struct slot *s = c->slot;
 
@@ -1246,194 +1147,12 @@ static void conn_close(struct conn *c)
 		c->cfg = NULL;
 		cfgjob_cancel(&cs->job, -EINTR, "the client went away");
 	}
-	/* freed by the reaper: callers up the stack may still hold c */
-	ev_idle_start(d->loop, &d->reaper);
 }
 
-static void conn_free_closed(struct daemon *d)
-{
-	struct conn **pp = &d->conns;
-
-	while (*pp) {
-		struct conn *c = *pp;
-
-		if (c->fd >= 0) {
-			pp = &c->next;
-			continue;
-		}
-		*pp = c->next;
-		d->nconns--;
-		OPENSSL_cleanse(c->in, CTL_MAX_LINE + 1);
-		free(c->in);
-		if (c->out)
-			OPENSSL_cleanse(c->out, c->out_cap);
-		free(c->out);
-		free(c);
-	}
-}
-
-/* Take the complete lines read so far, one request at a time. */
-static void conn_take(struct conn *c)
-{
-	char *nl;
-
-	while (!c->busy && !c->closing && c->fd >= 0 &&
-	       (nl = memchr(c->in, '\n', c->in_len)) != NULL) {
-		size_t used = (size_t)(nl - c->in) + 1;
-		size_t len = used - 1;
-
-		if (len > 0 && c->in[len - 1] == '\r')
-			len--;
-		if (len > 0)
-			handle_request(c->d, c, c->in, len);
-		if (c->fd < 0)
-			return;
-		memmove(c->in, c->in + used, c->in_len - used);
-		c->in_len -= used;
-	}
-	if (c->busy && c->fd >= 0)
-		ev_io_stop(c->d->loop, &c->rio);
-}
-
-static void conn_read(struct conn *c)
-{
-	ssize_t n;
-
-	conn_take(c);
-	if (c->busy || c->closing || c->fd < 0)
-		return;
-	if (c->in_len == CTL_MAX_LINE + 1) {
-		send_error(c, true, "request longer than %d bytes", CTL_MAX_LINE);
-		c->closing = true;
-		c->in_len = 0;
-		conn_flush(c);
-		return;
-	}
-	n = read(c->fd, c->in + c->in_len, CTL_MAX_LINE + 1 - c->in_len);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		conn_close(c);
-		return;
-	}
-	c->in_len += (size_t)n;
-	conn_take(c);
-	if (c->fd >= 0 && !c->busy && !c->closing && c->in_len == CTL_MAX_LINE + 1) {
-		send_error(c, true, "request longer than %d bytes", CTL_MAX_LINE);
-		c->closing = true;
-		c->in_len = 0;
-		conn_flush(c);
-	}
-}
-
-static void on_conn_read(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	conn_read(w->data);
-}
-
-static void on_conn_write(struct ev_loop *loop, ev_io *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	conn_flush(w->data);
-}
-
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-	struct daemon *d = w->data;
-	struct conn *c;
-	int fd;
-
-	(void)loop;
-	(void)revents;
-	fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return;
-	c = calloc(1, sizeof(*c));
-	if (c)
-		c->in = malloc(CTL_MAX_LINE + 1); /* a line and its newline */
-	if (!c || !c->in || d->nconns >= DAEMON_MAX_CONNS || d->stopping) {
-		static const char busy[] = "{\"ok\":false,\"error\":\"too many control connections\"}\n";
-
-		if (write(fd, busy, sizeof(busy) - 1) < 0)
-			log_debug("a refused control client did not take its reply");
-		close(fd);
-		if (c)
-			free(c->in);
-		free(c);
-		return;
-	}
-	c->d = d;
-	c->fd = fd;
-	ev_io_init(&c->rio, on_conn_read, fd, EV_READ);
-	c->rio.data = c;
-	ev_io_init(&c->wio, on_conn_write, fd, EV_WRITE);
-	c->wio.data = c;
-	ev_io_start(d->loop, &c->rio);
-	c->next = d->conns;
-	d->conns = c;
-	d->nconns++;
-}
-
-/* ---- the control socket ---- */
-
-static int open_control(struct daemon *d, char *err, size_t errlen)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = d->conf.control;
-	struct group *gr;
-	mode_t old;
-	int fd;
-
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket %s: the path is too long", path);
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = ctl_connect(path);
-	if (fd >= 0) {
-		close(fd);
-		snprintf(err, errlen, "another daemon answers on %s", path);
-		return -1;
-	}
-	unlink(path); /* a stale socket of a daemon that died */
-	cli_ensure_parent_dir(path, 0755);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "control socket: %s", strerror(errno));
-		return -1;
-	}
-	old = umask(0117);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		umask(old);
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	umask(old);
-	if (chmod(path, 0660) < 0)
-		log_warn("control socket %s: chmod: %s", path, strerror(errno));
-	gr = getgrnam(d->conf.control_group);
-	if (gr && chown(path, (uid_t)-1, gr->gr_gid) < 0)
-		log_warn("control socket %s: cannot give it to group %s: %s", path,
-			 d->conf.control_group, strerror(errno));
-	else if (!gr)
-		log_info("no group %s: the control socket keeps the daemon's group",
-			 d->conf.control_group);
-	if (listen(fd, SOMAXCONN) < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return -1;
-	}
-	d->listen_fd = fd;
-	ev_io_init(&d->listen_io, on_accept, fd, EV_READ);
-	d->listen_io.data = d;
-	ev_io_start(d->loop, &d->listen_io);
-	return 0;
-}
+static const struct ctlsrv_ops daemon_ctl_ops = {
+	.request = on_request,
+	.closed = on_closed,
+};
 
 /* ---- timers and signals ---- */
 
@@ -1464,11 +1183,12 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 				slot_fail_waiting(s, msg);
 		}
 	}
-	for (struct conn *c = d->conns, *next; c; c = next) {
-		next = c->next;
+	for (struct ctlconn *i = d->ctl.conns; i; i = i->next) {
+		struct conn *c = (struct conn *)i;
+
 		if (c->following && now >= c->follow_until) {
-			conn_send(c, reply_ok());
-			if (c->fd >= 0)
+			conn_send(c, ctlsrv_reply_ok());
+			if (conn_open(c))
 				conn_request_done(c);
 		}
 	}
@@ -1483,12 +1203,7 @@ static void stop_daemon(struct daemon *d, const char *why)
 	sd_notify_send("STOPPING=1", NULL, 0);
 	ev_timer_set(&d->stop_timer, DAEMON_STOP_MS / 1000.0, 0.0);
 	ev_timer_start(d->loop, &d->stop_timer);
-	if (d->listen_fd >= 0) {
-		ev_io_stop(d->loop, &d->listen_io);
-		close(d->listen_fd);
-		d->listen_fd = -1;
-		unlink(d->conf.control);
-	}
+	ctlsrv_stop_listening(&d->ctl);
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
 		struct slot *s = &d->slots[i];
 
@@ -1570,9 +1285,7 @@ static int parse_daemon_options(struct daemon *d, int argc, char **argv, bool *c
 
 static void daemon_free(struct daemon *d)
 {
-	for (struct conn *c = d->conns; c; c = c->next)
-		conn_close(c);
-	conn_free_closed(d);
+	ctlsrv_close(&d->ctl);
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
 		if (d->slots[i].used)
 			slot_release(&d->slots[i]);
@@ -1582,10 +1295,6 @@ static void daemon_free(struct daemon *d)
 	if (d->client_on)
 		client_free(&d->client);
 	radio_close(&d->radio);
-	if (d->listen_fd >= 0) {
-		close(d->listen_fd);
-		unlink(d->conf.control);
-	}
 	devtable_free(&d->table);
 	free(d->attempts);
 	creds_free(&d->creds);
@@ -1602,7 +1311,7 @@ int cmd_daemon(const struct global_opts *g, int argc, char **argv)
 	memset(d, 0, sizeof(*d));
 	d->g = g;
 	d->config_path = CONF_DEFAULT_PATH;
-	d->listen_fd = -1;
+	d->ctl.fd = -1;
 	rc = parse_daemon_options(d, argc, argv, &check);
 	if (rc)
 		return rc < 0 ? 0 : rc;
@@ -1651,7 +1360,8 @@ int cmd_daemon(const struct global_opts *g, int argc, char **argv)
 			return 1;
 		}
 	}
-	if (open_control(d, err, sizeof(err)) < 0) {
+	if (ctlsrv_open(&d->ctl, d->loop, d->conf.control, d->conf.control_group, DAEMON_MAX_CONNS,
+			sizeof(struct conn), &daemon_ctl_ops, d, err, sizeof(err)) < 0) {
 		fprintf(stderr, "meshprov: %s\n", err);
 		daemon_free(d);
 		nodedb_close(d->db);
