@@ -898,6 +898,27 @@ static void setup_groups(struct daemon *d, struct cfgjob *j)
 
 static void cfg_done(void *ctx);
 
+/* A config job for node in the free slot cs: for the client c, or
+ * automatic (c NULL). The caller starts it. 0; -1 usage error, -2 failure,
+ * with one line in err (cfgjob_prepare). */
+static int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *node, int argc,
+			   char *const *argv, bool force, struct conn *c, char *err, size_t errlen)
+{
+	int rc = cfgjob_prepare(&cs->job, d->db, node, argc, argv, force, err, errlen);
+
+	if (rc < 0) {
+		cfgjob_free(&cs->job);
+		return rc;
+	}
+	setup_groups(d, &cs->job);
+	cs->used = true;
+	cs->automatic = c == NULL;
+	cs->reap = false;
+	cs->d = d;
+	cs->conn = c;
+	return 0;
+}
+
 /* Configure again, automatically, a node left unconfigured. */
 static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct attempt *a)
 {
@@ -906,16 +927,8 @@ static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct
 	char *argv[] = { setup };
 
 	hex_encode(a->uuid, 16, hex);
-	if (cfgjob_prepare(&cs->job, d->db, hex, 1, argv, false, err, sizeof(err)) < 0) {
-		cfgjob_free(&cs->job);
+	if (cfgslot_prepare(d, cs, hex, 1, argv, false, NULL, err, sizeof(err)) < 0)
 		return;
-	}
-	setup_groups(d, &cs->job);
-	cs->used = true;
-	cs->automatic = true;
-	cs->reap = false;
-	cs->d = d;
-	cs->conn = NULL;
 	log_info("configuring %s at 0x%04x again, attempt %u of %u", hex, cs->job.node.unicast,
 		 a->count + 1, d->conf.max_attempts);
 	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
@@ -1042,18 +1055,12 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 		send_error(c, false, "meshprov's own node is not set up in the database");
 		return;
 	}
-	rc = cfgjob_prepare(&cs->job, d->db, json_object_get_string(node), (int)n, argv, force, err,
-			    sizeof(err));
+	rc = cfgslot_prepare(d, cs, json_object_get_string(node), (int)n, argv, force, c, err,
+			     sizeof(err));
 	if (rc < 0) {
-		cfgjob_free(&cs->job);
 		send_error(c, rc == -1, "%s", err);
 		return;
 	}
-	setup_groups(d, &cs->job);
-	cs->used = true;
-	cs->automatic = false;
-	cs->d = d;
-	cs->conn = c;
 	c->cfg = cs;
 	ctlconn_hold(&c->io);
 	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
