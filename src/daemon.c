@@ -227,18 +227,6 @@ static void reload(struct daemon *d)
 
 /* ---- control clients ---- */
 
-static void conn_send(struct conn *c, struct json_object *o)
-{
-	ctlconn_send(&c->io, o);
-}
-
-#define send_error(c, ...) ctlconn_error(&(c)->io, __VA_ARGS__)
-
-static bool conn_open(const struct conn *c)
-{
-	return ctlconn_open(&c->io);
-}
-
 /* Its streaming request is over: read its next one. */
 static void conn_request_done(struct conn *c)
 {
@@ -334,7 +322,7 @@ static void slot_event(struct slot *s, const char *text)
 	o = json_object_new_object();
 	json_object_object_add(o, "event", json_object_new_string("progress"));
 	json_object_object_add(o, "text", json_object_new_string(text));
-	conn_send(s->conn, o);
+	ctlconn_send(&s->conn->io, o);
 }
 
 static void j_progress(void *ctx, const char *text)
@@ -428,7 +416,7 @@ static void j_done(void *ctx)
 
 		json_object_object_add(o, "ok", json_object_new_boolean(s->job.ok));
 		json_object_object_add(o, "result", res);
-		conn_send(s->conn, o);
+		ctlconn_send(&s->conn->io, o);
 		if (s->conn) {
 			s->conn->slot = NULL;
 			conn_request_done(s->conn);
@@ -628,7 +616,7 @@ static void follow_event(struct daemon *d, const struct dev_entry *e)
 		o = json_object_new_object();
 		json_object_object_add(o, "event", json_object_new_string("device"));
 		json_object_object_add(o, "device", dev_entry_json_live(e, now_ms()));
-		conn_send(c, o);
+		ctlconn_send(&c->io, o);
 	}
 }
 
@@ -703,7 +691,7 @@ static int check_fields(struct conn *c, struct json_object *req, const char *con
 		for (unsigned i = 0; allowed[i] && !ok; i++)
 			ok = !strcmp(key, allowed[i]);
 		if (!ok) {
-			send_error(c, true, "unknown field '%.40s'", key);
+			ctlconn_error(&c->io, true, "unknown field '%.40s'", key);
 			return -1;
 		}
 	}
@@ -717,7 +705,7 @@ static int get_bool(struct conn *c, struct json_object *req, const char *key, bo
 	if (!json_object_object_get_ex(req, key, &v))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean)) {
-		send_error(c, true, "'%s' must be true or false", key);
+		ctlconn_error(&c->io, true, "'%s' must be true or false", key);
 		return -1;
 	}
 	*out = json_object_get_boolean(v);
@@ -745,7 +733,7 @@ static void req_status(struct daemon *d, struct conn *c, struct json_object *req
 	json_object_object_add(o, "auto_provision", json_object_new_boolean(d->conf.auto_provision));
 	json_object_object_add(o, "credentials", json_object_new_int64((int64_t)d->creds.n));
 	json_object_object_add(o, "db", json_object_new_string(nodedb_path(d->db)));
-	conn_send(c, o);
+	ctlconn_send(&c->io, o);
 }
 
 static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
@@ -761,7 +749,7 @@ static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
 	if (json_object_object_get_ex(req, "timeout", &v)) {
 		if (!(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ||
 		    (timeout = json_object_get_double(v)) <= 0 || timeout > 1e7) {
-			send_error(c, true, "'timeout' must be a positive number of seconds");
+			ctlconn_error(&c->io, true, "'timeout' must be a positive number of seconds");
 			return;
 		}
 	}
@@ -777,7 +765,7 @@ static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
 				json_object_object_add(o, "event", json_object_new_string("device"));
 				json_object_object_add(o, "device",
 						       dev_entry_json_live(&d->table.e[i], now_ms()));
-				conn_send(c, o);
+				ctlconn_send(&c->io, o);
 			}
 		return;
 	}
@@ -787,7 +775,7 @@ static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
 			json_object_array_add(devs, dev_entry_json_live(&d->table.e[i], now_ms()));
 	v = ctlsrv_reply_ok();
 	json_object_object_add(v, "devices", devs);
-	conn_send(c, v);
+	ctlconn_send(&c->io, v);
 }
 
 static void req_provision(struct daemon *d, struct conn *c, struct json_object *req)
@@ -797,23 +785,23 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 
 	s = free_slot(d);
 	if (!s) {
-		send_error(c, false, "all %u provisioning sessions are busy: try again shortly",
+		ctlconn_error(&c->io, false, "all %u provisioning sessions are busy: try again shortly",
 			   d->conf.max_sessions);
 		return;
 	}
 	memset(s, 0, sizeof(*s));
 	if (provreq_parse(req, &s->req, err, sizeof(err)) < 0) {
-		send_error(c, true, "%s", err);
+		ctlconn_error(&c->io, true, "%s", err);
 		return;
 	}
 	if (provjob_check_new(d->db, s->req.job.uuid, err, sizeof(err)) < 0) {
 		OPENSSL_cleanse(&s->req, sizeof(s->req));
-		send_error(c, false, "%s", err);
+		ctlconn_error(&c->io, false, "%s", err);
 		return;
 	}
 	if (find_slot(d, s->req.job.uuid) || find_cfg(d, s->req.job.uuid)) {
 		OPENSSL_cleanse(&s->req, sizeof(s->req));
-		send_error(c, false, "the daemon is provisioning or configuring that device already");
+		ctlconn_error(&c->io, false, "the daemon is provisioning or configuring that device already");
 		return;
 	}
 	s->used = true;
@@ -842,7 +830,7 @@ static void req_nodes(struct daemon *d, struct conn *c, struct json_object *req)
 		return;
 	o = ctlsrv_reply_ok();
 	json_object_object_add(o, "nodes", nodedb_nodes_json(d->db));
-	conn_send(c, o);
+	ctlconn_send(&c->io, o);
 }
 
 static void req_remove(struct daemon *d, struct conn *c, struct json_object *req)
@@ -856,29 +844,29 @@ static void req_remove(struct daemon *d, struct conn *c, struct json_object *req
 	if (check_fields(c, req, allowed) < 0)
 		return;
 	if (!json_object_object_get_ex(req, "node", &v) || !json_object_is_type(v, json_type_string)) {
-		send_error(c, true, "'node' must be a string: a UUID or a unicast address");
+		ctlconn_error(&c->io, true, "'node' must be a string: a UUID or a unicast address");
 		return;
 	}
 	rc = nodedb_lookup(d->db, json_object_get_string(v), &n);
 	if (rc == -EINVAL) {
-		send_error(c, true, "'%.60s' is neither a UUID nor a unicast address",
+		ctlconn_error(&c->io, true, "'%.60s' is neither a UUID nor a unicast address",
 			   json_object_get_string(v));
 		return;
 	}
 	if (rc != 0) {
-		send_error(c, false, "no node %.60s in %s", json_object_get_string(v),
+		ctlconn_error(&c->io, false, "no node %.60s in %s", json_object_get_string(v),
 			   nodedb_path(d->db));
 		return;
 	}
 	hex_encode(n.uuid, 16, hex);
 	if (nodedb_remove_node(d->db, n.uuid) != 0 || nodedb_commit(d->db, err, sizeof(err)) != 0) {
-		send_error(c, false, "cannot remove %s: %s", hex, err);
+		ctlconn_error(&c->io, false, "cannot remove %s: %s", hex, err);
 	} else {
 		log_info("removed node %s (0x%04x) on request", hex, n.unicast);
 		o = ctlsrv_reply_ok();
 		json_object_object_add(o, "uuid", json_object_new_string(hex));
 		json_object_object_add(o, "unicast", json_object_new_int(n.unicast));
-		conn_send(c, o);
+		ctlconn_send(&c->io, o);
 	}
 	OPENSSL_cleanse(&n, sizeof(n));
 }
@@ -997,8 +985,8 @@ static void cfg_done(void *ctx)
 		json_object_object_add(o, "result", cfgjob_json(&cs->job));
 		log_info("config %s %s: %s", cs->job.uuid_hex, cs->job.cmd_name, cs->job.msg);
 		cs->conn = NULL;
-		conn_send(c, o);
-		if (conn_open(c)) {
+		ctlconn_send(&c->io, o);
+		if (ctlconn_open(&c->io)) {
 			c->cfg = NULL;
 			conn_request_done(c);
 		}
@@ -1027,13 +1015,13 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 		return;
 	if (!json_object_object_get_ex(req, "node", &node) ||
 	    !json_object_is_type(node, json_type_string)) {
-		send_error(c, true, "'node' must be a string: a UUID or a unicast address");
+		ctlconn_error(&c->io, true, "'node' must be a string: a UUID or a unicast address");
 		return;
 	}
 	if (!json_object_object_get_ex(req, "args", &args) ||
 	    !json_object_is_type(args, json_type_array) ||
 	    (n = json_object_array_length(args)) < 1 || n > ARRAY_SIZE(argv)) {
-		send_error(c, true, "'args' must be an array of 1-%zu strings: the command and "
+		ctlconn_error(&c->io, true, "'args' must be an array of 1-%zu strings: the command and "
 			   "its arguments", ARRAY_SIZE(argv));
 		return;
 	}
@@ -1041,24 +1029,24 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 		struct json_object *a = json_object_array_get_idx(args, i);
 
 		if (!json_object_is_type(a, json_type_string)) {
-			send_error(c, true, "'args' must be an array of strings");
+			ctlconn_error(&c->io, true, "'args' must be an array of strings");
 			return;
 		}
 		argv[i] = (char *)json_object_get_string(a);
 	}
 	cs = free_cfg(d);
 	if (!cs) {
-		send_error(c, false, "too many config requests at once: try again shortly");
+		ctlconn_error(&c->io, false, "too many config requests at once: try again shortly");
 		return;
 	}
 	if (!d->client_on) {
-		send_error(c, false, "meshprov's own node is not set up in the database");
+		ctlconn_error(&c->io, false, "meshprov's own node is not set up in the database");
 		return;
 	}
 	rc = cfgslot_prepare(d, cs, json_object_get_string(node), (int)n, argv, force, c, err,
 			     sizeof(err));
 	if (rc < 0) {
-		send_error(c, rc == -1, "%s", err);
+		ctlconn_error(&c->io, rc == -1, "%s", err);
 		return;
 	}
 	c->cfg = cs;
@@ -1069,7 +1057,7 @@ static void req_config(struct daemon *d, struct conn *c, struct json_object *req
 		c->io.held = false; /* not started after all */
 		cfgjob_free(&cs->job);
 		cs->used = false;
-		send_error(c, false, "internal error: no timer slot");
+		ctlconn_error(&c->io, false, "internal error: no timer slot");
 	}
 }
 
@@ -1089,19 +1077,19 @@ static void handle_request(struct daemon *d, struct conn *c, const char *line, s
 		json_tokener_free(tok);
 	}
 	if (!req || !json_object_is_type(req, json_type_object)) {
-		send_error(c, true, "a request is one JSON object a line");
+		ctlconn_error(&c->io, true, "a request is one JSON object a line");
 		json_object_put(req);
 		return;
 	}
 	if (!json_object_object_get_ex(req, "cmd", &cmdv) ||
 	    !json_object_is_type(cmdv, json_type_string)) {
-		send_error(c, true, "'cmd' must be a string");
+		ctlconn_error(&c->io, true, "'cmd' must be a string");
 		json_object_put(req);
 		return;
 	}
 	cmd = json_object_get_string(cmdv);
 	if (d->stopping)
-		send_error(c, false, "the daemon is stopping");
+		ctlconn_error(&c->io, false, "the daemon is stopping");
 	else if (!strcmp(cmd, "status"))
 		req_status(d, c, req);
 	else if (!strcmp(cmd, "scan"))
@@ -1115,7 +1103,7 @@ static void handle_request(struct daemon *d, struct conn *c, const char *line, s
 	else if (!strcmp(cmd, "config"))
 		req_config(d, c, req);
 	else
-		send_error(c, true, "unknown command '%.40s'", cmd);
+		ctlconn_error(&c->io, true, "unknown command '%.40s'", cmd);
 	json_object_put(req);
 }
 
@@ -1194,8 +1182,8 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		struct conn *c = (struct conn *)i;
 
 		if (c->following && now >= c->follow_until) {
-			conn_send(c, ctlsrv_reply_ok());
-			if (conn_open(c))
+			ctlconn_send(&c->io, ctlsrv_reply_ok());
+			if (ctlconn_open(&c->io))
 				conn_request_done(c);
 		}
 	}
