@@ -932,9 +932,86 @@ static const char *cfg_op_name(enum cfgsrv_op op)
 	return "?";
 }
 
+/* ---- the node's segmented sends: the report says which were never acknowledged ---- */
+
+static void segtx_add(struct simdev *d, unsigned handle, uint16_t dst, const uint8_t *access, size_t len)
+{
+	uint32_t op = 0;
+	size_t oplen;
+
+	if (handle == MESH_NO_HANDLE)
+		return;
+	if (access_opcode_decode(access, len, &op, &oplen) != 0)
+		op = 0;
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		if (d->segtx[i].handle == MESH_NO_HANDLE) {
+			d->segtx[i] = (struct simdev_segtx){ handle, dst, op };
+			return;
+		}
+	}
+}
+
+static void report_seg_unacked(struct simdev *d, const struct simdev_segtx *t, const char *reason)
+{
+	struct json_object *o = report_new(d, "seg_unacked");
+	char op[16];
+
+	if (!o)
+		return;
+	snprintf(op, sizeof(op), "%04x", (unsigned)t->opcode);
+	report_add_int(o, "dst", t->dst);
+	json_object_object_add(o, "opcode", json_object_new_string(op));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	report_put(d, o);
+}
+
+static void node_tx_done(void *ctx, unsigned handle, int status)
+{
+	struct simdev *d = ctx;
+
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		struct simdev_segtx *t = &d->segtx[i];
+
+		if (handle == MESH_NO_HANDLE || t->handle != handle)
+			continue;
+		if (status != 0)
+			report_seg_unacked(d, t, status == -ETIMEDOUT ? "timeout" :
+						 status == -ECANCELED ? "refused" : "overflow");
+		t->handle = MESH_NO_HANDLE;
+	}
+}
+
+/* The node goes (stopped, unprovisioned): what it was still sending or
+ * repeating is reported as never acknowledged or confirmed. */
+static void node_report_pending(struct simdev *d, const char *reason)
+{
+	struct json_object *o;
+
+	if (!d->node)
+		return;
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		if (d->segtx[i].handle != MESH_NO_HANDLE)
+			report_seg_unacked(d, &d->segtx[i], reason);
+		d->segtx[i].handle = MESH_NO_HANDLE;
+	}
+	if (!d->ind_active)
+		return;
+	o = report_new(d, "indication_unconfirmed");
+	if (o) {
+		report_add_int(o, "tid", d->ind_tid);
+		report_add_int(o, "n", d->ind_sent);
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		report_put(d, o);
+	}
+	d->ind_active = false;
+	d->ind_next = NO_DEADLINE;
+}
+
 static int cfg_send(void *ctx, uint16_t dst, uint16_t net_index, const uint8_t *access, size_t len)
 {
 	struct simdev *d = ctx;
+	unsigned handle = MESH_NO_HANDLE;
+	int rc;
 	struct mesh_tx tx = {
 		.dst = dst,
 		.ttl = MESH_TTL_DEFAULT,
@@ -945,7 +1022,10 @@ static int cfg_send(void *ctx, uint16_t dst, uint16_t net_index, const uint8_t *
 		.len = len,
 	};
 
-	return mesh_send(&d->mesh, radio_now(&d->radio), &tx, NULL);
+	rc = mesh_send(&d->mesh, radio_now(&d->radio), &tx, &handle);
+	if (rc == 0)
+		segtx_add(d, handle, dst, access, len);
+	return rc;
 }
 
 static void cfg_event(void *ctx, const struct cfgsrv_event *ev)
@@ -1035,6 +1115,7 @@ static const struct mesh_ops node_mesh_ops = {
 	.reserve_seq = node_reserve_seq,
 	.dev_key = node_dev_key,
 	.access = node_access,
+	.tx_done = node_tx_done,
 };
 
 /* Provisioning Complete: become a node with what we were given. */
@@ -1081,13 +1162,16 @@ static void node_clear(struct simdev *d)
 	d->ali_ready = false;
 	d->ind_active = false;
 	d->ind_next = NO_DEADLINE;
+	memset(d->segtx, 0, sizeof(d->segtx));
 }
 
 /* Unprovisioned again (Node Reset, AliGenie fallback): beacon and listen. */
 static void node_unprovision(struct simdev *d, const char *reason)
 {
-	struct json_object *o = report_new(d, "unprovisioned");
+	struct json_object *o;
 
+	node_report_pending(d, reason);
+	o = report_new(d, "unprovisioned");
 	node_clear(d);
 	d->provisioned = false;
 	if (o) {
@@ -1296,6 +1380,7 @@ void simdev_stop(struct simdev *d)
 		return;
 	d->stopping = true;
 	ev_timer_stop(d->loop, &d->beacon_timer);
+	node_report_pending(d, "stopped");
 	if (!d->open) {
 		on_stopped(d);
 		return;
@@ -1328,5 +1413,6 @@ void simdev_close(struct simdev *d)
 	d->prov_active = false;
 	queue_clear(d);
 	OPENSSL_cleanse(d->oob_priv, sizeof(d->oob_priv));
+	node_report_pending(d, "stopped");
 	node_clear(d);
 }

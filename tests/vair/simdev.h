@@ -108,6 +108,15 @@
  *   {"event":"indication","uuid","tid","n","app_index"}   each send (n from 1)
  *   {"event":"indication_confirmed","uuid","tid","n","src"}
  *   {"event":"indication_timeout","uuid","tid","n"}      SIMDEV_IND_TRIES sent
+ *   {"event":"indication_unconfirmed","uuid","tid","n","reason"}  still being
+ *       repeated when the node stopped ("stopped": vair shuts down) or was
+ *       unprovisioned ("node_reset", "fallback")
+ *   {"event":"seg_unacked","uuid","dst","opcode","reason"}  a segmented message
+ *       the node sent (its Composition Data Status) that the receiver never
+ *       acknowledged in full: "timeout" (the lower transport gave up after its
+ *       retransmissions), "refused" (BlockAck 0), "overflow" (no SEQ), or still
+ *       being retransmitted when the node stopped or was unprovisioned
+ *       ("stopped", "node_reset", "fallback"); opcode as 4 hex digits
  *   {"event":"fallback","uuid","unicast"}   AliGenie: no AppKey Add in time
  *   {"event":"unprovisioned","uuid","reason"}  "node_reset" or "fallback": it
  *                                            beacons and listens again
@@ -150,6 +159,14 @@ enum simdev_kind { SIMDEV_ALIGENIE, SIMDEV_UUID };
 enum simdev_comp { SIMDEV_COMP_LIGHT, SIMDEV_COMP_PLAIN };
 
 struct simdev;
+
+/* A segmented message the node sent and the lower transport still
+ * retransmits (handle 0: a free entry). */
+struct simdev_segtx {
+	unsigned handle;
+	uint16_t dst;
+	uint32_t opcode;
+};
 
 struct simdev_ops {
 	void (*ready)(void *ctx, struct simdev *d);            /* set up and beaconing */
@@ -225,6 +242,7 @@ struct simdev {
 	uint16_t ind_app_index;
 	unsigned ind_sent;
 	uint64_t ind_next;
+	struct simdev_segtx segtx[LOWER_TX_SLOTS]; /* its segmented sends still going */
 	unsigned long resets, fallbacks;
 	uint32_t deaf_ms;         /* deaf=: after the first provisioning, hear nothing this long */
 	uint64_t deaf_until;

@@ -69,8 +69,11 @@ static void usage(FILE *f)
 		"                         (with keys: test data), failed, link_closed,\n"
 		"                         config, self_config, indication,\n"
 		"                         indication_confirmed, indication_timeout,\n"
+		"                         indication_unconfirmed, seg_unacked,\n"
 		"                         fallback, unprovisioned (see simdev.h)\n"
 		"  --loss P               drop each delivery with probability P (0..1)\n"
+		"  --loss-rx-dev P        ... but those to the simulated devices with P instead\n"
+		"                         (what the devices receive; --loss stays for the others)\n"
 		"  --latency MS           delivery delay (default 0); airtime is always added\n"
 		"  --jitter MS            +-MS uniform on top of the latency\n"
 		"  --batch MS             reports due within MS go into one report event (default 1)\n"
@@ -284,6 +287,7 @@ enum {
 	OPT_CONNECT,
 	OPT_DEVICE,
 	OPT_LOSS,
+	OPT_LOSS_RX_DEV,
 	OPT_LATENCY,
 	OPT_JITTER,
 	OPT_BATCH,
@@ -302,6 +306,7 @@ static const struct option long_opts[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "loss", required_argument, NULL, OPT_LOSS },
+	{ "loss-rx-dev", required_argument, NULL, OPT_LOSS_RX_DEV },
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "jitter", required_argument, NULL, OPT_JITTER },
 	{ "batch", required_argument, NULL, OPT_BATCH },
@@ -355,6 +360,11 @@ int main(int argc, char **argv)
 		case OPT_LOSS:
 			if (parse_double(optarg, 0.0, 1.0, &cfg.loss) < 0)
 				goto bad;
+			break;
+		case OPT_LOSS_RX_DEV:
+			if (parse_double(optarg, 0.0, 1.0, &cfg.loss_dev) < 0)
+				goto bad;
+			cfg.loss_dev_set = true;
 			break;
 		case OPT_LATENCY:
 			if (parse_double(optarg, 0.0, 60000.0, &cfg.latency_ms) < 0)
