@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <json.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "util.h"
 
 int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop *loop,
 		   const struct radio_ops *ops, void *ctx, char *err, size_t errlen)
@@ -88,6 +90,19 @@ void cli_catch_interrupts(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_parse_linger(const char *s, double *out)
+{
+	char *end;
+	double v = parse_seconds(s);
+
+	if (v < 0 && s && *s && strtod(s, &end) == 0 && *end == '\0')
+		v = 0; /* "0": do not linger */
+	if (v < 0 || v > CLI_LINGER_MAX_S)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 void cli_ensure_parent_dir(const char *path, unsigned mode)

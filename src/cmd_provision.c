@@ -43,6 +43,10 @@ struct provision {
 	uint64_t t0;
 	char msg[300]; /* a failure before the job started */
 	bool stopping;
+	double linger_s;  /* --linger */
+	bool json;
+	bool printed;     /* the outcome, once the job was done */
+	int rc;           /* ... and the exit status it gave */
 };
 
 static void provision_usage(FILE *f)
@@ -73,8 +77,13 @@ static void provision_usage(FILE *f)
 		"      --group ADDR          AliGenie group for UUID version 0 devices (repeatable;\n"
 		"                            default 0xc000 and 0xcfff)\n"
 		"  -t, --timeout S           give up after S seconds in all\n"
+		"      --linger S            once done, stay up to S seconds (default %d; 0: not at\n"
+		"                            all) while the node may still need us: acknowledging\n"
+		"                            its retransmitted segments, confirming its repeated\n"
+		"                            indication, our own segments acknowledged\n"
 		"  -j, --json                print one JSON object with the outcome\n"
-		"  -h, --help                show this help\n");
+		"  -h, --help                show this help\n",
+		CLIENT_LINGER_DEFAULT_S);
 }
 
 /* ---- output: the same from a local run and from the daemon ---- */
@@ -153,6 +162,8 @@ static void give_up(struct provision *p, const char *fmt, ...)
 		provjob_cancel(&p->job, msg);
 		return;
 	}
+	if (p->printed && !p->stopping)
+		log_info("%s: stopped waiting for the node", msg);
 	if (!p->job_started && p->msg[0] == '\0')
 		snprintf(p->msg, sizeof(p->msg), "%s", msg);
 	stop(p);
@@ -241,9 +252,47 @@ static struct client *j_client(void *ctx, char *err, size_t errlen)
 	return &p->client;
 }
 
-static void j_done(void *ctx)
+static void linger_done(void *ctx)
 {
 	stop(ctx);
+}
+
+/* The outcome, printed once. */
+static void print_outcome(struct provision *p)
+{
+	struct json_object *res;
+
+	if (p->printed)
+		return;
+	p->printed = true;
+	if (p->job_started) {
+		res = provjob_json(&p->job);
+	} else {
+		res = json_object_new_object();
+		json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
+		json_object_object_add(res, "error", json_object_new_string(
+					       p->msg[0] ? p->msg : "provisioning did not complete"));
+	}
+	p->rc = print_result(res, p->json);
+	json_object_put(res);
+}
+
+/* The outcome is known: say it, then stay while the node may still need
+ * us (client_linger), unless we are giving up. */
+static void j_done(void *ctx)
+{
+	struct provision *p = ctx;
+	char text[100];
+
+	print_outcome(p);
+	if (!p->client_on || p->job.cancelling || p->linger_s <= 0) {
+		stop(p);
+		return;
+	}
+	snprintf(text, sizeof(text), "waiting until the node has all it needs from us (at most %g s)",
+		 p->linger_s);
+	j_progress(p, text);
+	client_linger(&p->client, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
 }
 
 static const struct provjob_ops provision_job_ops = {
@@ -353,11 +402,9 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, "interrupted");
 }
 
-static int run_local(struct provision *p, const struct global_opts *g, bool json)
+static int run_local(struct provision *p, const struct global_opts *g)
 {
-	struct json_object *res;
 	char err[256];
-	int rc;
 
 	cli_ensure_parent_dir(g->db, 0700);
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
@@ -393,16 +440,7 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 	radio_start(&p->radio);
 	ev_run(p->loop, 0);
 
-	if (p->job_started) {
-		res = provjob_json(&p->job);
-	} else {
-		res = json_object_new_object();
-		json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
-		json_object_object_add(res, "error", json_object_new_string(
-					       p->msg[0] ? p->msg : "provisioning did not complete"));
-	}
-	rc = print_result(res, json);
-	json_object_put(res);
+	print_outcome(p);
 	ev_signal_stop(p->loop, &p->sigint);
 	ev_signal_stop(p->loop, &p->sigterm);
 	ev_timer_stop(p->loop, &p->wait_timer);
@@ -413,7 +451,7 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 		client_free(&p->client);
 	radio_close(&p->radio);
 	nodedb_close(p->db);
-	return rc;
+	return p->rc;
 }
 
 /* ---- options: turned into a provision request ---- */
@@ -446,6 +484,7 @@ enum {
 	OPT_WAIT,
 	OPT_NO_CONFIGURE,
 	OPT_GROUP,
+	OPT_LINGER,
 };
 
 static void add_str(struct json_object *req, const char *key, const char *v)
@@ -468,7 +507,7 @@ static bool is_aligenie_uuid(struct json_object *req)
 }
 
 /* The request the options make; NULL after a message (usage error). */
-static struct json_object *parse_options(int argc, char **argv, bool *json)
+static struct json_object *parse_options(int argc, char **argv, bool *json, double *linger_s)
 {
 	static const struct option opts[] = {
 		{ "uuid", required_argument, NULL, 'u' },
@@ -487,6 +526,7 @@ static struct json_object *parse_options(int argc, char **argv, bool *json)
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "no-configure", no_argument, NULL, OPT_NO_CONFIGURE },
 		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "linger", required_argument, NULL, OPT_LINGER },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -536,6 +576,14 @@ static struct json_object *parse_options(int argc, char **argv, bool *json)
 			}
 			json_object_array_add(groups, json_object_new_string(optarg));
 			break;
+		case OPT_LINGER:
+			/* our own run's: the daemon stays anyway */
+			if (cli_parse_linger(optarg, linger_s) < 0) {
+				fprintf(stderr, "meshprov provision: --linger needs 0 or a positive number of seconds\n");
+				json_object_put(req);
+				return NULL;
+			}
+			break;
 		case 'j': *json = true; break;
 		case 'h': provision_usage(stdout); json_object_put(req); exit(0);
 		default: provision_usage(stderr); json_object_put(req); return NULL;
@@ -563,7 +611,8 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	int fd, rc;
 
 	memset(p, 0, sizeof(*p));
-	req = parse_options(argc, argv, &json);
+	p->linger_s = CLIENT_LINGER_DEFAULT_S;
+	req = parse_options(argc, argv, &json, &p->linger_s);
 	if (!req)
 		return EXIT_USAGE;
 	if (provreq_parse(req, &p->req, err, sizeof(err)) < 0) {
@@ -572,10 +621,11 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	hex_encode(p->req.job.uuid, 16, p->uuid_hex);
+	p->json = json;
 	p->progress = isatty(STDERR_FILENO) && !json;
 	p->t0 = mono_ms();
 	fd = cli_daemon(g);
-	rc = fd >= 0 ? cli_daemon_run(fd, req, "provision", daemon_event, p, print_result, json) : run_local(p, g, json);
+	rc = fd >= 0 ? cli_daemon_run(fd, req, "provision", daemon_event, p, print_result, json) : run_local(p, g);
 	json_object_put(req);
 	OPENSSL_cleanse(p, sizeof(*p));
 	return rc;
