@@ -160,6 +160,10 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 	hci_init(&r->hci, &radio_hci_ops, r);
 	adv_init(&r->adv, &r->hci, &radio_adv_ops, r);
 	ev_io_init(&r->io, on_readable, r->tr.fd, EV_READ);
+	/* what arrived is read before a timer that came due meanwhile acts (after
+	 * a stall both are pending; libev would run the timer first): a deadline
+	 * such as "the node is quiet" must not pass over a PDU already here */
+	ev_set_priority(&r->io, 1);
 	r->io.data = r;
 	ev_init(&r->timer, on_timer);
 	r->timer.data = r;
