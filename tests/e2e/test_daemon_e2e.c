@@ -1013,6 +1013,62 @@ START_TEST(test_sighup_reload)
 }
 END_TEST
 
+/* A broken configuration file as the daemon's very first reload (nothing
+ * reloaded before it): rejected, naming CONF:LINE; the daemon keeps running
+ * with what it had, answers status with the old settings and provisions. */
+static const char *const broken_conf_lines[] = {
+	"bogus_key = 1",
+	"log_level = loud",
+	"max_sessions = 99",
+};
+
+START_TEST(test_sighup_broken_conf_first)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	const char *line = broken_conf_lines[_i];
+	char text[256], want[PATH_MAX + 16];
+	struct json_object *st, *o;
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	air_start(&a, e2e_dir, devs);
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "# the running settings\nmax_sessions = 3\nauto_provision = no\n");
+	write_file(d.creds, 0600, CRED_A);
+	dmn_start(&d, a.hci, NULL, NULL);
+
+	snprintf(text, sizeof(text), "# broken\nmax_sessions = 2\n%s\n", line);
+	write_file(d.conf, 0644, text);
+	hup(&d, "reload failed, keeping the running configuration", 1);
+	DREQ(&d, dmn_alive(&d), "the daemon died on SIGHUP with '%s' in its configuration", line);
+	snprintf(want, sizeof(want), "%s:3:", d.conf);
+	DREQ(&d, log_count(&d, want) == 1, "the reload error (for '%s') does not name %s", line,
+	     want);
+	st = dmn_status(&d);
+	DREQ(&d, jint(st, "max_sessions") == 3 && !jbool(st, "auto_provision") &&
+		     jint(st, "credentials") == 1,
+	     "status after the failed reload (%s): %s", line, jtext(st));
+	json_object_put(st);
+	DREQ(&d, log_count(&d, "info: provisioning ") == 0,
+	     "the daemon provisions on its own with auto_provision = no");
+
+	/* and it still provisions, on request */
+	cli_run(&r, "--control", d.ctl, "--hci", BOGUS_HCI, "--db", BOGUS_DB, "provision", "--uuid",
+		ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	o = run_json(&r);
+	DREQ(&d, hex_eq(jstr(o, "uuid"), ALI_A_UUID) && jint(o, "unicast") == 0x0011 &&
+		     jbool(o, "configured"),
+	     "provision through the daemon after the failed reload: %s", run_desc(&r));
+	run_free(&r);
+	REQ(status_int(&d, "nodes") == 1, "status: not 1 node after provisioning");
+	dmn_stop(&d);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
 /* ---- 5. malformed control requests ---- */
 
 /* req gets {"ok":false,"error":...} and the connection still answers status. */
@@ -1568,6 +1624,7 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_test(tc, test_cli_through_daemon);
 	tcase_add_test(tc, test_sigterm_mid_provisioning);
 	tcase_add_test(tc, test_sighup_reload);
+	tcase_add_loop_test(tc, test_sighup_broken_conf_first, 0, (int)ARRAY_SIZE(broken_conf_lines));
 	tcase_add_test(tc, test_control_malformed);
 	tcase_add_test(tc, test_client_vanishes);
 	tcase_add_test(tc, test_client_vanishes_after_provision);
