@@ -1069,6 +1069,41 @@ START_TEST(test_sighup_broken_conf_first)
 }
 END_TEST
 
+/* Every failed attempt is logged with its reason: a device that closes the
+ * link (here with reason Success, before any data) and one that answers
+ * Provisioning Start with Provisioning Failed. */
+#define CLOSER_UUID "00112233445566778899aabbccddee0c"
+#define FAILER_UUID "00112233445566778899aabbccddee0d"
+
+START_TEST(test_attempt_reasons)
+{
+	static const char *const devs[] = {
+		"uuid:" CLOSER_UUID ",close-at=start:0",
+		"uuid:" FAILER_UUID ",fail-at=start:5",
+		NULL,
+	};
+	struct vair a;
+	struct dmn d;
+
+	air_start(&a, e2e_dir, devs);
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "max_attempts = 2\nretry_delay = 1\n");
+	write_file(d.creds, 0600, "uuid " CLOSER_UUID " no-oob\nuuid " FAILER_UUID " no-oob\n");
+	dmn_start(&d, a.hci, NULL, NULL);
+	log_wait(&d, CLOSER_UUID ": attempt 1 of 2 failed: device closed the link (Success, 0x00) "
+		     "after Provisioning Start; next in 1 s", 1, 10000);
+	log_wait(&d, FAILER_UUID ": attempt 1 of 2 failed: device sent Provisioning Failed (Out of "
+		     "Resources, 0x05) in answer to Provisioning Start; next in 1 s", 1, 10000);
+	log_wait(&d, "giving up on " CLOSER_UUID " after 2 attempts: device closed the link "
+		     "(Success, 0x00) after Provisioning Start", 1, 10000);
+	DREQ(&d, log_count(&d, "failed: ;") == 0 && log_count(&d, "attempts: \n") == 0,
+	     "a failure without a reason");
+	dmn_stop(&d);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
 /* ---- 5. malformed control requests ---- */
 
 /* req gets {"ok":false,"error":...} and the connection still answers status. */
@@ -1625,6 +1660,7 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_test(tc, test_sigterm_mid_provisioning);
 	tcase_add_test(tc, test_sighup_reload);
 	tcase_add_loop_test(tc, test_sighup_broken_conf_first, 0, (int)ARRAY_SIZE(broken_conf_lines));
+	tcase_add_test(tc, test_attempt_reasons);
 	tcase_add_test(tc, test_control_malformed);
 	tcase_add_test(tc, test_client_vanishes);
 	tcase_add_test(tc, test_client_vanishes_after_provision);
