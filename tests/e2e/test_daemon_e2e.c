@@ -1063,6 +1063,14 @@ START_TEST(test_sighup_broken_conf_first)
 	     "provision through the daemon after the failed reload: %s", run_desc(&r));
 	run_free(&r);
 	REQ(status_int(&d, "nodes") == 1, "status: not 1 node after provisioning");
+	/* a refusal of the daemon is one JSON object too, with --json */
+	cli_run(&r, "--control", d.ctl, "--hci", BOGUS_HCI, "--db", BOGUS_DB, "provision", "--uuid",
+		ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", (const char *)NULL);
+	expect_exit(&r, 1);
+	o = run_json(&r);
+	DREQ(&d, o && hex_eq(jstr(o, "uuid"), ALI_A_UUID) && strstr(jstr(o, "error"), "already a node"),
+	     "provision of a node through the daemon, --json: %s", run_desc(&r));
+	run_free(&r);
 	dmn_stop(&d);
 	dmn_free(&d);
 	air_stop(&a);

@@ -647,6 +647,11 @@ START_TEST(test_already_a_node)
 	REQ(strstr(r.err, "already a node") != NULL, "stderr does not say \"already a node\": %s",
 	    run_desc(&r));
 	run_free(&r);
+	/* --json: the same as one JSON object */
+	RUN(&r, "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET, "--json");
+	check_failed_json(&r, ALI_A_UUID, ALI_A_UUID " is already a node at 0x0011 in ", 0);
+	REQ(!jsonl_get(r.json, "error_code"), "an error_code: %s", run_desc(&r));
+	run_free(&r);
 	check_db_unchanged(before, len);
 	free(before);
 	vair_stop(&a);
