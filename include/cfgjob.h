@@ -53,7 +53,10 @@ struct cfgjob {
 };
 
 /* Find the node (UUID or address) and check the command words against db.
- * 0; -1 usage error, -2 failure (no such node, no such AppKey): one line in err. */
+ * 0; -1 usage error, naming the argument and what it should be ("ELEMENT:
+ * expected ..."), -2 failure (no such node, no such AppKey): one line in
+ * err. ELEMENT is an element index or, as mesh-cfgclient takes it, the
+ * element's unicast address (an index below the element count wins). */
 int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const char *node, int argc,
 		   char *const *argv, bool force, char *err, size_t errlen);
 

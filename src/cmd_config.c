@@ -203,6 +203,18 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, -EINTR, "interrupted");
 }
 
+/* What a config failure found before any answer says besides its error
+ * (as cfgjob_json's failures): ok false, the command when given. */
+static struct json_object *fail_fields(const char *cmd)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ok", json_object_new_boolean(0));
+	if (cmd)
+		json_object_object_add(o, "command", json_object_new_string(cmd));
+	return o;
+}
+
 static int run_local(struct config *c, const struct global_opts *g, int argc, char **argv,
 		     bool force, bool json)
 {
@@ -211,25 +223,18 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 	int rc;
 
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));
-	if (!c->db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!c->db)
+		return cli_fail(json, NULL, fail_fields(argv[1]), 1, err);
 	rc = cfgjob_prepare(&c->job, c->db, argv[0], argc - 1, argv + 1, force, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "meshprov%s: %s\n", rc == -1 ? " config" : "", err);
-		if (rc == -1 && strncmp(err, "bad command", 11) == 0) {
-			fputc('\n', stderr);
-			config_usage(stderr);
-		}
 		nodedb_close(c->db);
-		return rc == -1 ? EXIT_USAGE : 1;
+		return cli_fail(json, rc == -1 ? "config" : NULL, fail_fields(argv[1]),
+				rc == -1 ? EXIT_USAGE : 1, err);
 	}
 	c->loop = ev_default_loop(EVFLAG_AUTO);
 	if (cli_radio_open(g, &c->radio, c->loop, &config_radio_ops, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(c->db);
-		return 1;
+		return cli_fail(json, NULL, fail_fields(argv[1]), 1, err);
 	}
 	ev_timer_init(&c->timeout, on_timeout, CONFIG_RADIO_TIMEOUT_S, 0.0);
 	c->timeout.data = c;
@@ -300,6 +305,11 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 		argc = k;
 	}
 	if (argc - optind < 2) {
+		if (json)
+			return cli_fail(json, "config", fail_fields(NULL), EXIT_USAGE,
+					argc == optind ? "NODE: expected a UUID or unicast address"
+						       : "COMMAND: expected composition, appkey-add, bind, "
+							 "sub-add, reset or setup");
 		config_usage(stderr);
 		return EXIT_USAGE;
 	}
