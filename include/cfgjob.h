@@ -20,6 +20,9 @@ struct json_object;
 
 #define CFGJOB_TIMEOUT_MS 30000
 
+/* The commands, for messages. */
+#define CFGJOB_COMMANDS "composition, appkey-add, bind, sub-add, reset or setup"
+
 enum cfgjob_cmd { CFGJOB_COMPOSITION, CFGJOB_APPKEY_ADD, CFGJOB_BIND, CFGJOB_SUB_ADD,
 		  CFGJOB_RESET, CFGJOB_SETUP };
 

@@ -172,8 +172,6 @@ static void job_tick(void *ctx, uint64_t now)
 
 /* ---- API ---- */
 
-#define CFGJOB_COMMANDS "composition, appkey-add, bind, sub-add, reset or setup"
-
 /* ELEMENT: an element index of the node, or, as mesh-cfgclient takes it, the
  * element's unicast address (an index below the element count wins). */
 static int parse_element(const struct cfgjob *j, const char *s, unsigned *elem, char *err,

@@ -308,8 +308,7 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 		if (json)
 			return cli_fail(json, "config", fail_fields(NULL), EXIT_USAGE,
 					argc == optind ? "NODE: expected a UUID or unicast address"
-						       : "COMMAND: expected composition, appkey-add, bind, "
-							 "sub-add, reset or setup");
+						       : "COMMAND: expected " CFGJOB_COMMANDS);
 		config_usage(stderr);
 		return EXIT_USAGE;
 	}
