@@ -136,7 +136,8 @@ struct prov_ops {
 	int (*assign_address)(void *ctx, uint8_t elements, uint16_t *addr);
 	void (*complete)(void *ctx, const struct prov_result *r);
 	/* Provisioning failed. error: a PROV_ERR_* code (the device's, when by_device), or 0
-	 * when none applies. timeout: no answer in PROV_TIMEOUT_MS. msg: one line, no secrets.
+	 * when none applies. timeout: no answer in PROV_TIMEOUT_MS. msg: one line, no secrets,
+	 * never empty (a device's Provisioning Failed: its code, name and the PDU it answers).
 	 * The caller closes the link: reason Timeout when timeout, else Fail. */
 	void (*failed)(void *ctx, uint8_t error, bool by_device, bool timeout, const char *msg);
 };
@@ -180,6 +181,10 @@ struct prov {
 	size_t rand_len;        /* 16 (CMAC) or 32 (HMAC) */
 	uint16_t unicast;
 	bool test_random;       /* my_random fixed by prov_test_fix() */
+	/* the types of the PDUs sent, in order, and how many of them the
+	 * bearer delivered (prov_delivered): what the device answers */
+	uint8_t sent_types[8];
+	unsigned nsent, ndelivered;
 	struct prov_result result;
 };
 
@@ -194,6 +199,17 @@ void prov_start(struct prov *p, uint64_t now);
 
 /* One provisioning PDU from the device. */
 void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len);
+
+/* The bearer delivered the oldest PDU sent and not yet delivered (PB-ADV:
+ * its transaction was acknowledged; one the device's next PDU implies is
+ * reported after that PDU). Only for messages: a Provisioning Failed names
+ * the last PDU delivered as the one the device answers (the last one sent
+ * when the caller never says). */
+void prov_delivered(struct prov *p);
+
+/* The type of the PDU the device answers now (see prov_delivered), or -1
+ * before any was sent. */
+int prov_answering(const struct prov *p);
 
 /* Output OOB: the value the user read from the device (digits or text). 0, or
  * -EINVAL when it does not fit the announced action and size. */
@@ -237,6 +253,8 @@ int prov_oob_auth_value(bool alphanumeric, const char *value, size_t len, uint8_
 int prov_random_oob_value(bool alphanumeric, bool count, uint8_t size, char *out, size_t outlen);
 
 const char *prov_error_str(uint8_t code);
+/* "Provisioning Start", ... by PDU type; "PDU type 0xNN" (in buf) for others */
+const char *prov_pdu_name(uint8_t type, char buf[20]);
 /* "BTM_ECDH_P256_CMAC_AES128_AES_CCM" / "BTM_ECDH_P256_HMAC_SHA256_AES_CCM" */
 const char *prov_algorithm_name(uint8_t alg);
 /* "no-oob", "static-oob", "output-oob", "input-oob" */

@@ -78,7 +78,7 @@ struct provjob {
 	bool configured;
 	char config_error[200];
 	uint8_t error;           /* PROV_ERR_* when one applies */
-	char msg[300];           /* why it failed */
+	char msg[300];           /* why it failed: never empty once done and not ok */
 };
 
 /* 0 when uuid may be provisioned: it is not a node in db, or a node left

@@ -245,32 +245,26 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, -EINTR, "interrupted");
 }
 
+/* req: the request as the daemon would get it (for cli_fail_fields). */
 static int run_local(struct config *c, const struct global_opts *g, int argc, char **argv,
-		     bool force)
+		     bool force, struct json_object *req, bool json)
 {
 	char err[256];
 	int rc;
 
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));
-	if (!c->db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!c->db)
+		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
 	rc = cfgjob_prepare(&c->job, c->db, argv[0], argc - 1, argv + 1, force, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "meshprov%s: %s\n", rc == -1 ? " config" : "", err);
-		if (rc == -1 && strncmp(err, "bad command", 11) == 0) {
-			fputc('\n', stderr);
-			config_usage(stderr);
-		}
 		nodedb_close(c->db);
-		return rc == -1 ? EXIT_USAGE : 1;
+		return cli_fail(json, rc == -1 ? "config" : NULL, cli_fail_fields(req),
+				rc == -1 ? EXIT_USAGE : 1, err);
 	}
 	c->loop = ev_default_loop(EVFLAG_AUTO);
 	if (cli_radio_open(g, &c->radio, c->loop, &config_radio_ops, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(c->db);
-		return 1;
+		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
 	}
 	ev_timer_init(&c->timeout, on_timeout, CONFIG_RADIO_TIMEOUT_S, 0.0);
 	c->timeout.data = c;
@@ -347,25 +341,33 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 		argc = k;
 	}
 	c->json = json;
-	if (argc - optind < 2) {
-		config_usage(stderr);
-		return EXIT_USAGE;
-	}
-	fd = cli_daemon(g);
-	if (fd < 0) {
-		rc = run_local(c, g, argc - optind, argv + optind, force);
-		OPENSSL_cleanse(c, sizeof(*c));
-		return rc;
-	}
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("config"));
-	json_object_object_add(req, "node", json_object_new_string(argv[optind]));
+	if (argc > optind)
+		json_object_object_add(req, "node", json_object_new_string(argv[optind]));
 	args = json_object_new_array();
 	for (int i = optind + 1; i < argc; i++)
 		json_object_array_add(args, json_object_new_string(argv[i]));
 	json_object_object_add(req, "args", args);
 	if (force)
 		json_object_object_add(req, "force", json_object_new_boolean(1));
+	if (argc - optind < 2) {
+		if (json)
+			rc = cli_fail(json, "config", cli_fail_fields(req), EXIT_USAGE,
+				      argc == optind ? "NODE: expected a UUID or unicast address"
+						     : "COMMAND: expected " CFGJOB_COMMANDS);
+		else
+			config_usage(stderr);
+		json_object_put(req);
+		return EXIT_USAGE;
+	}
+	fd = cli_daemon(g);
+	if (fd < 0) {
+		rc = run_local(c, g, argc - optind, argv + optind, force, req, json);
+		json_object_put(req);
+		OPENSSL_cleanse(c, sizeof(*c));
+		return rc;
+	}
 	rc = cli_daemon_run(fd, req, "config", NULL, NULL, print_result, json);
 	json_object_put(req);
 	return rc;

@@ -62,26 +62,25 @@ static void print_removed(const char *uuid, int unicast)
 	printf("removed %s (0x%04x)\n", uuid, unicast);
 }
 
-static int remove_node(struct nodedb *db, const char *path, const char *which)
+static int remove_node(struct nodedb *db, const char *path, const char *which, bool json)
 {
 	struct nodedb_node node;
-	char err[256], hex[33];
+	char err[256], msg[600], hex[33];
 	int found = nodedb_lookup(db, which, &node);
 
 	if (found == -EINVAL) {
-		fprintf(stderr, "meshprov nodes remove: '%s' is neither a UUID nor a unicast address\n",
-			which);
-		return EXIT_USAGE;
+		snprintf(msg, sizeof(msg), "'%.100s' is neither a UUID nor a unicast address", which);
+		return cli_fail(json, "nodes remove", NULL, EXIT_USAGE, msg);
 	}
 	if (found != 0) {
-		fprintf(stderr, "meshprov: no node %s in %s\n", which, path);
-		return 1;
+		snprintf(msg, sizeof(msg), "no node %.100s in %.400s", which, path);
+		return cli_fail(json, NULL, NULL, 1, msg);
 	}
 	hex_encode(node.uuid, 16, hex);
 	if (nodedb_remove_node(db, node.uuid) != 0 || nodedb_commit(db, err, sizeof(err)) != 0) {
-		fprintf(stderr, "meshprov: cannot remove %s: %s\n", hex, err);
+		snprintf(msg, sizeof(msg), "cannot remove %s: %s", hex, err);
 		OPENSSL_cleanse(&node, sizeof(node));
-		return 1;
+		return cli_fail(json, NULL, NULL, 1, msg);
 	}
 	print_removed(hex, node.unicast);
 	OPENSSL_cleanse(&node, sizeof(node));
@@ -101,17 +100,14 @@ static int via_daemon(int fd, const char *which, bool json)
 	reply = ctl_call(fd, req, NULL, NULL, err, sizeof(err));
 	json_object_put(req);
 	close(fd);
-	if (!reply) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!reply)
+		return cli_fail(json, NULL, NULL, 1, err);
 	if (!json_object_object_get_ex(reply, "ok", &v) || !json_object_get_boolean(v)) {
 		bool usage = json_object_object_get_ex(reply, "usage", NULL);
+		const char *error = ctl_string(reply, "error");
 
-		json_object_object_get_ex(reply, "error", &v);
-		fprintf(stderr, "meshprov%s: %s\n", usage ? " nodes remove" : "",
-			v ? json_object_get_string(v) : "the daemon failed");
-		rc = usage ? EXIT_USAGE : 1;
+		rc = cli_fail(json, usage ? "nodes remove" : NULL, NULL, usage ? EXIT_USAGE : 1,
+			      error ? error : "the daemon failed");
 	} else if (which) {
 		struct json_object *u = NULL, *a = NULL;
 
@@ -123,7 +119,7 @@ static int via_daemon(int fd, const char *which, bool json)
 		   json_object_is_type(v, json_type_array)) {
 		rc = print_nodes(v, json);
 	} else {
-		fprintf(stderr, "meshprov: the daemon's answer has no nodes\n");
+		rc = cli_fail(json, NULL, NULL, 1, "the daemon's answer has no nodes");
 	}
 	json_object_put(reply);
 	return rc;
@@ -150,13 +146,12 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 		}
 	}
 	if (optind < argc && strcmp(argv[optind], "remove")) {
-		fprintf(stderr, "meshprov nodes: unknown subcommand '%s'\n", argv[optind]);
-		return EXIT_USAGE;
+		snprintf(err, sizeof(err), "unknown subcommand '%.100s'", argv[optind]);
+		return cli_fail(json, "nodes", NULL, EXIT_USAGE, err);
 	}
-	if (optind < argc && argc - optind != 2) {
-		fprintf(stderr, "meshprov nodes remove: give one UUID or unicast address\n");
-		return EXIT_USAGE;
-	}
+	if (optind < argc && argc - optind != 2)
+		return cli_fail(json, "nodes remove", NULL, EXIT_USAGE,
+				"give one UUID or unicast address");
 	fd = cli_daemon(g);
 	if (fd >= 0)
 		return via_daemon(fd, optind < argc ? argv[optind + 1] : NULL, json);
@@ -164,9 +159,11 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 		/* no database yet (nothing provisioned): no nodes, and no file
 		 * or directory is made just to look */
 		if (optind < argc) {
-			fprintf(stderr, "meshprov: no node %s in %s (no such file)\n",
-				argv[optind + 1], g->db);
-			return 1;
+			char msg[600];
+
+			snprintf(msg, sizeof(msg), "no node %.100s in %.400s (no such file)",
+				 argv[optind + 1], g->db);
+			return cli_fail(json, NULL, NULL, 1, msg);
 		}
 		db_missing = json_object_new_array();
 		rc = print_nodes(db_missing, json);
@@ -174,16 +171,14 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 		return rc;
 	}
 	db = nodedb_open(g->db, 2000, err, sizeof(err));
-	if (!db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!db)
+		return cli_fail(json, NULL, NULL, 1, err);
 	if (optind < argc) {
-		rc = remove_node(db, g->db, argv[optind + 1]);
+		rc = remove_node(db, g->db, argv[optind + 1], json);
 	} else {
 		struct json_object *a = nodedb_nodes_json(db);
 
-		rc = a ? print_nodes(a, json) : 1;
+		rc = a ? print_nodes(a, json) : cli_fail(json, NULL, NULL, 1, "out of memory");
 		json_object_put(a);
 	}
 	nodedb_close(db);

@@ -402,26 +402,31 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, "interrupted");
 }
 
-static int run_local(struct provision *p, const struct global_opts *g)
+/* A failure before the radio is opened: the same shape as provjob_json's. */
+static int fail_early(const struct provision *p, bool json, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "uuid", json_object_new_string(p->uuid_hex));
+	return cli_fail(json, NULL, o, 1, msg);
+}
+
+static int run_local(struct provision *p, const struct global_opts *g, bool json)
 {
 	char err[256];
 
 	cli_ensure_parent_dir(g->db, 0700);
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
-	if (!p->db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!p->db)
+		return fail_early(p, json, err);
 	if (provjob_check_new(p->db, p->req.job.uuid, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(p->db);
-		return 1;
+		return fail_early(p, json, err);
 	}
 	p->loop = ev_default_loop(EVFLAG_AUTO);
 	if (cli_radio_open(g, &p->radio, p->loop, &provision_radio_ops, p, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(p->db);
-		return 1;
+		return fail_early(p, json, err);
 	}
 	ev_init(&p->wait_timer, on_wait_timeout);
 	p->wait_timer.data = p;
@@ -590,7 +595,10 @@ static struct json_object *parse_options(int argc, char **argv, bool *json, doub
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "meshprov provision: unexpected argument '%s'\n", argv[optind]);
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "unexpected argument '%.100s'", argv[optind]);
+		cli_fail(*json, "provision", cli_fail_fields(req), EXIT_USAGE, msg);
 		json_object_put(req);
 		return NULL;
 	}
@@ -616,16 +624,16 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	if (!req)
 		return EXIT_USAGE;
 	if (provreq_parse(req, &p->req, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov provision: %s\n", err);
+		rc = cli_fail(json, "provision", cli_fail_fields(req), EXIT_USAGE, err);
 		json_object_put(req);
-		return EXIT_USAGE;
+		return rc;
 	}
 	hex_encode(p->req.job.uuid, 16, p->uuid_hex);
 	p->json = json;
 	p->progress = isatty(STDERR_FILENO) && !json;
 	p->t0 = mono_ms();
 	fd = cli_daemon(g);
-	rc = fd >= 0 ? cli_daemon_run(fd, req, "provision", daemon_event, p, print_result, json) : run_local(p, g);
+	rc = fd >= 0 ? cli_daemon_run(fd, req, "provision", daemon_event, p, print_result, json) : run_local(p, g, json);
 	json_object_put(req);
 	OPENSSL_cleanse(p, sizeof(*p));
 	return rc;

@@ -151,11 +151,13 @@ static uint64_t now_ms(void)
 /* ---- configuration ---- */
 
 /* Read the configuration and credentials into c and cr, with the command
- * line's overrides. -1 with one line in err (c and cr then undefined). */
+ * line's overrides. -1 with one line in err (c then undefined). cr is
+ * initialised first, whatever fails: the caller creds_free()s it. */
 static int load_config(struct daemon *d, struct conf *c, struct creds *cr, char *err, size_t errlen)
 {
 	const struct global_opts *g = d->g;
 
+	creds_init(cr);
 	if (conf_load(c, d->config_path, !d->config_given, err, errlen) < 0)
 		return -1;
 	if (g->hci_set)
@@ -181,7 +183,6 @@ static int load_config(struct daemon *d, struct conf *c, struct creds *cr, char 
 		c->max_sessions = d->sessions_override;
 	if (g->verbosity)
 		c->log_level = g->verbosity >= 2 ? LOG_LVL_DEBUG : LOG_LVL_INFO;
-	creds_init(cr);
 	return creds_load(cr, c->credentials, err, errlen);
 }
 

@@ -33,6 +33,27 @@ const char *prov_error_str(uint8_t code)
 	}
 }
 
+const char *prov_pdu_name(uint8_t type, char buf[20])
+{
+	static const char *const names[] = {
+		[PROV_INVITE] = "Provisioning Invite",
+		[PROV_CAPABILITIES] = "Provisioning Capabilities",
+		[PROV_START] = "Provisioning Start",
+		[PROV_PUBLIC_KEY] = "Provisioning Public Key",
+		[PROV_INPUT_COMPLETE] = "Provisioning Input Complete",
+		[PROV_CONFIRMATION] = "Provisioning Confirmation",
+		[PROV_RANDOM] = "Provisioning Random",
+		[PROV_DATA] = "Provisioning Data",
+		[PROV_COMPLETE] = "Provisioning Complete",
+		[PROV_FAILED] = "Provisioning Failed",
+	};
+
+	if (type < ARRAY_SIZE(names))
+		return names[type];
+	snprintf(buf, 20, "PDU type 0x%02x", type);
+	return buf;
+}
+
 const char *prov_algorithm_name(uint8_t alg)
 {
 	return alg == PROV_ALG_HMAC ? "BTM_ECDH_P256_HMAC_SHA256_AES_CCM"
@@ -238,8 +259,19 @@ bool prov_done(const struct prov *p)
 
 static void fail(struct prov *p, uint8_t error, bool by_device, bool timeout, const char *msg)
 {
+	char why[64];
+
 	if (prov_done(p))
 		return;
+	if (!msg || !msg[0]) {
+		/* every failure says something */
+		if (error)
+			snprintf(why, sizeof(why), "provisioning failed (%s, 0x%02x)",
+				 prov_error_str(error), error);
+		else
+			snprintf(why, sizeof(why), "provisioning stopped");
+		msg = why;
+	}
 	p->state = PROV_S_FAILED;
 	p->deadline = NO_DEADLINE;
 	OPENSSL_cleanse(p->secret, sizeof(p->secret));
@@ -258,7 +290,22 @@ static void send_pdu(struct prov *p, uint8_t type, const uint8_t *params, size_t
 
 	pdu[0] = type;
 	memcpy(pdu + 1, params, len);
+	if (p->nsent < ARRAY_SIZE(p->sent_types))
+		p->sent_types[p->nsent++] = type;
 	p->ops->send(p->ctx, pdu, len + 1);
+}
+
+void prov_delivered(struct prov *p)
+{
+	if (p->ndelivered < p->nsent)
+		p->ndelivered++;
+}
+
+int prov_answering(const struct prov *p)
+{
+	if (p->ndelivered)
+		return p->sent_types[p->ndelivered - 1];
+	return p->nsent ? p->sent_types[p->nsent - 1] : -1;
 }
 
 void prov_start(struct prov *p, uint64_t now)
@@ -543,6 +590,27 @@ static void handle_random(struct prov *p, const uint8_t *dev_random)
 		p->ops->progress(p->ctx, PROV_STEP_DATA_SENT);
 }
 
+/* The device's Provisioning Failed with code, in words: its code (name and
+ * number) and the PDU it answers. Only a Confirmation Failed in answer to
+ * our Confirmation or Random says that the AuthValue is to be checked. */
+static void device_failed(const struct prov *p, uint8_t code, char *msg, size_t len)
+{
+	int answered = prov_answering(p);
+	char name[20];
+	int n;
+
+	n = snprintf(msg, len, "device sent Provisioning Failed (%s, 0x%02x)", prov_error_str(code),
+		     code);
+	if (answered >= 0 && n >= 0 && (size_t)n < len)
+		n += snprintf(msg + n, len - (size_t)n, " in answer to %s",
+			      prov_pdu_name((uint8_t)answered, name));
+	if (code == PROV_ERR_CONFIRMATION_FAILED &&
+	    (answered == PROV_CONFIRMATION || answered == PROV_RANDOM) && n >= 0 && (size_t)n < len)
+		snprintf(msg + n, len - (size_t)n, ": it rejected our confirmation, %s",
+			 p->params.auth.kind == PROV_USE_ALIGENIE ? "check --secret"
+								  : "check the OOB value");
+}
+
 /* Which PDU type the state expects, or -1. */
 static int expected_type(const struct prov *p)
 {
@@ -559,7 +627,7 @@ static int expected_type(const struct prov *p)
 
 void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len)
 {
-	char msg[128];
+	char msg[192];
 	uint8_t type;
 	size_t plen, want;
 
@@ -585,14 +653,7 @@ void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len)
 			     "device sent a malformed Provisioning Failed");
 			return;
 		}
-		if (pdu[1] == PROV_ERR_CONFIRMATION_FAILED)
-			snprintf(msg, sizeof(msg), "device rejected our confirmation (%s): %s",
-				 prov_error_str(pdu[1]),
-				 p->params.auth.kind == PROV_USE_ALIGENIE ? "check --secret"
-									  : "check the OOB value");
-		else
-			snprintf(msg, sizeof(msg), "device reported Provisioning Failed: %s (0x%02x)",
-				 prov_error_str(pdu[1]), pdu[1]);
+		device_failed(p, pdu[1], msg, sizeof(msg));
 		fail(p, pdu[1], true, false, msg);
 		return;
 	}

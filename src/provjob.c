@@ -32,6 +32,11 @@ static void finish(struct provjob *j)
 	if (j->state == PROVJOB_DONE)
 		return;
 	j->state = PROVJOB_DONE;
+	/* every failure has a reason (the daemon logs it, --json prints it) */
+	if (!j->ok && !j->msg[0])
+		snprintf(j->msg, sizeof(j->msg), "provisioning stopped without completing");
+	if (j->ok && j->params.configure && !j->configured && !j->config_error[0])
+		snprintf(j->config_error, sizeof(j->config_error), "configuration stopped");
 	radio_kick(j->radio);
 	j->ops->done(j->ctx);
 }

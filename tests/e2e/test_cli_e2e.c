@@ -4,6 +4,7 @@
  * every configuration key, and that groff and mandoc find nothing wrong in. */
 #include <check.h>
 #include <errno.h>
+#include <json.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <poll.h>
@@ -699,6 +700,129 @@ START_TEST(test_nodes_without_database)
 }
 END_TEST
 
+/* stdout is exactly one line, one JSON object: returned (caller puts). */
+static struct json_object *one_json(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+	struct json_object *o;
+
+	ck_assert_msg(nl && nl[1] == '\0', "stdout is not one line: %s", out);
+	o = json_tokener_parse(out);
+	ck_assert_msg(o && json_object_is_type(o, json_type_object), "stdout is not a JSON object: %s",
+		      out);
+	return o;
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The JSON object a failing --json run prints: exit code, "error" exactly
+ * error (or, error NULL, containing has), and uuid's "uuid" when given. */
+static void check_json_failure(const char *what, int code, int want_code, const char *out,
+			       const char *err, const char *uuid, const char *error, const char *has)
+{
+	struct json_object *o;
+	const char *e;
+
+	ck_assert_msg(code == want_code, "%s: exit %d, want %d; stdout %s stderr %s", what, code,
+		      want_code, out, err);
+	o = one_json(out);
+	e = field(o, "error");
+	ck_assert_msg(e && (error ? !strcmp(e, error) : strstr(e, has) != NULL),
+		      "%s: error \"%s\", want %s \"%s\"", what, e ? e : "(none)",
+		      error ? "exactly" : "something with", error ? error : has);
+	if (uuid)
+		ck_assert_msg(field(o, "uuid") && !strcmp(field(o, "uuid"), uuid), "%s: uuid %s", what,
+			      out);
+	json_object_put(o);
+}
+
+/* With --json every failure is one JSON object on stdout, also those found
+ * before the radio is opened: database errors, no such node, usage problems
+ * found once the options are parsed. */
+START_TEST(test_json_failures)
+{
+	static const char uuid[] = "00112233445566778899aabbccddee01";
+	char db[600], bad[600], want[700], *out, *err;
+	int code;
+
+	snprintf(db, sizeof(db), "%s/network.json", dir);
+	snprintf(bad, sizeof(bad), "%s/garbage.json", dir);
+
+	/* a controller that is not there: the database is made, then the radio fails */
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "--hci", "unix:/nonexistent/air.sock",
+		   "provision", "--uuid", uuid, "--json", NULL);
+	check_json_failure("provision, no controller", code, 1, out, err, uuid, NULL,
+			   "/nonexistent/air.sock");
+	free(out);
+	free(err);
+
+	/* usage problems found after parsing: exit 2 */
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "provision", "--uuid", "xyz", "--json",
+		   NULL);
+	check_json_failure("provision --uuid xyz", code, 2, out, err, "xyz",
+			   "--uuid needs the device UUID (32 hex digits)", NULL);
+	free(out);
+	free(err);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "remove", "0x0099", "0x9",
+		   "--json", NULL);
+	check_json_failure("nodes remove with two", code, 2, out, err, NULL,
+			   "give one UUID or unicast address", NULL);
+	free(out);
+	free(err);
+
+	/* no such node (no database yet either) */
+	snprintf(want, sizeof(want), "no node 0x0099 in %s (no such file)", db);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "remove", "0x0099", "--json",
+		   NULL);
+	check_json_failure("nodes remove 0x0099", code, 1, out, err, NULL, want, NULL);
+	free(out);
+	free(err);
+	snprintf(want, sizeof(want), "no node 0x0099 in %s", db);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "config", "0x0099", "composition",
+		   "--json", NULL);
+	check_json_failure("config 0x0099", code, 1, out, err, NULL, want, NULL);
+	{
+		/* the shape of config's --json failures */
+		struct json_object *o = one_json(out), *ok;
+
+		ck_assert_msg(json_object_object_get_ex(o, "ok", &ok) && !json_object_get_boolean(ok) &&
+				      field(o, "command") && !strcmp(field(o, "command"), "composition"),
+			      "config 0x0099 --json: %s", out);
+		json_object_put(o);
+	}
+	free(out);
+	free(err);
+
+	/* a database that is not one */
+	{
+		FILE *f = fopen(bad, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("{ not json", f);
+		fclose(f);
+	}
+	code = run(&out, &err, 5000, "--no-daemon", "--db", bad, "nodes", "--json", NULL);
+	check_json_failure("nodes, bad database", code, 1, out, err, NULL, NULL, bad);
+	free(out);
+	free(err);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", bad, "provision", "--uuid", uuid, "--json",
+		   NULL);
+	check_json_failure("provision, bad database", code, 1, out, err, uuid, NULL, bad);
+	free(out);
+	free(err);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", bad, "config", "0x0011", "composition",
+		   "--json", NULL);
+	check_json_failure("config, bad database", code, 1, out, err, NULL, NULL, bad);
+	free(out);
+	free(err);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -709,6 +833,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_help_and_version);
 	tcase_add_test(tc, test_nodes_without_database);
+	tcase_add_test(tc, test_json_failures);
 	tcase_add_test(tc, test_man_page_covers_help);
 	tcase_add_test(tc, test_man_page_lint);
 	tcase_add_test(tc, test_conf_man_page_covers_keys);

@@ -877,6 +877,97 @@ START_TEST(test_lossy_nodes_left_satisfied)
 }
 END_TEST
 
+/* config's arguments: a bad one is named with what was expected; an
+ * element is its index or, as mesh-cfgclient takes it, its address. */
+#define TWO_UUID "00112233445566778899aabbccddee21"
+
+/* config ADDR ARGS... (at most 4): exit 2, stderr exactly "meshprov config:
+ * text"; with --json the same error in one object. */
+static void config_refused(const char *addr, const char *text, const char *a1, const char *a2,
+			   const char *a3, const char *a4)
+{
+	char line[400];
+	struct json_object *j;
+	struct run r;
+
+	snprintf(line, sizeof(line), "meshprov config: %s\n", text);
+	run_air(&r, "config", addr, a1, a2, a3, a4, (const char *)NULL);
+	expect_exit(&r, 2);
+	REQ(!strcmp(r.err, line), "stderr is not exactly \"%s\": %s", line, run_desc(&r));
+	run_free(&r);
+	run_air(&r, "config", "--json", addr, a1, a2, a3, a4, (const char *)NULL);
+	expect_exit(&r, 2);
+	j = run_json(&r);
+	REQ(!strcmp(jstr(j, "error"), text) && !jbool(j, "ok") && !strcmp(jstr(j, "command"), a1),
+	    "config --json: %s", run_desc(&r));
+	run_free(&r);
+}
+
+START_TEST(test_config_arguments)
+{
+	static const char *const devs[] = { "uuid:" TWO_UUID ",elements=2", NULL };
+	struct json_object *j, *ev;
+	char addr[8], second[8], text[300];
+	struct vair a;
+	struct run r;
+	int unicast;
+
+	air_start(&a, devs, NULL);
+	run_air(&r, "provision", "--uuid", TWO_UUID, "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	j = run_json(&r);
+	unicast = (int)jint(j, "unicast");
+	REQ(jint(j, "elements") == 2 && jbool(j, "configured"), "provision: %s", run_desc(&r));
+	run_free(&r);
+	snprintf(addr, sizeof(addr), "0x%04x", unicast);
+	snprintf(second, sizeof(second), "0x%04x", unicast + 1);
+
+	config_refused(addr,
+		       "ELEMENT: expected an element index 0-255 or the element's unicast address, got 'x'",
+		       "bind", "x", "1000", NULL);
+	snprintf(text, sizeof(text),
+		 "ELEMENT: node 0x%04x has 2 elements: expected an index 0-1 or an address "
+		 "0x%04x-0x%04x, got '0x%04x'",
+		 unicast, unicast, unicast + 1, unicast + 2);
+	{
+		char third[8];
+
+		snprintf(third, sizeof(third), "0x%04x", unicast + 2);
+		config_refused(addr, text, "sub-add", third, "1000", "0xc000");
+	}
+	config_refused(addr,
+		       "MODEL: expected a SIG model ID (4 hex digits, e.g. 1000) or a vendor model "
+		       "(8 hex digits, CompanyID then model ID, e.g. 01a80000), got '10'",
+		       "bind", "0", "10", NULL);
+	config_refused(addr, "APPKEY: expected an AppKey index 0-4095, got '4096'", "bind", "0",
+		       "1000", "4096");
+	config_refused(addr, "GROUP: expected a group address 0xc000-0xfeff, got '0x0001'", "sub-add",
+		       "0", "1000", "0x0001");
+	config_refused(addr, "INDEX: expected an AppKey index 0-4095, got 'one'", "appkey-add", "one",
+		       NULL, NULL);
+	config_refused(addr, "bind: expected ELEMENT MODEL [APPKEY], got 1 argument", "bind", "0",
+		       NULL, NULL);
+	config_refused(addr, "reset: expected no arguments, got 1 argument", "reset", "now", NULL,
+		       NULL);
+	config_refused(addr,
+		       "COMMAND: expected composition, appkey-add, bind, sub-add, reset or setup, got "
+		       "'frob'",
+		       "frob", NULL, NULL, NULL);
+
+	/* the second element by its address: bound there */
+	run_air(&r, "config", addr, "bind", second, "1000", "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(jbool(run_json(&r), "ok"), "config bind %s: %s", second, run_desc(&r));
+	run_free(&r);
+	ev = report_wait_ms(e2e_air, TWO_UUID, "config", "bind", 1, E2E_REPORT_MS);
+	REQ(jint(ev, "status") == 0 && jint(ev, "element") == unicast + 1 &&
+		    !strcmp(jstr(ev, "model"), "1000"),
+	    "bind event: %s", jtext(ev));
+	json_object_put(ev);
+	air_stop(&a);
+}
+END_TEST
+
 static Suite *configure_e2e_suite(void)
 {
 	Suite *s = suite_create("configure_e2e");
@@ -887,6 +978,7 @@ static Suite *configure_e2e_suite(void)
 	tcase_add_test(tc, test_no_configure_then_setup);
 	tcase_add_test(tc, test_seq_survives_sigkill);
 	tcase_add_test(tc, test_config_errors_and_reset);
+	tcase_add_test(tc, test_config_arguments);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lossy, test_lossy_nodes_left_satisfied);
 	suite_add_tcase(s, lossy);

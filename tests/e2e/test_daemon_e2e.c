@@ -1013,6 +1013,105 @@ START_TEST(test_sighup_reload)
 }
 END_TEST
 
+/* A broken configuration file as the daemon's very first reload (nothing
+ * reloaded before it): rejected, naming CONF:LINE; the daemon keeps running
+ * with what it had, answers status with the old settings and provisions. */
+static const char *const broken_conf_lines[] = {
+	"bogus_key = 1",
+	"log_level = loud",
+	"max_sessions = 99",
+};
+
+START_TEST(test_sighup_broken_conf_first)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	const char *line = broken_conf_lines[_i];
+	char text[256], want[PATH_MAX + 16];
+	struct json_object *st, *o;
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	air_start(&a, e2e_dir, devs);
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "# the running settings\nmax_sessions = 3\nauto_provision = no\n");
+	write_file(d.creds, 0600, CRED_A);
+	dmn_start(&d, a.hci, NULL, NULL);
+
+	snprintf(text, sizeof(text), "# broken\nmax_sessions = 2\n%s\n", line);
+	write_file(d.conf, 0644, text);
+	hup(&d, "reload failed, keeping the running configuration", 1);
+	DREQ(&d, dmn_alive(&d), "the daemon died on SIGHUP with '%s' in its configuration", line);
+	snprintf(want, sizeof(want), "%s:3:", d.conf);
+	DREQ(&d, log_count(&d, want) == 1, "the reload error (for '%s') does not name %s", line,
+	     want);
+	st = dmn_status(&d);
+	DREQ(&d, jint(st, "max_sessions") == 3 && !jbool(st, "auto_provision") &&
+		     jint(st, "credentials") == 1,
+	     "status after the failed reload (%s): %s", line, jtext(st));
+	json_object_put(st);
+	DREQ(&d, log_count(&d, "info: provisioning ") == 0,
+	     "the daemon provisions on its own with auto_provision = no");
+
+	/* and it still provisions, on request */
+	cli_run(&r, "--control", d.ctl, "--hci", BOGUS_HCI, "--db", BOGUS_DB, "provision", "--uuid",
+		ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	o = run_json(&r);
+	DREQ(&d, hex_eq(jstr(o, "uuid"), ALI_A_UUID) && jint(o, "unicast") == 0x0011 &&
+		     jbool(o, "configured"),
+	     "provision through the daemon after the failed reload: %s", run_desc(&r));
+	run_free(&r);
+	REQ(status_int(&d, "nodes") == 1, "status: not 1 node after provisioning");
+	/* a refusal of the daemon is one JSON object too, with --json */
+	cli_run(&r, "--control", d.ctl, "--hci", BOGUS_HCI, "--db", BOGUS_DB, "provision", "--uuid",
+		ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", (const char *)NULL);
+	expect_exit(&r, 1);
+	o = run_json(&r);
+	DREQ(&d, o && hex_eq(jstr(o, "uuid"), ALI_A_UUID) && strstr(jstr(o, "error"), "already a node"),
+	     "provision of a node through the daemon, --json: %s", run_desc(&r));
+	run_free(&r);
+	dmn_stop(&d);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
+/* Every failed attempt is logged with its reason: a device that closes the
+ * link (here with reason Success, before any data) and one that answers
+ * Provisioning Start with Provisioning Failed. */
+#define CLOSER_UUID "00112233445566778899aabbccddee0c"
+#define FAILER_UUID "00112233445566778899aabbccddee0d"
+
+START_TEST(test_attempt_reasons)
+{
+	static const char *const devs[] = {
+		"uuid:" CLOSER_UUID ",close-at=start:0",
+		"uuid:" FAILER_UUID ",fail-at=start:5",
+		NULL,
+	};
+	struct vair a;
+	struct dmn d;
+
+	air_start(&a, e2e_dir, devs);
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "max_attempts = 2\nretry_delay = 1\n");
+	write_file(d.creds, 0600, "uuid " CLOSER_UUID " no-oob\nuuid " FAILER_UUID " no-oob\n");
+	dmn_start(&d, a.hci, NULL, NULL);
+	log_wait(&d, CLOSER_UUID ": attempt 1 of 2 failed: device closed the link (Success, 0x00) "
+		     "after Provisioning Start; next in 1 s", 1, 10000);
+	log_wait(&d, FAILER_UUID ": attempt 1 of 2 failed: device sent Provisioning Failed (Out of "
+		     "Resources, 0x05) in answer to Provisioning Start; next in 1 s", 1, 10000);
+	log_wait(&d, "giving up on " CLOSER_UUID " after 2 attempts: device closed the link "
+		     "(Success, 0x00) after Provisioning Start", 1, 10000);
+	DREQ(&d, log_count(&d, "failed: ;") == 0 && log_count(&d, "attempts: \n") == 0,
+	     "a failure without a reason");
+	dmn_stop(&d);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
 /* ---- 5. malformed control requests ---- */
 
 /* req gets {"ok":false,"error":...} and the connection still answers status. */
@@ -1568,6 +1667,8 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_test(tc, test_cli_through_daemon);
 	tcase_add_test(tc, test_sigterm_mid_provisioning);
 	tcase_add_test(tc, test_sighup_reload);
+	tcase_add_loop_test(tc, test_sighup_broken_conf_first, 0, (int)ARRAY_SIZE(broken_conf_lines));
+	tcase_add_test(tc, test_attempt_reasons);
 	tcase_add_test(tc, test_control_malformed);
 	tcase_add_test(tc, test_client_vanishes);
 	tcase_add_test(tc, test_client_vanishes_after_provision);

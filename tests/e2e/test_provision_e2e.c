@@ -50,7 +50,9 @@
 #define ALG_CMAC "BTM_ECDH_P256_CMAC_AES128_AES_CCM"
 #define ALG_HMAC "BTM_ECDH_P256_HMAC_SHA256_AES_CCM"
 
-#define CONF_FAILED_SECRET "device rejected our confirmation (Confirmation Failed): check --secret"
+#define CONF_FAILED_SECRET                                                                    \
+	"device sent Provisioning Failed (Confirmation Failed, 0x04) in answer to Provisioning " \
+	"Random: it rejected our confirmation, check --secret"
 
 static void base_setup(void)
 {
@@ -645,10 +647,92 @@ START_TEST(test_already_a_node)
 	REQ(strstr(r.err, "already a node") != NULL, "stderr does not say \"already a node\": %s",
 	    run_desc(&r));
 	run_free(&r);
+	/* --json: the same as one JSON object */
+	RUN(&r, "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET, "--json");
+	check_failed_json(&r, ALI_A_UUID, ALI_A_UUID " is already a node at 0x0011 in ", 0);
+	REQ(!jsonl_get(r.json, "error_code"), "an error_code: %s", run_desc(&r));
+	run_free(&r);
 	check_db_unchanged(before, len);
 	free(before);
 	vair_stop(&a);
 	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL, NULL) == 1, "a second link was opened");
+	air_free(&a);
+}
+END_TEST
+
+/* ---- devices that stop the protocol ---- */
+
+#define STOP_START_UUID "00112233445566778899aabbccddee0a"
+#define STOP_KEY_UUID "00112233445566778899aabbccddee0b"
+#define STOP_CLOSE_UUID "00112233445566778899aabbccddee0c"
+#define ALI_STOP_SPEC ALI_A_SPEC ",fail-at=start:4"
+
+/* provision --uuid uuid ARGS (at most 2): stderr is exactly "meshprov:
+ * text", and with --json the error is exactly text (error_code code, or none
+ * when 0). Nothing is written. */
+static void check_stops(const char *uuid, const char *a1, const char *a2, const char *text,
+			int code)
+{
+	char line[300];
+	struct run r;
+
+	snprintf(line, sizeof(line), "meshprov: %s\n", text);
+	RUN(&r, "provision", "--uuid", uuid, a1 ? a1 : "--no-configure", a2);
+	expect_exit(&r, 1);
+	REQ(!strcmp(r.err, line), "stderr is not exactly \"%s\": %s", text, run_desc(&r));
+	run_free(&r);
+	RUN(&r, "provision", "--uuid", uuid, "--json", a1 ? a1 : "--no-configure", a2);
+	check_failed_json(&r, uuid, text, code);
+	REQ(!strcmp(jstr(r.json, "error"), text), "JSON error \"%s\", want \"%s\"",
+	    jstr(r.json, "error"), text);
+	REQ(code || !jsonl_get(r.json, "error_code"), "an error_code for a closed link: %s",
+	    run_desc(&r));
+	run_free(&r);
+	if (access(e2e_db, F_OK) == 0) {
+		struct json_object *db = db_load();
+
+		REQ(db_node_count(db) == 0, "a node was recorded");
+		json_object_put(db);
+	}
+}
+
+/* A device that answers Provisioning Start with Provisioning Failed is
+ * reported with its error code and the step; only a Confirmation Failed in
+ * answer to our confirmation speaks of the secret. A device that closes the
+ * link is reported so, with its reason and the step. */
+START_TEST(test_device_stops)
+{
+	static const char *const devs[] = {
+		"uuid:" STOP_START_UUID ",fail-at=start:2",
+		"uuid:" STOP_KEY_UUID ",close-at=public-key:2",
+		"uuid:" STOP_CLOSE_UUID ",close-at=start:1",
+		ALI_STOP_SPEC,
+		NULL,
+	};
+	struct json_object *ev;
+	struct vair a;
+
+	air_start(&a, devs, NULL);
+	check_stops(STOP_START_UUID, NULL, NULL,
+		    "device sent Provisioning Failed (Invalid Format, 0x02) in answer to "
+		    "Provisioning Start",
+		    2);
+	ev = report_wait(&a, STOP_START_UUID, "failed", 1);
+	REQ(jint(ev, "error") == 2, "the device sent error %lld, want 2", (long long)jint(ev, "error"));
+	json_object_put(ev);
+	check_stops(ALI_A_UUID, "--secret", ALI_A_SECRET,
+		    "device sent Provisioning Failed (Confirmation Failed, 0x04) in answer to "
+		    "Provisioning Start",
+		    4);
+	check_stops(STOP_KEY_UUID, NULL, NULL,
+		    "device closed the link (Fail, 0x02) after Provisioning Public Key", 0);
+	check_stops(STOP_CLOSE_UUID, NULL, NULL,
+		    "device closed the link (Timeout, 0x01) after Provisioning Start", 0);
+	ev = report_wait(&a, STOP_CLOSE_UUID, "link_closed", 1);
+	REQ(jint(ev, "reason") == 1 && !jbool(ev, "by_peer"), "the device's link_closed: %s",
+	    jtext(ev));
+	json_object_put(ev);
+	vair_stop(&a);
 	air_free(&a);
 }
 END_TEST
@@ -754,6 +838,7 @@ static Suite *provision_e2e_suite(void)
 	tcase_add_test(air, test_multi_element);
 	tcase_add_test(air, test_no_beacon);
 	tcase_add_test(air, test_already_a_node);
+	tcase_add_test(air, test_device_stops);
 	tcase_add_test(air, test_lossy_air);
 	suite_add_tcase(s, air);
 

@@ -851,6 +851,9 @@ START_TEST(test_creds_swap)
 	ck_assert_ptr_null(b.v);
 	ck_assert_uint_eq(b.n, 0);
 	ck_assert_uint_eq(b.cap, 0);
+	/* freeing an empty set (as after a failed load) is harmless */
+	creds_free(&b);
+	ck_assert_ptr_null(b.v);
 }
 END_TEST
 

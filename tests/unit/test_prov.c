@@ -578,6 +578,95 @@ START_TEST(test_failed_from_device)
 }
 END_TEST
 
+/* A device's Provisioning Failed is reported with its code, name and number,
+ * and the PDU it answers: the last one the bearer delivered. Only a
+ * Confirmation Failed in answer to our Confirmation or Random says to check
+ * the secret. */
+START_TEST(test_failed_names_step)
+{
+	struct prov_params pp = sample_params();
+	struct mock *m;
+
+	aligenie_auth(&pp.auth, false);
+
+	/* Start delivered (Public Key still in flight): Invalid Format */
+	m = mock_new(&pp, RAND_P);
+	prov_start(&m->p, 0);
+	prov_delivered(&m->p);
+	feed(m, 10, "01" S_CAPS);
+	ck_assert_uint_eq(m->nsent, 3);
+	prov_delivered(&m->p);
+	feed(m, 20, "0902");
+	ck_assert_uint_eq(m->fails, 1);
+	ck_assert(m->by_device);
+	ck_assert_uint_eq(m->error, PROV_ERR_INVALID_FORMAT);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Invalid Format, 0x02) in answer to "
+				 "Provisioning Start");
+	mock_free(m);
+
+	/* a Confirmation Failed before any confirmation was sent: no --secret */
+	m = mock_new(&pp, RAND_P);
+	prov_start(&m->p, 0);
+	prov_delivered(&m->p);
+	feed(m, 10, "01" S_CAPS);
+	prov_delivered(&m->p);
+	feed(m, 20, "0904");
+	ck_assert_uint_eq(m->error, PROV_ERR_CONFIRMATION_FAILED);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Confirmation Failed, 0x04) in "
+				 "answer to Provisioning Start");
+	mock_free(m);
+
+	/* an unknown code, the bearer not telling: the last PDU sent */
+	m = mock_new(&pp, RAND_P);
+	prov_start(&m->p, 0);
+	feed(m, 10, "093c");
+	ck_assert_uint_eq(m->error, 0x3c);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (unknown error, 0x3c) in answer to "
+				 "Provisioning Invite");
+	mock_free(m);
+
+	/* after our Random: the device did not verify our confirmation */
+	m = mock_new(&pp, RAND_P);
+	run_to_keys(m, 0, S_CAPS, S_START);
+	feed(m, 100, PDU_CONF_D);
+	ck_assert_uint_eq(m->nsent, 5); /* Invite, Start, Public Key, Confirmation, Random */
+	for (int i = 0; i < 5; i++)
+		prov_delivered(&m->p);
+	feed(m, 200, "0904");
+	ck_assert_uint_eq(m->fails, 1);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Confirmation Failed, 0x04) in "
+				 "answer to Provisioning Random: it rejected our confirmation, check "
+				 "--secret");
+	mock_free(m);
+
+	/* the same with a static OOB value */
+	pp.auth.kind = PROV_USE_STATIC;
+	pp.auth.static_len = 16;
+	m = mock_new(&pp, RAND_P);
+	run_to_keys(m, 0, S_CAPS, S_START);
+	for (int i = 0; i < 4; i++)
+		prov_delivered(&m->p);
+	feed(m, 100, "0904");
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Confirmation Failed, 0x04) in "
+				 "answer to Provisioning Confirmation: it rejected our confirmation, "
+				 "check the OOB value");
+	mock_free(m);
+}
+END_TEST
+
+/* A failure without words (an empty cancel) still says something. */
+START_TEST(test_failure_never_empty)
+{
+	struct mock *m = sample_mock();
+
+	prov_start(&m->p, 0);
+	prov_cancel(&m->p, "");
+	ck_assert_uint_eq(m->fails, 1);
+	ck_assert_str_eq(m->msg, "provisioning stopped");
+	mock_free(m);
+}
+END_TEST
+
 START_TEST(test_failed_malformed)
 {
 	struct mock *m = sample_mock();
@@ -1238,6 +1327,8 @@ static Suite *prov_suite(void)
 	tcase_add_test(tc, test_device_random_equals_ours);
 	tcase_add_test(tc, test_wrong_auth_value);
 	tcase_add_test(tc, test_failed_from_device);
+	tcase_add_test(tc, test_failed_names_step);
+	tcase_add_test(tc, test_failure_never_empty);
 	tcase_add_test(tc, test_failed_malformed);
 	tcase_add_test(tc, test_unknown_pdu_type);
 	tcase_add_test(tc, test_empty_pdu);

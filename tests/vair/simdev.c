@@ -56,6 +56,57 @@ static int split(char *s, char **fields, int max)
 }
 
 /* elements=N: 1..SIMDEV_MAX_ELEMENTS */
+/* fail-at=STEP:CODE and close-at=STEP:REASON (opt names which): the
+ * provisioner's PDU type for STEP and the value. */
+static int parse_misbehave(const char *v, const char *opt, unsigned long min, uint8_t *type,
+			   uint8_t *val, const char *what, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} steps[] = {
+		{ "invite", PROV_INVITE },	   { "start", PROV_START },
+		{ "public-key", PROV_PUBLIC_KEY }, { "confirmation", PROV_CONFIRMATION },
+		{ "random", PROV_RANDOM },	   { "data", PROV_DATA },
+	};
+	const char *colon = strchr(v, ':');
+	unsigned long n;
+
+	for (size_t i = 0; colon && i < ARRAY_SIZE(steps); i++) {
+		if (strlen(steps[i].name) != (size_t)(colon - v) ||
+		    strncmp(v, steps[i].name, (size_t)(colon - v)))
+			continue;
+		if (parse_num(colon + 1, 0xff, &n) < 0 || n < min)
+			break;
+		*type = steps[i].type;
+		*val = (uint8_t)n;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "device %s: bad %s= '%s' (STEP:%s, STEP invite, start, public-key, confirmation, "
+		 "random or data)",
+		 what, opt, v, min ? "CODE 1-255" : "REASON 0-255");
+	return -1;
+}
+
+/* The options both kinds take: 1 when opt was one of them, 0 when not, -1
+ * on an error. */
+static int parse_common(struct simdev *d, const char *opt, const char *what, char *err,
+			size_t errlen)
+{
+	if (!strncmp(opt, "fail-at=", 8)) {
+		d->fail_at_set = true;
+		return parse_misbehave(opt + 8, "fail-at", 1, &d->fail_at_type, &d->fail_code, what,
+				       err, errlen) < 0 ? -1 : 1;
+	}
+	if (!strncmp(opt, "close-at=", 9)) {
+		d->close_at_set = true;
+		return parse_misbehave(opt + 9, "close-at", 0, &d->close_at_type,
+				       &d->close_at_reason, what, err, errlen) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
 /* deaf=MS: after its first provisioning the node ignores every Network PDU
  * for MS milliseconds (not scaled), as if out of range. */
 static int parse_deaf(struct simdev *d, const char *v, const char *what, char *err, size_t errlen)
@@ -141,6 +192,7 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 {
 	unsigned long pid;
 	bool silent = false, random_auth = false, v0 = false;
+	int rc;
 	uint8_t elements = 1;
 
 	d->comp_kind = SIMDEV_COMP_LIGHT;
@@ -176,6 +228,9 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 				return -1;
 		} else if (!strncmp(f[i], "deaf=", 5)) {
 			if (parse_deaf(d, f[i] + 5, "aligenie", err, errlen) < 0)
+				return -1;
+		} else if ((rc = parse_common(d, f[i], "aligenie", err, errlen)) != 0) {
+			if (rc < 0)
 				return -1;
 		} else {
 			snprintf(err, errlen, "device aligenie: unknown option '%s'", f[i]);
@@ -248,6 +303,7 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 {
 	struct prov_device_params *pp = &d->prov_params;
 	bool no_oob = false;
+	int rc;
 
 	if (hex_decode(f[0], d->beacon.uuid, 16) < 0) {
 		snprintf(err, errlen, "device uuid: '%s' is not 16 octets of hex", f[0]);
@@ -291,6 +347,9 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 				return -1;
 		} else if (!strncmp(f[i], "deaf=", 5)) {
 			if (parse_deaf(d, f[i] + 5, "uuid", err, errlen) < 0)
+				return -1;
+		} else if ((rc = parse_common(d, f[i], "uuid", err, errlen)) != 0) {
+			if (rc < 0)
 				return -1;
 		} else if (!strcmp(f[i], "pubkey-oob")) {
 			d->pubkey_oob = true;
@@ -587,6 +646,9 @@ static void pd_failed(void *ctx, uint8_t error, bool timeout, const char *msg)
 	struct json_object *o = report_new(d, "failed");
 
 	d->failures++;
+	if (d->forced_failure) /* fail-at: the code it sent */
+		error = d->fail_code;
+	d->forced_failure = false;
 	if (o) {
 		report_add_int(o, "error", error);
 		json_object_object_add(o, "message", json_object_new_string(msg));
@@ -658,11 +720,34 @@ static void link_opened(void *ctx)
 	prov_device_start(&d->prov, now);
 }
 
+/* fail-at= and close-at=: true when this PDU from the provisioner is the
+ * one to misbehave at (the protocol then ends here). */
+static bool misbehave(struct simdev *d, const uint8_t *pdu, size_t len)
+{
+	uint8_t failed[2] = { PROV_FAILED, d->fail_code };
+
+	if (len < 1 || prov_device_done(&d->prov))
+		return false;
+	if (d->fail_at_set && pdu[0] == d->fail_at_type) {
+		pd_send(d, failed, sizeof(failed));
+		d->forced_failure = true;
+		prov_device_cancel(&d->prov, "fail-at: answered with Provisioning Failed");
+		return true;
+	}
+	if (d->close_at_set && pdu[0] == d->close_at_type) {
+		prov_device_cancel(&d->prov, "close-at: closing the link");
+		d->close_pending = true;
+		d->close_reason = d->close_at_reason;
+		return true;
+	}
+	return false;
+}
+
 static void link_receive(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct simdev *d = ctx;
 
-	if (d->prov_active)
+	if (d->prov_active && !misbehave(d, pdu, len))
 		prov_device_receive(&d->prov, radio_now(&d->radio), pdu, len);
 	pump(d);
 }

@@ -7,6 +7,7 @@
  *
  * Device specs:
  *   aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K][,deaf=MS]
+ *            [,fail-at=STEP:CODE][,close-at=STEP:REASON]
  *       PID decimal or 0x-hex, MAC "78:da:07:c1:1c:a8" or 12 hex digits in
  *       display order, SECRET 32 hex digits. The UUID is an AliGenie one:
  *       PID flags 0x71, UUID version 1 (v0: 0), flags2 0x10 (random-auth
@@ -20,7 +21,7 @@
  *       ProductID's low 16 bits, the vendor model (0x01a8, 0x0000).
  *   uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]
  *             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob][,comp=K]
- *             [,deaf=MS]
+ *             [,deaf=MS][,fail-at=STEP:CODE][,close-at=STEP:REASON]
  *       a plain device with that UUID, OOB Information (beacon field) and
  *       URI hash. Provisioning: 1 element (or N), algorithms 0x0001 (or the
  *       bitmask N: 0x0003 adds HMAC-SHA256), no OOB (default; no-oob says
@@ -30,6 +31,13 @@
  *       pair is made at start and announced in the report).
  *       Composition (comp=plain, the default): CID 0x05f1, PID 0x0001, no
  *       vendor model.
+ *   fail-at=STEP:CODE, close-at=STEP:REASON (both kinds): a device that
+ *   misbehaves, for tests. STEP is the provisioner's PDU it acts on: invite,
+ *   start, public-key, confirmation, random or data. fail-at answers it with
+ *   Provisioning Failed carrying CODE (1-255, 0x-hex or decimal), as a device
+ *   that rejects it; close-at closes the link with Link Close reason REASON
+ *   (0 Success, 1 Timeout, 2 Fail; any 0-255). Otherwise the protocol as
+ *   the specification says.
  *   deaf=MS (both kinds): for MS milliseconds after its first provisioning
  *   (not later ones, not scaled) the node ignores every Network PDU, as if
  *   out of range: its configuration fails, and an AliGenie device then
@@ -244,6 +252,12 @@ struct simdev {
 	uint64_t ind_next;
 	struct simdev_segtx segtx[LOWER_TX_SLOTS]; /* its segmented sends still going */
 	unsigned long resets, fallbacks;
+	/* fail-at=, close-at=: on receiving the provisioner's PDU of this type,
+	 * answer Provisioning Failed with fail_code / close the link with
+	 * close_at_reason, instead of going on */
+	bool fail_at_set, close_at_set;
+	uint8_t fail_at_type, fail_code, close_at_type, close_at_reason;
+	bool forced_failure;      /* the failure being reported is fail-at's */
 	uint32_t deaf_ms;         /* deaf=: after the first provisioning, hear nothing this long */
 	uint64_t deaf_until;
 	unsigned long deaf_dropped;
