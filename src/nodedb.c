@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfgmsg.h"
+#include "nodedb_check.h"
 #include "util.h"
 
 #define CDB_SCHEMA "http://json-schema.org/draft-04/schema#"
@@ -815,55 +816,63 @@ static struct json_object *parse_json(const char *path, const char *buf, size_t 
 	return obj;
 }
 
-/* Check what we rely on; add the arrays a foreign file may lack. */
+/* Refuse a file with any problem (nodedb_check.c); add the arrays a
+ * foreign file may lack. */
 static int validate(struct nodedb *db, char *err, size_t errlen)
 {
 	static const char *const arrays[] = { "appKeys", "provisioners", "nodes" };
-	struct json_object *root = db->root, *a;
-	size_t n;
+	struct cdb_problems p = { 0 };
+	const struct nodedb_problem *first;
 
-	if (!json_object_is_type(root, json_type_object)) {
-		seterr(err, errlen, "database %s is not a mesh configuration database (not a JSON object)", db->path);
+	cdb_validate(db->root, &p);
+	first = p.v;
+	if (p.oom)
+		seterr(err, errlen, "cannot load database %s: out of memory", db->path);
+	else if (p.n == 1)
+		seterr(err, errlen, "database %s: %s%s%s", db->path, first->path, *first->path ? ": " : "",
+		       first->msg);
+	else if (p.n > 1)
+		seterr(err, errlen, "database %s: %zu problems, the first: %s%s%s; meshprov nodes check lists them",
+		       db->path, p.n, first->path, *first->path ? ": " : "", first->msg);
+	free(p.v);
+	if (p.oom || p.n)
 		return -1;
-	}
-	a = get(root, "netKeys");
-	if (!a) {
-		seterr(err, errlen, "database %s has no netKeys (not a mesh configuration database)", db->path);
-		return -1;
-	}
-	if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) == 0) {
-		seterr(err, errlen, "database %s: netKeys is not a non-empty array", db->path);
-		return -1;
-	}
-	n = json_object_array_length(a);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *k = json_object_array_get_idx(a, i);
-		uint8_t key[16];
-		int64_t idx;
-
-		if (get_int(k, "index", 0, 0xFFF, &idx) < 0) {
-			seterr(err, errlen, "database %s: netKeys[%zu] has no valid index", db->path, i);
-			return -1;
-		}
-		if (parse_hex_exact(get_string(k, "key"), key, 16) < 0) {
-			seterr(err, errlen, "database %s: netKeys[%zu] key is not 32 hex digits", db->path, i);
-			return -1;
-		}
-		explicit_bzero(key, sizeof(key));
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
-		a = get(root, arrays[i]);
-		if (!a) {
-			if (set(root, arrays[i], json_object_new_array()) < 0) {
-				seterr(err, errlen, "cannot load database %s: out of memory", db->path);
-				return -1;
-			}
-		} else if (!json_object_is_type(a, json_type_array)) {
-			seterr(err, errlen, "database %s: %s is not an array", db->path, arrays[i]);
+		if (!get(db->root, arrays[i]) && set(db->root, arrays[i], json_object_new_array()) < 0) {
+			seterr(err, errlen, "cannot load database %s: out of memory", db->path);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int nodedb_check(const char *path, struct nodedb_problem **out)
+{
+	struct cdb_problems p = { 0 };
+	struct json_object *root = NULL;
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	int r = read_file(path, &buf, &len, err, sizeof(err));
+
+	*out = NULL;
+	if (r == 1)
+		return -ENOENT;
+	if (r == 0) {
+		root = parse_json(path, buf, len, err, sizeof(err));
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	if (root)
+		cdb_validate(root, &p);
+	else
+		cdb_problem(&p, "", "%s", err);
+	json_object_put(root);
+	if (p.oom) {
+		free(p.v);
+		return -ENOMEM;
+	}
+	*out = p.v;
+	return (int)p.n;
 }
 
 /* Find our provisioner entry, adding one to a foreign database. */
@@ -1983,7 +1992,7 @@ static void restore_member(struct json_object *o, const char *key, struct json_o
 
 int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char *err, size_t errlen)
 {
-	const uint64_t limit = (uint64_t)NODEDB_SEQ_MAX + 1;
+	const uint64_t limit = NODEDB_SEQ_MAX; /* the next free one stays in 24 bits */
 	struct json_object *old_seq, *old_iv;
 	uint32_t tx_iv = tx_iv_index(db);
 	int64_t seq = 0, iv = tx_iv;
