@@ -327,36 +327,45 @@ static const struct member *member_of(const struct member *t, size_t n, const ch
 
 /* ---- records ---- */
 
-/* Keys (t: their members): first[] gets the position + 1 of the first key with each index; AppKeys
- * (net_first: the NetKeys') must be bound to a NetKey there is. */
-static void check_keys(struct cdb_problems *p, struct json_object *root, const char *name,
+/* Keys (t: their members): first[] gets the position + 1 of the first key
+ * with each index; AppKeys must be bound to a NetKey there is (net_first:
+ * the NetKeys'; NULL when not every NetKey could be read, so as not to
+ * report what follows from that). True when every key has a valid index. */
+static bool check_keys(struct cdb_problems *p, struct json_object *root, const char *name,
 		       const struct member *t, size_t nt, uint32_t *first, const uint32_t *net_first)
 {
 	size_t n;
 	struct json_object *a = array_member(root, name, &n), *k;
 	char path[PATH_LEN], mpath[PATH_LEN];
+	bool all = a != NULL;
 
-	if (!strcmp(name, "netKeys") && a && n == 0)
+	if (!strcmp(name, "netKeys") && a && n == 0) {
 		cdb_problem(p, name, "empty (a database needs its NetKey)");
+		all = false;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t idx;
 
 		if (!(k = object_at(p, a, name, i, path)))
 			continue;
 		check_members(p, k, path, t, nt);
-		if (!check_member(NULL, k, path, member_of(t, nt, "index")))
+		if (!check_member(NULL, k, path, member_of(t, nt, "index"))) {
+			all = false;
 			continue;
+		}
 		idx = int_of(k, "index");
 		member_path(mpath, path, "index");
 		if (first[idx])
 			cdb_problem(p, mpath, "%lld again (%s[%u])", (long long)idx, name, first[idx] - 1);
 		else
 			first[idx] = (uint32_t)i + 1;
-		if (net_first && check_member(NULL, k, path, member_of(t, nt, "boundNetKey")) && !net_first[int_of(k, "boundNetKey")]) {
+		if (net_first && check_member(NULL, k, path, member_of(t, nt, "boundNetKey")) &&
+		    !net_first[int_of(k, "boundNetKey")]) {
 			member_path(mpath, path, "boundNetKey");
 			cdb_problem(p, mpath, "no NetKey %lld in netKeys", (long long)int_of(k, "boundNetKey"));
 		}
 	}
+	return all;
 }
 
 /* Provisioners; *ours: the index of the first named "meshprov" (-1: none). */
@@ -583,7 +592,7 @@ static void check_nodes(struct cdb_problems *p, struct json_object *root, long o
 		recs[nrec].i = i;
 		check_node(p, node, path, is_self, &recs[nrec++]);
 	}
-	if (have_self_uuid && self < 0) {
+	if (have_self_uuid && self < 0 && a) {
 		cdb_problem(p, "nodes", "meshprov's own node (UUID as in provisioners[%ld]) is missing: its sequence numbers are lost",
 			    ours);
 	}
@@ -627,7 +636,7 @@ static void check_exclusions(struct cdb_problems *p, struct json_object *root)
 
 void cdb_validate(struct json_object *root, struct cdb_problems *p)
 {
-	uint32_t *net_first, *app_first;
+	uint32_t *firsts, *net_first, *app_first;
 	long ours;
 
 	if (!json_object_is_type(root, json_type_object)) {
@@ -644,10 +653,12 @@ void cdb_validate(struct json_object *root, struct cdb_problems *p)
 		p->oom = true;
 		return;
 	}
+	firsts = net_first;
 	app_first = net_first + KEY_INDEX_MAX + 1;
-	check_keys(p, root, "netKeys", net_key_members, ARRAY_SIZE(net_key_members), net_first, NULL);
+	if (!check_keys(p, root, "netKeys", net_key_members, ARRAY_SIZE(net_key_members), net_first, NULL))
+		net_first = NULL;
 	check_keys(p, root, "appKeys", app_key_members, ARRAY_SIZE(app_key_members), app_first, net_first);
-	free(net_first);
+	free(firsts);
 	check_provisioners(p, root, &ours);
 	check_nodes(p, root, ours);
 	check_exclusions(p, root);
