@@ -207,7 +207,7 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 		     bool force, bool json)
 {
 	struct json_object *res;
-	char err[256];
+	char err[512];
 	int rc;
 
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));

@@ -353,17 +353,30 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, "interrupted");
 }
 
+/* The outcome of a run that provisioned nothing (new reference). */
+static struct json_object *failure_json(const struct provision *p, const char *error)
+{
+	struct json_object *res = json_object_new_object();
+
+	json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
+	json_object_object_add(res, "error", json_object_new_string(error));
+	return res;
+}
+
 static int run_local(struct provision *p, const struct global_opts *g, bool json)
 {
 	struct json_object *res;
-	char err[256];
+	char err[512];
 	int rc;
 
 	cli_ensure_parent_dir(g->db, 0700);
+	/* the whole database is checked before the controller is touched */
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!p->db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
+		res = failure_json(p, err);
+		rc = print_result(res, json);
+		json_object_put(res);
+		return rc;
 	}
 	if (provjob_check_new(p->db, p->req.job.uuid, err, sizeof(err)) < 0) {
 		fprintf(stderr, "meshprov: %s\n", err);
@@ -396,10 +409,7 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 	if (p->job_started) {
 		res = provjob_json(&p->job);
 	} else {
-		res = json_object_new_object();
-		json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
-		json_object_object_add(res, "error", json_object_new_string(
-					       p->msg[0] ? p->msg : "provisioning did not complete"));
+		res = failure_json(p, p->msg[0] ? p->msg : "provisioning did not complete");
 	}
 	rc = print_result(res, json);
 	json_object_put(res);
