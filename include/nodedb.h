@@ -20,7 +20,7 @@
  *
  * Our own entry in "provisioners" is the one named "meshprov"; opening a file
  * without one (an import) adds it in memory with the default range (written by
- * the next commit). Unicast allocation uses only that provisioner's ranges and
+ * the next commit); a file with an empty "provisioners" array is refused. Unicast allocation uses only that provisioner's ranges and
  * also avoids other provisioners' allocatedUnicastRange.
  *
  * meshprov's own node. The provisioner is itself a node of the network (it
@@ -36,8 +36,11 @@
  * netKeys [first NetKey, normally 0], appKeys [0] (when AppKey 0 exists),
  * configComplete true, security "secure", excluded false. When no address is
  * free at all the database still opens, without own node (nodedb_self() and
- * nodedb_reserve_seq() then fail with -ENOENT). An own node entry lacking a
- * usable unicastAddress or deviceKey is repaired the same way. Note: this
+ * nodedb_reserve_seq() then fail with -ENOENT). An own node entry lacking
+ * unicastAddress or deviceKey is repaired the same way; one with a malformed
+ * value is refused, as is a file whose provisioner "meshprov" has no node
+ * (its sequence numbers would be lost, and nodes would ignore messages sent
+ * again with old ones). Note: this
  * address may lie outside every allocatedUnicastRange of ours (by design:
  * 0011-7FFF stays for provisioned devices); nRF Mesh only insists that a
  * provisioner's address lies in its range when IT assigns one.
@@ -51,9 +54,10 @@
  * addresses with -EEXIST. Use nodedb_self() and nodedb_reserve_seq().
  *
  * meshprov-specific fields (other tools keep them as unknown fields):
- *   own node:  "sequenceNumber" (integer, the next free SEQ, as BlueZ keeps
- *              it for its local node) and "meshprovSeqIvIndex" (integer, the
- *              IV Index that sequenceNumber applies to)
+ *   own node:  "sequenceNumber" (integer 0..NODEDB_SEQ_MAX, the next free
+ *              SEQ, as BlueZ keeps it for its local node) and
+ *              "meshprovSeqIvIndex" (integer, the IV Index that
+ *              sequenceNumber applies to; not newer than the IV Index in use)
  *   any node:  "meshprovConfigError" (string, why configuration failed)
  *
  * Secrets (NetKey, AppKey, DevKey) are never logged, never printed to stderr
@@ -90,7 +94,9 @@ struct nodedb_node {
 	char config_error[128]; /* "meshprovConfigError", truncated; "" when none */
 };
 
-/* Sequence numbers are 24 bits: 0 .. NODEDB_SEQ_MAX. */
+/* Sequence numbers are 24 bits: 0 .. NODEDB_SEQ_MAX. The last, NODEDB_SEQ_MAX
+ * itself, is never handed out, so that the next free one stays within 24
+ * bits too (NODEDB_SEQ_MAX meaning "used up"). */
 #define NODEDB_SEQ_MAX 0xFFFFFFu
 
 /* Open (and lock) the database at path.
@@ -108,10 +114,34 @@ struct nodedb_node {
  * file description: a second nodedb_open() of the same path in the same
  * process also fails.
  *
- * A file that cannot be read, does not parse, or lacks a usable netKeys array
- * fails with one line in err naming the file and the problem, and is never
- * written. Returns NULL on failure (err always set; errlen may be 0). */
+ * An existing file is checked as a whole first (nodedb_check(): types, key
+ * indexes and keys, provisioners and their ranges, node UUIDs, addresses,
+ * elements and overlaps, meshprov's own node and its sequence number,
+ * networkExclusions); nothing in it is skipped. A file that cannot be read,
+ * does not parse or has any problem fails with one line in err naming the
+ * file, the JSON path and the problem ("database PATH: nodes[3].UUID: not a
+ * UUID ..."; with more than one: "database PATH: 3 problems, the first:
+ * ...; meshprov nodes check lists them"), and is never written. Members a
+ * foreign file may lack (appKeys, provisioners, nodes, ...) are added in
+ * memory. Returns NULL on failure (err always set; errlen may be 0). */
 struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t errlen);
+
+/* One problem of a database file: where, as a JSON path ("nodes[3].UUID",
+ * "provisioners", "" for the file as a whole), and what. Never a key. */
+struct nodedb_problem {
+	char path[80];
+	char msg[160];
+};
+
+/* Check the file at path as nodedb_open() does, collecting every problem:
+ * member problems in file order, then those across records (duplicate
+ * indexes or UUIDs, overlapping addresses, meshprov's own node). The file
+ * is read without the lock (nodedb_commit() replaces it atomically), so this
+ * works while another process holds the database. A file that cannot be
+ * read or parsed is one problem with path "". Returns the number of problems
+ * (0: none) with *out a malloc'd array to free() (NULL when there are none),
+ * or -ENOENT (no such file) or -ENOMEM. */
+int nodedb_check(const char *path, struct nodedb_problem **out);
 
 /* Release the lock and free everything; uncommitted changes are dropped.
  * NULL is accepted. */
@@ -227,7 +257,7 @@ int nodedb_self(struct nodedb *db, uint16_t *unicast, uint8_t devkey[16]);
  * whole block. Reserve in blocks (e.g. 64..1024) rather than one SEQ per
  * message: every call is a file write.
  *
- * -EINVAL count 0; -EOVERFLOW when first + count - 1 would pass
+ * -EINVAL count 0; -EOVERFLOW when first + count would pass
  * NODEDB_SEQ_MAX (the IV Index must be updated first); -ESTALE when the
  * stored "meshprovSeqIvIndex" is newer than the transmit IV Index (the IV
  * Index went backwards: reusing SEQs is possible, so we refuse); -EBADMSG
@@ -291,9 +321,8 @@ int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t el
 int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
 				const struct cfg_model_id *m, uint16_t group);
 
-/* Nodes we understand (a node entry without a UUID or a unicast address we
- * can parse is kept in the file but not listed), in file order; never
- * meshprov's own node. */
+/* The nodes in file order (every one: nodedb_open() refuses a file with a
+ * node it cannot read); never meshprov's own node. */
 size_t nodedb_count(struct nodedb *db);
 int nodedb_node_at(struct nodedb *db, size_t i, struct nodedb_node *out); /* -ENOENT past the end */
 

@@ -249,7 +249,7 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static int run_local(struct config *c, const struct global_opts *g, int argc, char **argv,
 		     bool force, struct json_object *req, bool json)
 {
-	char err[256];
+	char err[512];
 	int rc;
 
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));

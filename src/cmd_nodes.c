@@ -1,7 +1,9 @@
-/* meshprov nodes: list the node database; nodes remove UUID|ADDR. */
+/* meshprov nodes: list the node database; nodes remove UUID|ADDR; nodes
+ * check (every problem of the database file). */
 #include <getopt.h>
 #include <json.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
@@ -17,11 +19,13 @@ static void nodes_usage(FILE *f)
 {
 	fprintf(f, "Usage: meshprov [--db PATH] nodes [--json]\n"
 		   "       meshprov [--db PATH] nodes remove UUID|ADDR\n"
+		   "       meshprov [--db PATH] nodes check [--json]\n"
 		   "\n"
 		   "List the provisioned nodes, or remove one from the database (the device\n"
-		   "itself is not reset).\n"
+		   "itself is not reset), or check the database file: every problem that\n"
+		   "would make meshprov refuse it, one per line (exit 1 when there is one).\n"
 		   "\n"
-		   "  -j, --json   print a JSON array\n"
+		   "  -j, --json   print a JSON array (check: of {\"path\", \"problem\"})\n"
 		   "  -h, --help   show this help\n");
 }
 
@@ -87,6 +91,47 @@ static int remove_node(struct nodedb *db, const char *path, const char *which, b
 	return 0;
 }
 
+/* Every problem of the file at path (the file itself, also while a daemon
+ * holds it: nodedb_check() takes no lock). */
+static int check_db(const char *path, bool json)
+{
+	struct nodedb_problem *probs = NULL;
+	struct json_object *a;
+	int n = nodedb_check(path, &probs);
+
+	if (n == -ENOENT) {
+		if (json)
+			puts("[]");
+		else
+			printf("%s: no database yet (nothing to check)\n", path);
+		return 0;
+	}
+	if (n < 0) {
+		fprintf(stderr, "meshprov: cannot check %s: %s\n", path, strerror(-n));
+		return 1;
+	}
+	if (json) {
+		a = json_object_new_array();
+		for (int i = 0; i < n; i++) {
+			struct json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "path", json_object_new_string(probs[i].path));
+			json_object_object_add(o, "problem", json_object_new_string(probs[i].msg));
+			json_object_array_add(a, o);
+		}
+		puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+		json_object_put(a);
+	} else if (n == 0) {
+		printf("%s: no problems\n", path);
+	} else {
+		for (int i = 0; i < n; i++)
+			printf("%s%s%s\n", probs[i].path, probs[i].path[0] ? ": " : "", probs[i].msg);
+		fprintf(stderr, "meshprov: %s: %d problem%s\n", path, n, n == 1 ? "" : "s");
+	}
+	free(probs);
+	return n ? 1 : 0;
+}
+
 /* The same through the daemon. */
 static int via_daemon(int fd, const char *which, bool json)
 {
@@ -135,7 +180,7 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 	bool json = false;
 	struct json_object *db_missing;
 	struct nodedb *db;
-	char err[256];
+	char err[512];
 	int c, fd, rc;
 
 	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -145,9 +190,14 @@ int cmd_nodes(const struct global_opts *g, int argc, char **argv)
 		default: nodes_usage(stderr); return EXIT_USAGE;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "remove")) {
+	if (optind < argc && strcmp(argv[optind], "remove") && strcmp(argv[optind], "check")) {
 		snprintf(err, sizeof(err), "unknown subcommand '%.100s'", argv[optind]);
 		return cli_fail(json, "nodes", NULL, EXIT_USAGE, err);
+	}
+	if (optind < argc && !strcmp(argv[optind], "check")) {
+		if (argc - optind != 1)
+			return cli_fail(json, "nodes check", NULL, EXIT_USAGE, "takes no arguments");
+		return check_db(g->db, json);
 	}
 	if (optind < argc && argc - optind != 2)
 		return cli_fail(json, "nodes remove", NULL, EXIT_USAGE,

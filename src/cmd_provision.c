@@ -413,9 +413,10 @@ static int fail_early(const struct provision *p, bool json, const char *msg)
 
 static int run_local(struct provision *p, const struct global_opts *g, bool json)
 {
-	char err[256];
+	char err[512];
 
 	cli_ensure_parent_dir(g->db, 0700);
+	/* the whole database is checked before the controller is touched */
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!p->db)
 		return fail_early(p, json, err);

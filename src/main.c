@@ -48,7 +48,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  scan             list unprovisioned devices (meshprov scan --help)\n"
 		"  provision        provision a device over PB-ADV (meshprov provision --help)\n"
-		"  nodes            list the provisioned nodes; nodes remove UUID|ADDR\n"
+		"  nodes            list, remove or check the nodes (meshprov nodes --help)\n"
 		"  config           configure a node (meshprov config --help)\n"
 		"  daemon           run as a service (meshprov daemon --help)\n"
 		"\n"

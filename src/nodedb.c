@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json.h>
-#include <limits.h>
 #include <openssl/rand.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "cfgmsg.h"
+#include "nodedb_check.h"
 #include "util.h"
 
 #define CDB_SCHEMA "http://json-schema.org/draft-04/schema#"
@@ -29,7 +29,6 @@
 #define SEQ_KEY "sequenceNumber"
 #define SEQ_IV_KEY "meshprovSeqIvIndex"
 #define CONFIG_ERROR_KEY "meshprovConfigError"
-#define MAX_FILE_SIZE (64u << 20)
 #define LOCK_POLL_MS 10
 
 /* Default group and scene ranges of a new provisioner: a part of each space,
@@ -674,192 +673,30 @@ static int take_lock(struct nodedb *db, unsigned wait_ms, char *err, size_t errl
 	}
 }
 
-/* Read the whole file. 1 = missing, 0 = read, -1 = error (err set). */
-static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
-{
-	struct stat st;
-	size_t got = 0;
-	char *b;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		seterr(err, errlen, "cannot read database %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		seterr(err, errlen, "cannot read database %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "database %s is not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if ((uint64_t)st.st_size > MAX_FILE_SIZE) {
-		seterr(err, errlen, "database %s is too large (%lld bytes)", path, (long long)st.st_size);
-		close(fd);
-		return -1;
-	}
-	b = malloc((size_t)st.st_size + 1);
-	if (!b) {
-		seterr(err, errlen, "cannot read database %s: out of memory", path);
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (got == (size_t)st.st_size) {
-			/* the file may have grown: read to EOF within the cap */
-			char *nb;
-
-			if (got >= MAX_FILE_SIZE) {
-				seterr(err, errlen, "database %s is too large", path);
-				goto fail;
-			}
-			nb = realloc(b, got + 4096 + 1);
-			if (!nb) {
-				seterr(err, errlen, "cannot read database %s: out of memory", path);
-				goto fail;
-			}
-			b = nb;
-			st.st_size = (off_t)(got + 4096);
-		}
-		r = read(fd, b + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			seterr(err, errlen, "cannot read database %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	return 0;
-fail:
-	explicit_bzero(b, got);
-	free(b);
-	close(fd);
-	return -1;
-}
-
-static void line_col(const char *buf, size_t off, unsigned *line, unsigned *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
-static struct json_object *parse_json(const char *path, const char *buf, size_t len, char *err, size_t errlen)
-{
-	struct json_tokener *tok;
-	struct json_object *obj;
-	enum json_tokener_error jerr;
-	size_t end;
-	unsigned line, col;
-
-	if (len == 0) {
-		seterr(err, errlen, "database %s is empty (not a mesh configuration database)", path);
-		return NULL;
-	}
-	if (len > INT_MAX || strlen(buf) != len) {
-		seterr(err, errlen, "database %s is not valid JSON (contains a NUL byte)", path);
-		return NULL;
-	}
-	tok = json_tokener_new();
-	if (!tok) {
-		seterr(err, errlen, "cannot parse database %s: out of memory", path);
-		return NULL;
-	}
-	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!obj) {
-		if (jerr == json_tokener_continue || jerr == json_tokener_success) {
-			seterr(err, errlen, "database %s is not valid JSON: unexpected end of file (truncated?)",
-			       path);
-		} else {
-			line_col(buf, end > len ? len : end, &line, &col);
-			seterr(err, errlen, "database %s is not valid JSON: %s at line %u, column %u", path,
-			       json_tokener_error_desc(jerr), line, col);
-		}
-		return NULL;
-	}
-	for (size_t i = end; i < len; i++) {
-		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r') {
-			line_col(buf, i, &line, &col);
-			seterr(err, errlen,
-			       "database %s is not valid JSON: unexpected data after the end at line %u, column %u", path,
-			       line, col);
-			json_object_put(obj);
-			return NULL;
-		}
-	}
-	return obj;
-}
-
-/* Check what we rely on; add the arrays a foreign file may lack. */
+/* Refuse a file with any problem (nodedb_check.c); add the arrays a
+ * foreign file may lack. */
 static int validate(struct nodedb *db, char *err, size_t errlen)
 {
 	static const char *const arrays[] = { "appKeys", "provisioners", "nodes" };
-	struct json_object *root = db->root, *a;
-	size_t n;
+	struct cdb_problems p = { 0 };
+	const struct nodedb_problem *first;
 
-	if (!json_object_is_type(root, json_type_object)) {
-		seterr(err, errlen, "database %s is not a mesh configuration database (not a JSON object)", db->path);
+	cdb_validate(db->root, &p);
+	first = p.v;
+	if (p.oom)
+		seterr(err, errlen, "cannot load database %s: out of memory", db->path);
+	else if (p.n == 1)
+		seterr(err, errlen, "database %s: %s%s%s", db->path, first->path, *first->path ? ": " : "",
+		       first->msg);
+	else if (p.n > 1)
+		seterr(err, errlen, "database %s: %zu problems, the first: %s%s%s; meshprov nodes check lists them",
+		       db->path, p.n, first->path, *first->path ? ": " : "", first->msg);
+	free(p.v);
+	if (p.oom || p.n)
 		return -1;
-	}
-	a = get(root, "netKeys");
-	if (!a) {
-		seterr(err, errlen, "database %s has no netKeys (not a mesh configuration database)", db->path);
-		return -1;
-	}
-	if (!json_object_is_type(a, json_type_array) || json_object_array_length(a) == 0) {
-		seterr(err, errlen, "database %s: netKeys is not a non-empty array", db->path);
-		return -1;
-	}
-	n = json_object_array_length(a);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *k = json_object_array_get_idx(a, i);
-		uint8_t key[16];
-		int64_t idx;
-
-		if (get_int(k, "index", 0, 0xFFF, &idx) < 0) {
-			seterr(err, errlen, "database %s: netKeys[%zu] has no valid index", db->path, i);
-			return -1;
-		}
-		if (parse_hex_exact(get_string(k, "key"), key, 16) < 0) {
-			seterr(err, errlen, "database %s: netKeys[%zu] key is not 32 hex digits", db->path, i);
-			return -1;
-		}
-		explicit_bzero(key, sizeof(key));
-	}
 	for (size_t i = 0; i < ARRAY_SIZE(arrays); i++) {
-		a = get(root, arrays[i]);
-		if (!a) {
-			if (set(root, arrays[i], json_object_new_array()) < 0) {
-				seterr(err, errlen, "cannot load database %s: out of memory", db->path);
-				return -1;
-			}
-		} else if (!json_object_is_type(a, json_type_array)) {
-			seterr(err, errlen, "database %s: %s is not an array", db->path, arrays[i]);
+		if (!get(db->root, arrays[i]) && set(db->root, arrays[i], json_object_new_array()) < 0) {
+			seterr(err, errlen, "cannot load database %s: out of memory", db->path);
 			return -1;
 		}
 	}
@@ -909,8 +746,6 @@ static int ensure_self(struct nodedb *db, struct json_object *found, char *err, 
 struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t errlen)
 {
 	struct nodedb *db;
-	char *buf = NULL;
-	size_t len = 0;
 	int r;
 
 	seterr(err, errlen, "cannot open database: unknown error");
@@ -933,7 +768,7 @@ struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t
 	if (take_lock(db, wait_ms, err, errlen) < 0)
 		goto fail;
 
-	r = read_file(path, &buf, &len, err, errlen);
+	r = cdb_load(path, &db->root, err, errlen);
 	if (r < 0)
 		goto fail;
 	if (r == 1) {
@@ -942,15 +777,8 @@ struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t
 			seterr(err, errlen, "cannot create database %s: no random numbers or out of memory", path);
 			goto fail;
 		}
-	} else {
-		db->root = parse_json(path, buf, len, err, errlen);
-		explicit_bzero(buf, len);
-		free(buf);
-		buf = NULL;
-		if (!db->root)
-			goto fail;
-		if (validate(db, err, errlen) < 0)
-			goto fail;
+	} else if (validate(db, err, errlen) < 0) {
+		goto fail;
 	}
 	if (find_provisioner(db, err, errlen) < 0)
 		goto fail;
@@ -1983,7 +1811,7 @@ static void restore_member(struct json_object *o, const char *key, struct json_o
 
 int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char *err, size_t errlen)
 {
-	const uint64_t limit = (uint64_t)NODEDB_SEQ_MAX + 1;
+	const uint64_t limit = NODEDB_SEQ_MAX; /* the next free one stays in 24 bits */
 	struct json_object *old_seq, *old_iv;
 	uint32_t tx_iv = tx_iv_index(db);
 	int64_t seq = 0, iv = tx_iv;

@@ -107,6 +107,7 @@ START_TEST(test_usage_errors)
 		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--pid", "603", "--secret", "00" },
 		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--mac", "112233445566", "--secret", "00" },
 		{ "nodes", "frobnicate", NULL },
+		{ "nodes", "check", "extra", NULL },
 		{ "config", NULL },
 		{ "config", "0x0011", NULL },
 	};
@@ -823,6 +824,84 @@ START_TEST(test_json_failures)
 }
 END_TEST
 
+/* nodes check: every problem of the file, one per line on stdout, exit 1;
+ * --json an array; the file as it was; no file, or a good one: exit 0. The
+ * other commands refuse the file with the first problem. */
+START_TEST(test_nodes_check)
+{
+	static const char damaged[] =
+		"{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		" \"ivIndex\": -1,\n"
+		" \"nodes\": [{\"UUID\": \"not a uuid\", \"unicastAddress\": \"0011\"},\n"
+		"   {\"UUID\": \"0123456789ABCDEF0123456789ABCDEF\", \"unicastAddress\": \"0011\"}]}\n";
+	static const char *const want[] = {
+		"ivIndex: -1 is out of range (0..4294967295)",
+		"nodes[0].UUID: not a UUID (32 hex digits, dashes allowed)",
+		"nodes[1].unicastAddress: 0011 overlaps nodes[0] (0011)",
+	};
+	char db[600], lines[600], msg[1300], *out, *err, *after;
+	struct json_object *a;
+	FILE *f;
+
+	snprintf(db, sizeof(db), "%s/network.json", dir);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", NULL), 0);
+	ck_assert_msg(strstr(out, "no database yet") != NULL, "stdout %s", out);
+	free(out);
+	free(err);
+
+	f = fopen(db, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(damaged, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", NULL), 1);
+	snprintf(lines, sizeof(lines), "%s\n%s\n%s\n", want[0], want[1], want[2]);
+	ck_assert_str_eq(out, lines);
+	snprintf(msg, sizeof(msg), "meshprov: %s: 3 problems\n", db);
+	ck_assert_str_eq(err, msg);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", "--json", NULL), 1);
+	a = json_tokener_parse(out);
+	ck_assert_msg(a && json_object_is_type(a, json_type_array), "not a JSON array: %s", out);
+	ck_assert_uint_eq(json_object_array_length(a), 3);
+	for (size_t i = 0; i < 3; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i), *path, *problem;
+		char line[300];
+
+		ck_assert(json_object_object_get_ex(o, "path", &path));
+		ck_assert(json_object_object_get_ex(o, "problem", &problem));
+		snprintf(line, sizeof(line), "%s: %s", json_object_get_string(path), json_object_get_string(problem));
+		ck_assert_str_eq(line, want[i]);
+	}
+	json_object_put(a);
+	free(out);
+	free(err);
+
+	/* listing refuses it with the first problem and how many */
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", NULL), 1);
+	snprintf(msg, sizeof(msg), "meshprov: database %s: 3 problems, the first: %s; meshprov nodes check lists them\n",
+		 db, want[0]);
+	ck_assert_str_eq(err, msg);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	after = read_file_str(db, NULL);
+	ck_assert_str_eq(after, damaged);
+	free(after);
+
+	f = fopen(db, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", NULL), 0);
+	snprintf(msg, sizeof(msg), "%s: no problems\n", db);
+	ck_assert_str_eq(out, msg);
+	free(out);
+	free(err);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -834,6 +913,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(tc, test_help_and_version);
 	tcase_add_test(tc, test_nodes_without_database);
 	tcase_add_test(tc, test_json_failures);
+	tcase_add_test(tc, test_nodes_check);
 	tcase_add_test(tc, test_man_page_covers_help);
 	tcase_add_test(tc, test_man_page_lint);
 	tcase_add_test(tc, test_conf_man_page_covers_keys);

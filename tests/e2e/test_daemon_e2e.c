@@ -1416,6 +1416,37 @@ START_TEST(test_credentials_mode_and_check)
 }
 END_TEST
 
+/* A damaged database: the daemon refuses it with the JSON path before it
+ * opens the controller (BOGUS_HCI would fail otherwise, and the capture
+ * would exist) or its control socket, and leaves the file as it was. */
+START_TEST(test_damaged_database)
+{
+	static const char damaged[] =
+		"{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		" \"nodes\": [{\"UUID\": \"0123456789ABCDEF0123456789ABCDEF\", \"unicastAddress\": \"0011\"},\n"
+		"   {\"UUID\": \"0123456789ABCDEF0123456789ABCDEF\", \"unicastAddress\": \"0012\"}]}\n";
+	char want[PATH_MAX + 100], snoop[PATH_MAX], *after;
+	struct run r;
+	struct dmn d;
+
+	dmn_paths(&d);
+	write_file(d.creds, 0600, CRED_A);
+	write_file(e2e_db, 0600, damaged);
+	snprintf(snoop, sizeof(snoop), "%s/daemon.btsnoop", e2e_dir);
+	cli_run(&r, "--hci", BOGUS_HCI, "--btsnoop", snoop, "--db", e2e_db, "--control", d.ctl, "daemon",
+		"--config", d.conf, "--credentials", d.creds, (const char *)NULL);
+	expect_exit(&r, 1);
+	snprintf(want, sizeof(want), "meshprov: database %s: nodes[1].UUID: the same UUID as nodes[0]\n", e2e_db);
+	REQ(!strcmp(r.err, want), "stderr is not \"%s\": %s", want, run_desc(&r));
+	REQ(access(d.ctl, F_OK) != 0 && access(snoop, F_OK) != 0,
+	    "the refused daemon made its control socket or opened the controller");
+	after = read_file_str(e2e_db, NULL);
+	REQ(after && !strcmp(after, damaged), "the database changed:\n%s", after ? after : "(gone)");
+	free(after);
+	run_free(&r);
+}
+END_TEST
+
 /* ---- 7. BTSnoop ---- */
 
 static void check_snoop(const char *path, const char *what)
@@ -1675,6 +1706,7 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_test(tc, test_client_leaves_provisioning);
 	tcase_add_test(tc, test_control_line_limit);
 	tcase_add_test(tc, test_credentials_mode_and_check);
+	tcase_add_test(tc, test_damaged_database);
 	tcase_add_test(tc, test_btsnoop);
 	tcase_add_test(tc, test_unconfigured_finished);
 	suite_add_tcase(s, tc);

@@ -737,6 +737,89 @@ START_TEST(test_device_stops)
 }
 END_TEST
 
+/* ---- a damaged database: refused before the controller is touched ---- */
+
+/* A database as meshprov writes it: nodes[0] meshprov's own node (0001),
+ * nodes[1] at 0011, nodes[2] at 0012; one damage each (issue 10). */
+#define DB_SELF_UUID "3777A832-E315-4596-895D-39638C17FFC4"
+#define DB_TEMPLATE                                                                                     \
+	"{\n \"netKeys\": [{\"index\": 0, \"key\": \"3EBD9050E1500BF4752888946409A398\"}],\n"             \
+	" \"appKeys\": [{\"index\": 0, \"boundNetKey\": 0, \"key\": \"8090BBC4A6443EB48C0C56FAB14FF036\"}],\n" \
+	" \"provisioners\": %s,\n"                                                                        \
+	" \"nodes\": [\n"                                                                                 \
+	"  {\"UUID\": \"%s\", \"unicastAddress\": \"0001\", \"sequenceNumber\": %s,\n"                    \
+	"   \"deviceKey\": \"8F5FAB6CD90D9F0DA3D6F6E81A7CCB61\", \"elements\": [{}]},\n"                   \
+	"  {\"UUID\": \"13B28AF517C8000000000000000000AA\", \"unicastAddress\": \"0011\",\n"             \
+	"   \"deviceKey\": \"E577E2C365A3788A9875729831AF5402\", \"elements\": [{}]},\n"                   \
+	"  {\"UUID\": \"%s\", \"unicastAddress\": \"%s\",\n"                                           \
+	"   \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", \"elements\": [{}]}],\n"                  \
+	" \"ivIndex\": %s\n}\n"
+#define DB_PROVS "[{\"provisionerName\": \"meshprov\", \"UUID\": \"" DB_SELF_UUID "\",\n" \
+	"   \"allocatedUnicastRange\": [{\"lowAddress\": \"0011\", \"highAddress\": \"7FFF\"}]}]"
+#define DB_N2_UUID "13B28AF517C8000000000000000000BB"
+
+START_TEST(test_damaged_database)
+{
+	static const struct {
+		const char *provs, *self_uuid, *seq, *n2_uuid, *n2_addr, *iv;
+		const char *want; /* "JSONPATH: problem" */
+	} cases[] = {
+		{ DB_PROVS, DB_SELF_UUID, "100", "13B28AF5-17C8-0000", "0012", "0",
+		  "nodes[2].UUID: not a UUID" },
+		{ DB_PROVS, DB_SELF_UUID, "100", DB_N2_UUID, "0011", "0",
+		  "nodes[2].unicastAddress: 0011 overlaps nodes[1] (0011)" },
+		{ DB_PROVS, DB_SELF_UUID, "-5", DB_N2_UUID, "0012", "0",
+		  "nodes[0].sequenceNumber: -5 is out of range" },
+		{ DB_PROVS, DB_SELF_UUID, "16777216", DB_N2_UUID, "0012", "0",
+		  "nodes[0].sequenceNumber: 16777216 is out of range" },
+		{ DB_PROVS, DB_SELF_UUID, "\"100\"", DB_N2_UUID, "0012", "0",
+		  "nodes[0].sequenceNumber: not an integer" },
+		{ DB_PROVS, DB_SELF_UUID, "100", DB_N2_UUID, "0012", "-1", "ivIndex: -1 is out of range" },
+		{ "[]", DB_SELF_UUID, "100", DB_N2_UUID, "0012", "0", "provisioners: empty" },
+		{ DB_PROVS, "0BADC0DE0BADC0DE0BADC0DE0BADC0DE", "100", DB_N2_UUID, "0012", "0",
+		  "nodes: meshprov's own node (UUID as in provisioners[0]) is missing" },
+	};
+	static const char *const devs[] = { "uuid:" ROW1_UUID, NULL };
+	char text[4096], want[PATH_MAX + 200], snoop[PATH_MAX];
+	struct vair a;
+	struct run r;
+
+	snprintf(snoop, sizeof(snoop), "%s/hci.btsnoop", e2e_dir);
+	air_start(&a, devs, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		FILE *f = fopen(e2e_db, "w");
+		size_t len;
+		char *before;
+
+		snprintf(text, sizeof(text), DB_TEMPLATE, cases[i].provs, cases[i].self_uuid, cases[i].seq,
+			 cases[i].n2_uuid, cases[i].n2_addr, cases[i].iv);
+		REQ(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", e2e_db);
+		before = snapshot_db(&len);
+		snprintf(want, sizeof(want), "meshprov: database %s: %s", e2e_db, cases[i].want);
+		RUN(&r, "--btsnoop", snoop, "provision", "--uuid", ROW1_UUID, "--wait", "2");
+		expect_exit(&r, 1);
+		check_one_line(&r, want);
+		REQ(!strncmp(r.err, want, strlen(want)), "stderr does not start with \"%s\": %s", want,
+		    run_desc(&r));
+		run_free(&r);
+		RUN(&r, "--btsnoop", snoop, "provision", "--uuid", ROW1_UUID, "--wait", "2", "--json");
+		check_failed_json(&r, ROW1_UUID, cases[i].want, 0);
+		run_free(&r);
+		check_db_unchanged(before, len);
+		free(before);
+		/* the capture starts when the controller is opened: never */
+		REQ(access(snoop, F_OK) != 0, "%s: meshprov opened the controller (%s exists)", cases[i].want,
+		    snoop);
+	}
+	vair_stop(&a);
+	/* the device's own controller is the only one that ever joined the air */
+	REQ(vair_stat(&a, "controllers") == 1, "meshprov joined the air for a damaged database:\n%s",
+	    a.log_text);
+	REQ(report_scan(&a, ROW1_UUID, "link_open", NULL, NULL) == 0, "a link was opened");
+	air_free(&a);
+}
+END_TEST
+
 /* ---- a lossy air: PB-ADV retransmissions carry it through ---- */
 
 START_TEST(test_lossy_air)
@@ -839,6 +922,7 @@ static Suite *provision_e2e_suite(void)
 	tcase_add_test(air, test_no_beacon);
 	tcase_add_test(air, test_already_a_node);
 	tcase_add_test(air, test_device_stops);
+	tcase_add_test(air, test_damaged_database);
 	tcase_add_test(air, test_lossy_air);
 	suite_add_tcase(s, air);
 

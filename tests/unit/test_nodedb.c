@@ -1138,8 +1138,7 @@ static const char nrf_export[] =
 	"              \"period\": { \"numberOfSteps\": 0, \"resolution\": 100 },\n"
 	"              \"retransmit\": { \"count\": 0, \"interval\": 50 } } } ] },\n"
 	"        { \"index\": 1, \"location\": \"0001\", \"models\": [] } ],\n"
-	"      \"excluded\": false, \"x-vendor\": { \"deep\": [1, 2.5, null, \"s\"] } },\n"
-	"    { \"name\": \"broken: no address\", \"UUID\": \"11111111-2222-3333-4444-555555555555\" }\n"
+	"      \"excluded\": false, \"x-vendor\": { \"deep\": [1, 2.5, null, \"s\"] } }\n"
 	"  ],\n"
 	"  \"groups\": [ { \"name\": \"Lights\", \"address\": \"C001\", \"parentAddress\": \"0000\" } ],\n"
 	"  \"scenes\": [ { \"name\": \"Evening\", \"number\": \"0001\", \"addresses\": [\"0002\"] } ],\n"
@@ -1161,7 +1160,7 @@ START_TEST(test_import_roundtrip)
 	ck_assert_ptr_nonnull(orig);
 
 	db = open_ok(0);
-	ck_assert_uint_eq(nodedb_count(db), 2); /* the broken entry is skipped, not lost */
+	ck_assert_uint_eq(nodedb_count(db), 2);
 	ck_assert_int_eq(nodedb_find_addr(db, 0x0002, &got), 0);
 	ck_assert_str_eq(got.name, "lamp");
 	ck_assert_uint_eq(got.elements, 2);
@@ -1202,16 +1201,16 @@ START_TEST(test_import_roundtrip)
 				    json_object_array_get_idx(a, 0)));
 	o = find_by(a, "provisionerName", "meshprov");
 	ck_assert_ptr_nonnull(o);
-	/* the old nodes, broken one included, as they were; meshprov's own
-	 * node (added when opened) and ours appended */
+	/* the old nodes as they were; meshprov's own node (added when opened)
+	 * and ours appended */
 	a = jarr(now, "nodes");
-	ck_assert_uint_eq(json_object_array_length(a), 5);
-	for (i = 0; i < 3; i++)
+	ck_assert_uint_eq(json_object_array_length(a), 4);
+	for (i = 0; i < 2; i++)
 		ck_assert_msg(json_object_equal(json_object_array_get_idx(jarr(orig, "nodes"), i),
 						json_object_array_get_idx(a, i)),
 			      "node %zu changed", i);
-	ck_assert_ptr_eq(json_object_array_get_idx(a, 3), file_self(now));
-	o = json_object_array_get_idx(a, 4);
+	ck_assert_ptr_eq(json_object_array_get_idx(a, 2), file_self(now));
+	o = json_object_array_get_idx(a, 3);
 	ck_assert_str_eq(jstr(o, "unicastAddress"), "199B");
 	ck_assert_str_eq(jstr(o, "name"), "new one");
 	ck_assert_str_eq(jstr(now, "meshUUID"), "89E18DEC-9846-4FA7-A252-7456B07FE928");
@@ -1248,7 +1247,9 @@ START_TEST(test_bluez_style_import)
 		"      \"UUID\": \"3777a832-e315-4596-895d-39638c17ffc4\",\n"
 		"      \"allocatedUnicastRange\": [ { \"lowAddress\": \"00aa\", \"highAddress\": \"00af\" } ],\n"
 		"      \"allocatedGroupRange\": [], \"allocatedSceneRange\": [] } ],\n"
-		"  \"nodes\": [ { \"UUID\": \"3777a832-e315-4596-895d-39638c17ff01\", \"security\": \"secure\",\n"
+		"  \"nodes\": [ { \"UUID\": \"3777a832-e315-4596-895d-39638c17ffc4\", \"unicastAddress\": \"0001\",\n"
+		"      \"deviceKey\": \"8f5fab6cd90d9f0da3d6f6e81a7ccb61\" },\n"
+		"    { \"UUID\": \"3777a832-e315-4596-895d-39638c17ff01\", \"security\": \"secure\",\n"
 		"      \"excluded\": false, \"configComplete\": false,\n"
 		"      \"elements\": [ { \"index\": 0, \"location\": \"0000\", \"models\": [] } ],\n"
 		"      \"netKeys\": [ { \"index\": 0, \"updated\": false } ], \"appKeys\": [],\n"
@@ -1462,26 +1463,52 @@ START_TEST(test_self_import)
 	ck_assert_uint_eq(addr, 0x0001);
 	nodedb_close(db);
 
-	/* no free address at all: it opens, without own node */
+	/* our provisioner is there, its node is not (lost: a new one would
+	 * start its sequence numbers again): refused */
 	snprintf(text, sizeof(text),
 		 "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
 		 " \"provisioners\": [{\"provisionerName\": \"meshprov\",\n"
 		 "   \"UUID\": \"3777A832-E315-4596-895D-39638C17FFC4\",\n"
 		 "   \"allocatedUnicastRange\": [{\"lowAddress\": \"0011\", \"highAddress\": \"0011\"}]}],\n"
-		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\",\n"
-		 "   \"elements\": [%s,{}]}]}",
-		 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}");
+		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\"}]}");
 	spit(dbpath, text);
-	db = open_ok(0);
-	ck_assert_int_eq(nodedb_self(db, &addr, NULL), -ENOENT);
+	expect_open_fails("own node missing");
 	{
 		char err[512];
+
+		ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+		ck_assert_msg(strstr(err, ": nodes: meshprov's own node (UUID as in provisioners[0]) is missing"), "%s",
+			      err);
+	}
+
+	/* an import without a free address at all: it opens, without own node */
+	{
+		struct json_object *full = json_tokener_parse(
+			"{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}], \"nodes\": []}");
+		struct json_object *nodes = jarr(full, "nodes");
+		char err[512], uuid[33], a4[5];
 		uint32_t first;
 
+		for (unsigned lo = 1, k = 0; lo <= 0x7FFF; lo += 255, k++) {
+			struct json_object *node = json_object_new_object(), *els = json_object_new_array();
+
+			snprintf(uuid, sizeof(uuid), "00000000000000000000000000%06X", k);
+			snprintf(a4, sizeof(a4), "%04X", lo);
+			json_object_object_add(node, "UUID", json_object_new_string(uuid));
+			json_object_object_add(node, "unicastAddress", json_object_new_string(a4));
+			for (unsigned e = 0; e < 255 && lo + e <= 0x7FFF; e++)
+				json_object_array_add(els, json_object_new_object());
+			json_object_object_add(node, "elements", els);
+			json_object_array_add(nodes, node);
+		}
+		spit(dbpath, json_object_to_json_string(full));
+		json_object_put(full);
+		db = open_ok(0);
+		ck_assert_int_eq(nodedb_self(db, &addr, NULL), -ENOENT);
 		ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -ENOENT);
+		ck_assert_uint_eq(nodedb_count(db), 129);
+		nodedb_close(db);
 	}
-	ck_assert_uint_eq(nodedb_count(db), 1);
-	nodedb_close(db);
 }
 END_TEST
 
@@ -1588,20 +1615,17 @@ START_TEST(test_seq_foreign)
 	ck_assert_uint_eq(reserve_ok(db, 1), 500);
 	nodedb_close(db);
 
-	/* not a number: refused, nothing written */
+	/* not a number: the database is refused when opened, nothing written */
 	json_object_object_add(self, "sequenceNumber", json_object_new_string("01F4"));
 	spit(dbpath, json_object_to_json_string(root));
-	db = open_ok(0);
-	err[0] = '\0';
-	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(err, "sequenceNumber"));
-	nodedb_close(db);
+	expect_open_fails("sequenceNumber a string");
+	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "nodes[0].sequenceNumber: not an integer"));
 	json_object_object_add(self, "sequenceNumber", json_object_new_int(0x1000001)); /* past 2^24 */
 	spit(dbpath, json_object_to_json_string(root));
-	db = open_ok(0);
-	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EBADMSG);
-	nodedb_close(db);
+	expect_open_fails("sequenceNumber past 2^24");
 	json_object_put(root);
+	(void)first;
 }
 END_TEST
 
@@ -1656,24 +1680,24 @@ START_TEST(test_seq_overflow)
 	int64_t seq, iv;
 	char err[512];
 
-	ck_assert_int_eq(nodedb_reserve_seq(db, NODEDB_SEQ_MAX + 2, &first, err, sizeof(err)), -EOVERFLOW);
+	ck_assert_int_eq(nodedb_reserve_seq(db, NODEDB_SEQ_MAX + 1, &first, err, sizeof(err)), -EOVERFLOW);
 	ck_assert(!exists(dbpath)); /* nothing written */
-	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX), 0); /* 0 .. 0xfffffe */
+	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX - 1), 0); /* 0 .. 0xfffffd */
 	disk_seq(&seq, &iv);
-	ck_assert_int_eq(seq, 0xFFFFFF);
-	ck_assert_uint_eq(reserve_ok(db, 1), 0xFFFFFF); /* the last one */
+	ck_assert_int_eq(seq, 0xFFFFFE);
+	ck_assert_uint_eq(reserve_ok(db, 1), 0xFFFFFE); /* the last one handed out */
 	err[0] = '\0';
 	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
 	ck_assert_ptr_nonnull(strstr(err, "IV Update"));
 	disk_seq(&seq, &iv);
-	ck_assert_int_eq(seq, 0x1000000);
+	ck_assert_int_eq(seq, 0xFFFFFF); /* used up, and still 24 bits */
 	nodedb_close(db);
 
-	/* after reopening too; a new IV Index frees them */
+	/* after reopening too (the file is valid); a new IV Index frees them */
 	db = open_ok(0);
 	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
 	nodedb_set_iv_index(db, 1, false);
-	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX + 1), 0); /* all 2^24 at once */
+	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX), 0); /* all at once */
 	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
 	nodedb_close(db);
 }
