@@ -269,8 +269,6 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 void radio_start(struct radio *r)
 {
 	if (on_mgmt(r)) {
-		/* adv_set_tx holds the transmit settings for both paths */
-		mgmt_set_tx(&r->mgmt, r->adv.interval_ms, r->adv.count);
 		mgmt_start(&r->mgmt, radio_now(r));
 		radio_kick(r);
 		return;
@@ -285,10 +283,13 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 
 	if (r->dead)
 		return -EIO;
-	if (on_mgmt(r))
+	if (on_mgmt(r)) {
+		/* adv_set_tx holds the transmit settings for both paths */
+		mgmt_set_tx(&r->mgmt, r->adv.interval_ms, r->adv.count);
 		err = mgmt_send(&r->mgmt, radio_now(r), ad_type, data, len);
-	else
+	} else {
 		err = adv_send(&r->adv, radio_now(r), ad_type, data, len);
+	}
 	radio_kick(r);
 	return err;
 }
