@@ -100,7 +100,8 @@ static void feed(uint64_t now, uint16_t code, uint16_t idx, const uint8_t *p, si
 	put_le16(f, code);
 	put_le16(f + 2, idx);
 	put_le16(f + 4, (uint16_t)plen);
-	memcpy(f + MGMT_HDR_LEN, p, plen);
+	if (plen)
+		memcpy(f + MGMT_HDR_LEN, p, plen);
 	mgmt_receive(&m, now, f, MGMT_HDR_LEN + plen);
 }
 
