@@ -31,6 +31,7 @@
 
 #define MGMT_OP_READ_INFO 0x0004
 #define MGMT_OP_SET_LE 0x000d
+#define MGMT_OP_STOP_DISCOVERY 0x0024
 #define MGMT_OP_SET_EXP_FEATURE 0x004a
 #define MGMT_OP_SET_MESH_RECEIVER 0x0057
 #define MGMT_OP_MESH_READ_FEATURES 0x0058
@@ -41,6 +42,7 @@
 #define MGMT_EV_CMD_STATUS 0x0002
 #define MGMT_EV_INDEX_REMOVED 0x0005
 #define MGMT_EV_NEW_SETTINGS 0x0006
+#define MGMT_EV_DISCOVERING 0x0013
 #define MGMT_EV_MESH_DEVICE_FOUND 0x0031
 #define MGMT_EV_MESH_PACKET_CMPLT 0x0032
 
@@ -81,7 +83,7 @@ enum mgmt_state {
 	MGMT_READ_FEATURES,  /* Mesh Read Features */
 	MGMT_SET_RECEIVER,   /* Set Mesh Receiver on */
 	MGMT_READY,
-	MGMT_STOPPING,       /* draining, then Set Mesh Receiver off */
+	MGMT_STOPPING,       /* draining, Set Mesh Receiver off, (Stop Discovery) */
 	MGMT_STOPPED,
 	MGMT_FAILED,
 };
@@ -130,6 +132,10 @@ struct mgmt {
 	} queue[MGMT_TX_QUEUE];   /* in the order queued */
 	unsigned qlen;
 	uint32_t settings;        /* current settings from Read Controller Information */
+	/* Linux 6.1 marks itself discovering (type 0) when the mesh receiver
+	 * scans, and stays so after it is off: bluetoothd's Start Discovery is
+	 * then refused. Seen after our receiver went on: stopped when we stop. */
+	bool our_discovery;
 	uint8_t bdaddr[6];
 	struct mgmt_stats stats;
 };
@@ -149,7 +155,8 @@ int mgmt_send(struct mgmt *m, uint64_t now, uint8_t ad_type, const uint8_t *data
 /* True while PDUs are queued or held by the kernel. */
 bool mgmt_busy(const struct mgmt *m);
 
-/* Let the queue drain, turn the mesh receiver off, then ops->stopped. */
+/* Let the queue drain, turn the mesh receiver off (and end the discovery state
+ * it left in the kernel), then ops->stopped. */
 void mgmt_stop(struct mgmt *m, uint64_t now);
 
 /* One frame from the control socket. Malformed frames are counted and dropped. */

@@ -26,6 +26,7 @@ const char *mgmt_opcode_name(uint16_t opcode)
 	switch (opcode) {
 	case MGMT_OP_READ_INFO: return "Read Controller Information";
 	case MGMT_OP_SET_LE: return "Set LE";
+	case MGMT_OP_STOP_DISCOVERY: return "Stop Discovery";
 	case MGMT_OP_SET_EXP_FEATURE: return "Set Experimental Feature (mesh)";
 	case MGMT_OP_SET_MESH_RECEIVER: return "Set Mesh Receiver";
 	case MGMT_OP_MESH_READ_FEATURES: return "Mesh Read Features";
@@ -309,7 +310,14 @@ static void complete(struct mgmt *m, uint64_t now, uint16_t opcode, uint8_t stat
 		pump(m, now);
 		return;
 	}
-	if (m->state == MGMT_STOPPING && opcode == MGMT_OP_SET_MESH_RECEIVER) {
+	if (m->state == MGMT_STOPPING && opcode == MGMT_OP_SET_MESH_RECEIVER && m->our_discovery) {
+		static const uint8_t type = 0x00;
+
+		m->our_discovery = false;
+		send_cmd(m, now, MGMT_OP_STOP_DISCOVERY, &type, 1);
+		return;
+	}
+	if (m->state == MGMT_STOPPING) {
 		stopped(m);
 		return;
 	}
@@ -470,6 +478,17 @@ void mgmt_receive(struct mgmt *m, uint64_t now, const uint8_t *f, size_t len)
 	case MGMT_EV_INDEX_REMOVED:
 		fail(m, "the controller was removed");
 		return;
+	case MGMT_EV_DISCOVERING:
+		if (plen < 2) {
+			m->stats.malformed++;
+			return;
+		}
+		/* discovery types are 0x01, 0x06, 0x07: type 0 is the mesh scan */
+		if (p[1] && p[0] == 0x00 && (m->state == MGMT_SET_RECEIVER || m->state == MGMT_READY))
+			m->our_discovery = true;
+		else if (!p[1])
+			m->our_discovery = false;
+		return;
 	case MGMT_EV_NEW_SETTINGS:
 		if (plen < 4) {
 			m->stats.malformed++;
@@ -505,7 +524,7 @@ void mgmt_tick(struct mgmt *m, uint64_t now)
 	if (m->state == MGMT_FAILED || m->state == MGMT_STOPPED)
 		return;
 	if (m->pending_op && now >= m->cmd_deadline) {
-		if (m->state == MGMT_STOPPING && m->pending_op == MGMT_OP_SET_MESH_RECEIVER) {
+		if (m->state == MGMT_STOPPING) {
 			stopped(m);
 			return;
 		}

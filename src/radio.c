@@ -268,12 +268,11 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 
 void radio_start(struct radio *r)
 {
-	if (on_mgmt(r)) {
+	if (on_mgmt(r))
 		mgmt_start(&r->mgmt, radio_now(r));
-		radio_kick(r);
-		return;
-	}
-	hci_setup_start(&r->setup, &r->hci, radio_now(r), transport_exclusive(&r->tr), setup_done, r);
+	else
+		hci_setup_start(&r->setup, &r->hci, radio_now(r), transport_exclusive(&r->tr),
+				setup_done, r);
 	radio_kick(r);
 }
 

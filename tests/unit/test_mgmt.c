@@ -589,6 +589,58 @@ START_TEST(test_stop_drains)
 }
 END_TEST
 
+/* Linux 6.1 says "discovering" (type 0) once the mesh receiver scans and
+ * forgets to stop: meshprov ends that state after turning the receiver off,
+ * and only that one (bluetoothd's discovery has type 0x01, 0x06 or 0x07). */
+START_TEST(test_stop_ends_mesh_discovery)
+{
+	static const uint8_t stop_discovery[] = { 0x24, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00 };
+	static const uint8_t mesh_scan[] = { 0x00, 0x01 }, le_discovery[] = { 0x06, 0x01 };
+
+	bring_up(3);
+	feed(5, MGMT_EV_DISCOVERING, 0, mesh_scan, 2);
+	feed(5, MGMT_EV_DISCOVERING, 0, mesh_scan, 1);   /* short: dropped */
+	ck_assert_uint_eq(m.stats.malformed, 1);
+	mgmt_stop(&m, 6);
+	expect_frame(receiver_off, sizeof(receiver_off));
+	reply(7, MGMT_OP_SET_MESH_RECEIVER, 0, NULL, 0);
+	ck_assert_uint_eq(cap.stopped, 0);
+	expect_frame(stop_discovery, sizeof(stop_discovery));
+	cmd_status(8, MGMT_OP_STOP_DISCOVERY, MGMT_STATUS_REJECTED);
+	ck_assert_uint_eq(cap.stopped, 1);
+	ck_assert_uint_eq(cap.fatal, 0);
+	ck_assert_uint_eq(cap.nframes, 2);
+
+	/* bluetoothd's own discovery, or one that ended: left alone */
+	setup();
+	bring_up(3);
+	feed(5, MGMT_EV_DISCOVERING, 0, le_discovery, 2);
+	mgmt_stop(&m, 6);
+	reply(7, MGMT_OP_SET_MESH_RECEIVER, 0, NULL, 0);
+	ck_assert_uint_eq(cap.stopped, 1);
+	ck_assert_uint_eq(cap.nframes, 1);
+
+	setup();
+	bring_up(3);
+	feed(5, MGMT_EV_DISCOVERING, 0, mesh_scan, 2);
+	feed(6, MGMT_EV_DISCOVERING, 0, (const uint8_t *)"\x00\x00", 2);
+	mgmt_stop(&m, 7);
+	reply(8, MGMT_OP_SET_MESH_RECEIVER, 0, NULL, 0);
+	ck_assert_uint_eq(cap.stopped, 1);
+	ck_assert_uint_eq(cap.nframes, 1);
+
+	/* no answer to Stop Discovery: stopped all the same */
+	setup();
+	bring_up(3);
+	feed(5, MGMT_EV_DISCOVERING, 0, mesh_scan, 2);
+	mgmt_stop(&m, 6);
+	reply(7, MGMT_OP_SET_MESH_RECEIVER, 0, NULL, 0);
+	mgmt_tick(&m, 7 + MGMT_CMD_TIMEOUT_MS);
+	ck_assert_uint_eq(cap.stopped, 1);
+	ck_assert_uint_eq(cap.fatal, 0);
+}
+END_TEST
+
 START_TEST(test_stop_before_ready)
 {
 	mgmt_start(&m, 0);
@@ -644,6 +696,7 @@ static Suite *mgmt_suite(void)
 	tcase_add_test(tc, test_send_paced);
 	tcase_add_test(tc, test_send_errors);
 	tcase_add_test(tc, test_stop_drains);
+	tcase_add_test(tc, test_stop_ends_mesh_discovery);
 	tcase_add_test(tc, test_stop_before_ready);
 	tcase_add_test(tc, test_controller_goes_away);
 	suite_add_tcase(s, tc);
