@@ -27,6 +27,8 @@ static void usage(FILE *f)
 		"  -i, --hci SPEC   controller to use (default hci0, or $MESHPROV_HCI):\n"
 		"                     hciN            BlueZ raw HCI socket, shared with the kernel\n"
 		"                     hciN:user       HCI user channel, exclusive (controller down)\n"
+		"                     hciN:mesh       the kernel's mesh interface (management API,\n"
+		"                                     Linux >= 6.0), shared with bluetoothd\n"
 		"                     unix:PATH       H4 over a Unix socket (btvirt, the virtual air)\n"
 		"                     tty:PATH[:BAUD] H4 over a UART with RTS/CTS (default 1000000)\n"
 		"  -d, --db PATH    node database (default " DEFAULT_DB_PATH ",\n"

@@ -24,19 +24,32 @@ static void die(struct radio *r, const char *msg)
 		r->ops->fatal(r->ctx, msg);
 }
 
-static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
+/* hciN:mesh runs the management core in place of the HCI and ADV cores. */
+static bool on_mgmt(const struct radio *r)
+{
+	return r->tr.kind == TRANSPORT_MGMT;
+}
+
+static void tr_out(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
 	char msg[200];
 
 	if (r->dead)
 		return;
-	if (r->snooping)
-		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
 	if (transport_write(&r->tr, pkt, len) < 0) {
 		snprintf(msg, sizeof(msg), "%s: write failed: %s", r->tr.name, strerror(errno));
 		die(r, msg);
 	}
+}
+
+static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct radio *r = ctx;
+
+	if (r->snooping && !r->dead)
+		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
+	tr_out(ctx, pkt, len);
 }
 
 static void hci_adv_report(void *ctx, const struct hci_adv_report *rep)
@@ -78,13 +91,50 @@ static const struct adv_ops radio_adv_ops = {
 	.error = adv_error,
 };
 
+static void mgmt_ready(void *ctx)
+{
+	struct radio *r = ctx;
+
+	r->ready = true;
+	if (r->ops->ready)
+		r->ops->ready(r->ctx);
+}
+
+static void mgmt_fatal(void *ctx, const char *msg)
+{
+	die(ctx, msg);
+}
+
+static void mgmt_stopped(void *ctx)
+{
+	struct radio *r = ctx;
+
+	if (!r->stopping) /* radio_stop's deadline came first */
+		return;
+	r->stopping = false;
+	r->ready = false;
+	if (r->ops->stopped)
+		r->ops->stopped(r->ctx);
+}
+
+static const struct mgmt_ops radio_mgmt_ops = {
+	.send = tr_out,
+	.ready = mgmt_ready,
+	.rx = adv_rx,
+	.fatal = mgmt_fatal,
+	.stopped = mgmt_stopped,
+};
+
 void radio_kick(struct radio *r)
 {
 	uint64_t now, d;
 
 	if (r->dead)
 		return;
-	d = min_deadline(hci_next_deadline(&r->hci), adv_next_deadline(&r->adv));
+	if (on_mgmt(r))
+		d = mgmt_next_deadline(&r->mgmt);
+	else
+		d = min_deadline(hci_next_deadline(&r->hci), adv_next_deadline(&r->adv));
 	if (r->stopping)
 		d = min_deadline(d, r->stop_deadline);
 	for (unsigned i = 0; i < r->ntimers; i++)
@@ -106,8 +156,12 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	hci_tick(&r->hci, now);
-	adv_tick(&r->adv, now);
+	if (on_mgmt(r)) {
+		mgmt_tick(&r->mgmt, now);
+	} else {
+		hci_tick(&r->hci, now);
+		adv_tick(&r->adv, now);
+	}
 	for (unsigned i = 0; i < r->ntimers && !r->dead; i++)
 		if (r->timers[i].next(r->timers[i].ctx) <= now)
 			r->timers[i].tick(r->timers[i].ctx, now);
@@ -120,6 +174,11 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
 
+	if (on_mgmt(r)) {
+		if (!r->dead)
+			mgmt_receive(&r->mgmt, radio_now(r), pkt, len);
+		return;
+	}
 	if (r->snooping)
 		btsnoop_write(&r->snoop, true, pkt, len, btsnoop_wall_us());
 	if (!r->dead)
@@ -159,6 +218,8 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 	r->ctx = ctx;
 	hci_init(&r->hci, &radio_hci_ops, r);
 	adv_init(&r->adv, &r->hci, &radio_adv_ops, r);
+	if (on_mgmt(r))
+		mgmt_init(&r->mgmt, (uint16_t)r->tr.dev, &radio_mgmt_ops, r);
 	ev_io_init(&r->io, on_readable, r->tr.fd, EV_READ);
 	/* what arrived is read before a timer that came due meanwhile acts (after
 	 * a stall both are pending; libev would run the timer first): a deadline
@@ -211,7 +272,11 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 
 void radio_start(struct radio *r)
 {
-	hci_setup_start(&r->setup, &r->hci, radio_now(r), transport_exclusive(&r->tr), setup_done, r);
+	if (on_mgmt(r))
+		mgmt_start(&r->mgmt, radio_now(r));
+	else
+		hci_setup_start(&r->setup, &r->hci, radio_now(r), transport_exclusive(&r->tr),
+				setup_done, r);
 	radio_kick(r);
 }
 
@@ -221,7 +286,13 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 
 	if (r->dead)
 		return -EIO;
-	err = adv_send(&r->adv, radio_now(r), ad_type, data, len);
+	if (on_mgmt(r)) {
+		/* adv_set_tx holds the transmit settings for both paths */
+		mgmt_set_tx(&r->mgmt, r->adv.interval_ms, r->adv.count);
+		err = mgmt_send(&r->mgmt, radio_now(r), ad_type, data, len);
+	} else {
+		err = adv_send(&r->adv, radio_now(r), ad_type, data, len);
+	}
 	radio_kick(r);
 	return err;
 }
@@ -246,12 +317,13 @@ static void stop_progress(struct radio *r)
 		return;
 	if (radio_now(r) >= r->stop_deadline) {
 		r->stopping = false;
-		hci_forget(&r->hci, r);
+		if (!on_mgmt(r))
+			hci_forget(&r->hci, r);
 		if (r->ops->stopped)
 			r->ops->stopped(r->ctx);
 		return;
 	}
-	if (r->scan_off_sent || adv_busy(&r->adv))
+	if (on_mgmt(r) || r->scan_off_sent || adv_busy(&r->adv))
 		return;
 	r->scan_off_sent = true;
 	if (adv_scan(&r->adv, radio_now(r), false, scan_off_done, r) < 0)
@@ -268,7 +340,10 @@ void radio_stop(struct radio *r)
 	r->stopping = true;
 	r->scan_off_sent = false;
 	r->stop_deadline = radio_now(r) + RADIO_STOP_TIMEOUT_MS;
-	stop_progress(r);
+	if (on_mgmt(r))
+		mgmt_stop(&r->mgmt, radio_now(r));
+	else
+		stop_progress(r);
 	radio_kick(r);
 }
 
@@ -287,6 +362,11 @@ int radio_snoop(struct radio *r, const char *path, char *err, size_t errlen)
 {
 	struct btsnoop b;
 
+	if (on_mgmt(r)) {
+		snprintf(err, errlen, "--btsnoop: %s carries management frames, not HCI packets: "
+			 "not supported (btmon shows this traffic)", r->tr.name);
+		return -1;
+	}
 	if (btsnoop_open(&b, path, err, errlen) < 0)
 		return -1;
 	if (r->snooping)

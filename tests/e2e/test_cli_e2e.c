@@ -237,6 +237,47 @@ START_TEST(test_man_page_covers_help)
 }
 END_TEST
 
+/* Every --hci form the main --help lists (the indented lines under --hci,
+ * "hciN:mesh  ...") is in the man page: the form up to the placeholder after
+ * its colon ("unix:" of "unix:PATH"), in bold as the page writes it. */
+START_TEST(test_man_page_covers_hci_forms)
+{
+	const char *man_path = man8_path();
+	char *man = read_file_str(man_path, NULL);
+	char *out, *err, *p, *end;
+	unsigned forms = 0;
+
+	ck_assert_msg(man != NULL, "cannot read %s", man_path);
+	ck_assert_int_eq(run(&out, &err, 5000, "--help", NULL), 0);
+	p = strstr(out, "--hci SPEC");
+	end = strstr(out, "--db PATH");
+	ck_assert(p && end && p < end);
+	for (p = strchr(p, '\n'); p && p < end; p = strchr(p + 1, '\n')) {
+		char form[64], want[80];
+		size_t n = 0;
+		const char *q = p + 1;
+
+		while (*q == ' ')
+			q++;
+		if (strncmp(q, "hci", 3) && strncmp(q, "unix:", 5) && strncmp(q, "tty:", 4))
+			continue;
+		while (n + 1 < sizeof(form) && q[n] && q[n] != ' ' &&
+		       !(n > 0 && q[n - 1] == ':' && q[n] >= 'A' && q[n] <= 'Z'))
+			n++;
+		memcpy(form, q, n);
+		form[n] = '\0';
+		snprintf(want, sizeof(want), "B%s %s", form[n - 1] == ':' ? "I" : "", form);
+		ck_assert_msg(strstr(man, want) != NULL, "--hci form %s (from --help) is not in %s",
+			      form, man_path);
+		forms++;
+	}
+	ck_assert_uint_eq(forms, 5);
+	free(out);
+	free(err);
+	free(man);
+}
+END_TEST
+
 /* Run cmd (a shell command line; its output goes to outpath): its exit status
  * is 0 and it printed nothing. */
 static void expect_silent(const char *cmd, const char *outpath, const char *what)
@@ -399,7 +440,7 @@ START_TEST(test_conf_man_page_covers_keys)
 		const char *key;
 		const char *must[6]; /* in its paragraph; NULL-terminated */
 	} keys[] = {
-		{ "hci", { "hci0", "hciN:user", "unix:PATH", "tty:PATH", "Default hci0." } },
+		{ "hci", { "hci0", "hciN:user", "hciN:mesh", "unix:PATH", "Default hci0." } },
 		{ "db", { "Default /var/lib/meshprov/network.json." } },
 		{ "credentials", { "Default /etc/meshprov/devices." } },
 		{ "control", { "Default /run/meshprov/control." } },
@@ -518,6 +559,7 @@ START_TEST(test_transport_errors)
 	/* hci0 here: no Bluetooth in this kernel, or no such device, or no permission */
 	expect_open_error("hci0", NULL);
 	expect_open_error("hci0:user", NULL);
+	expect_open_error("hci0:mesh", NULL);
 	expect_open_error("tty:/dev/meshprov-no-such-tty", "no such device");
 	snprintf(path, sizeof(path), "unix:%s/nobody-listens", dir);
 	expect_open_error(path, "no such socket");
@@ -915,6 +957,7 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(tc, test_json_failures);
 	tcase_add_test(tc, test_nodes_check);
 	tcase_add_test(tc, test_man_page_covers_help);
+	tcase_add_test(tc, test_man_page_covers_hci_forms);
 	tcase_add_test(tc, test_man_page_lint);
 	tcase_add_test(tc, test_conf_man_page_covers_keys);
 	tcase_add_test(tc, test_transport_errors);
