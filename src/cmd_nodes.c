@@ -52,6 +52,8 @@ static int print_nodes(struct json_object *a, bool json)
 			unicast = json_object_get_int(v);
 		if (json_object_object_get_ex(o, "elements", &v))
 			elements = json_object_get_int(v);
+		if (json_object_object_get_ex(o, "pending", &v) && json_object_get_boolean(v))
+			name = "(reserved: Provisioning Complete not seen yet)";
 		printf("%-32s  0x%04x   %8d  %s\n", uuid, unicast, elements, name[0] ? name : "-");
 	}
 	return 0;

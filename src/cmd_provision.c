@@ -284,9 +284,15 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 			client_input(&p->client, data, len);
 		return;
 	}
-	if (type != AD_TYPE_MESH_BEACON || p->job_started)
+	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) != 0)
 		return;
-	if (beacon_parse_unprov(data, len, &b) != 0 || memcmp(b.uuid, p->req.job.uuid, 16))
+	/* a pending reservation (an earlier run stopped after sending its
+	 * Provisioning Data) of a device that beacons did not take: released;
+	 * our own job's is its own */
+	if ((!p->job_started || memcmp(b.uuid, p->req.job.uuid, 16)) &&
+	    provjob_reservation_heard(p->db, b.uuid, err, sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (p->job_started || memcmp(b.uuid, p->req.job.uuid, 16))
 		return;
 	if (r->rssi == HCI_RSSI_UNKNOWN)
 		j_progress(p, "beacon heard");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -116,6 +117,8 @@ struct daemon {
 	ev_timer tick, stop_timer;
 	ev_idle reaper;
 	uint64_t started_at;
+	int64_t listen_since;  /* Unix seconds: scanning since (pending reservations) */
+	uint64_t next_settle;
 	bool ready;
 	bool stopping;
 	int rc;
@@ -596,6 +599,7 @@ static void on_ready(void *ctx)
 			"but not configured", err);
 	}
 	d->ready = true;
+	d->listen_since = (int64_t)time(NULL);
 	schedule_unconfigured(d);
 	log_info("controller ready on %s; %zu credential%s, automatic provisioning %s, control "
 		 "socket %s", d->radio.tr.name, d->creds.n, d->creds.n == 1 ? "" : "s",
@@ -627,6 +631,7 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	struct unprov_beacon b;
 	struct dev_entry *e;
 	struct slot *s;
+	char err[256];
 	bool is_new;
 
 	if (type == AD_TYPE_PB_ADV) {
@@ -642,6 +647,11 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	}
 	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) < 0)
 		return;
+	s = find_slot(d, b.uuid);
+	/* a pending reservation of a device that beacons did not take (unless
+	 * our running job made it) */
+	if ((!s || !s->started) && provjob_reservation_heard(d->db, b.uuid, err, sizeof(err)) < 0)
+		log_warn("%s", err);
 	e = devtable_update(&d->table, &b, r, now_ms(), &is_new);
 	if (!e)
 		return;
@@ -649,7 +659,6 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		log_debug("new device %s", e->is_aligenie ? "(AliGenie)" : "");
 		follow_event(d, e);
 	}
-	s = find_slot(d, b.uuid);
 	if (s && !s->started && !s->reap && !d->stopping)
 		slot_start(d, s);
 	else if (!s)
@@ -1151,6 +1160,14 @@ static const struct ctlsrv_ops daemon_ctl_ops = {
 
 /* ---- timers and signals ---- */
 
+/* A job of ours runs for uuid: its reservation is its own. */
+static bool job_running(void *ctx, const uint8_t uuid[16])
+{
+	struct slot *s = find_slot(ctx, uuid);
+
+	return s && s->started;
+}
+
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct daemon *d = w->data;
@@ -1159,6 +1176,12 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (d->ready && !d->stopping && now >= d->next_settle) {
+		d->next_settle = now + 1000;
+		if (provjob_reservations_settle(d->db, (int64_t)time(NULL), d->listen_since,
+						d->conf.reservation_window_s, job_running, d) > 0)
+			schedule_unconfigured(d); /* configure them: that confirms them */
+	}
 	retry_configuration(d, now);
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
 		struct slot *s = &d->slots[i];
