@@ -70,6 +70,21 @@ static int parse_deaf(struct simdev *d, const char *v, const char *what, char *e
 	return 0;
 }
 
+/* complete-delay=MS: Provisioning Complete goes out MS ms after the
+ * Provisioning Data was accepted (a device writing its flash first). */
+static int parse_complete_delay(struct simdev *d, const char *v, const char *what, char *err,
+				size_t errlen)
+{
+	unsigned long ms;
+
+	if (parse_num(v, 60000, &ms) < 0 || ms == 0) {
+		snprintf(err, errlen, "device %s: bad complete-delay= '%s' (1-60000 ms)", what, v);
+		return -1;
+	}
+	d->complete_delay_ms = (uint32_t)ms;
+	return 0;
+}
+
 static int parse_elements(const char *v, uint8_t *out, const char *what, char *err, size_t errlen)
 {
 	unsigned long e;
@@ -176,6 +191,9 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 				return -1;
 		} else if (!strncmp(f[i], "deaf=", 5)) {
 			if (parse_deaf(d, f[i] + 5, "aligenie", err, errlen) < 0)
+				return -1;
+		} else if (!strncmp(f[i], "complete-delay=", 15)) {
+			if (parse_complete_delay(d, f[i] + 15, "aligenie", err, errlen) < 0)
 				return -1;
 		} else {
 			snprintf(err, errlen, "device aligenie: unknown option '%s'", f[i]);
@@ -292,6 +310,9 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 		} else if (!strncmp(f[i], "deaf=", 5)) {
 			if (parse_deaf(d, f[i] + 5, "uuid", err, errlen) < 0)
 				return -1;
+		} else if (!strncmp(f[i], "complete-delay=", 15)) {
+			if (parse_complete_delay(d, f[i] + 15, "uuid", err, errlen) < 0)
+				return -1;
 		} else if (!strcmp(f[i], "pubkey-oob")) {
 			d->pubkey_oob = true;
 			pp->caps.pubkey_type = 0x01;
@@ -347,6 +368,7 @@ int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 	d->fd = -1;
 	d->report_fd = -1;
 	d->time_scale = 1.0;
+	d->complete_at = NO_DEADLINE;
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "device spec too long");
 		return -1;
@@ -525,6 +547,7 @@ static void queue_clear(struct simdev *d)
 {
 	OPENSSL_cleanse(d->q, sizeof(d->q));
 	d->qhead = d->qcount = 0;
+	d->complete_at = NO_DEADLINE;
 }
 
 static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
@@ -532,6 +555,12 @@ static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
 	struct simdev *d = ctx;
 	unsigned slot;
 
+	/* complete-delay: Provisioning Complete waits (dev_tick sends it) */
+	if (d->complete_delay_ms && len == 1 && pdu[0] == PROV_COMPLETE &&
+	    d->complete_at == NO_DEADLINE) {
+		d->complete_at = radio_now(&d->radio) + d->complete_delay_ms;
+		return;
+	}
 	if (d->qcount == SIMDEV_PDU_QUEUE || len > PROV_MAX_PDU) {
 		fprintf(stderr, "vair: device %s: provisioning queue full: a PDU was dropped\n",
 			d->spec);
@@ -715,6 +744,7 @@ static uint64_t dev_next_deadline(void *ctx)
 		if (d->link.state == PB_ADV_OPEN)
 			t = min_deadline(t, d->linger_until);
 	}
+	t = min_deadline(t, d->complete_at);
 	return min_deadline(t, node_next_deadline(d));
 }
 
@@ -728,6 +758,14 @@ static void dev_tick(void *ctx, uint64_t now)
 	if (d->prov_active)
 		prov_device_tick(&d->prov, now);
 	run_pending_close(d);
+	if (now >= d->complete_at) {
+		static const uint8_t complete[1] = { PROV_COMPLETE };
+		struct json_object *o = report_new(d, "complete_sent");
+
+		report_put(d, o);
+		pd_send(d, complete, 1); /* complete_at is set: it is queued now */
+		d->complete_at = NO_DEADLINE;
+	}
 	if (d->prov_active && d->link.state == PB_ADV_OPEN && now >= d->linger_until) {
 		d->linger_until = NO_DEADLINE;
 		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
