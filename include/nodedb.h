@@ -254,6 +254,8 @@ int nodedb_reservation_add(struct nodedb *db, const struct nodedb_reservation *r
 size_t nodedb_reservation_count(struct nodedb *db);
 int nodedb_reservation_at(struct nodedb *db, size_t i, struct nodedb_reservation *out); /* -ENOENT */
 int nodedb_reservation_find(struct nodedb *db, const uint8_t uuid[16], struct nodedb_reservation *out);
+/* As nodedb_lookup(): by UUID, or by any of its addresses. */
+int nodedb_reservation_lookup(struct nodedb *db, const char *text, struct nodedb_reservation *out);
 int nodedb_reservation_drop(struct nodedb *db, const uint8_t uuid[16]);
 int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16]);
 /* reason: as nodedb_node_set_unconfigured() */

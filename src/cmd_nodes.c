@@ -64,6 +64,29 @@ static void print_removed(const char *uuid, int unicast)
 	printf("removed %s (0x%04x)\n", uuid, unicast);
 }
 
+/* Not a node: a pending reservation (Provisioning Complete never seen) is
+ * released by hand, its addresses into networkExclusions. */
+static int release_reservation(struct nodedb *db, const char *path, const char *which)
+{
+	struct nodedb_reservation r;
+	char err[256], hex[33];
+
+	if (nodedb_reservation_lookup(db, which, &r) != 0) {
+		fprintf(stderr, "meshprov: no node %s in %s\n", which, path);
+		return 1;
+	}
+	hex_encode(r.uuid, 16, hex);
+	err[0] = '\0';
+	if (nodedb_reservation_release(db, r.uuid) != 0 || nodedb_commit(db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "meshprov: cannot release the reservation of %s: %s\n", hex, err);
+		OPENSSL_cleanse(&r, sizeof(r));
+		return 1;
+	}
+	print_removed(hex, r.unicast);
+	OPENSSL_cleanse(&r, sizeof(r));
+	return 0;
+}
+
 static int remove_node(struct nodedb *db, const char *path, const char *which)
 {
 	struct nodedb_node node;
@@ -75,10 +98,8 @@ static int remove_node(struct nodedb *db, const char *path, const char *which)
 			which);
 		return EXIT_USAGE;
 	}
-	if (found != 0) {
-		fprintf(stderr, "meshprov: no node %s in %s\n", which, path);
-		return 1;
-	}
+	if (found != 0)
+		return release_reservation(db, path, which);
 	hex_encode(node.uuid, 16, hex);
 	if (nodedb_remove_node(db, node.uuid) != 0 || nodedb_commit(db, err, sizeof(err)) != 0) {
 		fprintf(stderr, "meshprov: cannot remove %s: %s\n", hex, err);

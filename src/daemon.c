@@ -281,6 +281,14 @@ static struct slot *find_slot(struct daemon *d, const uint8_t uuid[16])
 	return NULL;
 }
 
+/* A job of ours runs for uuid: its reservation is its own. */
+static bool job_running(void *ctx, const uint8_t uuid[16])
+{
+	struct slot *s = find_slot(ctx, uuid);
+
+	return s && s->started;
+}
+
 static struct cfgslot *find_cfg(struct daemon *d, const uint8_t uuid[16])
 {
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
@@ -842,6 +850,34 @@ static void req_nodes(struct daemon *d, struct conn *c, struct json_object *req)
 	ctlconn_send(&c->io, o);
 }
 
+/* remove of a pending reservation (Provisioning Complete never seen): it is
+ * released into networkExclusions. -1 when text names none (or a job of
+ * ours holds it). */
+static int remove_reservation(struct daemon *d, struct conn *c, const char *text)
+{
+	struct nodedb_reservation r;
+	struct json_object *o;
+	char err[256], hex[33];
+
+	if (nodedb_reservation_lookup(d->db, text, &r) != 0 || job_running(d, r.uuid)) {
+		OPENSSL_cleanse(&r, sizeof(r));
+		return -1;
+	}
+	hex_encode(r.uuid, 16, hex);
+	err[0] = '\0';
+	if (nodedb_reservation_release(d->db, r.uuid) != 0 || nodedb_commit(d->db, err, sizeof(err)) != 0) {
+		ctlconn_error(&c->io, false, "cannot release the reservation of %s: %s", hex, err);
+	} else {
+		log_info("released the reservation of %s (0x%04x) on request", hex, r.unicast);
+		o = ctlsrv_reply_ok();
+		json_object_object_add(o, "uuid", json_object_new_string(hex));
+		json_object_object_add(o, "unicast", json_object_new_int(r.unicast));
+		ctlconn_send(&c->io, o);
+	}
+	OPENSSL_cleanse(&r, sizeof(r));
+	return 0;
+}
+
 static void req_remove(struct daemon *d, struct conn *c, struct json_object *req)
 {
 	static const char *const allowed[] = { "node", NULL };
@@ -862,6 +898,8 @@ static void req_remove(struct daemon *d, struct conn *c, struct json_object *req
 			   json_object_get_string(v));
 		return;
 	}
+	if (rc != 0 && remove_reservation(d, c, json_object_get_string(v)) == 0)
+		return;
 	if (rc != 0) {
 		ctlconn_error(&c->io, false, "no node %.60s in %s", json_object_get_string(v),
 			   nodedb_path(d->db));
@@ -1159,14 +1197,6 @@ static const struct ctlsrv_ops daemon_ctl_ops = {
 };
 
 /* ---- timers and signals ---- */
-
-/* A job of ours runs for uuid: its reservation is its own. */
-static bool job_running(void *ctx, const uint8_t uuid[16])
-{
-	struct slot *s = find_slot(ctx, uuid);
-
-	return s && s->started;
-}
 
 static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 {

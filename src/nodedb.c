@@ -2594,3 +2594,25 @@ static int reservations_json(struct nodedb *db, struct json_object *a)
 	}
 	return rc ? -ENOMEM : 0;
 }
+
+int nodedb_reservation_lookup(struct nodedb *db, const char *text, struct nodedb_reservation *out)
+{
+	struct nodedb_reservation r;
+	uint8_t uuid[16];
+	unsigned long addr;
+
+	if (hex_decode(text, uuid, 16) == 0)
+		return nodedb_reservation_find(db, uuid, out) == 0 ? 0 : -ENOENT;
+	if (parse_uint(text, 0x7fff, &addr) != 0 || addr == 0)
+		return -EINVAL;
+	for (size_t i = 0; nodedb_reservation_at(db, i, &r) == 0; i++) {
+		if (addr >= r.unicast && addr < (unsigned long)r.unicast + r.elements) {
+			if (out)
+				*out = r;
+			explicit_bzero(&r, sizeof(r));
+			return 0;
+		}
+		explicit_bzero(&r, sizeof(r));
+	}
+	return -ENOENT;
+}
