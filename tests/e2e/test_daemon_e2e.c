@@ -1668,6 +1668,104 @@ START_TEST(test_crash_before_complete)
 }
 END_TEST
 
+#define REL_PLAIN_UUID "00112233445566778899000000000d01"
+#define REL_BAD_UUID "00112233445566778899000000000d02"
+#define REL_GOOD_UUID "00112233445566778899000000000d03"
+#define REL_STATIC "000102030405060708090a0b0c0d0e0f"
+
+/* The other ways a reservation ends, and an attempt that fails before the
+ * data: an AliGenie device that took the data of a killed meshprov drops
+ * it without its AppKey and beacons again: the next run releases the
+ * reservation into networkExclusions and gives the device another address;
+ * nodes lists a pending reservation and nodes remove releases it by hand; a
+ * daemon attempt that fails at the confirmation takes no address. */
+START_TEST(test_reservation_release)
+{
+	static const char *const devs[] = {
+		ALI_A_SPEC ",complete-delay=" CRASH_DELAY,
+		"uuid:" REL_PLAIN_UUID ",complete-delay=" CRASH_DELAY,
+		"uuid:" REL_BAD_UUID ",static=" REL_STATIC,
+		"uuid:" REL_GOOD_UUID,
+		NULL,
+	};
+	static const char *const extra[] = { "--time-scale", "0.05", NULL }; /* fallback after 3 s */
+	const char *ali[] = { "--no-daemon", "-v", "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET,
+			      "--no-configure", "--json", NULL };
+	const char *plain[] = { "--no-daemon", "provision", "--uuid", REL_PLAIN_UUID, "--no-configure",
+				NULL };
+	const char *list[] = { "--no-daemon", "nodes", "--json", NULL };
+	const char *rm[] = { "--no-daemon", "nodes", "remove", REL_PLAIN_UUID, NULL };
+	struct json_object *db, *o, *ev;
+	char line[200];
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, extra);
+	e2e_air = &a;
+
+	/* killed after the AliGenie device took 0x0011 */
+	run_start(&r, NULL, a.hci, ali);
+	kill_in_window(&r.p, &a, ALI_A_UUID);
+	run_free(&r);
+	run_args(&r, NULL, a.hci, list);
+	expect_exit(&r, 0);
+	REQ(r.json && json_object_array_length(r.json) == 1, "nodes --json: %s", run_desc(&r));
+	o = json_object_array_get_idx(r.json, 0);
+	REQ(hex_eq(jstr(o, "uuid"), ALI_A_UUID) && jint(o, "unicast") == 0x0011 &&
+		    jbool(o, "pending") && !jbool(o, "configured"),
+	    "nodes --json does not list the pending reservation: %s", r.p.out);
+	run_free(&r);
+	/* it gets no AppKey: it falls back and beacons; the next run releases
+	 * 0x0011 and provisions it at 0x0012 */
+	json_object_put(report_wait_ms(&a, ALI_A_UUID, "unprovisioned", NULL, 1, CRASH_MS));
+	run_args(&r, NULL, a.hci, ali);
+	expect_exit(&r, 0);
+	REQ(jint(run_json(&r), "unicast") == 0x0012, "provisioned again: %s", run_desc(&r));
+	REQ(strstr(r.err, "did not take 0x0011"), "no release in the log: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(!json_object_object_get_ex(db, "meshprovReservations", NULL) &&
+		    db_node(db, ALI_A_UUID) && db_excluded(db, 0x0011),
+	    "0x0011 not released into networkExclusions: %s", jtext(db));
+	json_object_put(db);
+
+	/* released by hand */
+	run_start(&r, NULL, a.hci, plain);
+	kill_in_window(&r.p, &a, REL_PLAIN_UUID);
+	run_free(&r);
+	run_args(&r, NULL, NULL, rm);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, "removed " REL_PLAIN_UUID " (0x0013)"), "nodes remove: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(!json_object_object_get_ex(db, "meshprovReservations", NULL) && db_excluded(db, 0x0013) &&
+		    !db_node(db, REL_PLAIN_UUID),
+	    "0x0013 not released into networkExclusions: %s", jtext(db));
+	json_object_put(db);
+
+	/* a daemon attempt that fails at the confirmation burns nothing: the
+	 * next device gets the next free address, 0x0014 */
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "max_sessions = 1\n"); /* one after the other */
+	write_file(d.creds, 0600, "uuid " REL_BAD_UUID " static-oob " BAD_SECRET "\n");
+	dmn_start(&d, a.hci, NULL, NULL);
+	snprintf(line, sizeof(line), "%s: attempt 1 of", REL_BAD_UUID);
+	log_wait(&d, line, 1, CRASH_MS);
+	write_file(d.creds, 0600, "uuid " REL_BAD_UUID " static-oob " BAD_SECRET "\n"
+				  "uuid " REL_GOOD_UUID " no-oob\n");
+	hup(&d, "reloaded:", 1);
+	snprintf(line, sizeof(line), "%s provisioned at 0x0014 and configured", REL_GOOD_UUID);
+	log_wait(&d, line, 1, AUTO_MS);
+	dmn_stop(&d);
+	ev = report_wait(&a, REL_GOOD_UUID, "provisioned", 1);
+	REQ(jint(ev, "unicast") == 0x0014, "the good device: %s", jtext(ev));
+	json_object_put(ev);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
 /* The newcomer's case on an independent controller: one credentials line,
  * the daemon in the foreground, the device provisioned and configured
  * without another command, then `meshprov nodes` lists it through the
@@ -1757,6 +1855,7 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_checked_fixture(tc, setup, e2e_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_crash_before_complete);
+	tcase_add_test(tc, test_reservation_release);
 	suite_add_tcase(s, tc);
 
 	bt = tcase_create("btvirt");

@@ -1134,6 +1134,12 @@ static void node_unprovision(struct simdev *d, const char *reason)
 	}
 	if (d->stopping || d->dead)
 		return;
+	/* a Complete still held is never sent; the link of that provisioning
+	 * (its provisioner may be gone without closing it) is closed: a device
+	 * that starts over takes a new Link Open */
+	d->complete_at = NO_DEADLINE;
+	if (d->link.state == PB_ADV_OPEN)
+		pb_adv_close(&d->link, radio_now(&d->radio), PB_ADV_CLOSE_FAIL);
 	/* a link still open (or closing) listens again when it closes */
 	if (d->link.state == PB_ADV_IDLE)
 		pb_adv_listen(&d->link, d->beacon.uuid);
