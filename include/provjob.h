@@ -102,11 +102,21 @@ int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size
  * for its beacon to be heard. */
 #define PROVJOB_RESERVATION_WINDOW_S 130
 
-/* uuid beacons as unprovisioned: a pending reservation of it (no job of
- * ours may be running for uuid) did not take, and is released into
- * networkExclusions and committed. 1 released, 0 none, -1 the commit
- * failed (err; it stays pending in the file). */
-int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], char *err, size_t errlen);
+/* A beacon heard this soon after a reservation was made, or after we began
+ * listening, may have been sent before the device took the data (a
+ * controller reports what is on the air when scanning starts, reports may
+ * wait in queues): it does not count. A device that did not take them
+ * beacons again. */
+#define PROVJOB_BEACON_GRACE_S 3
+
+/* uuid beacons as unprovisioned (at now, Unix seconds; listening since
+ * `since`): a pending reservation of it (no job of ours may be running for
+ * uuid) did not take, and is released into networkExclusions and
+ * committed, unless now is within PROVJOB_BEACON_GRACE_S of its time or of
+ * since. 1 released, 0 none, -1 the commit failed (err; it stays pending
+ * in the file). */
+int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t now, int64_t since,
+			      char *err, size_t errlen);
 
 /* Keep as nodes (unconfigured, "provisioned, not confirmed") the pending
  * reservations not heard of for window_s seconds while listening since

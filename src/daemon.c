@@ -658,7 +658,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	s = find_slot(d, b.uuid);
 	/* a pending reservation of a device that beacons did not take (unless
 	 * our running job made it) */
-	if ((!s || !s->started) && provjob_reservation_heard(d->db, b.uuid, err, sizeof(err)) < 0)
+	if ((!s || !s->started) && provjob_reservation_heard(d->db, b.uuid, (int64_t)time(NULL),
+							     d->listen_since, err, sizeof(err)) < 0)
 		log_warn("%s", err);
 	e = devtable_update(&d->table, &b, r, now_ms(), &is_new);
 	if (!e)

@@ -273,6 +273,24 @@ static int s_assign(void *ctx, uint8_t elements, uint16_t *addr)
 	return rc;
 }
 
+/* In memory, with a log line; the caller commits. */
+static int release_reservation(struct nodedb *db, const uint8_t uuid[16])
+{
+	struct nodedb_reservation r;
+	char hex[33];
+	int rc;
+
+	if (nodedb_reservation_find(db, uuid, &r) != 0)
+		return 0;
+	hex_encode(uuid, 16, hex);
+	rc = nodedb_reservation_release(db, uuid);
+	if (rc == 0)
+		log_info("%s beacons as unprovisioned: it did not take 0x%04x; released to "
+			 "networkExclusions", hex, r.unicast);
+	OPENSSL_cleanse(&r, sizeof(r));
+	return rc;
+}
+
 /* Provisioning Data is about to go out: reserve its addresses durably, with
  * the UUID and device key, so that a crash before Provisioning Complete
  * hands them to no one else. */
@@ -283,9 +301,8 @@ static int s_data_ready(void *ctx, const struct prov_result *r)
 	char err[256];
 	int rc;
 
-	/* a pending one of this device is stale: its beacon was heard */
-	if (nodedb_reservation_find(j->db, j->params.uuid, NULL) == 0)
-		nodedb_reservation_release(j->db, j->params.uuid);
+	/* a pending one of this device is stale: it took this provisioning */
+	release_reservation(j->db, j->params.uuid);
 	memset(&res, 0, sizeof(res));
 	memcpy(res.uuid, j->params.uuid, 16);
 	res.unicast = r->unicast;
@@ -399,21 +416,20 @@ int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size
 	return -1;
 }
 
-int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], char *err, size_t errlen)
+int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t now, int64_t since,
+			      char *err, size_t errlen)
 {
 	struct nodedb_reservation r;
-	char hex[33];
+	int64_t from;
 
 	if (nodedb_reservation_find(db, uuid, &r) != 0)
 		return 0;
-	hex_encode(uuid, 16, hex);
-	if (nodedb_reservation_release(db, uuid) != 0 || nodedb_commit(db, err, errlen) != 0) {
-		OPENSSL_cleanse(&r, sizeof(r));
-		return -1;
-	}
-	log_info("%s beacons as unprovisioned: it did not take 0x%04x; released to networkExclusions",
-		 hex, r.unicast);
+	from = r.time > since ? r.time : since;
 	OPENSSL_cleanse(&r, sizeof(r));
+	if (now < from + PROVJOB_BEACON_GRACE_S)
+		return 0;
+	if (release_reservation(db, uuid) != 0 || nodedb_commit(db, err, errlen) != 0)
+		return -1;
 	return 1;
 }
 
