@@ -59,6 +59,7 @@
  *              "meshprovSeqIvIndex" (integer, the IV Index that
  *              sequenceNumber applies to; not newer than the IV Index in use)
  *   any node:  "meshprovConfigError" (string, why configuration failed)
+ *   top level: "meshprovReservations" (see the reservations below)
  *
  * Secrets (NetKey, AppKey, DevKey) are never logged, never printed to stderr
  * and never in an error message; the file is written mode 0600.
@@ -232,6 +233,64 @@ int nodedb_node_set_config_complete(struct nodedb *db, const uint8_t uuid[16], b
  * nodedb_node shows the first 127 bytes. -ENOENT. */
 int nodedb_node_set_unconfigured(struct nodedb *db, const uint8_t uuid[16], const char *reason);
 
+/* Give back a range this session reserved (nodedb_alloc_unicast,
+ * nodedb_reserve_unicast) that was never sent to a device: a provisioning
+ * that failed before Provisioning Data burns no address. No-op when
+ * [addr, addr+elements) is not such a range. */
+void nodedb_unreserve_unicast(struct nodedb *db, uint16_t addr, uint8_t elements);
+
+/* ---- address reservations that survive a crash ----
+ *
+ * Before Provisioning Data goes to a device, its addresses are recorded
+ * durably together with its UUID and the device key both sides derived, so
+ * a meshprov that dies before Provisioning Complete arrives hands them out
+ * to no one else. They live in "meshprovReservations", a top-level array
+ * only meshprov reads (nRF Mesh and mesh-cfgclient skip members they do not
+ * know): a pending reservation is not a node, since the device may never
+ * have received the data, and a node entry would have to make up
+ * configuration and could repeat the UUID of the unconfigured record it is
+ * to replace. Entries: {"UUID", "unicastAddress", "elements" (integer),
+ * "deviceKey", "netKeyIndex" (integer), "time" (Unix seconds)}; the member
+ * is removed when empty. nodedb_open() refuses a file whose entries are not
+ * all valid, unique per UUID and clear of every node and other reservation
+ * ("database PATH: meshprovReservations[I] ..."). Their addresses count as
+ * taken for nodedb_alloc_unicast() and nodedb_unicast_free().
+ *
+ * A reservation ends one of three ways (the caller commits):
+ *   drop     Provisioning Complete arrived: the node (nodedb_add_node,
+ *            first) holds the addresses now;
+ *   release  the device beacons as unprovisioned, so it did not take them:
+ *            they go to networkExclusions, not reused before the IV Index
+ *            has advanced by two;
+ *   keep     the device was not heard beaconing long enough: it is taken to
+ *            hold them, and becomes a node, configComplete false, with the
+ *            reason in "meshprovConfigError" ("provisioned, not
+ *            confirmed"). An unconfigured record of the same UUID is
+ *            replaced (its addresses go to networkExclusions). */
+struct nodedb_reservation {
+	uint8_t uuid[16];
+	uint16_t unicast;
+	uint8_t elements;
+	uint8_t devkey[16];
+	uint16_t net_key_index;
+	int64_t time;           /* when reserved, Unix seconds */
+};
+
+/* In memory; commit before sending the data. Addresses this session
+ * reserved are the expected use. -EEXIST when the UUID has a reservation
+ * already, is meshprov's own, or the addresses overlap a node, meshprov's
+ * own node or another reservation; -EINVAL for a bad range. */
+int nodedb_reservation_add(struct nodedb *db, const struct nodedb_reservation *r);
+size_t nodedb_reservation_count(struct nodedb *db);
+int nodedb_reservation_at(struct nodedb *db, size_t i, struct nodedb_reservation *out); /* -ENOENT */
+int nodedb_reservation_find(struct nodedb *db, const uint8_t uuid[16], struct nodedb_reservation *out);
+/* As nodedb_lookup(): by UUID, or by any of its addresses. */
+int nodedb_reservation_lookup(struct nodedb *db, const char *text, struct nodedb_reservation *out);
+int nodedb_reservation_drop(struct nodedb *db, const uint8_t uuid[16]);
+int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16]);
+/* reason: as nodedb_node_set_unconfigured() */
+int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const char *reason);
+
 /* ---- meshprov's own node (see the top of this file) ---- */
 
 /* Its unicast address and device key (either may be NULL). -ENOENT when the
@@ -340,8 +399,11 @@ int nodedb_commit(struct nodedb *db, char *err, size_t errlen);
  * "net_key_index", "name", "configured" (configComplete, boolean),
  * "config_error" (string; only when set), "appkeys" (array of the node's
  * AppKey indexes), "composition" ({"cid", "pid", "vid" (integers),
- * "elements" (count)}; only when known, see nodedb_node_get_composition)};
- * no device key (secrets stay in the file). New reference: the caller puts
+ * "elements" (count)}; only when known, see nodedb_node_get_composition)},
+ * then the pending reservations: {"uuid", "unicast", "elements",
+ * "net_key_index", "name" "", "configured" false, "appkeys" [], "pending"
+ * true, "reserved_at" (Unix seconds)}; no device key (secrets stay in the
+ * file). New reference: the caller puts
  * it. NULL on allocation failure. */
 struct json_object *nodedb_nodes_json(struct nodedb *db);
 

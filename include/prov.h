@@ -134,6 +134,12 @@ struct prov_ops {
 			     const char *show);
 	/* Pick `elements` consecutive unicast addresses: 0, or non-zero when none are free. */
 	int (*assign_address)(void *ctx, uint8_t elements, uint16_t *addr);
+	/* Provisioning Data is about to be sent: r holds what complete will
+	 * (unicast, elements, device_key, net_key_index, ...). The
+	 * caller records the addresses durably now (once the data is out the
+	 * device may hold them whatever happens to us). 0 sends it; non-zero
+	 * fails the session with nothing sent. NULL: send. */
+	int (*data_ready)(void *ctx, const struct prov_result *r);
 	void (*complete)(void *ctx, const struct prov_result *r);
 	/* Provisioning failed. error: a PROV_ERR_* code (the device's, when by_device), or 0
 	 * when none applies. timeout: no answer in PROV_TIMEOUT_MS. msg: one line, no secrets,

@@ -21,6 +21,8 @@ struct prov_session_ops {
 	void (*auth_request)(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			     const char *show);
 	int (*assign_address)(void *ctx, uint8_t elements, uint16_t *addr);
+	/* as prov_ops.data_ready: record the addresses before the data goes out */
+	int (*data_ready)(void *ctx, const struct prov_result *r);
 	/* Provisioning Complete received: the node exists. Called before the link
 	 * is closed, so the caller can commit the node at once. */
 	void (*complete)(void *ctx, const struct prov_result *r);

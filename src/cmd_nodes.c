@@ -56,6 +56,8 @@ static int print_nodes(struct json_object *a, bool json)
 			unicast = json_object_get_int(v);
 		if (json_object_object_get_ex(o, "elements", &v))
 			elements = json_object_get_int(v);
+		if (json_object_object_get_ex(o, "pending", &v) && json_object_get_boolean(v))
+			name = "(reserved: Provisioning Complete not seen yet)";
 		printf("%-32s  0x%04x   %8d  %s\n", uuid, unicast, elements, name[0] ? name : "-");
 	}
 	return 0;
@@ -64,6 +66,29 @@ static int print_nodes(struct json_object *a, bool json)
 static void print_removed(const char *uuid, int unicast)
 {
 	printf("removed %s (0x%04x)\n", uuid, unicast);
+}
+
+/* Not a node: a pending reservation (Provisioning Complete never seen) is
+ * released by hand, its addresses into networkExclusions. */
+static int release_reservation(struct nodedb *db, const char *path, const char *which, bool json)
+{
+	struct nodedb_reservation r;
+	char err[256], msg[600], hex[33];
+
+	if (nodedb_reservation_lookup(db, which, &r) != 0) {
+		snprintf(msg, sizeof(msg), "no node %.100s in %.400s", which, path);
+		return cli_fail(json, NULL, NULL, 1, msg);
+	}
+	hex_encode(r.uuid, 16, hex);
+	err[0] = '\0';
+	if (nodedb_reservation_release(db, r.uuid) != 0 || nodedb_commit(db, err, sizeof(err)) != 0) {
+		snprintf(msg, sizeof(msg), "cannot release the reservation of %s: %s", hex, err);
+		OPENSSL_cleanse(&r, sizeof(r));
+		return cli_fail(json, NULL, NULL, 1, msg);
+	}
+	print_removed(hex, r.unicast);
+	OPENSSL_cleanse(&r, sizeof(r));
+	return 0;
 }
 
 static int remove_node(struct nodedb *db, const char *path, const char *which, bool json)
@@ -76,10 +101,8 @@ static int remove_node(struct nodedb *db, const char *path, const char *which, b
 		snprintf(msg, sizeof(msg), "'%.100s' is neither a UUID nor a unicast address", which);
 		return cli_fail(json, "nodes remove", NULL, EXIT_USAGE, msg);
 	}
-	if (found != 0) {
-		snprintf(msg, sizeof(msg), "no node %.100s in %.400s", which, path);
-		return cli_fail(json, NULL, NULL, 1, msg);
-	}
+	if (found != 0)
+		return release_reservation(db, path, which, json);
 	hex_encode(node.uuid, 16, hex);
 	if (nodedb_remove_node(db, node.uuid) != 0 || nodedb_commit(db, err, sizeof(err)) != 0) {
 		snprintf(msg, sizeof(msg), "cannot remove %s: %s", hex, err);

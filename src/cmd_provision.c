@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ struct provision {
 	char uuid_hex[33];
 	struct provjob job;
 	bool job_started;
+	int64_t listen_since;    /* Unix seconds: scanning since (pending reservations) */
 	struct client client;
 	bool client_on;
 	bool progress;
@@ -310,6 +312,7 @@ static void on_ready(void *ctx)
 	snprintf(text, sizeof(text), "controller ready on %.200s; waiting for the beacon of %s",
 		 p->radio.tr.name, p->uuid_hex);
 	j_progress(p, text);
+	p->listen_since = (int64_t)time(NULL);
 	ev_timer_set(&p->wait_timer, p->req.wait_s, 0.0);
 	ev_timer_start(p->loop, &p->wait_timer);
 }
@@ -333,9 +336,16 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 			client_input(&p->client, data, len);
 		return;
 	}
-	if (type != AD_TYPE_MESH_BEACON || p->job_started)
+	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) != 0)
 		return;
-	if (beacon_parse_unprov(data, len, &b) != 0 || memcmp(b.uuid, p->req.job.uuid, 16))
+	/* a pending reservation (an earlier run stopped after sending its
+	 * Provisioning Data) of a device that beacons did not take: released;
+	 * our own job's is its own */
+	if ((!p->job_started || memcmp(b.uuid, p->req.job.uuid, 16)) &&
+	    provjob_reservation_heard(p->db, b.uuid, (int64_t)time(NULL), p->listen_since, err,
+				      sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (p->job_started || memcmp(b.uuid, p->req.job.uuid, 16))
 		return;
 	if (r->rssi == HCI_RSSI_UNKNOWN)
 		j_progress(p, "beacon heard");

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -116,6 +117,8 @@ struct daemon {
 	ev_timer tick, stop_timer;
 	ev_idle reaper;
 	uint64_t started_at;
+	int64_t listen_since;  /* Unix seconds: scanning since (pending reservations) */
+	uint64_t next_settle;
 	bool ready;
 	bool stopping;
 	int rc;
@@ -277,6 +280,14 @@ static struct slot *find_slot(struct daemon *d, const uint8_t uuid[16])
 		if (d->slots[i].used && !memcmp(d->slots[i].req.job.uuid, uuid, 16))
 			return &d->slots[i];
 	return NULL;
+}
+
+/* A job of ours runs for uuid: its reservation is its own. */
+static bool job_running(void *ctx, const uint8_t uuid[16])
+{
+	struct slot *s = find_slot(ctx, uuid);
+
+	return s && s->started;
 }
 
 static struct cfgslot *find_cfg(struct daemon *d, const uint8_t uuid[16])
@@ -597,6 +608,7 @@ static void on_ready(void *ctx)
 			"but not configured", err);
 	}
 	d->ready = true;
+	d->listen_since = (int64_t)time(NULL);
 	schedule_unconfigured(d);
 	log_info("controller ready on %s; %zu credential%s, automatic provisioning %s, control "
 		 "socket %s", d->radio.tr.name, d->creds.n, d->creds.n == 1 ? "" : "s",
@@ -628,6 +640,7 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	struct unprov_beacon b;
 	struct dev_entry *e;
 	struct slot *s;
+	char err[256];
 	bool is_new;
 
 	if (type == AD_TYPE_PB_ADV) {
@@ -643,6 +656,12 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	}
 	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) < 0)
 		return;
+	s = find_slot(d, b.uuid);
+	/* a pending reservation of a device that beacons did not take (unless
+	 * our running job made it) */
+	if ((!s || !s->started) && provjob_reservation_heard(d->db, b.uuid, (int64_t)time(NULL),
+							     d->listen_since, err, sizeof(err)) < 0)
+		log_warn("%s", err);
 	e = devtable_update(&d->table, &b, r, now_ms(), &is_new);
 	if (!e)
 		return;
@@ -650,7 +669,6 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		log_debug("new device %s", e->is_aligenie ? "(AliGenie)" : "");
 		follow_event(d, e);
 	}
-	s = find_slot(d, b.uuid);
 	if (s && !s->started && !s->reap && !d->stopping)
 		slot_start(d, s);
 	else if (!s)
@@ -834,6 +852,34 @@ static void req_nodes(struct daemon *d, struct conn *c, struct json_object *req)
 	ctlconn_send(&c->io, o);
 }
 
+/* remove of a pending reservation (Provisioning Complete never seen): it is
+ * released into networkExclusions. -1 when text names none (or a job of
+ * ours holds it). */
+static int remove_reservation(struct daemon *d, struct conn *c, const char *text)
+{
+	struct nodedb_reservation r;
+	struct json_object *o;
+	char err[256], hex[33];
+
+	if (nodedb_reservation_lookup(d->db, text, &r) != 0 || job_running(d, r.uuid)) {
+		OPENSSL_cleanse(&r, sizeof(r));
+		return -1;
+	}
+	hex_encode(r.uuid, 16, hex);
+	err[0] = '\0';
+	if (nodedb_reservation_release(d->db, r.uuid) != 0 || nodedb_commit(d->db, err, sizeof(err)) != 0) {
+		ctlconn_error(&c->io, false, "cannot release the reservation of %s: %s", hex, err);
+	} else {
+		log_info("released the reservation of %s (0x%04x) on request", hex, r.unicast);
+		o = ctlsrv_reply_ok();
+		json_object_object_add(o, "uuid", json_object_new_string(hex));
+		json_object_object_add(o, "unicast", json_object_new_int(r.unicast));
+		ctlconn_send(&c->io, o);
+	}
+	OPENSSL_cleanse(&r, sizeof(r));
+	return 0;
+}
+
 static void req_remove(struct daemon *d, struct conn *c, struct json_object *req)
 {
 	static const char *const allowed[] = { "node", NULL };
@@ -854,6 +900,8 @@ static void req_remove(struct daemon *d, struct conn *c, struct json_object *req
 			   json_object_get_string(v));
 		return;
 	}
+	if (rc != 0 && remove_reservation(d, c, json_object_get_string(v)) == 0)
+		return;
 	if (rc != 0) {
 		ctlconn_error(&c->io, false, "no node %.60s in %s", json_object_get_string(v),
 			   nodedb_path(d->db));
@@ -1160,6 +1208,12 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	if (d->ready && !d->stopping && now >= d->next_settle) {
+		d->next_settle = now + 1000;
+		if (provjob_reservations_settle(d->db, (int64_t)time(NULL), d->listen_since,
+						d->conf.reservation_window_s, job_running, d) > 0)
+			schedule_unconfigured(d); /* configure them: that confirms them */
+	}
 	retry_configuration(d, now);
 	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
 		struct slot *s = &d->slots[i];

@@ -29,6 +29,7 @@
 #define SEQ_KEY "sequenceNumber"
 #define SEQ_IV_KEY "meshprovSeqIvIndex"
 #define CONFIG_ERROR_KEY "meshprovConfigError"
+#define RESV_KEY "meshprovReservations"
 #define LOCK_POLL_MS 10
 
 /* Default group and scene ranges of a new provisioner: a part of each space,
@@ -387,8 +388,11 @@ static void map_exclusions(struct nodedb *db, struct addrmap *m)
 	}
 }
 
-/* Addresses taken by nodes and reservations, and (for allocation) those
- * still in networkExclusions. */
+static void map_reservations(struct nodedb *db, struct addrmap *m);
+
+/* Addresses taken by nodes and reservations (this session's and the durable
+ * ones in meshprovReservations), and (for allocation) those still in
+ * networkExclusions. */
 static void map_used(struct nodedb *db, struct addrmap *m, bool exclusions)
 {
 	memset(m, 0, sizeof(*m));
@@ -399,6 +403,7 @@ static void map_used(struct nodedb *db, struct addrmap *m, bool exclusions)
 		map_set(m, db->res[i].lo, db->res[i].hi);
 	if (db->self)
 		map_set(m, db->self_n.unicast, db->self_n.unicast + db->self_n.elements - 1u);
+	map_reservations(db, m);
 	if (exclusions)
 		map_exclusions(db, m);
 }
@@ -742,6 +747,7 @@ static int find_provisioner(struct nodedb *db, char *err, size_t errlen)
 }
 
 static int ensure_self(struct nodedb *db, struct json_object *found, char *err, size_t errlen);
+static int check_reservations(struct nodedb *db, char *err, size_t errlen);
 
 struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t errlen)
 {
@@ -789,6 +795,8 @@ struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t
 		if (ensure_self(db, self, err, errlen) < 0)
 			goto fail;
 	}
+	if (check_reservations(db, err, errlen) < 0)
+		goto fail;
 	if (err && errlen)
 		err[0] = '\0';
 	return db;
@@ -1924,6 +1932,8 @@ static int node_json_config(struct json_object *j, const struct nodedb_node *n, 
 	return r ? -ENOMEM : 0;
 }
 
+static int reservations_json(struct nodedb *db, struct json_object *a);
+
 struct json_object *nodedb_nodes_json(struct nodedb *db)
 {
 	struct json_object *a = json_object_new_array();
@@ -1952,6 +1962,8 @@ struct json_object *nodedb_nodes_json(struct nodedb *db)
 		if (array_add(a, o) < 0)
 			goto fail;
 	}
+	if (reservations_json(db, a) < 0)
+		goto fail;
 	return a;
 fail:
 	json_object_put(a);
@@ -2097,4 +2109,338 @@ int nodedb_lookup(struct nodedb *db, const char *text, struct nodedb_node *out)
 	if (parse_uint(text, 0x7fff, &addr) == 0 && addr > 0)
 		return nodedb_find_addr(db, (uint16_t)addr, out) == 0 ? 0 : -ENOENT;
 	return -EINVAL;
+}
+
+/* ---- address reservations that survive a crash ----
+ *
+ * meshprovReservations, a meshprov-only top-level array (nRF Mesh and
+ * mesh-cfgclient skip members they do not know), holds the addresses of a
+ * device that was sent Provisioning Data but whose Provisioning Complete has
+ * not been seen: {"UUID", "unicastAddress", "elements" (integer),
+ * "deviceKey", "netKeyIndex" (integer), "time" (integer, Unix seconds)}. */
+
+static int parse_resv(struct json_object *j, struct nodedb_reservation *r)
+{
+	int64_t v;
+
+	memset(r, 0, sizeof(*r));
+	if (!j || !json_object_is_type(j, json_type_object) || parse_uuid(get_string(j, "UUID"), r->uuid) < 0 ||
+	    parse_hex4(get_string(j, "unicastAddress"), &r->unicast) < 0 || r->unicast < 1 ||
+	    r->unicast > UNICAST_MAX || get_int(j, "elements", 1, 255, &v) < 0 ||
+	    (unsigned)r->unicast + (unsigned)v - 1 > UNICAST_MAX)
+		goto bad;
+	r->elements = (uint8_t)v;
+	if (parse_hex_exact(get_string(j, "deviceKey"), r->devkey, 16) < 0 ||
+	    get_int(j, "netKeyIndex", 0, 0xFFF, &v) < 0)
+		goto bad;
+	r->net_key_index = (uint16_t)v;
+	if (get_int(j, "time", 0, INT64_MAX, &v) < 0)
+		goto bad;
+	r->time = v;
+	return 0;
+bad:
+	explicit_bzero(r, sizeof(*r));
+	return -1;
+}
+
+static void map_reservations(struct nodedb *db, struct addrmap *m)
+{
+	struct json_object *a = get_array(db->root, RESV_KEY);
+	size_t n = a ? json_object_array_length(a) : 0;
+	struct nodedb_reservation r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (parse_resv(json_object_array_get_idx(a, i), &r) == 0)
+			map_set(m, r.unicast, r.unicast + r.elements - 1u);
+		explicit_bzero(&r, sizeof(r));
+	}
+}
+
+/* Does [lo, hi] overlap a node, our own node, or a reservation other than
+ * the one at index skip? */
+static bool resv_overlaps(struct nodedb *db, unsigned lo, unsigned hi, size_t skip)
+{
+	struct json_object *a = get_array(db->root, RESV_KEY);
+	size_t n = a ? json_object_array_length(a) : 0;
+	struct nodedb_reservation r;
+	bool hit = false;
+
+	for (size_t i = 0; i < db->n_nodes; i++) {
+		const struct nodedb_node *o = &db->nodes[i].n;
+
+		if (ranges_overlap(lo, hi, o->unicast, o->unicast + o->elements - 1u))
+			return true;
+	}
+	if (db->self && ranges_overlap(lo, hi, db->self_n.unicast, db->self_n.unicast + db->self_n.elements - 1u))
+		return true;
+	for (size_t i = 0; i < n && !hit; i++) {
+		if (i != skip && parse_resv(json_object_array_get_idx(a, i), &r) == 0 &&
+		    ranges_overlap(lo, hi, r.unicast, r.unicast + r.elements - 1u))
+			hit = true;
+		explicit_bzero(&r, sizeof(r));
+	}
+	return hit;
+}
+
+/* The index of uuid's reservation, or -1. */
+static ssize_t resv_index(struct nodedb *db, const uint8_t uuid[16], struct nodedb_reservation *out)
+{
+	struct json_object *a = get_array(db->root, RESV_KEY);
+	size_t n = a ? json_object_array_length(a) : 0;
+	struct nodedb_reservation r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (parse_resv(json_object_array_get_idx(a, i), &r) == 0 && !memcmp(r.uuid, uuid, 16)) {
+			if (out)
+				*out = r;
+			explicit_bzero(&r, sizeof(r));
+			return (ssize_t)i;
+		}
+		explicit_bzero(&r, sizeof(r));
+	}
+	return -1;
+}
+
+/* At open: every entry valid, one per UUID, overlapping no node and no other
+ * reservation. Anything else is refused: ignoring an entry could hand its
+ * addresses out twice. */
+static int check_reservations(struct nodedb *db, char *err, size_t errlen)
+{
+	struct json_object *a = get(db->root, RESV_KEY);
+	struct nodedb_reservation r;
+	size_t n;
+
+	if (!a)
+		return 0;
+	if (!json_object_is_type(a, json_type_array)) {
+		seterr(err, errlen, "database %s: %s is not an array", db->path, RESV_KEY);
+		return -1;
+	}
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		const char *why = NULL;
+
+		if (parse_resv(json_object_array_get_idx(a, i), &r) < 0)
+			why = "is not a valid reservation (UUID, unicastAddress, elements, deviceKey, "
+			      "netKeyIndex, time)";
+		else if (resv_index(db, r.uuid, NULL) != (ssize_t)i)
+			why = "repeats the UUID of an earlier reservation";
+		else if (!memcmp(r.uuid, db->prov_uuid, 16))
+			why = "has meshprov's own UUID";
+		else if (resv_overlaps(db, r.unicast, r.unicast + r.elements - 1u, i))
+			why = "overlaps the addresses of a node or of another reservation";
+		explicit_bzero(&r, sizeof(r));
+		if (why) {
+			seterr(err, errlen, "database %s: %s[%zu] %s", db->path, RESV_KEY, i, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int nodedb_reservation_add(struct nodedb *db, const struct nodedb_reservation *r)
+{
+	struct json_object *a = get(db->root, RESV_KEY), *j;
+	char uuid[37];
+	int rc = 0;
+
+	if (!r->elements || r->unicast < 1 || (unsigned)r->unicast + r->elements - 1 > UNICAST_MAX ||
+	    r->net_key_index > 0xFFF || r->time < 0)
+		return -EINVAL;
+	if (resv_index(db, r->uuid, NULL) >= 0 || !memcmp(r->uuid, db->prov_uuid, 16) ||
+	    resv_overlaps(db, r->unicast, r->unicast + r->elements - 1u, SIZE_MAX))
+		return -EEXIST;
+	if (a && !json_object_is_type(a, json_type_array))
+		return -EIO;
+	j = json_object_new_object();
+	if (!j)
+		return -ENOMEM;
+	format_uuid(r->uuid, uuid);
+	rc |= set_str(j, "UUID", uuid);
+	rc |= set_hex4(j, "unicastAddress", r->unicast);
+	rc |= set_int(j, "elements", r->elements);
+	rc |= set_key(j, "deviceKey", r->devkey);
+	rc |= set_int(j, "netKeyIndex", r->net_key_index);
+	rc |= set_int(j, "time", r->time);
+	if (rc) {
+		json_object_put(j);
+		return -ENOMEM;
+	}
+	if (!a) {
+		a = json_object_new_array();
+		if (set(db->root, RESV_KEY, a) < 0) {
+			json_object_put(j);
+			return -ENOMEM;
+		}
+	}
+	return array_add(a, j);
+}
+
+size_t nodedb_reservation_count(struct nodedb *db)
+{
+	struct json_object *a = get_array(db->root, RESV_KEY);
+
+	return a ? json_object_array_length(a) : 0;
+}
+
+int nodedb_reservation_at(struct nodedb *db, size_t i, struct nodedb_reservation *out)
+{
+	struct json_object *a = get_array(db->root, RESV_KEY);
+	struct nodedb_reservation r;
+
+	if (!a || i >= json_object_array_length(a))
+		return -ENOENT;
+	if (parse_resv(json_object_array_get_idx(a, i), &r) < 0)
+		return -EIO; /* not after a successful open: only valid ones are written */
+	if (out)
+		*out = r;
+	explicit_bzero(&r, sizeof(r));
+	return 0;
+}
+
+int nodedb_reservation_find(struct nodedb *db, const uint8_t uuid[16], struct nodedb_reservation *out)
+{
+	return resv_index(db, uuid, out) >= 0 ? 0 : -ENOENT;
+}
+
+/* Delete entry i; the member goes when it is empty, so the file looks as
+ * before to any tool. */
+static void resv_delete(struct nodedb *db, size_t i)
+{
+	struct json_object *a = get_array(db->root, RESV_KEY);
+
+	json_object_array_del_idx(a, i, 1);
+	if (json_object_array_length(a) == 0)
+		json_object_object_del(db->root, RESV_KEY);
+}
+
+int nodedb_reservation_drop(struct nodedb *db, const uint8_t uuid[16])
+{
+	ssize_t i = resv_index(db, uuid, NULL);
+
+	if (i < 0)
+		return -ENOENT;
+	resv_delete(db, (size_t)i);
+	return 0;
+}
+
+int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16])
+{
+	struct nodedb_reservation r;
+	struct nodedb_node n;
+	ssize_t i = resv_index(db, uuid, &r);
+	int rc;
+
+	if (i < 0)
+		return -ENOENT;
+	memset(&n, 0, sizeof(n));
+	n.unicast = r.unicast;
+	n.elements = r.elements;
+	explicit_bzero(&r, sizeof(r));
+	rc = add_exclusion(db, &n);
+	if (rc < 0)
+		return rc;
+	resv_delete(db, (size_t)i);
+	return 0;
+}
+
+int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const char *reason)
+{
+	struct nodedb_reservation r;
+	struct nodedb_node n, old;
+	ssize_t i = resv_index(db, uuid, &r);
+	int rc;
+
+	if (i < 0)
+		return -ENOENT;
+	memset(&n, 0, sizeof(n));
+	memcpy(n.uuid, r.uuid, 16);
+	n.unicast = r.unicast;
+	n.elements = r.elements;
+	memcpy(n.devkey, r.devkey, 16);
+	n.net_key_index = r.net_key_index;
+	explicit_bzero(&r, sizeof(r));
+	rc = nodedb_find_uuid(db, uuid, &old);
+	if (rc == 0 && old.config_complete)
+		rc = -EEXIST; /* cannot happen: a configured node is never provisioned again */
+	else if (rc == 0)
+		rc = nodedb_remove_node(db, uuid); /* the stale record it replaces */
+	else
+		rc = 0;
+	explicit_bzero(&old, sizeof(old));
+	if (rc == 0)
+		rc = nodedb_add_node(db, &n);
+	explicit_bzero(&n, sizeof(n));
+	if (rc < 0)
+		return rc;
+	resv_delete(db, (size_t)i);
+	return nodedb_node_set_unconfigured(db, uuid, reason);
+}
+
+void nodedb_unreserve_unicast(struct nodedb *db, uint16_t addr, uint8_t elements)
+{
+	uint16_t hi = (uint16_t)(addr + elements - 1);
+
+	for (size_t i = 0; i < db->n_res; i++) {
+		if (db->res[i].lo == addr && db->res[i].hi == hi) {
+			memmove(&db->res[i], &db->res[i + 1], (db->n_res - i - 1) * sizeof(*db->res));
+			db->n_res--;
+			return;
+		}
+	}
+}
+
+/* Pending reservations in nodedb_nodes_json()'s array. */
+static int reservations_json(struct nodedb *db, struct json_object *a)
+{
+	struct nodedb_reservation r;
+	int rc = 0;
+
+	for (size_t i = 0; nodedb_reservation_at(db, i, &r) == 0 && !rc; i++) {
+		struct json_object *o = json_object_new_object();
+		char uuid[33];
+
+		if (!o) {
+			rc = -ENOMEM;
+			break;
+		}
+		hex_encode(r.uuid, 16, uuid);
+		rc |= set_str(o, "uuid", uuid);
+		rc |= set_int(o, "unicast", r.unicast);
+		rc |= set_int(o, "elements", r.elements);
+		rc |= set_int(o, "net_key_index", r.net_key_index);
+		rc |= set_str(o, "name", "");
+		rc |= set_bool(o, "configured", false);
+		rc |= set(o, "appkeys", json_object_new_array());
+		rc |= set_bool(o, "pending", true);
+		rc |= set_int(o, "reserved_at", r.time);
+		explicit_bzero(&r, sizeof(r));
+		if (rc)
+			json_object_put(o);
+		else
+			rc = array_add(a, o);
+	}
+	return rc ? -ENOMEM : 0;
+}
+
+int nodedb_reservation_lookup(struct nodedb *db, const char *text, struct nodedb_reservation *out)
+{
+	struct nodedb_reservation r;
+	uint8_t uuid[16];
+	unsigned long addr;
+
+	if (hex_decode(text, uuid, 16) == 0)
+		return nodedb_reservation_find(db, uuid, out) == 0 ? 0 : -ENOENT;
+	if (parse_uint(text, 0x7fff, &addr) != 0 || addr == 0)
+		return -EINVAL;
+	for (size_t i = 0; nodedb_reservation_at(db, i, &r) == 0; i++) {
+		if (addr >= r.unicast && addr < (unsigned long)r.unicast + r.elements) {
+			if (out)
+				*out = r;
+			explicit_bzero(&r, sizeof(r));
+			return 0;
+		}
+		explicit_bzero(&r, sizeof(r));
+	}
+	return -ENOENT;
 }

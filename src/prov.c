@@ -542,6 +542,17 @@ int prov_set_auth_value(struct prov *p, uint64_t now, const char *value)
 	return 0;
 }
 
+/* What the device is given (the device key is derived into result already). */
+static void fill_result(struct prov *p)
+{
+	p->result.unicast = p->unicast;
+	p->result.elements = p->caps.elements;
+	p->result.net_key_index = p->params.net_key_index;
+	p->result.algorithm = p->algorithm;
+	p->result.auth = p->method;
+	p->result.caps = p->caps;
+}
+
 static void handle_random(struct prov *p, const uint8_t *dev_random)
 {
 	uint8_t auth[32], expect[32], session_key[16], nonce[13], data[25], pdu[33];
@@ -582,6 +593,11 @@ static void handle_random(struct prov *p, const uint8_t *dev_random)
 	OPENSSL_cleanse(session_key, sizeof(session_key));
 	if (err) {
 		fail(p, 0, false, false, "provisioning data encryption failed");
+		return;
+	}
+	fill_result(p);
+	if (p->ops->data_ready && p->ops->data_ready(p->ctx, &p->result) != 0) {
+		fail(p, 0, false, false, "the addresses could not be reserved: provisioning data not sent");
 		return;
 	}
 	send_pdu(p, PROV_DATA, pdu, 33);
@@ -701,12 +717,7 @@ void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len)
 	case PROV_COMPLETE:
 		p->state = PROV_S_DONE;
 		p->deadline = NO_DEADLINE;
-		p->result.unicast = p->unicast;
-		p->result.elements = p->caps.elements;
-		p->result.net_key_index = p->params.net_key_index;
-		p->result.algorithm = p->algorithm;
-		p->result.auth = p->method;
-		p->result.caps = p->caps;
+		fill_result(p);
 		OPENSSL_cleanse(p->secret, sizeof(p->secret));
 		if (p->ops->progress)
 			p->ops->progress(p->ctx, PROV_STEP_COMPLETE);

@@ -75,6 +75,13 @@ static int prov_assign(void *ctx, uint8_t elements, uint16_t *addr)
 	return s->ops->assign_address ? s->ops->assign_address(s->ctx, elements, addr) : -ENOSPC;
 }
 
+static int prov_data_ready(void *ctx, const struct prov_result *r)
+{
+	struct prov_session *s = ctx;
+
+	return s->ops->data_ready ? s->ops->data_ready(s->ctx, r) : 0;
+}
+
 static void prov_complete(void *ctx, const struct prov_result *r)
 {
 	struct prov_session *s = ctx;
@@ -104,6 +111,7 @@ static const struct prov_ops session_prov_ops = {
 	.progress = prov_progress,
 	.auth_request = prov_auth_request,
 	.assign_address = prov_assign,
+	.data_ready = prov_data_ready,
 	.complete = prov_complete,
 	.failed = prov_failed,
 };

@@ -450,6 +450,7 @@ START_TEST(test_conf_man_page_covers_keys)
 		{ "max_devices", { "16-65536", "least recently seen", "Default 1024." } },
 		{ "max_attempts", { "1-100", "Default 5." } },
 		{ "retry_delay", { "1-3600", "doubled", "at most 600", "Default 10." } },
+		{ "reservation_window", { "1-86400", "provisioned, not confirmed", "Default 130" } },
 		{ "unicast_range", { "0x0011-0x7fff", "Default: the provisioner's range" } },
 		{ "adv_interval", { "20-10240", "Default 20." } },
 		{ "adv_count", { "1-20", "Default 3." } },

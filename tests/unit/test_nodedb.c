@@ -2106,6 +2106,274 @@ START_TEST(test_nodes_json_config)
 }
 END_TEST
 
+/* ---- reservations across a crash ---- */
+
+static struct nodedb_reservation mkres(uint8_t tag, uint16_t unicast, uint8_t elements)
+{
+	struct nodedb_node n = mknode(tag, unicast, elements, NULL);
+	struct nodedb_reservation r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.uuid, n.uuid, 16);
+	memcpy(r.devkey, n.devkey, 16);
+	r.unicast = unicast;
+	r.elements = elements;
+	r.time = 1700000000;
+	return r;
+}
+
+/* The address of a device that was sent Provisioning Data, then the
+ * process died: reserved in the file, never handed out again. */
+static struct nodedb *reserve_and_crash(const struct nodedb_reservation *r)
+{
+	struct nodedb *db = open_ok(0);
+	uint16_t addr;
+
+	ck_assert_int_eq(nodedb_alloc_unicast(db, r->elements, &addr), 0);
+	ck_assert_uint_eq(addr, r->unicast);
+	ck_assert_int_eq(nodedb_reservation_add(db, r), 0);
+	ck_assert_int_eq(nodedb_reservation_add(db, r), -EEXIST);
+	commit_ok(db);
+	nodedb_close(db); /* nothing else written: as after SIGKILL */
+	return open_ok(0);
+}
+
+static const char *exclusion_at(struct json_object *root, size_t i)
+{
+	struct json_object *ex = json_object_array_get_idx(jarr(root, "networkExclusions"), 0);
+
+	return json_object_get_string(json_object_array_get_idx(jarr(ex, "addresses"), i));
+}
+
+START_TEST(test_reservation_keep)
+{
+	struct nodedb_reservation r = mkres(1, 0x0011, 2), got;
+	struct nodedb *db = reserve_and_crash(&r);
+	struct nodedb_node n;
+	struct json_object *a, *o, *root;
+	uint16_t addr;
+
+	ck_assert_uint_eq(nodedb_reservation_count(db), 1);
+	ck_assert_int_eq(nodedb_reservation_find(db, r.uuid, &got), 0);
+	ck_assert_uint_eq(got.unicast, 0x0011);
+	ck_assert_uint_eq(got.elements, 2);
+	ck_assert_mem_eq(got.devkey, r.devkey, 16);
+	ck_assert_int_eq(got.time, 1700000000);
+	/* not a node yet, but its addresses are taken */
+	ck_assert_uint_eq(nodedb_count(db), 0);
+	ck_assert(!nodedb_unicast_free(db, 0x0012, 1));
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0013);
+	ck_assert_int_eq(nodedb_reserve_unicast(db, 0x0011, 1), -EEXIST);
+	/* listed as pending */
+	a = nodedb_nodes_json(db);
+	ck_assert_uint_eq(json_object_array_length(a), 1);
+	o = json_object_array_get_idx(a, 0);
+	ck_assert(jbool(o, "pending"));
+	ck_assert(!jbool(o, "configured"));
+	ck_assert_int_eq(jint(o, "unicast"), 0x0011);
+	ck_assert(!json_object_object_get_ex(o, "device_key", NULL));
+	json_object_put(a);
+
+	ck_assert_int_eq(nodedb_reservation_keep(db, r.uuid, "provisioned, not confirmed"), 0);
+	ck_assert_int_eq(nodedb_reservation_find(db, r.uuid, NULL), -ENOENT);
+	ck_assert_int_eq(nodedb_reservation_keep(db, r.uuid, "x"), -ENOENT);
+	commit_ok(db);
+	nodedb_close(db);
+
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_reservation_count(db), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, r.uuid, &n), 0);
+	ck_assert_uint_eq(n.unicast, 0x0011);
+	ck_assert_uint_eq(n.elements, 2);
+	ck_assert_mem_eq(n.devkey, r.devkey, 16);
+	ck_assert(!n.config_complete);
+	ck_assert_str_eq(n.config_error, "provisioned, not confirmed");
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0013);
+	nodedb_close(db);
+	/* other tools see a plain node and no meshprov member */
+	root = load_json(dbpath);
+	ck_assert(!json_object_object_get_ex(root, "meshprovReservations", NULL));
+	ck_assert(!jbool(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"), "configComplete"));
+	json_object_put(root);
+}
+END_TEST
+
+START_TEST(test_reservation_release)
+{
+	struct nodedb_reservation r = mkres(1, 0x0011, 2);
+	struct nodedb *db = reserve_and_crash(&r);
+	struct json_object *root;
+	uint16_t addr;
+
+	ck_assert_int_eq(nodedb_reservation_release(db, r.uuid), 0);
+	ck_assert_int_eq(nodedb_reservation_release(db, r.uuid), -ENOENT);
+	ck_assert_uint_eq(nodedb_count(db), 0);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	ck_assert(!json_object_object_get_ex(root, "meshprovReservations", NULL));
+	ck_assert_str_eq(exclusion_at(root, 0), "0011");
+	ck_assert_str_eq(exclusion_at(root, 1), "0012");
+	json_object_put(root);
+	/* not handed out before the IV Index has advanced by two */
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_reservation_count(db), 0);
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0013);
+	nodedb_close(db);
+	db = open_ok(0);
+	nodedb_set_iv_index(db, 2, false);
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	nodedb_close(db);
+}
+END_TEST
+
+/* Provisioning Complete: the node replaces the reservation in one commit. */
+START_TEST(test_reservation_drop)
+{
+	struct nodedb_reservation r = mkres(1, 0x0011, 1);
+	struct nodedb_node n = mknode(1, 0x0011, 1, NULL);
+	struct nodedb *db = reserve_and_crash(&r);
+	struct json_object *root;
+
+	ck_assert_int_eq(nodedb_add_node(db, &n), 0);
+	ck_assert_int_eq(nodedb_reservation_drop(db, r.uuid), 0);
+	ck_assert_int_eq(nodedb_reservation_drop(db, r.uuid), -ENOENT);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	ck_assert(!json_object_object_get_ex(root, "meshprovReservations", NULL));
+	ck_assert(!json_object_object_get_ex(root, "networkExclusions", NULL) ||
+		  json_object_array_length(jarr(root, "networkExclusions")) == 0);
+	json_object_put(root);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_find_addr(db, 0x0011, NULL), 0);
+	nodedb_close(db);
+}
+END_TEST
+
+/* A device left unconfigured at 0x0011 took a new provisioning at 0x0012
+ * and then we died: kept, the new record replaces the old. */
+START_TEST(test_reservation_keep_replaces)
+{
+	struct nodedb_node old = mknode(1, 0x0011, 1, NULL), n;
+	struct nodedb_reservation r = mkres(1, 0x0012, 1);
+	struct nodedb *db = open_ok(0);
+	struct json_object *root;
+
+	ck_assert_int_eq(nodedb_add_node(db, &old), 0);
+	r.devkey[0] ^= 0xff;
+	ck_assert_int_eq(nodedb_reservation_add(db, &r), 0);
+	/* the reservation may not sit on a node's addresses */
+	{
+		struct nodedb_reservation bad = mkres(2, 0x0011, 1);
+
+		ck_assert_int_eq(nodedb_reservation_add(db, &bad), -EEXIST);
+		bad.unicast = 0x0012;
+		ck_assert_int_eq(nodedb_reservation_add(db, &bad), -EEXIST);
+		bad.unicast = 0x7fff;
+		bad.elements = 2;
+		ck_assert_int_eq(nodedb_reservation_add(db, &bad), -EINVAL);
+	}
+	commit_ok(db);
+	nodedb_close(db);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_reservation_keep(db, r.uuid, "not confirmed"), 0);
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	ck_assert_int_eq(nodedb_find_uuid(db, r.uuid, &n), 0);
+	ck_assert_uint_eq(n.unicast, 0x0012);
+	ck_assert_mem_eq(n.devkey, r.devkey, 16);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	ck_assert_str_eq(exclusion_at(root, 0), "0011");
+	json_object_put(root);
+}
+END_TEST
+
+/* A failed attempt before the data gives its address back. */
+START_TEST(test_unreserve)
+{
+	struct nodedb *db = open_ok(0);
+	uint16_t addr;
+
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 2, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	nodedb_unreserve_unicast(db, 0x0011, 1); /* not that range: nothing */
+	ck_assert(!nodedb_unicast_free(db, 0x0011, 1));
+	nodedb_unreserve_unicast(db, 0x0011, 2);
+	ck_assert(nodedb_unicast_free(db, 0x0011, 2));
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	nodedb_close(db);
+}
+END_TEST
+
+/* Every reservation in the file is checked at open: ignoring a bad one
+ * could hand its addresses out twice. */
+START_TEST(test_reservation_invalid)
+{
+	static const struct {
+		const char *json; /* the meshprovReservations member */
+		const char *why;
+	} t[] = {
+		{ "{}", "meshprovReservations is not an array" },
+		{ "[ 1 ]", "meshprovReservations[0] is not a valid reservation" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 1, \"deviceKey\": \"00\", \"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] is not a valid reservation" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 0, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] is not a valid reservation" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 }, "
+		  "{ \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0012\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[1] repeats the UUID" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 2, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 }, "
+		  "{ \"UUID\": \"FF112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0012\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] overlaps" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0020\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] overlaps" },
+	};
+	struct nodedb_node n = mknode(7, 0x0020, 1, NULL);
+	struct nodedb *db;
+	char err[512], *base;
+
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_add_node(db, &n), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	base = slurp(dbpath, NULL);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct json_object *root = json_tokener_parse(base);
+
+		ck_assert_ptr_nonnull(root);
+		json_object_object_add(root, "meshprovReservations", json_tokener_parse(t[i].json));
+		spit(dbpath, json_object_to_json_string(root));
+		json_object_put(root);
+		err[0] = '\0';
+		db = nodedb_open(dbpath, 0, err, sizeof(err));
+		ck_assert_msg(db == NULL, "case %zu opened", i);
+		ck_assert_msg(strstr(err, t[i].why) && strstr(err, dbpath), "case %zu: %s", i, err);
+	}
+	free(base);
+}
+END_TEST
+
 static Suite *nodedb_suite(void)
 {
 	Suite *s = suite_create("nodedb");
@@ -2145,6 +2413,12 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_bind_subscribe);
 	tcase_add_test(tc, test_unconfigured);
 	tcase_add_test(tc, test_nodes_json_config);
+	tcase_add_test(tc, test_reservation_keep);
+	tcase_add_test(tc, test_reservation_release);
+	tcase_add_test(tc, test_reservation_drop);
+	tcase_add_test(tc, test_reservation_keep_replaces);
+	tcase_add_test(tc, test_unreserve);
+	tcase_add_test(tc, test_reservation_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,6 +49,9 @@ struct mock {
 	bool show_null;
 	char show[16];
 	int assign_rc;
+	int data_ready_calls, data_ready_rc;
+	size_t nsent_at_data_ready;
+	struct prov_result data_ready_result;
 	uint16_t assign_addr;
 	unsigned assign_calls;
 	uint8_t assign_elements;
@@ -100,6 +103,16 @@ static int m_assign(void *ctx, uint8_t elements, uint16_t *addr)
 	return m->assign_rc;
 }
 
+static int m_data_ready(void *ctx, const struct prov_result *r)
+{
+	struct mock *m = ctx;
+
+	m->data_ready_calls++;
+	m->nsent_at_data_ready = m->nsent;
+	m->data_ready_result = *r;
+	return m->data_ready_rc;
+}
+
 static void m_complete(void *ctx, const struct prov_result *r)
 {
 	struct mock *m = ctx;
@@ -127,6 +140,7 @@ static const struct prov_ops mock_ops = {
 	.progress = m_progress,
 	.auth_request = m_auth_request,
 	.assign_address = m_assign,
+	.data_ready = m_data_ready,
 	.complete = m_complete,
 	.failed = m_failed,
 };
@@ -973,6 +987,44 @@ START_TEST(test_assign_address)
 }
 END_TEST
 
+/* data_ready comes before the Data PDU with the address and device key it
+ * carries; refused, nothing is sent. */
+START_TEST(test_data_ready)
+{
+	struct prov_params pp = sample_params();
+	struct bytes dk = hx(DEVICE_KEY);
+	struct mock *m;
+
+	pp.unicast = 0;
+	m = mock_new(&pp, RAND_P);
+	m->assign_addr = 0x0b0c;
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	ck_assert_int_eq(m->data_ready_calls, 0);
+	feed(m, 200, PDU_RAND_D);
+	ck_assert_int_eq(m->data_ready_calls, 1);
+	ck_assert_uint_eq(m->nsent_at_data_ready, 5); /* the Data was not yet sent */
+	ck_assert_uint_eq(m->data_ready_result.unicast, 0x0b0c);
+	ck_assert_uint_eq(m->data_ready_result.elements, 1);
+	ck_assert_uint_eq(m->data_ready_result.net_key_index, 0x0567);
+	ck_assert_mem_eq(m->data_ready_result.device_key, dk.b, 16);
+	assert_sent(m, 5, PDU_DATA);
+	mock_free(m);
+
+	m = mock_new(&pp, RAND_P);
+	m->assign_addr = 0x0b0c;
+	m->data_ready_rc = -1;
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	feed(m, 200, PDU_RAND_D);
+	assert_failed(m, 0);
+	ck_assert_uint_eq(m->nsent, 5);
+	ck_assert(!sent_type(m, PROV_DATA));
+	ck_assert(strstr(m->msg, "not sent"));
+	mock_free(m);
+}
+END_TEST
+
 START_TEST(test_assign_address_missing_callback)
 {
 	static const struct prov_ops no_assign = {
@@ -1341,6 +1393,7 @@ static Suite *prov_suite(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_assign_address);
 	tcase_add_test(tc, test_assign_address_missing_callback);
+	tcase_add_test(tc, test_data_ready);
 	tcase_add_test(tc, test_ignored_after_failure);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_aligenie_plain);

@@ -89,11 +89,17 @@ static int parse_misbehave(const char *v, const char *opt, unsigned long min, ui
 	return -1;
 }
 
+static int parse_complete_delay(struct simdev *d, const char *v, const char *what, char *err,
+				size_t errlen);
+
 /* The options both kinds take: 1 when opt was one of them, 0 when not, -1
  * on an error. */
+
 static int parse_common(struct simdev *d, const char *opt, const char *what, char *err,
 			size_t errlen)
 {
+	if (!strncmp(opt, "complete-delay=", 15))
+		return parse_complete_delay(d, opt + 15, what, err, errlen) < 0 ? -1 : 1;
 	if (!strncmp(opt, "fail-at=", 8)) {
 		d->fail_at_set = true;
 		return parse_misbehave(opt + 8, "fail-at", 1, &d->fail_at_type, &d->fail_code, what,
@@ -118,6 +124,21 @@ static int parse_deaf(struct simdev *d, const char *v, const char *what, char *e
 		return -1;
 	}
 	d->deaf_ms = (uint32_t)ms;
+	return 0;
+}
+
+/* complete-delay=MS: Provisioning Complete goes out MS ms after the
+ * Provisioning Data was accepted (a device writing its flash first). */
+static int parse_complete_delay(struct simdev *d, const char *v, const char *what, char *err,
+				size_t errlen)
+{
+	unsigned long ms;
+
+	if (parse_num(v, 60000, &ms) < 0 || ms == 0) {
+		snprintf(err, errlen, "device %s: bad complete-delay= '%s' (1-60000 ms)", what, v);
+		return -1;
+	}
+	d->complete_delay_ms = (uint32_t)ms;
 	return 0;
 }
 
@@ -406,6 +427,7 @@ int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 	d->fd = -1;
 	d->report_fd = -1;
 	d->time_scale = 1.0;
+	d->complete_at = NO_DEADLINE;
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "device spec too long");
 		return -1;
@@ -584,6 +606,7 @@ static void queue_clear(struct simdev *d)
 {
 	OPENSSL_cleanse(d->q, sizeof(d->q));
 	d->qhead = d->qcount = 0;
+	d->complete_at = NO_DEADLINE;
 }
 
 static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
@@ -591,6 +614,12 @@ static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
 	struct simdev *d = ctx;
 	unsigned slot;
 
+	/* complete-delay: Provisioning Complete waits (dev_tick sends it) */
+	if (d->complete_delay_ms && len == 1 && pdu[0] == PROV_COMPLETE &&
+	    d->complete_at == NO_DEADLINE) {
+		d->complete_at = radio_now(&d->radio) + d->complete_delay_ms;
+		return;
+	}
 	if (d->qcount == SIMDEV_PDU_QUEUE || len > PROV_MAX_PDU) {
 		fprintf(stderr, "vair: device %s: provisioning queue full: a PDU was dropped\n",
 			d->spec);
@@ -800,6 +829,7 @@ static uint64_t dev_next_deadline(void *ctx)
 		if (d->link.state == PB_ADV_OPEN)
 			t = min_deadline(t, d->linger_until);
 	}
+	t = min_deadline(t, d->complete_at);
 	return min_deadline(t, node_next_deadline(d));
 }
 
@@ -813,6 +843,14 @@ static void dev_tick(void *ctx, uint64_t now)
 	if (d->prov_active)
 		prov_device_tick(&d->prov, now);
 	run_pending_close(d);
+	if (now >= d->complete_at) {
+		static const uint8_t complete[1] = { PROV_COMPLETE };
+		struct json_object *o = report_new(d, "complete_sent");
+
+		report_put(d, o);
+		pd_send(d, complete, 1); /* complete_at is set: it is queued now */
+		d->complete_at = NO_DEADLINE;
+	}
 	if (d->prov_active && d->link.state == PB_ADV_OPEN && now >= d->linger_until) {
 		d->linger_until = NO_DEADLINE;
 		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
@@ -1265,6 +1303,12 @@ static void node_unprovision(struct simdev *d, const char *reason)
 	}
 	if (d->stopping || d->dead)
 		return;
+	/* a Complete still held is never sent; the link of that provisioning
+	 * (its provisioner may be gone without closing it) is closed: a device
+	 * that starts over takes a new Link Open */
+	d->complete_at = NO_DEADLINE;
+	if (d->link.state == PB_ADV_OPEN)
+		pb_adv_close(&d->link, radio_now(&d->radio), PB_ADV_CLOSE_FAIL);
 	/* a link still open (or closing) listens again when it closes */
 	if (d->link.state == PB_ADV_IDLE)
 		pb_adv_listen(&d->link, d->beacon.uuid);

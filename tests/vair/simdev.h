@@ -7,7 +7,7 @@
  *
  * Device specs:
  *   aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K][,deaf=MS]
- *            [,fail-at=STEP:CODE][,close-at=STEP:REASON]
+ *            [,fail-at=STEP:CODE][,close-at=STEP:REASON][,complete-delay=MS]
  *       PID decimal or 0x-hex, MAC "78:da:07:c1:1c:a8" or 12 hex digits in
  *       display order, SECRET 32 hex digits. The UUID is an AliGenie one:
  *       PID flags 0x71, UUID version 1 (v0: 0), flags2 0x10 (random-auth
@@ -21,7 +21,7 @@
  *       ProductID's low 16 bits, the vendor model (0x01a8, 0x0000).
  *   uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]
  *             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob][,comp=K]
- *             [,deaf=MS][,fail-at=STEP:CODE][,close-at=STEP:REASON]
+ *             [,deaf=MS][,fail-at=STEP:CODE][,close-at=STEP:REASON][,complete-delay=MS]
  *       a plain device with that UUID, OOB Information (beacon field) and
  *       URI hash. Provisioning: 1 element (or N), algorithms 0x0001 (or the
  *       bitmask N: 0x0003 adds HMAC-SHA256), no OOB (default; no-oob says
@@ -42,6 +42,12 @@
  *   (not later ones, not scaled) the node ignores every Network PDU, as if
  *   out of range: its configuration fails, and an AliGenie device then
  *   falls back to unprovisioned.
+ *   complete-delay=MS (both kinds, 1-60000): the device accepts Provisioning
+ *   Data at once (it is provisioned: the report's "provisioned" event, no
+ *   more beacons) but sends Provisioning Complete only MS ms later, as a
+ *   device that writes its flash first may; that is the window in which a
+ *   provisioner that dies leaves a device holding an address it never
+ *   recorded ("complete_sent" in the report when it goes out).
  *   elements=N: 1..SIMDEV_MAX_ELEMENTS. comp=light: the primary element has
  *   Configuration Server 0x0000, Generic OnOff Server 0x1000, Light
  *   Lightness Server 0x1300, Light CTL Server 0x1303 (and the vendor
@@ -95,6 +101,7 @@
  *       keys 32 lower-case hex; algorithm and auth named as meshprov's JSON does
  *       ("BTM_ECDH_P256_CMAC_AES128_AES_CCM", "BTM_ECDH_P256_HMAC_SHA256_AES_CCM";
  *       "no-oob", "static-oob", "output-oob", "input-oob")
+ *   {"event":"complete_sent","uuid"}   complete-delay: the held Complete goes out
  *   {"event":"failed","uuid","error","message"}    error: the Provisioning Failed
  *                                                  code sent, 0 when none
  *   {"event":"link_closed","uuid","reason","by_peer"}  reason: Link Close reason
@@ -261,6 +268,8 @@ struct simdev {
 	uint32_t deaf_ms;         /* deaf=: after the first provisioning, hear nothing this long */
 	uint64_t deaf_until;
 	unsigned long deaf_dropped;
+	uint32_t complete_delay_ms; /* complete-delay=: hold Provisioning Complete this long */
+	uint64_t complete_at;       /* when the held one goes out, or NO_DEADLINE */
 };
 
 /* Parse a device spec into d (zeroed first). 0, or -1 with one line in err. */
