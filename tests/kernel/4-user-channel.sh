@@ -14,14 +14,14 @@ check 4 "hci0:user while up: at once" "took ${secs}s" [ "$secs" -le 5 ]
 check 4 "hci0:user while up: the error says the controller is up" "stderr: $(cat "$LOG/user-up.err")" \
 	grep -qi 'up' "$LOG/user-up.err"
 
-btmgmt --index 0 power off >"$LOG/btmgmt.power-off" 2>&1
+mgmt power off >"$LOG/btmgmt.power-off" 2>&1
 wait_for 50 sh -c 'hciconfig hci0 | grep -q DOWN' ||
 	{ notok "4 btmgmt power off left hci0 up: $(cat "$LOG/btmgmt.power-off")"; finish; }
 
 provision_checks 4 hci0:user
 
 sleep 1
-btmgmt --index 0 info >"$LOG/btmgmt.info" 2>&1
+mgmt info >"$LOG/btmgmt.info" 2>&1
 check 4 "the kernel has hci0 back (btmgmt info)" "$(cat "$LOG/btmgmt.info")" \
 	grep -q '^hci0:' "$LOG/btmgmt.info"
 finish

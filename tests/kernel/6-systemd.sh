@@ -35,8 +35,6 @@ check 6 "the daemon provisions and configures the device on its own" \
 	"nodes: $(cat "$LOG/nodes.daemon" 2>/dev/null)" wait_for 900 configured
 check 6 "the device reports provisioned and an AppKey" "report: $(tail -n 3 "$LOG/report.jsonl" 2>/dev/null)" \
 	sh -c "grep -q '\"event\": *\"provisioned\"' '$LOG/report.jsonl' && grep -qi 'appkey' '$LOG/report.jsonl'"
-DB=/var/lib/meshprov/network.json
-check 6 "the node is in $DB, configured" "$(cat "$LOG/nodes.json" 2>/dev/null)" db_configured
 
 cp /etc/meshprov/meshprov.conf "$LOG/meshprov.conf.orig"
 echo "no_such_key = 1" >>/etc/meshprov/meshprov.conf
@@ -53,6 +51,10 @@ st=$(systemctl show -p ExecMainStatus --value meshprov)
 res=$(systemctl show -p Result --value meshprov)
 check 6 "systemctl stop: exit status 0" "stop exit $rc, ExecMainStatus $st, Result $res" \
 	[ "$rc" -eq 0 ] && [ "$st" = 0 ] && [ "$res" = success ]
+# the database is the daemon's while it runs
+DB=/var/lib/meshprov/network.json
+db_configured
+check 6 "after stop, the node is in $DB, configured" "$(cat "$LOG/nodes.json")" node_configured "$LOG/nodes.json"
 
 journalctl -u meshprov -o json --no-pager >"$LOG/journal.json" 2>&1
 journalctl -u meshprov -o short-monotonic --no-pager >"$LOG/journal.txt" 2>&1

@@ -20,11 +20,17 @@ AG_UUID=a801715a020000a81cc107da78021000
 PIDS=""
 failures=0
 cleanup_lib() {
+	dmesg >"$LOG/dmesg" 2>&1
 	for p in $PIDS; do kill "$p" 2>/dev/null; done
 	sleep 0.5
 	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
 }
 trap cleanup_lib EXIT
+
+# btmgmt prints nothing unless its stdin is a terminal: give it one.
+mgmt() {
+	script -qec "btmgmt --index 0 $*" /dev/null </dev/null | tr -d '\r'
+}
 
 ok() { echo "ok $*"; }
 notok() { echo "not ok $*"; failures=$((failures + 1)); }
@@ -56,21 +62,31 @@ btmon_start() {
 # hci0 from btvirt (down: the kernel powers an unclaimed controller off after
 # its set-up) and /tmp/bt-server-le.
 air_start() {
+	# btvirt's controllers use AF_ALG for their LE crypto: loaded now (over
+	# 9p, under TCG, seconds), btvirt would answer the kernel's first HCI
+	# Reset too late and hci0 would never be set up
+	modprobe -a af_alg algif_hash algif_skcipher cmac ecb 2>/dev/null
 	btmon_start
 	btvirt -l1 -s >"$LOG/btvirt.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for 200 test -e /sys/class/bluetooth/hci0 || { log "no hci0 from btvirt"; return 1; }
 	wait_for 200 test -S /tmp/bt-server-le || { log "no /tmp/bt-server-le from btvirt"; return 1; }
 	# the kernel's set-up of hci0 (HCI_SETUP, then auto power-off) is over
-	wait_for 200 sh -c '! btmgmt --index 0 info 2>/dev/null | grep -q "current settings:.*powered"'
-	wait_for 100 sh -c 'hciconfig hci0 | grep -q DOWN'
+	wait_for 200 set_up || { log "hci0 never set up: $(dmesg | grep -i 'bluetooth\|hci' | tail -n 5)"; return 1; }
+	wait_for 200 unpowered
+	wait_for 100 is_down
 }
+set_up() { hciconfig hci0 | grep 'BD Address' | grep -vq '00:00:00:00:00:00'; }
+unpowered() { ! mgmt info | grep -q 'current settings:.*powered'; }
+powered() { mgmt info | grep -q 'current settings:.*powered'; }
+is_down() { hciconfig hci0 | grep -q DOWN; }
 
-# The simulated AliGenie device, a client of btvirt's LE socket.
+# The simulated AliGenie device, and those given as --device SPEC, each a
+# client of btvirt's LE socket.
 device_start() {
 	"$VAIR" --connect unix:/tmp/bt-server-le --report "$LOG/report.jsonl" \
 		--ready-file "$LOG/vair.ready" \
-		--device "aligenie:$AG_PID,$AG_MAC,$AG_SECRET" >"$LOG/vair.log" 2>&1 &
+		--device "aligenie:$AG_PID,$AG_MAC,$AG_SECRET" "$@" >"$LOG/vair.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for 300 test -e "$LOG/vair.ready" || { log "vair not ready"; return 1; }
 }
@@ -154,4 +170,84 @@ provision_checks() { # N SPEC [MESHPROV OPTIONS...]
 		sh -c "grep -q '\"event\": *\"provisioned\"' '$LOG/report.jsonl' && grep -qi 'appkey' '$LOG/report.jsonl'"
 	check "$n" "the database has the node configured" "$(head -c 300 "$LOG/nodes.json" 2>/dev/null)" \
 		db_configured
+}
+
+# bluetoothd on the system bus, hci0 powered by it.
+bluetoothd_start() {
+	mkdir -p /run/dbus
+	dbus-daemon --system --fork >"$LOG/dbus.log" 2>&1 || { log "dbus-daemon failed"; return 1; }
+	/usr/sbin/bluetoothd -n -d >"$LOG/bluetoothd.log" 2>&1 &
+	BLUETOOTHD=$!
+	PIDS="$PIDS $BLUETOOTHD"
+	wait_for 100 sh -c 'dbus-send --system --print-reply --dest=org.bluez / org.freedesktop.DBus.Introspectable.Introspect >/dev/null' ||
+		{ log "bluetoothd is not on the bus"; return 1; }
+	powered || mgmt power on >"$LOG/btmgmt.power-on"
+	wait_for 100 powered || { log "hci0 not powered: $(mgmt info)"; return 1; }
+}
+
+# The second AliGenie device (the demo's).
+AG2_PID=0x1234
+AG2_MAC=28:fa:7a:01:91:da
+AG2_SECRET=00112233445566778899aabbccddeeff
+AG2_UUID=a8017134120000da91017afa28021000
+use_device2() { AG_PID=$AG2_PID AG_MAC=$AG2_MAC AG_SECRET=$AG2_SECRET AG_UUID=$AG2_UUID; }
+
+# Scenarios 2 and 3: meshprov through SPEC while bluetoothd is running and
+# discovering (btmgmt find -l), then while it advertises (btmgmt add-adv):
+# provisioning and configuration succeed, or fail saying why; the event
+# masks are the kernel's afterwards; bluetoothd still discovers.
+beside_bluetoothd() { # N SPEC
+	n=$1 spec=$2
+	air_start || { notok "$n the air: no hci0 from btvirt -l1 -s"; return; }
+	device_start --device "aligenie:$AG2_PID,$AG2_MAC,$AG2_SECRET" ||
+		{ notok "$n the devices: vair did not connect to btvirt"; return; }
+	bluetoothd_start || { notok "$n bluetoothd did not start and power hci0"; return; }
+	sleep 1
+
+	# the kernel's masks: the last ones before meshprov first runs
+	from=$(frames)
+	mgmt find -l >"$LOG/find.during" 2>&1 &
+	find_pid=$!
+	sleep 1
+	provision_or_says_so "$n" "$spec" "while bluetoothd discovers" discovering
+	wait "$find_pid"
+	log "btmgmt find -l during: $(grep -c dev_found "$LOG/find.during") dev_found, $(grep -i discover "$LOG/find.during" | tr '\n' ' ')"
+	after_checks "$n" "discovering" "$from"
+
+	mgmt add-adv -d 0201060909746573742d616476 1 >"$LOG/add-adv" 2>&1
+	grep -q 'Instance added' "$LOG/add-adv" || log "btmgmt add-adv: $(cat "$LOG/add-adv")"
+	use_device2
+	provision_or_says_so "$n" "$spec" "while bluetoothd advertises" advertising
+	after_checks "$n" "advertising" "$from"
+	mgmt advinfo >"$LOG/advinfo" 2>&1
+	check "$n" "the kernel still has its advertising instance" "$(cat "$LOG/advinfo")" \
+		grep -qi 'instances list with 1 item' "$LOG/advinfo"
+}
+provision_or_says_so() { # N SPEC WHEN TAG
+	out=$LOG/provision-$4.out
+	RUN=provision-$4 mp --hci "$2" --db "$DB" provision --uuid "$AG_UUID" \
+		--pid "$AG_PID" --secret "$AG_SECRET" --timeout 60 --json
+	log "output: $(cat "$out")"
+	if [ "$rc" -eq 0 ]; then
+		check "$1" "provision through $2 $3: configured" "output: $(head -c 300 "$out")" \
+			grep -q '"configured": *true' "$out"
+		check "$1" "the device reports provisioned" "report: $(tail -n 3 "$LOG/report.jsonl")" \
+			grep -q "\"event\": *\"provisioned\", *\"uuid\": *\"$AG_UUID\"" "$LOG/report.jsonl"
+		check "$1" "the database has the node configured" "$(cat "$LOG/nodes.json" 2>/dev/null)" \
+			db_configured
+	else
+		err="$(tail -n 1 "$LOG/provision-$4.err") $(grep -o '"error": *"[^"]*"' "$out")"
+		check "$1" "provision through $2 $3 failed (exit $rc) saying why" "error: $err" says_why
+	fi
+}
+says_why() { echo "$err" | grep -Eqi 'bluetoothd|discover|advertis|busy|in use|scan'; }
+after_checks() { # N WHEN FROM
+	check "$1" "event mask the kernel's after meshprov ran ($2), never narrowed" "see $LOG/masks.ev" \
+		masks_kept ev "$3"
+	check "$1" "LE event mask the kernel's after meshprov ran ($2), never narrowed" "see $LOG/masks.le" \
+		masks_kept le "$3"
+	check "$1" "bluetoothd still running ($2)" "" kill -0 "$BLUETOOTHD"
+	mgmt find -l >"$LOG/find.after-$2" 2>&1
+	check "$1" "a second btmgmt find -l hears the devices ($2)" "$(cat "$LOG/find.after-$2")" \
+		sh -c "grep -q 'Discovery started' '$LOG/find.after-$2' && grep -q 'dev_found' '$LOG/find.after-$2'"
 }

@@ -1,0 +1,6 @@
+#!/bin/sh
+# 3: the kernel's mgmt mesh interface (--hci hci0:mesh) beside bluetoothd
+# while it discovers and advertises: as scenario 2, through the kernel.
+. "$(dirname "$0")/lib.sh"
+beside_bluetoothd 3 hci0:mesh
+finish
