@@ -2,6 +2,8 @@
 #   make            build ./meshprov
 #   make check      install missing build deps (as root), build, run every test
 #   make check-asan the same tests under AddressSanitizer and UBSan
+#   make check-kernel  scenarios on a real kernel's Bluetooth stack in QEMU
+#                   (SCENARIOS="1 4" runs only those; see tests/kernel/run)
 #   make demo       scan three simulated AliGenie devices on the virtual air
 #   make install    PREFIX=/usr/local, DESTDIR honoured (see install: below)
 #   make bench      timing benchmarks (never part of check)
@@ -48,7 +50,7 @@ else
 MESHPROV = $(B)/meshprov
 endif
 
-.PHONY: all check check-asan test-programs deps demo install uninstall clean bench
+.PHONY: all check check-asan check-kernel test-programs deps demo install uninstall clean bench
 
 all: $(MESHPROV)
 
@@ -100,6 +102,12 @@ check-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" check
+
+# Booting needs QEMU, a kernel with hci_vhci and BlueZ's tools:
+# tests/ensure-kernel-deps installs them as root, else one SKIP line.
+check-kernel: deps
+	@$(MAKE) --no-print-directory $(MESHPROV) $(B)/vair/vair
+	@MESHPROV=$(abspath $(MESHPROV)) VAIR=$(abspath $(B)/vair/vair) sh tests/kernel/run $(SCENARIOS)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(MESHPROV) $(B)/vair/vair
