@@ -109,7 +109,7 @@ struct prov_device {
 	enum prov_device_state state;
 	uint64_t deadline;
 	struct mesh_ecdh *key;
-	uint8_t conf_inputs[PROV_CONF_INPUTS_LEN];
+	struct prov_conf_inputs conf_inputs;
 	uint8_t algorithm;
 	enum prov_auth_method method;
 	uint8_t auth_action, auth_size;
