@@ -5,7 +5,9 @@
  * the link when the core reports failure (Link Close, reason Fail or Timeout).
  *
  * The derivations both roles share (confirmation, session keys) are exported
- * too, so the simulator's device role uses the same, vector-tested code. */
+ * too, so the simulator's device role uses the same, vector-tested code; the
+ * wire format both share (PDU types, lengths, the receive check,
+ * ConfirmationInputs) is prov_pdu.h, included here. */
 #ifndef MESHPROV_PROV_H
 #define MESHPROV_PROV_H
 
@@ -207,7 +209,7 @@ bool prov_done(const struct prov *p);
 int prov_parse_caps(const uint8_t *params, size_t len, struct prov_caps *c);
 
 /* ConfirmationSalt (16 octets CMAC, 32 HMAC) and ConfirmationKey from the 145
- * octets of ConfirmationInputs, the ECDH secret and the AuthValue
+ * octets of ConfirmationInputs (struct prov_conf_inputs), the ECDH secret and the AuthValue
  * (16 octets for CMAC, 32 for HMAC). */
 int prov_confirmation_key(uint8_t alg, const uint8_t inputs[PROV_CONF_INPUTS_LEN],
 			  const uint8_t secret[32], const uint8_t *auth_value, uint8_t *salt,
