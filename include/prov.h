@@ -5,7 +5,9 @@
  * the link when the core reports failure (Link Close, reason Fail or Timeout).
  *
  * The derivations both roles share (confirmation, session keys) are exported
- * too, so the simulator's device role uses the same, vector-tested code. */
+ * too, so the simulator's device role uses the same, vector-tested code; the
+ * wire format both share (PDU types, lengths, the receive check,
+ * ConfirmationInputs) is prov_pdu.h, included here. */
 #ifndef MESHPROV_PROV_H
 #define MESHPROV_PROV_H
 
@@ -13,33 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PDU types */
-enum {
-	PROV_INVITE = 0x00,
-	PROV_CAPABILITIES = 0x01,
-	PROV_START = 0x02,
-	PROV_PUBLIC_KEY = 0x03,
-	PROV_INPUT_COMPLETE = 0x04,
-	PROV_CONFIRMATION = 0x05,
-	PROV_RANDOM = 0x06,
-	PROV_DATA = 0x07,
-	PROV_COMPLETE = 0x08,
-	PROV_FAILED = 0x09,
-};
-
-/* Provisioning Failed error codes */
-enum {
-	PROV_ERR_NONE = 0x00,
-	PROV_ERR_INVALID_PDU = 0x01,
-	PROV_ERR_INVALID_FORMAT = 0x02,
-	PROV_ERR_UNEXPECTED_PDU = 0x03,
-	PROV_ERR_CONFIRMATION_FAILED = 0x04,
-	PROV_ERR_OUT_OF_RESOURCES = 0x05,
-	PROV_ERR_DECRYPTION_FAILED = 0x06,
-	PROV_ERR_UNEXPECTED_ERROR = 0x07,
-	PROV_ERR_CANNOT_ASSIGN_ADDRESSES = 0x08,
-	PROV_ERR_INVALID_DATA = 0x09,
-};
+#include "prov_pdu.h"
 
 /* Algorithms (Start octet 0; Capabilities bitmask bit n = algorithm n) */
 enum { PROV_ALG_CMAC = 0x00, PROV_ALG_HMAC = 0x01 };
@@ -58,8 +34,6 @@ enum { PROV_OUT_BLINK, PROV_OUT_BEEP, PROV_OUT_VIBRATE, PROV_OUT_NUMERIC, PROV_O
 enum { PROV_IN_PUSH, PROV_IN_TWIST, PROV_IN_NUMERIC, PROV_IN_ALPHA };
 
 #define PROV_TIMEOUT_MS 60000
-#define PROV_MAX_PDU 66
-#define PROV_CONF_INPUTS_LEN 145
 
 struct prov_caps {
 	uint8_t elements;
@@ -170,7 +144,7 @@ struct prov {
 	enum prov_state state;
 	uint64_t deadline;
 	struct mesh_ecdh *key;
-	uint8_t conf_inputs[PROV_CONF_INPUTS_LEN];
+	struct prov_conf_inputs conf_inputs;
 	struct prov_caps caps;
 	uint8_t algorithm;
 	enum prov_auth_method method;
@@ -235,7 +209,7 @@ bool prov_done(const struct prov *p);
 int prov_parse_caps(const uint8_t *params, size_t len, struct prov_caps *c);
 
 /* ConfirmationSalt (16 octets CMAC, 32 HMAC) and ConfirmationKey from the 145
- * octets of ConfirmationInputs, the ECDH secret and the AuthValue
+ * octets of ConfirmationInputs (struct prov_conf_inputs), the ECDH secret and the AuthValue
  * (16 octets for CMAC, 32 for HMAC). */
 int prov_confirmation_key(uint8_t alg, const uint8_t inputs[PROV_CONF_INPUTS_LEN],
 			  const uint8_t secret[32], const uint8_t *auth_value, uint8_t *salt,
@@ -259,8 +233,6 @@ int prov_oob_auth_value(bool alphanumeric, const char *value, size_t len, uint8_
 int prov_random_oob_value(bool alphanumeric, bool count, uint8_t size, char *out, size_t outlen);
 
 const char *prov_error_str(uint8_t code);
-/* "Provisioning Start", ... by PDU type; "PDU type 0xNN" (in buf) for others */
-const char *prov_pdu_name(uint8_t type, char buf[20]);
 /* "BTM_ECDH_P256_CMAC_AES128_AES_CCM" / "BTM_ECDH_P256_HMAC_SHA256_AES_CCM" */
 const char *prov_algorithm_name(uint8_t alg);
 /* "no-oob", "static-oob", "output-oob", "input-oob" */
