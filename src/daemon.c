@@ -18,6 +18,7 @@
 
 #include <openssl/crypto.h>
 
+#include "autoprov.h"
 #include "beacon.h"
 #include "cfgjob.h"
 #include "cli.h"
@@ -40,9 +41,7 @@
 
 #define DAEMON_MAX_CONNS 32
 #define DAEMON_STOP_MS 1800         /* SIGTERM to exit, at most */
-#define DAEMON_RETRY_MAX_S 600
 #define DAEMON_TICK_S 0.25
-#define DAEMON_BEACON_FRESH_MS 10000 /* a beacon this recent: unprovisioned now */
 
 struct daemon;
 struct conn;
@@ -60,15 +59,6 @@ struct slot {
 	struct provreq req;
 	uint64_t wait_until, give_up_at;
 	struct provjob job;
-};
-
-/* What automatic provisioning knows of a device it failed to provision or
- * to configure (one count for both). */
-struct attempt {
-	uint8_t uuid[16];
-	unsigned count;
-	uint64_t next_try;
-	bool given_up;
 };
 
 /* A config request from the control socket, or the automatic configuring
@@ -110,8 +100,7 @@ struct daemon {
 	struct devtable table;
 	struct slot slots[CONF_MAX_SESSIONS];
 	struct cfgslot cfgs[CONF_MAX_SESSIONS];
-	struct attempt *attempts;
-	size_t nattempts;
+	struct autoprov ap;     /* the automatic attempts */
 	struct ctlsrv ctl;
 	ev_signal sigterm, sigint, sighup;
 	ev_timer tick, stop_timer;
@@ -222,7 +211,7 @@ static void reload(struct daemon *d)
 	creds_swap(&d->creds, &cr);
 	creds_free(&cr);
 	/* devices given up on get another chance */
-	d->nattempts = 0;
+	autoprov_reset(&d->ap, d->conf.max_devices, d->conf.max_attempts, d->conf.retry_delay_s);
 	schedule_unconfigured(d);
 	apply_config(d);
 	log_info("reloaded: %zu credential%s, automatic provisioning %s", d->creds.n,
@@ -239,40 +228,6 @@ static void conn_request_done(struct conn *c)
 }
 
 /* ---- provisioning sessions ---- */
-
-static struct attempt *find_attempt(struct daemon *d, const uint8_t uuid[16], bool create)
-{
-	struct attempt *a;
-
-	for (size_t i = 0; i < d->nattempts; i++)
-		if (!memcmp(d->attempts[i].uuid, uuid, 16))
-			return &d->attempts[i];
-	if (!create)
-		return NULL;
-	if (d->nattempts == d->conf.max_devices) {
-		/* forget the oldest record */
-		memmove(d->attempts, d->attempts + 1, (d->nattempts - 1) * sizeof(*d->attempts));
-		d->nattempts--;
-	}
-	a = realloc(d->attempts, (d->nattempts + 1) * sizeof(*a));
-	if (!a)
-		return NULL;
-	d->attempts = a;
-	a = &d->attempts[d->nattempts++];
-	memset(a, 0, sizeof(*a));
-	memcpy(a->uuid, uuid, 16);
-	return a;
-}
-
-static void forget_attempt(struct daemon *d, const uint8_t uuid[16])
-{
-	struct attempt *a = find_attempt(d, uuid, false);
-
-	if (a) {
-		*a = d->attempts[d->nattempts - 1];
-		d->nattempts--;
-	}
-}
 
 static struct slot *find_slot(struct daemon *d, const uint8_t uuid[16])
 {
@@ -373,27 +328,16 @@ static struct client *j_client(void *ctx, char *err, size_t errlen)
 static void attempt_failed(struct daemon *d, const uint8_t uuid[16], const char *hex,
 			   const char *msg)
 {
-	struct attempt *a;
-	uint64_t delay;
+	struct autoprov_failure f;
 
-	if (d->stopping)
+	if (d->stopping || !autoprov_failed(&d->ap, uuid, now_ms(), &f))
 		return;
-	a = find_attempt(d, uuid, true);
-	if (!a)
-		return;
-	a->count++;
-	if (a->count >= d->conf.max_attempts) {
-		a->given_up = true;
-		log_err("giving up on %s after %u attempt%s: %s", hex, a->count,
-			a->count == 1 ? "" : "s", msg);
-		return;
-	}
-	delay = (uint64_t)d->conf.retry_delay_s << (a->count - 1 < 10 ? a->count - 1 : 10);
-	if (delay > DAEMON_RETRY_MAX_S)
-		delay = DAEMON_RETRY_MAX_S;
-	a->next_try = now_ms() + delay * 1000;
-	log_warn("%s: attempt %u of %u failed: %s; next in %llu s", hex, a->count,
-		 d->conf.max_attempts, msg, (unsigned long long)delay);
+	if (f.given_up)
+		log_err("giving up on %s after %u attempt%s: %s", hex, f.count,
+			f.count == 1 ? "" : "s", msg);
+	else
+		log_warn("%s: attempt %u of %u failed: %s; next in %u s", hex, f.count,
+			 d->conf.max_attempts, msg, f.delay_s);
 }
 
 /* The outcome of an automatic provisioning, in the log. A node left
@@ -404,7 +348,7 @@ static void auto_outcome(struct daemon *d, struct slot *s)
 	const struct provjob *j = &s->job;
 
 	if (j->ok && j->configured) {
-		forget_attempt(d, j->params.uuid);
+		autoprov_forget(&d->ap, j->params.uuid);
 		log_info("%s provisioned at 0x%04x and configured", j->uuid_hex, j->result.unicast);
 	} else if (j->ok) {
 		log_warn("%s provisioned at 0x%04x but not configured: %s", j->uuid_hex,
@@ -474,9 +418,7 @@ static void slot_start(struct daemon *d, struct slot *s)
 	s->starting = false;
 	if (rc < 0) {
 		/* nothing started: report as a failed job would */
-		memset(&s->job, 0, sizeof(s->job));
-		hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
-		snprintf(s->job.msg, sizeof(s->job.msg), "%s", err);
+		provjob_fail_unstarted(&s->job, &s->req.job, err);
 		j_done(s);
 		return;
 	}
@@ -487,10 +429,7 @@ static void slot_start(struct daemon *d, struct slot *s)
 
 static void slot_fail_waiting(struct slot *s, const char *msg)
 {
-	memset(&s->job, 0, sizeof(s->job));
-	hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
-	s->job.params.configure = s->req.job.configure;
-	snprintf(s->job.msg, sizeof(s->job.msg), "%s", msg);
+	provjob_fail_unstarted(&s->job, &s->req.job, msg);
 	j_done(s);
 }
 
@@ -512,16 +451,29 @@ static void reap(struct ev_loop *loop, ev_idle *w, int revents)
 		radio_stop(&d->radio);
 }
 
+/* What the database says of uuid, for the policy: a node that may not be
+ * provisioned again (provjob_check_new) is a configured one. */
+static enum autoprov_node node_state(struct daemon *d, const uint8_t uuid[16])
+{
+	struct nodedb_node n;
+	char err[256];
+
+	if (provjob_check_new(d->db, uuid, err, sizeof(err)) < 0)
+		return AUTOPROV_CONFIGURED;
+	if (nodedb_find_uuid(d->db, uuid, &n) != 0)
+		return AUTOPROV_NOT_NODE;
+	OPENSSL_cleanse(&n, sizeof(n));
+	return AUTOPROV_UNCONFIGURED;
+}
+
 /* Automatic provisioning of a device just heard, when it is due. */
 static void maybe_provision(struct daemon *d, const struct dev_entry *e)
 {
 	const uint8_t *uuid = e->beacon.uuid;
 	const struct cred *cr;
-	struct attempt *a;
+	enum autoprov_beacon what;
 	struct slot *s;
-	struct nodedb_node n;
-	bool stale = false;
-	uint16_t old_unicast = 0;
+	unsigned attempt;
 	char hex[33];
 
 	if (!d->conf.auto_provision || d->stopping || !d->ready || find_slot(d, uuid) ||
@@ -530,18 +482,8 @@ static void maybe_provision(struct daemon *d, const struct dev_entry *e)
 	cr = creds_match(&d->creds, uuid);
 	if (!cr)
 		return;
-	if (nodedb_find_uuid(d->db, uuid, &n) == 0) {
-		stale = !n.config_complete;
-		old_unicast = n.unicast;
-		OPENSSL_cleanse(&n, sizeof(n));
-		/* never twice: a configured node that beacons was reset since (or
-		 * it is an old beacon); an unconfigured one has dropped its
-		 * provisioning, so its record is replaced once provisioned anew */
-		if (!stale)
-			return;
-	}
-	a = find_attempt(d, uuid, false);
-	if (a && (a->given_up || now_ms() < a->next_try))
+	what = autoprov_beacon(&d->ap, uuid, node_state(d, uuid), now_ms(), &attempt);
+	if (what == AUTOPROV_WAIT)
 		return;
 	s = free_slot(d);
 	if (!s)
@@ -560,13 +502,18 @@ static void maybe_provision(struct daemon *d, const struct dev_entry *e)
 		s->req.job.ngroups = gr->n;
 	}
 	hex_encode(uuid, 16, hex);
-	if (stale)
-		log_info("%s, unconfigured at 0x%04x, beacons as unprovisioned: it dropped that "
-			 "provisioning", hex, old_unicast);
+	if (what == AUTOPROV_PROVISION_ANEW) {
+		struct nodedb_node n;
+
+		if (nodedb_find_uuid(d->db, uuid, &n) == 0)
+			log_info("%s, unconfigured at 0x%04x, beacons as unprovisioned: it dropped "
+				 "that provisioning", hex, n.unicast);
+		OPENSSL_cleanse(&n, sizeof(n));
+	}
 	log_info("provisioning %s (%s, line %u of the credentials), attempt %u of %u", hex,
 		 cr->kind == CRED_ALIGENIE ? "AliGenie" : cr->kind == CRED_STATIC_OOB ? "static OOB" :
 										 "no OOB",
-		 cr->line, a ? a->count + 1 : 1, d->conf.max_attempts);
+		 cr->line, attempt, d->conf.max_attempts);
 	slot_start(d, s);
 }
 
@@ -800,7 +747,7 @@ static void req_scan(struct daemon *d, struct conn *c, struct json_object *req)
 static void req_provision(struct daemon *d, struct conn *c, struct json_object *req)
 {
 	struct slot *s;
-	char err[256];
+	char err[256], hex[33];
 
 	s = free_slot(d);
 	if (!s) {
@@ -832,11 +779,11 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 					       NO_DEADLINE;
 	c->slot = s;
 	ctlconn_hold(&c->io);
-	forget_attempt(d, s->req.job.uuid); /* an explicit request: a new chance */
+	autoprov_forget(&d->ap, s->req.job.uuid); /* an explicit request: a new chance */
 	/* sending may find the client gone: on_closed then cancels the slot */
-	hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
+	hex_encode(s->req.job.uuid, 16, hex);
 	snprintf(err, sizeof(err), "daemon on %.100s; waiting for the beacon of %s",
-		 d->radio.tr.name, s->job.uuid_hex);
+		 d->radio.tr.name, hex);
 	slot_event(s, err);
 }
 
@@ -957,7 +904,7 @@ static int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *nod
 }
 
 /* Configure again, automatically, a node left unconfigured. */
-static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct attempt *a)
+static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct autoprov_attempt *a)
 {
 	char hex[33], err[256];
 	char setup[] = "setup";
@@ -977,30 +924,47 @@ static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct
 /* The automatic attempts that are due on nodes left unconfigured: configure
  * them again. A node whose unprovisioned beacon is heard has dropped its
  * provisioning; maybe_provision provisions it again instead. */
+static bool f_eligible(void *ctx, const uint8_t uuid[16])
+{
+	struct daemon *d = ctx;
+
+	return !find_slot(d, uuid) && !find_cfg(d, uuid) && creds_match(&d->creds, uuid);
+}
+
+static enum autoprov_node f_node(void *ctx, const uint8_t uuid[16])
+{
+	return node_state(ctx, uuid);
+}
+
+static bool f_last_beacon(void *ctx, const uint8_t uuid[16], uint64_t *at)
+{
+	struct daemon *d = ctx;
+	const struct dev_entry *e = devtable_find(&d->table, uuid);
+
+	if (e)
+		*at = e->last_seen;
+	return e != NULL;
+}
+
+static const struct autoprov_facts daemon_facts = {
+	.eligible = f_eligible,
+	.node = f_node,
+	.last_beacon = f_last_beacon,
+};
+
 static void retry_configuration(struct daemon *d, uint64_t now)
 {
+	struct autoprov_attempt a;
+	size_t i = 0;
+
 	if (!d->conf.auto_provision || d->stopping || !d->ready || !d->client_on)
 		return;
-	for (size_t i = 0; i < d->nattempts; i++) {
-		const struct attempt *a = &d->attempts[i];
-		const struct dev_entry *e;
-		struct nodedb_node n;
-		struct cfgslot *cs;
-		bool unconfigured;
+	while (autoprov_next_config(&d->ap, now, &daemon_facts, d, &i, &a)) {
+		struct cfgslot *cs = free_cfg(d);
 
-		if (a->given_up || now < a->next_try || find_slot(d, a->uuid) ||
-		    find_cfg(d, a->uuid) || !creds_match(&d->creds, a->uuid) ||
-		    nodedb_find_uuid(d->db, a->uuid, &n) != 0)
-			continue;
-		unconfigured = !n.config_complete;
-		OPENSSL_cleanse(&n, sizeof(n));
-		e = devtable_find(&d->table, a->uuid);
-		if (!unconfigured || (e && now - e->last_seen < DAEMON_BEACON_FRESH_MS))
-			continue;
-		cs = free_cfg(d);
 		if (!cs)
 			return;
-		start_auto_config(d, cs, a);
+		start_auto_config(d, cs, &a);
 	}
 }
 
@@ -1011,12 +975,8 @@ static void schedule_unconfigured(struct daemon *d)
 	struct nodedb_node n;
 
 	for (size_t i = 0; nodedb_node_at(d->db, i, &n) == 0; i++) {
-		if (!n.config_complete && creds_match(&d->creds, n.uuid)) {
-			struct attempt *a = find_attempt(d, n.uuid, true);
-
-			if (a)
-				a->next_try = now_ms();
-		}
+		if (!n.config_complete && creds_match(&d->creds, n.uuid))
+			autoprov_schedule(&d->ap, n.uuid, now_ms());
 		OPENSSL_cleanse(&n, sizeof(n));
 	}
 }
@@ -1040,7 +1000,7 @@ static void cfg_done(void *ctx)
 			conn_request_done(c);
 		}
 	} else if (cs->automatic && cfgjob_ok(&cs->job)) {
-		forget_attempt(d, cs->job.node.uuid);
+		autoprov_forget(&d->ap, cs->job.node.uuid);
 		log_info("%s at 0x%04x configured", cs->job.uuid_hex, cs->job.node.unicast);
 	} else if (cs->automatic) {
 		attempt_failed(d, cs->job.node.uuid, cs->job.uuid_hex, cs->job.msg);
@@ -1172,11 +1132,12 @@ static void on_closed(void *ctx, struct ctlconn *io)
 	c->following = false;
 	if (c->slot) {
 		struct slot *s = c->slot;
+		char hex[33];
 
 		s->conn = NULL;
 		c->slot = NULL;
-		hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
-		log_info("%s: the client went away; cancelling", s->job.uuid_hex);
+		hex_encode(s->req.job.uuid, 16, hex);
+		log_info("%s: the client went away; cancelling", hex);
 		if (s->starting)
 			s->cancel_started = true; /* the job is being set up under us */
 		else if (s->started && !s->reap)
@@ -1221,9 +1182,10 @@ static void on_tick(struct ev_loop *loop, ev_timer *w, int revents)
 		if (!s->used || s->reap)
 			continue;
 		if (!s->started && now >= s->wait_until) {
-			hex_encode(s->req.job.uuid, 16, s->job.uuid_hex);
-			snprintf(msg, sizeof(msg), "no beacon from %s within %g s", s->job.uuid_hex,
-				 s->req.wait_s);
+			char hex[33];
+
+			hex_encode(s->req.job.uuid, 16, hex);
+			snprintf(msg, sizeof(msg), "no beacon from %s within %g s", hex, s->req.wait_s);
 			slot_fail_waiting(s, msg);
 		} else if (now >= s->give_up_at) {
 			snprintf(msg, sizeof(msg), "gave up after %g s", s->req.timeout_s);
@@ -1346,7 +1308,7 @@ static void daemon_free(struct daemon *d)
 		client_free(&d->client);
 	radio_close(&d->radio);
 	devtable_free(&d->table);
-	free(d->attempts);
+	autoprov_free(&d->ap);
 	creds_free(&d->creds);
 }
 
@@ -1377,6 +1339,7 @@ int cmd_daemon(const struct global_opts *g, int argc, char **argv)
 		return 0;
 	}
 	log_set_level(d->conf.log_level);
+	autoprov_init(&d->ap, d->conf.max_devices, d->conf.max_attempts, d->conf.retry_delay_s);
 	d->started_at = now_ms();
 	cli_ensure_parent_dir(d->conf.db, 0700);
 	d->db = nodedb_open(d->conf.db, 2000, err, sizeof(err));
