@@ -2,7 +2,8 @@
  * credentials the daemon holds is provisioned, provisioned anew, configured
  * again, retried or given up on, and when a pending address reservation is
  * released or kept. Pure: times and facts in, decisions out; no I/O, no
- * libev, no log (daemon.c acts on the decisions and says them in the log).
+ * libev, no log (daemon_jobs.c acts on the decisions and says them in the
+ * log).
  *
  * It remembers the devices whose automatic attempt failed (provisioning, or
  * configuring the node: one count for both), at most `max` of them (the
@@ -55,9 +56,6 @@ void autoprov_free(struct autoprov *p);
 /* A reload (SIGHUP): forget every record (devices given up on get another
  * chance) and take the new limits. */
 void autoprov_reset(struct autoprov *p, size_t max, unsigned max_attempts, unsigned retry_delay_s);
-
-/* The record of uuid, or NULL. */
-const struct autoprov_attempt *autoprov_find(const struct autoprov *p, const uint8_t uuid[16]);
 
 enum autoprov_beacon {
 	AUTOPROV_WAIT,          /* not now: a configured node, given up, or its back-off */

@@ -36,11 +36,6 @@ static struct autoprov_attempt *find(const struct autoprov *p, const uint8_t uui
 	return NULL;
 }
 
-const struct autoprov_attempt *autoprov_find(const struct autoprov *p, const uint8_t uuid[16])
-{
-	return find(p, uuid);
-}
-
 /* The record of uuid, made when there is none. NULL: out of memory. */
 static struct autoprov_attempt *record(struct autoprov *p, const uint8_t uuid[16])
 {

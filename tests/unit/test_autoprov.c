@@ -25,6 +25,15 @@ static void teardown(void)
 	autoprov_free(&p);
 }
 
+/* The record of uuid, or NULL. */
+static const struct autoprov_attempt *autoprov_find(const struct autoprov *ap, const uint8_t uuid[16])
+{
+	for (size_t i = 0; i < ap->n; i++)
+		if (!memcmp(ap->a[i].uuid, uuid, 16))
+			return &ap->a[i];
+	return NULL;
+}
+
 /* What the fake daemon knows of each device, by first byte. */
 static struct world {
 	bool ineligible[4];
