@@ -105,9 +105,9 @@ int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size
 /* uuid beacons as unprovisioned (at now, Unix seconds; listening since
  * `since`): a pending reservation of it (no job of ours may be running for
  * uuid) did not take, and is released into networkExclusions and
- * committed, unless the beacon does not count
- * (autoprov_reservation_beacon_counts: within AUTOPROV_BEACON_GRACE_S). 1 released, 0 none, -1 the commit failed (err; it stays pending
- * in the file). */
+ * committed, unless the beacon does not count (autoprov.h: within
+ * AUTOPROV_BEACON_GRACE_S of its time or of since). 1 released, 0 none, -1
+ * the commit failed (err; it stays pending in the file). */
 int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t now, int64_t since,
 			      char *err, size_t errlen);
 

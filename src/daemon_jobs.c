@@ -338,7 +338,8 @@ int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *node, int 
 }
 
 /* Configure again, automatically, a node left unconfigured. */
-static void start_auto_config(struct daemon *d, struct cfgslot *cs, const struct autoprov_attempt *a)
+static void start_auto_config(struct daemon *d, struct cfgslot *cs,
+			      const struct autoprov_attempt *a)
 {
 	char hex[33], err[256];
 	char setup[] = "setup";

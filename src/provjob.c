@@ -448,7 +448,8 @@ unsigned provjob_reservations_settle(struct nodedb *db, int64_t now, int64_t sin
 	size_t i = 0;
 
 	while (nodedb_reservation_at(db, i, &r) == 0) {
-		if (!autoprov_reservation_settled(r.time, since, window_s, now) || (busy && busy(ctx, r.uuid)) ||
+		if (!autoprov_reservation_settled(r.time, since, window_s, now) ||
+		    (busy && busy(ctx, r.uuid)) ||
 		    nodedb_reservation_keep(db, r.uuid, "provisioned, not confirmed: Provisioning Complete "
 						"was not received, and the device no longer beacons") != 0) {
 			i++; /* a failed keep changed nothing: it stays pending */

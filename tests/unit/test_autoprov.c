@@ -26,7 +26,8 @@ static void teardown(void)
 }
 
 /* The record of uuid, or NULL. */
-static const struct autoprov_attempt *autoprov_find(const struct autoprov *ap, const uint8_t uuid[16])
+static const struct autoprov_attempt *autoprov_find(const struct autoprov *ap,
+						    const uint8_t uuid[16])
 {
 	for (size_t i = 0; i < ap->n; i++)
 		if (!memcmp(ap->a[i].uuid, uuid, 16))
