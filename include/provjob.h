@@ -102,25 +102,18 @@ int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size
  * for its beacon to be heard. */
 #define PROVJOB_RESERVATION_WINDOW_S 130
 
-/* A beacon heard this soon after a reservation was made, or after we began
- * listening, may have been sent before the device took the data (a
- * controller reports what is on the air when scanning starts, reports may
- * wait in queues): it does not count. A device that did not take them
- * beacons again. */
-#define PROVJOB_BEACON_GRACE_S 3
-
 /* uuid beacons as unprovisioned (at now, Unix seconds; listening since
  * `since`): a pending reservation of it (no job of ours may be running for
  * uuid) did not take, and is released into networkExclusions and
- * committed, unless now is within PROVJOB_BEACON_GRACE_S of its time or of
- * since. 1 released, 0 none, -1 the commit failed (err; it stays pending
- * in the file). */
+ * committed, unless the beacon does not count (autoprov.h: within
+ * AUTOPROV_BEACON_GRACE_S of its time or of since). 1 released, 0 none, -1
+ * the commit failed (err; it stays pending in the file). */
 int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t now, int64_t since,
 			      char *err, size_t errlen);
 
 /* Keep as nodes (unconfigured, "provisioned, not confirmed") the pending
  * reservations not heard of for window_s seconds while listening since
- * `since` (Unix seconds): those with max(time, since) + window_s <= now,
+ * `since` (Unix seconds): those autoprov_reservation_settled() at now,
  * except those busy() says a job of ours is running for. Commits when one
  * was kept; returns how many (a failed commit is logged, and they stay
  * pending in the file). */
@@ -148,6 +141,11 @@ int provjob_auth_value(struct provjob *j, const char *value);
 /* Give up (interrupt, shutdown): the link closes with reason Fail, or the
  * configuration stops; done follows. */
 void provjob_cancel(struct provjob *j, const char *msg);
+
+/* A job that never started (no beacon in time, provjob_start refused, the
+ * client or the daemon gave up while waiting): its outcome is a failure
+ * saying msg, for p's device, as a failed job's would be. Nothing to free. */
+void provjob_fail_unstarted(struct provjob *j, const struct provjob_params *p, const char *msg);
 
 bool provjob_finished(const struct provjob *j);
 

@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "adv.h"
+#include "autoprov.h"
 #include "crypto.h"
 #include "log.h"
 #include "util.h"
@@ -425,13 +426,13 @@ int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t
 			      char *err, size_t errlen)
 {
 	struct nodedb_reservation r;
-	int64_t from;
+	bool counts;
 
 	if (nodedb_reservation_find(db, uuid, &r) != 0)
 		return 0;
-	from = r.time > since ? r.time : since;
+	counts = autoprov_reservation_beacon_counts(r.time, since, now);
 	OPENSSL_cleanse(&r, sizeof(r));
-	if (now < from + PROVJOB_BEACON_GRACE_S)
+	if (!counts)
 		return 0;
 	if (release_reservation(db, uuid) != 0 || nodedb_commit(db, err, errlen) != 0)
 		return -1;
@@ -447,9 +448,8 @@ unsigned provjob_reservations_settle(struct nodedb *db, int64_t now, int64_t sin
 	size_t i = 0;
 
 	while (nodedb_reservation_at(db, i, &r) == 0) {
-		int64_t from = r.time > since ? r.time : since;
-
-		if (from + (int64_t)window_s > now || (busy && busy(ctx, r.uuid)) ||
+		if (!autoprov_reservation_settled(r.time, since, window_s, now) ||
+		    (busy && busy(ctx, r.uuid)) ||
 		    nodedb_reservation_keep(db, r.uuid, "provisioned, not confirmed: Provisioning Complete "
 						"was not received, and the device no longer beacons") != 0) {
 			i++; /* a failed keep changed nothing: it stays pending */
@@ -568,6 +568,16 @@ void provjob_cancel(struct provjob *j, const char *msg)
 		break;
 	}
 	radio_kick(j->radio);
+}
+
+void provjob_fail_unstarted(struct provjob *j, const struct provjob_params *p, const char *msg)
+{
+	memset(j, 0, sizeof(*j));
+	memcpy(j->params.uuid, p->uuid, 16);
+	j->params.configure = p->configure;
+	hex_encode(p->uuid, 16, j->uuid_hex);
+	j->state = PROVJOB_DONE;
+	snprintf(j->msg, sizeof(j->msg), "%s", msg);
 }
 
 bool provjob_finished(const struct provjob *j)
