@@ -50,9 +50,10 @@ struct nodedb {
 	char *lock_path;
 	char *seq_path; /* PATH.seq: see nodedb_self.c */
 	int lock_fd;
-	/* The tree may differ from the file: set at open and by every change,
-	 * cleared by a commit. nodedb_reserve_seq() commits the whole tree
-	 * while set, else writes only PATH.seq. */
+	/* The tree may differ from the file: set at open and on entry to every
+	 * public function that changes the tree (also when it then fails),
+	 * cleared by a successful commit. nodedb_reserve_seq() commits the
+	 * whole tree while set, else writes only PATH.seq. */
 	bool dirty;
 	struct json_object *root;
 	struct json_object *prov; /* our entry in "provisioners" (borrowed) */

@@ -543,6 +543,7 @@ bool nodedb_iv_update(struct nodedb *db)
 
 void nodedb_set_iv_index(struct nodedb *db, uint32_t iv, bool update)
 {
+	db->dirty = true;
 	set_int(db->root, "ivIndex", iv);
 	set_int(db->root, "ivUpdate", update ? 1 : 0);
 }
@@ -627,6 +628,7 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 	unsigned lo, hi;
 	int r;
 
+	db->dirty = true;
 	if (!n->elements || n->unicast < 1 || (unsigned)n->unicast + n->elements - 1 > UNICAST_MAX ||
 	    n->net_key_index > 0xFFF)
 		return -EINVAL;
@@ -698,6 +700,7 @@ int nodedb_remove_node(struct nodedb *db, const uint8_t uuid[16])
 	struct ent *e = ndb_find_uuid(db, uuid);
 	size_t n, pos;
 
+	db->dirty = true;
 	if (!e || !nodes)
 		return -ENOENT;
 	n = json_object_array_length(nodes);
@@ -721,6 +724,7 @@ int nodedb_node_add_app_key(struct nodedb *db, const uint8_t uuid[16], uint16_t 
 	struct json_object *a, *k;
 	size_t n;
 
+	db->dirty = true;
 	if (!e || !ndb_find_key(db, "appKeys", app_index))
 		return -ENOENT;
 	a = get(e->j, "appKeys");
@@ -749,6 +753,7 @@ int nodedb_node_set_config_complete(struct nodedb *db, const uint8_t uuid[16], b
 	struct ent *e = ndb_find_uuid(db, uuid);
 	int r;
 
+	db->dirty = true;
 	if (!e)
 		return -ENOENT;
 	r = set_bool(e->j, "configComplete", complete);
@@ -767,6 +772,7 @@ int nodedb_node_set_unconfigured(struct nodedb *db, const uint8_t uuid[16], cons
 	struct ent *e = ndb_find_uuid(db, uuid);
 	int r;
 
+	db->dirty = true;
 	if (!e)
 		return -ENOENT;
 	if (reason && *reason) {

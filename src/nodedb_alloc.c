@@ -127,6 +127,7 @@ void ndb_map_used(struct nodedb *db, struct addrmap *m, bool exclusions)
 
 void nodedb_set_unicast_range(struct nodedb *db, uint16_t low, uint16_t high)
 {
+	db->dirty = true;
 	if (low < 1 || low > high || high > UNICAST_MAX)
 		return;
 	set(db->prov, "allocatedUnicastRange", ndb_new_range_array("lowAddress", "highAddress", low, high));
@@ -427,6 +428,7 @@ int nodedb_reservation_add(struct nodedb *db, const struct nodedb_reservation *r
 	char uuid[37];
 	int rc = 0;
 
+	db->dirty = true;
 	if (!r->elements || r->unicast < 1 || (unsigned)r->unicast + r->elements - 1 > UNICAST_MAX ||
 	    r->net_key_index > 0xFFF || r->time < 0)
 		return -EINVAL;
@@ -501,6 +503,7 @@ int nodedb_reservation_drop(struct nodedb *db, const uint8_t uuid[16])
 {
 	ssize_t i = resv_index(db, uuid, NULL);
 
+	db->dirty = true;
 	if (i < 0)
 		return -ENOENT;
 	resv_delete(db, (size_t)i);
@@ -514,6 +517,7 @@ int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16])
 	ssize_t i = resv_index(db, uuid, &r);
 	int rc;
 
+	db->dirty = true;
 	if (i < 0)
 		return -ENOENT;
 	memset(&n, 0, sizeof(n));
@@ -534,6 +538,7 @@ int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const cha
 	ssize_t i = resv_index(db, uuid, &r);
 	int rc;
 
+	db->dirty = true;
 	if (i < 0)
 		return -ENOENT;
 	memset(&n, 0, sizeof(n));

@@ -187,6 +187,7 @@ int nodedb_node_set_composition(struct nodedb *db, const uint8_t uuid[16], const
 	unsigned lo, hi;
 	int r = 0;
 
+	db->dirty = true;
 	if (!e)
 		return -ENOENT;
 	if (!c->num_elements || c->num_elements > CFG_COMP_MAX_ELEMENTS)
@@ -329,6 +330,7 @@ int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t el
 	size_t n;
 	int r;
 
+	db->dirty = true;
 	if (app_index > 0xFFF || !ndb_find_key(db, "appKeys", app_index))
 		return -ENOENT;
 	r = find_model(db, uuid, element_index, m, &model);
@@ -355,6 +357,7 @@ int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8
 	size_t n;
 	int r;
 
+	db->dirty = true;
 	if (!cfg_addr_is_subscribable_group(group))
 		return -EINVAL;
 	r = find_model(db, uuid, element_index, m, &model);

@@ -91,6 +91,97 @@ static struct json_object *new_self_json(struct nodedb *db, uint16_t addr)
 	return j;
 }
 
+/* The IV Index we transmit with: IV Index - 1 during IV Update in Progress. */
+static uint32_t tx_iv_index(struct nodedb *db)
+{
+	uint32_t iv = nodedb_iv_index(db);
+
+	return nodedb_iv_update(db) && iv > 0 ? iv - 1 : iv;
+}
+
+/* ---- the sequence number record, PATH.seq ----
+ *
+ * A reservation of sequence numbers must be durable before they are used,
+ * but it need not rewrite the whole database: while the tree in memory is
+ * what the file holds (db->dirty clear), nodedb_reserve_seq() writes only
+ * this small file, atomically (nodedb_io.h):
+ *   {"UUID": our own node's UUID, "sequenceNumber": the next free SEQ,
+ *    "meshprovSeqIvIndex": the IV Index it applies to}
+ * The own node's members in the tree always hold the newest reservation, so
+ * every full commit writes it into the database too. At open the record is
+ * merged into the own node: the newer one wins (a newer IV Index, else the
+ * larger sequenceNumber). A record with another UUID (left by a database
+ * that was replaced) is ignored; one that cannot be read is refused, as
+ * the SEQs it reserved are unknown. */
+
+#define SEQ_FILE "sequence number file"
+
+/* The own node's next free SEQ and its IV Index as the tree holds them: a
+ * missing sequenceNumber is 0, a missing IV Index the transmit one. -1
+ * when either is not a valid number. */
+static int stored_seq(struct nodedb *db, int64_t *seq, int64_t *iv)
+{
+	*seq = 0;
+	*iv = tx_iv_index(db);
+	if ((get(db->self, SEQ_KEY) && get_int(db->self, SEQ_KEY, 0, NODEDB_SEQ_MAX, seq) < 0) ||
+	    (get(db->self, SEQ_IV_KEY) && get_int(db->self, SEQ_IV_KEY, 0, UINT32_MAX, iv) < 0))
+		return -1;
+	return 0;
+}
+
+static int seq_merge(struct nodedb *db, char *err, size_t errlen)
+{
+	struct json_object *o;
+	int64_t seq, iv, fseq, fiv;
+	uint8_t uuid[16];
+	int r = ndb_io_load(db->seq_path, SEQ_FILE, &o, err, errlen);
+
+	if (r == 1)
+		return 0;
+	if (r < 0)
+		return -1;
+	if (ndb_parse_uuid(get_string(o, "UUID"), uuid) < 0 || get_int(o, SEQ_KEY, 0, NODEDB_SEQ_MAX, &fseq) < 0 ||
+	    get_int(o, SEQ_IV_KEY, 0, UINT32_MAX, &fiv) < 0) {
+		seterr(err, errlen, "%s %s is not valid: it needs UUID, %s (0-%u) and %s", SEQ_FILE, db->seq_path,
+		       SEQ_KEY, NODEDB_SEQ_MAX, SEQ_IV_KEY);
+		r = -1;
+	} else if (memcmp(uuid, db->prov_uuid, 16) != 0) {
+		r = 0; /* another database's */
+	} else if (stored_seq(db, &seq, &iv) < 0) {
+		r = 0; /* nodedb_check() refused the file already */
+	} else if (fiv > iv || (fiv == iv && fseq > seq)) {
+		if (set_int(db->self, SEQ_KEY, fseq) < 0 || set_int(db->self, SEQ_IV_KEY, fiv) < 0) {
+			seterr(err, errlen, "cannot load database %s: out of memory", db->path);
+			r = -1;
+		}
+	}
+	json_object_put(o);
+	return r;
+}
+
+/* Write PATH.seq: the own node's members as the tree now holds them. */
+static int seq_write(struct nodedb *db, char *err, size_t errlen)
+{
+	struct json_object *o = json_object_new_object();
+	const char *str;
+	char uuid[37];
+	int r = -ENOMEM;
+
+	ndb_format_uuid(db->prov_uuid, uuid);
+	if (o && set_str(o, "UUID", uuid) == 0 && set(o, SEQ_KEY, json_object_get(get(db->self, SEQ_KEY))) == 0 &&
+	    set(o, SEQ_IV_KEY, json_object_get(get(db->self, SEQ_IV_KEY))) == 0) {
+		str = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+		if (str)
+			r = ndb_io_write(db->seq_path, SEQ_FILE, str, strlen(str), err, errlen);
+	}
+	if (r == -ENOMEM)
+		seterr(err, errlen, "cannot write %s %s: out of memory", SEQ_FILE, db->seq_path);
+	json_object_put(o);
+	return r;
+}
+
+/* ---- finding, repairing or adding the own node ---- */
+
 /* Find, repair or add our own node. 0, or -1 with err set; a database
  * without a free address opens without own node. */
 int ndb_ensure_self(struct nodedb *db, struct json_object *found, char *err, size_t errlen)
@@ -125,7 +216,7 @@ int ndb_ensure_self(struct nodedb *db, struct json_object *found, char *err, siz
 	db->self = j;
 	db->self_n = n;
 	explicit_bzero(&n, sizeof(n));
-	return 0;
+	return seq_merge(db, err, errlen);
 fail:
 	seterr(err, errlen, "cannot load database %s: adding meshprov's own node: %s", db->path, strerror(-r));
 	return -1;
@@ -144,14 +235,6 @@ int nodedb_self(struct nodedb *db, uint16_t *unicast, uint8_t devkey[16])
 	return 0;
 }
 
-/* The IV Index we transmit with: IV Index - 1 during IV Update in Progress. */
-static uint32_t tx_iv_index(struct nodedb *db)
-{
-	uint32_t iv = nodedb_iv_index(db);
-
-	return nodedb_iv_update(db) && iv > 0 ? iv - 1 : iv;
-}
-
 /* Put back a member saved with json_object_get() (NULL: it was absent). */
 static void restore_member(struct json_object *o, const char *key, struct json_object *old)
 {
@@ -166,7 +249,7 @@ int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char 
 	const uint64_t limit = NODEDB_SEQ_MAX; /* the next free one stays in 24 bits */
 	struct json_object *old_seq, *old_iv;
 	uint32_t tx_iv = tx_iv_index(db);
-	int64_t seq = 0, iv = tx_iv;
+	int64_t seq, iv;
 	int r;
 
 	if (!db->self) {
@@ -179,8 +262,7 @@ int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char 
 	}
 	old_seq = get(db->self, SEQ_KEY);
 	old_iv = get(db->self, SEQ_IV_KEY);
-	if ((old_seq && get_int(db->self, SEQ_KEY, 0, (int64_t)limit, &seq) < 0) ||
-	    (old_iv && get_int(db->self, SEQ_IV_KEY, 0, UINT32_MAX, &iv) < 0)) {
+	if (stored_seq(db, &seq, &iv) < 0) {
 		seterr(err, errlen, "database %s: meshprov's node has an invalid %s or %s", db->path, SEQ_KEY,
 		       SEQ_IV_KEY);
 		return -EBADMSG;
@@ -208,8 +290,10 @@ int nodedb_reserve_seq(struct nodedb *db, uint32_t count, uint32_t *first, char 
 		r = set_int(db->self, SEQ_IV_KEY, tx_iv);
 	if (r < 0)
 		seterr(err, errlen, "cannot reserve sequence numbers: out of memory");
+	else if (db->dirty)
+		r = nodedb_commit(db, err, errlen); /* the whole tree, with the other changes */
 	else
-		r = nodedb_commit(db, err, errlen);
+		r = seq_write(db, err, errlen);
 	if (r < 0) {
 		restore_member(db->self, SEQ_KEY, old_seq);
 		restore_member(db->self, SEQ_IV_KEY, old_iv);
