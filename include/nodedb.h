@@ -8,6 +8,8 @@
  * we do not know about. Nothing reaches the disk until nodedb_commit(), which
  * replaces the file atomically (write PATH.tmp, fsync, rename, fsync the
  * directory): a crash leaves either the old or the new file, never a torn one.
+ * (nodedb_reserve_seq() also commits, or writes its small record PATH.seq
+ * the same way.)
  *
  * Formats written (read leniently: either case; UUIDs with or without dashes):
  *   meshUUID, UUID        8-4-4-4-12 upper-case hex ("0A1B2C3D-...")

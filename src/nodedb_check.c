@@ -6,7 +6,6 @@
 #include "nodedb_io.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -14,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util.h"
 
