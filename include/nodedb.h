@@ -8,6 +8,8 @@
  * we do not know about. Nothing reaches the disk until nodedb_commit(), which
  * replaces the file atomically (write PATH.tmp, fsync, rename, fsync the
  * directory): a crash leaves either the old or the new file, never a torn one.
+ * (nodedb_reserve_seq() also commits, or writes its small record PATH.seq
+ * the same way.)
  *
  * Formats written (read leniently: either case; UUIDs with or without dashes):
  *   meshUUID, UUID        8-4-4-4-12 upper-case hex ("0A1B2C3D-...")
@@ -60,6 +62,10 @@
  *              sequenceNumber applies to; not newer than the IV Index in use)
  *   any node:  "meshprovConfigError" (string, why configuration failed)
  *   top level: "meshprovReservations" (see the reservations below)
+ *
+ * Files beside PATH: PATH.lock (the lock, see nodedb_open), PATH.tmp
+ * (during a commit), PATH.seq and PATH.seq.tmp (sequence numbers, see
+ * nodedb_reserve_seq).
  *
  * Secrets (NetKey, AppKey, DevKey) are never logged, never printed to stderr
  * and never in an error message; the file is written mode 0600.
@@ -310,11 +316,20 @@ int nodedb_self(struct nodedb *db, uint16_t *unicast, uint8_t devkey[16]);
  * the current one.
  *
  * *first = the next free SEQ; "sequenceNumber" becomes first + count, and
- * the WHOLE database is committed (nodedb_commit(): atomic, fsync'ed; any
- * other change pending in memory is written too) before this returns 0. A
- * process that dies having used only part of the block restarts after the
- * whole block. Reserve in blocks (e.g. 64..1024) rather than one SEQ per
- * message: every call is a file write.
+ * is durable before this returns 0: when the database in memory holds any
+ * change not yet committed (or this is the session's first commit), the
+ * WHOLE database is committed (nodedb_commit(), with those changes);
+ * otherwise only the small record "PATH.seq" is replaced (atomically:
+ * PATH.seq.tmp, fsync, rename, fsync the directory), leaving the database
+ * file as it is. That record holds {"UUID" (the own node's),
+ * "sequenceNumber", "meshprovSeqIvIndex"}; nodedb_open() merges it into
+ * the own node (a newer IV Index wins, else the larger sequenceNumber; a
+ * record with another UUID is ignored, one that cannot be read refuses the
+ * open), and every commit writes the merged value into the database, so
+ * nRF Mesh and mesh-cfgclient see it there. A process that dies having
+ * used only part of the block restarts after the whole block. Reserve in
+ * blocks (e.g. 64..1024) rather than one SEQ per message: every call is a
+ * file write.
  *
  * -EINVAL count 0; -EOVERFLOW when first + count would pass
  * NODEDB_SEQ_MAX (the IV Index must be updated first); -ESTALE when the

@@ -1,7 +1,7 @@
-/* Reading a node database file (nodedb.h) and checking it as a whole:
+/* Checking a node database file (nodedb.h) as a whole:
  * everything meshprov relies on, every problem collected with its JSON path.
- * Internal to nodedb.c and nodedb_check.c; callers use nodedb_open() and
- * nodedb_check(). */
+ * Internal to the nodedb units (reading the file: nodedb_io.h); callers use
+ * nodedb_open() and nodedb_check(). */
 #ifndef MESHPROV_NODEDB_CHECK_H
 #define MESHPROV_NODEDB_CHECK_H
 
@@ -17,12 +17,6 @@ struct cdb_problems {
 	size_t n, cap;
 	bool oom; /* a problem could not be recorded: report "out of memory" */
 };
-
-/* Read and parse the file at path: 0 and *root (a new reference), 1 when
- * there is no file, -1 with one line in err naming the file (unreadable,
- * not a regular file, too large, not JSON: with line and column). The
- * file's bytes are wiped from memory once parsed. */
-int cdb_load(const char *path, struct json_object **root, char *err, size_t errlen);
 
 /* Add every problem of root (the parsed file) to p, in file order for the
  * members, then the checks across records (duplicates, overlaps, the own

@@ -1,11 +1,11 @@
-/* Reading a node database file and checking it as a whole: see
+/* Checking a node database file as a whole (reading it: nodedb_io.c): see
  * nodedb_check.h. The members of each kind of record are described by a
  * table (struct member); what spans records (duplicate indexes and UUIDs,
  * overlapping addresses, meshprov's own node) is checked after them. */
 #include "nodedb_check.h"
+#include "nodedb_io.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -13,12 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "util.h"
-
-#define MAX_FILE_SIZE (64u << 20)
 
 #define UNICAST_LOW 0x0001
 #define UNICAST_HIGH 0x7FFF
@@ -671,182 +667,12 @@ void cdb_validate(struct json_object *root, struct cdb_problems *p)
 	check_exclusions(p, root);
 }
 
-/* ---- reading the file ---- */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Read the whole file. 1 = missing, 0 = read, -1 = error (err set). */
-static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
-{
-	struct stat st;
-	size_t got = 0;
-	char *b;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 1;
-		seterr(err, errlen, "cannot read database %s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		seterr(err, errlen, "cannot read database %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "database %s is not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if ((uint64_t)st.st_size > MAX_FILE_SIZE) {
-		seterr(err, errlen, "database %s is too large (%lld bytes)", path, (long long)st.st_size);
-		close(fd);
-		return -1;
-	}
-	b = malloc((size_t)st.st_size + 1);
-	if (!b) {
-		seterr(err, errlen, "cannot read database %s: out of memory", path);
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (got == (size_t)st.st_size) {
-			/* the file may have grown: read to EOF within the cap */
-			char *nb;
-
-			if (got >= MAX_FILE_SIZE) {
-				seterr(err, errlen, "database %s is too large", path);
-				goto fail;
-			}
-			nb = realloc(b, got + 4096 + 1);
-			if (!nb) {
-				seterr(err, errlen, "cannot read database %s: out of memory", path);
-				goto fail;
-			}
-			b = nb;
-			st.st_size = (off_t)(got + 4096);
-		}
-		r = read(fd, b + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			seterr(err, errlen, "cannot read database %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	b[got] = '\0';
-	*buf = b;
-	*len = got;
-	return 0;
-fail:
-	explicit_bzero(b, got);
-	free(b);
-	close(fd);
-	return -1;
-}
-
-static void line_col(const char *buf, size_t off, unsigned *line, unsigned *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off; i++) {
-		if (buf[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
-static struct json_object *parse_json(const char *path, const char *buf, size_t len, char *err, size_t errlen)
-{
-	struct json_tokener *tok;
-	struct json_object *obj;
-	enum json_tokener_error jerr;
-	size_t end;
-	unsigned line, col;
-
-	if (len == 0) {
-		seterr(err, errlen, "database %s is empty (not a mesh configuration database)", path);
-		return NULL;
-	}
-	if (len > INT_MAX || strlen(buf) != len) {
-		seterr(err, errlen, "database %s is not valid JSON (contains a NUL byte)", path);
-		return NULL;
-	}
-	tok = json_tokener_new();
-	if (!tok) {
-		seterr(err, errlen, "cannot parse database %s: out of memory", path);
-		return NULL;
-	}
-	obj = json_tokener_parse_ex(tok, buf, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!obj) {
-		if (jerr == json_tokener_continue || jerr == json_tokener_success) {
-			seterr(err, errlen, "database %s is not valid JSON: unexpected end of file (truncated?)",
-			       path);
-		} else {
-			line_col(buf, end > len ? len : end, &line, &col);
-			seterr(err, errlen, "database %s is not valid JSON: %s at line %u, column %u", path,
-			       json_tokener_error_desc(jerr), line, col);
-		}
-		return NULL;
-	}
-	for (size_t i = end; i < len; i++) {
-		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r') {
-			line_col(buf, i, &line, &col);
-			seterr(err, errlen,
-			       "database %s is not valid JSON: unexpected data after the end at line %u, column %u", path,
-			       line, col);
-			json_object_put(obj);
-			return NULL;
-		}
-	}
-	return obj;
-}
-
-int cdb_load(const char *path, struct json_object **root, char *err, size_t errlen)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	int r = read_file(path, &buf, &len, err, errlen);
-
-	*root = NULL;
-	if (r != 0)
-		return r;
-	*root = parse_json(path, buf, len, err, errlen);
-	explicit_bzero(buf, len);
-	free(buf);
-	return *root ? 0 : -1;
-}
-
 int nodedb_check(const char *path, struct nodedb_problem **out)
 {
 	struct cdb_problems p = { 0 };
 	struct json_object *root;
 	char err[512];
-	int r = cdb_load(path, &root, err, sizeof(err));
+	int r = ndb_io_load(path, "database", &root, err, sizeof(err));
 
 	*out = NULL;
 	if (r == 1)

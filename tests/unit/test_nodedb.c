@@ -1514,14 +1514,35 @@ END_TEST
 
 /* ---- sequence numbers ---- */
 
-/* meshprov's node's stored "sequenceNumber" and "meshprovSeqIvIndex", read
- * from the file on disk. */
+static char *seq_path(void)
+{
+	static char buf[sizeof(dbpath) + 8];
+
+	snprintf(buf, sizeof(buf), "%s.seq", dbpath);
+	return buf;
+}
+
+/* meshprov's node's stored "sequenceNumber" and "meshprovSeqIvIndex", as
+ * on disk: in the database file, or in the newer record in PATH.seq (a
+ * newer IV Index, else a larger sequenceNumber) when there is one for the
+ * same node. */
 static void disk_seq(int64_t *seq, int64_t *iv)
 {
 	struct json_object *root = load_json(dbpath), *self = file_self(root);
 
 	*seq = jint(self, "sequenceNumber");
 	*iv = jint(self, "meshprovSeqIvIndex");
+	if (exists(seq_path())) {
+		struct json_object *rec = load_json(seq_path());
+		int64_t s = jint(rec, "sequenceNumber"), i = jint(rec, "meshprovSeqIvIndex");
+
+		ck_assert(!strcasecmp(jstr(rec, "UUID"), jstr(self, "UUID")));
+		if (i > *iv || (i == *iv && s > *seq)) {
+			*seq = s;
+			*iv = i;
+		}
+		json_object_put(rec);
+	}
 	json_object_put(root);
 }
 
@@ -1727,6 +1748,199 @@ START_TEST(test_seq_commit_fails)
 	ck_assert_int_eq(nodedb_reserve_seq(db, 10, &first, err, sizeof(err)), 0);
 	ck_assert_uint_eq(first, 10);
 	nodedb_close(db);
+}
+END_TEST
+
+/* The database file as it is: its inode and modification time (a commit
+ * renames a new file over it), and its bytes. */
+struct file_state {
+	ino_t ino;
+	struct timespec mtime;
+	char *text;
+};
+
+static void file_state(const char *path, struct file_state *fs)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	fs->ino = st.st_ino;
+	fs->mtime = st.st_mtim;
+	fs->text = slurp(path, NULL);
+	ck_assert_ptr_nonnull(fs->text);
+}
+
+static bool file_unchanged(const char *path, struct file_state *before)
+{
+	struct file_state now;
+	bool same;
+
+	file_state(path, &now);
+	same = now.ino == before->ino && now.mtime.tv_sec == before->mtime.tv_sec &&
+	       now.mtime.tv_nsec == before->mtime.tv_nsec && !strcmp(now.text, before->text);
+	free(now.text);
+	return same;
+}
+
+/* The own node's "sequenceNumber" in the database file alone. */
+static int64_t db_file_seq(void)
+{
+	struct json_object *root = load_json(dbpath);
+	int64_t v = jint(file_self(root), "sequenceNumber");
+
+	json_object_put(root);
+	return v;
+}
+
+/* Reserving SEQs writes a small record (PATH.seq), not the database, while
+ * nothing else is pending; the next open continues above it. */
+START_TEST(test_seq_record)
+{
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct json_object *rec, *root;
+	struct file_state fs;
+	struct nodedb *db;
+	struct stat st;
+
+	db = open_ok(0);
+	/* the first reservation of a session commits the whole database */
+	ck_assert_uint_eq(reserve_ok(db, 10), 0);
+	ck_assert(exists(dbpath));
+	file_state(dbpath, &fs);
+	ck_assert_uint_eq(reserve_ok(db, 20), 10);
+	ck_assert_uint_eq(reserve_ok(db, 5), 30);
+	ck_assert_msg(file_unchanged(dbpath, &fs), "reserving SEQs rewrote the database");
+	free(fs.text);
+	ck_assert_int_eq(stat(seq_path(), &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	ck_assert(!exists(tmp_path(seq_path())));
+	rec = load_json(seq_path());
+	root = load_json(dbpath);
+	ck_assert_str_eq(jstr(rec, "UUID"), jstr(file_self(root), "UUID"));
+	ck_assert_int_eq(jint(rec, "sequenceNumber"), 35);
+	ck_assert_int_eq(jint(rec, "meshprovSeqIvIndex"), 0);
+	json_object_put(rec);
+	json_object_put(root);
+
+	/* a change pending in memory: the whole database is committed, with
+	 * the own node's sequenceNumber; afterwards the record again */
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	file_state(dbpath, &fs);
+	ck_assert_uint_eq(reserve_ok(db, 1), 35);
+	ck_assert(!file_unchanged(dbpath, &fs));
+	free(fs.text);
+	ck_assert_int_eq(db_file_seq(), 36);
+	file_state(dbpath, &fs);
+	ck_assert_uint_eq(reserve_ok(db, 4), 36);
+	ck_assert(file_unchanged(dbpath, &fs));
+	free(fs.text);
+	ck_assert_int_eq(db_file_seq(), 36);
+	nodedb_close(db);
+
+	/* reopened: above the record, not the database's 36 */
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	ck_assert_uint_eq(reserve_ok(db, 1), 40);
+	ck_assert_int_eq(db_file_seq(), 41); /* merged into the database */
+	nodedb_close(db);
+}
+END_TEST
+
+/* A process that dies between the small write and the next full commit:
+ * the next one continues above what it reserved. */
+START_TEST(test_seq_record_crash)
+{
+	struct nodedb *db;
+	int status, pfd[2];
+	uint32_t child_first = 0;
+	pid_t pid;
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 40), 0);
+	nodedb_close(db);
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[512];
+		uint32_t first;
+		struct nodedb *c = nodedb_open(dbpath, 0, err, sizeof(err));
+
+		if (!c)
+			_exit(1);
+		if (nodedb_reserve_seq(c, 1, &first, err, sizeof(err)) != 0 || first != 40)
+			_exit(2);
+		if (nodedb_reserve_seq(c, 1000, &first, err, sizeof(err)) != 0)
+			_exit(3);
+		if (write(pfd[1], &first, sizeof(first)) != (ssize_t)sizeof(first))
+			_exit(4);
+		_exit(0); /* "crash": no close, no commit */
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], &child_first, sizeof(child_first)), (ssize_t)sizeof(child_first));
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_uint_eq(child_first, 41);
+	/* the child's second block is only in the record */
+	ck_assert_int_eq(db_file_seq(), 41);
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 1041);
+	nodedb_close(db);
+}
+END_TEST
+
+/* The record of another database is ignored, an older IV Index's loses, a
+ * record that cannot be read is refused. */
+START_TEST(test_seq_record_merge)
+{
+	struct json_object *root, *rec;
+	struct nodedb *db;
+	char err[1024];
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 10), 0);
+	ck_assert_uint_eq(reserve_ok(db, 100), 10); /* record: 110 */
+	nodedb_set_iv_index(db, 1, false);
+	ck_assert_uint_eq(reserve_ok(db, 2), 0); /* committed: IV Index 1, 2 */
+	nodedb_close(db);
+	rec = load_json(seq_path());
+	ck_assert_int_eq(jint(rec, "sequenceNumber"), 110);
+	ck_assert_int_eq(jint(rec, "meshprovSeqIvIndex"), 0);
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 2); /* not 110: that was IV Index 0 */
+	nodedb_close(db);
+
+	/* another node's record, however large: ignored */
+	root = load_json(dbpath);
+	json_object_object_add(rec, "UUID", json_object_new_string("00112233-4455-6677-8899-AABBCCDDEEFF"));
+	json_object_object_add(rec, "sequenceNumber", json_object_new_int(5000));
+	json_object_object_add(rec, "meshprovSeqIvIndex", json_object_new_int(1));
+	spit(seq_path(), json_object_to_json_string(rec));
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 3);
+	nodedb_close(db);
+
+	/* ours: used */
+	json_object_object_add(rec, "UUID", json_object_new_string(jstr(file_self(root), "UUID")));
+	spit(seq_path(), json_object_to_json_string(rec));
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 5000);
+	nodedb_close(db);
+
+	/* unreadable: refused, naming the record */
+	json_object_object_add(rec, "sequenceNumber", json_object_new_int(0x1000000));
+	spit(seq_path(), json_object_to_json_string(rec));
+	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+	ck_assert_msg(strstr(err, seq_path()) && strstr(err, "is not valid"), "%s", err);
+	spit(seq_path(), "{\"UUID\": ");
+	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+	ck_assert_msg(strstr(err, seq_path()) && strstr(err, "not valid JSON"), "%s", err);
+	json_object_put(rec);
+	json_object_put(root);
 }
 END_TEST
 
@@ -2409,6 +2623,9 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_seq_crash);
 	tcase_add_test(tc, test_seq_overflow);
 	tcase_add_test(tc, test_seq_commit_fails);
+	tcase_add_test(tc, test_seq_record);
+	tcase_add_test(tc, test_seq_record_crash);
+	tcase_add_test(tc, test_seq_record_merge);
 	tcase_add_test(tc, test_composition_roundtrip);
 	tcase_add_test(tc, test_bind_subscribe);
 	tcase_add_test(tc, test_unconfigured);
