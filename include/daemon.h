@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "client.h"
 #include "conf.h"
+#include "creds.h"
 #include "ctlsrv.h"
 #include "devtable.h"
 #include "nodedb.h"

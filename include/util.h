@@ -54,4 +54,8 @@ int parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* Parse a duration in seconds ("3", "0.5"); -1 when not a positive number. */
 double parse_seconds(const char *s);
 
+/* printf into msg (msglen bytes, at least 1) and return -1: how a parser
+ * says why it refused something. */
+int errorf(char *msg, size_t msglen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

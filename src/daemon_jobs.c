@@ -256,7 +256,7 @@ static enum autoprov_node node_state(struct daemon *d, const uint8_t uuid[16])
 void maybe_provision(struct daemon *d, const struct dev_entry *e)
 {
 	const uint8_t *uuid = e->beacon.uuid;
-	const struct cred *cr;
+	const struct creds_entry *cr;
 	enum autoprov_beacon what;
 	struct slot *s;
 	unsigned attempt;
@@ -297,7 +297,7 @@ void maybe_provision(struct daemon *d, const struct dev_entry *e)
 		OPENSSL_cleanse(&n, sizeof(n));
 	}
 	log_info("provisioning %s (%s, line %u of the credentials), attempt %u of %u", hex,
-		 cr->kind == CRED_ALIGENIE ? "AliGenie" : cr->kind == CRED_STATIC_OOB ? "static OOB" :
+		 cr->kind == CREDS_ALIGENIE ? "AliGenie" : cr->kind == CREDS_STATIC_OOB ? "static OOB" :
 										 "no OOB",
 		 cr->line, attempt, d->conf.max_attempts);
 	slot_start(d, s);

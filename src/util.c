@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -111,4 +113,14 @@ double parse_seconds(const char *s)
 	if (*end || !isfinite(v) || v <= 0 || v > 1e7)
 		return -1;
 	return v;
+}
+
+int errorf(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+	return -1;
 }

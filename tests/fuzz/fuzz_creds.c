@@ -1,4 +1,4 @@
-/* The daemon's credentials file (conf.c, creds_parse: the parser
+/* The daemon's credentials file (creds.c, creds_parse: the parser
  * creds_load feeds the file to), and the look-up of each device it lists
  * as the daemon does it when the device's beacon is heard (creds_match,
  * creds_auth). Input: the file. */
@@ -8,7 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "aligenie.h"
-#include "conf.h"
+#include "creds.h"
 #include "fuzz.h"
 #include "log.h"
 #include "prov.h"
@@ -31,12 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	creds_init(&c);
 	if (creds_parse(&c, "fuzz-devices", (const char *)data, size, err, sizeof(err)) == 0) {
 		for (size_t i = 0; i < c.n; i++) {
-			const struct cred *cr = &c.v[i];
+			const struct creds_entry *cr = &c.v[i];
 			uint8_t uuid[16];
-			const struct cred *m;
+			const struct creds_entry *m;
 			struct prov_auth a;
 
-			if (cr->kind == CRED_ALIGENIE) {
+			if (cr->kind == CREDS_ALIGENIE) {
 				/* a UUID version 0 device with random-bound AuthValue */
 				struct aligenie_info ali = { .adv_version = 1, .product_id = cr->pid,
 							     .random_auth = true };
