@@ -373,22 +373,7 @@ static int parse_as_conf(const char *text, size_t len, char *err)
 
 START_TEST(test_conf_limits)
 {
-	char text[128], err[ERRLEN] = "";
-	size_t n = (size_t)snprintf(text, sizeof(text), "# x\n%s", "max_sessions = 3\n");
-	char *big;
-
-	/* a NUL byte on line 2 */
-	text[n - 2] = '\0';
-	ck_assert_int_eq(parse_as_conf(text, n, err), -1);
-	assert_err(err, "test.conf", 2, "NUL byte in the line");
-	/* at most 1 MiB: blank lines are fine up to the limit */
-	big = malloc(CONF_MAX_FILE + 1);
-	ck_assert_ptr_nonnull(big);
-	memset(big, '\n', CONF_MAX_FILE + 1);
-	ck_assert_int_eq(parse_as_conf(big, CONF_MAX_FILE, err), 0);
-	ck_assert_int_eq(parse_as_conf(big, CONF_MAX_FILE + 1, err), -1);
-	assert_err(err, "test.conf", 0, "larger than 1048576 bytes");
-	free(big);
+	check_text_limits(parse_as_conf, "test.conf", "max_sessions = 3\n");
 }
 END_TEST
 

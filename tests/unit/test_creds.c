@@ -28,40 +28,6 @@ static int parse_creds_n(struct creds *c, const char *text, size_t len, char *er
 	return ret;
 }
 
-/* ---- the file as a whole: NUL bytes, file size ---- */
-
-static int parse_as_creds(const char *text, size_t len, char *err)
-{
-	struct creds c;
-	int ret;
-
-	creds_init(&c);
-	ret = parse_creds_n(&c, text, len, err);
-	creds_free(&c);
-	return ret;
-}
-
-START_TEST(test_creds_limits)
-{
-	char text[128], err[ERRLEN] = "";
-	size_t n = (size_t)snprintf(text, sizeof(text), "# x\n%s", "uuid " UUID1 " no-oob\n");
-	char *big;
-
-	/* a NUL byte on line 2 */
-	text[n - 2] = '\0';
-	ck_assert_int_eq(parse_as_creds(text, n, err), -1);
-	assert_err(err, "devices", 2, "NUL byte in the line");
-	/* at most 1 MiB: blank lines are fine up to the limit */
-	big = malloc(CREDS_MAX_FILE + 1);
-	ck_assert_ptr_nonnull(big);
-	memset(big, '\n', CREDS_MAX_FILE + 1);
-	ck_assert_int_eq(parse_as_creds(big, CREDS_MAX_FILE, err), 0);
-	ck_assert_int_eq(parse_as_creds(big, CREDS_MAX_FILE + 1, err), -1);
-	assert_err(err, "devices", 0, "larger than 1048576 bytes");
-	free(big);
-}
-END_TEST
-
 /* ---- credentials ---- */
 
 START_TEST(test_creds_kinds)
@@ -436,6 +402,25 @@ START_TEST(test_creds_swap)
 	/* freeing an empty set (as after a failed load) is harmless */
 	creds_free(&b);
 	ck_assert_ptr_null(b.v);
+}
+END_TEST
+
+/* ---- the file as a whole: NUL bytes, file size ---- */
+
+static int parse_as_creds(const char *text, size_t len, char *err)
+{
+	struct creds c;
+	int ret;
+
+	creds_init(&c);
+	ret = parse_creds_n(&c, text, len, err);
+	creds_free(&c);
+	return ret;
+}
+
+START_TEST(test_creds_limits)
+{
+	check_text_limits(parse_as_creds, "devices", "uuid " UUID1 " no-oob\n");
 }
 END_TEST
 
