@@ -16,8 +16,8 @@
 #include "aligenie.h"
 #include "beacon.h"
 #include "cli.h"
-#include "client.h"
 #include "ctl.h"
+#include "localnode.h"
 #include "log.h"
 #include "nodedb.h"
 #include "provjob.h"
@@ -34,8 +34,8 @@ struct provision {
 	struct provjob job;
 	bool job_started;
 	int64_t listen_since;    /* Unix seconds: scanning since (pending reservations) */
-	struct client client;
-	bool client_on;
+	struct localnode local;
+	bool local_on;
 	bool progress;
 	ev_timer wait_timer, total_timer;
 	ev_signal sigint, sigterm;
@@ -85,7 +85,7 @@ static void provision_usage(FILE *f)
 		"                            indication, our own segments acknowledged\n"
 		"  -j, --json                print one JSON object with the outcome\n"
 		"  -h, --help                show this help\n",
-		CLIENT_LINGER_DEFAULT_S);
+		LOCALNODE_LINGER_DEFAULT_S);
 }
 
 /* ---- output: the same from a local run and from the daemon ---- */
@@ -224,34 +224,16 @@ static int j_auth_prompt(void *ctx, bool ask, const char *text)
 	return 0;
 }
 
-static void c_access(void *ctx, const struct mesh_rx *rx)
+static struct localnode *j_local(void *ctx, char *err, size_t errlen)
 {
 	struct provision *p = ctx;
 
-	if (p->job_started)
-		provjob_access(&p->job, rx);
-}
-
-static void c_indication(void *ctx, uint16_t src, uint8_t tid)
-{
-	struct provision *p = ctx;
-
-	(void)tid;
-	if (p->job_started)
-		provjob_indication(&p->job, src);
-}
-
-static struct client *j_client(void *ctx, char *err, size_t errlen)
-{
-	struct provision *p = ctx;
-
-	if (!p->client_on) {
-		if (client_init(&p->client, &p->radio, p->db, c_access, p, err, errlen) != 0)
+	if (!p->local_on) {
+		if (localnode_init(&p->local, &p->radio, p->db, err, errlen) != 0)
 			return NULL;
-		p->client_on = true;
-		p->client.indication = c_indication;
+		p->local_on = true;
 	}
-	return &p->client;
+	return &p->local;
 }
 
 static void linger_done(void *ctx)
@@ -280,27 +262,27 @@ static void print_outcome(struct provision *p)
 }
 
 /* The outcome is known: say it, then stay while the node may still need
- * us (client_linger), unless we are giving up. */
+ * us (localnode_linger), unless we are giving up. */
 static void j_done(void *ctx)
 {
 	struct provision *p = ctx;
 	char text[100];
 
 	print_outcome(p);
-	if (!p->client_on || p->job.cancelling || p->linger_s <= 0) {
+	if (!p->local_on || p->job.cancelling || p->linger_s <= 0) {
 		stop(p);
 		return;
 	}
 	snprintf(text, sizeof(text), "waiting until the node has all it needs from us (at most %g s)",
 		 p->linger_s);
 	j_progress(p, text);
-	client_linger(&p->client, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
+	localnode_linger(&p->local, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
 }
 
 static const struct provjob_ops provision_job_ops = {
 	.progress = j_progress,
 	.auth_prompt = j_auth_prompt,
-	.client = j_client,
+	.local = j_local,
 	.done = j_done,
 };
 
@@ -332,8 +314,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		return;
 	}
 	if (type == AD_TYPE_MESH_MESSAGE) {
-		if (p->client_on)
-			client_input(&p->client, data, len);
+		if (p->local_on)
+			localnode_input(&p->local, data, len);
 		return;
 	}
 	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) != 0)
@@ -463,8 +445,8 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 	ev_timer_stop(p->loop, &p->total_timer);
 	if (p->job_started)
 		provjob_free(&p->job);
-	if (p->client_on)
-		client_free(&p->client);
+	if (p->local_on)
+		localnode_free(&p->local);
 	radio_close(&p->radio);
 	nodedb_close(p->db);
 	return p->rc;
@@ -630,7 +612,7 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	int fd, rc;
 
 	memset(p, 0, sizeof(*p));
-	p->linger_s = CLIENT_LINGER_DEFAULT_S;
+	p->linger_s = LOCALNODE_LINGER_DEFAULT_S;
 	req = parse_options(argc, argv, &json, &p->linger_s);
 	if (!req)
 		return EXIT_USAGE;
