@@ -252,6 +252,12 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 		return -2;
 	}
 	hex_encode(j->node.uuid, 16, j->uuid_hex);
+	/* a word that does not parse, unless an ELEMENT before it is out of
+	 * the node's range (the words are named in their order) */
+	if (rq->bad[0] && (rq->bad_word < 2 || (rq->cmd != CFGREQ_BIND && rq->cmd != CFGREQ_SUB_ADD))) {
+		snprintf(err, errlen, "%s", rq->bad);
+		return -1;
+	}
 	switch (rq->cmd) {
 	case CFGREQ_COMPOSITION:
 		j->req.kind = CFGCLI_COMP_DATA_GET;
@@ -269,6 +275,10 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 	case CFGREQ_SUB_ADD:
 		if (resolve_element(j, rq, err, errlen) < 0)
 			return -1;
+		if (rq->bad[0]) {
+			snprintf(err, errlen, "%s", rq->bad);
+			return -1;
+		}
 		j->req.model = rq->model;
 		j->req.elem_addr = (uint16_t)(j->node.unicast + j->element);
 		if (rq->cmd == CFGREQ_BIND) {

@@ -90,6 +90,7 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 		if (n > 2)
 			return arg_count(argv[0], "[INDEX]", n - 1, err, errlen);
 		r->cmd = CFGREQ_APPKEY_ADD;
+		r->bad_word = 1;
 		return n == 2 ? parse_app_index("INDEX", argv[1], &r->app_idx, err, errlen) : 0;
 	}
 	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "sub-add")) {
@@ -100,14 +101,16 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 			return arg_count(argv[0], "ELEMENT MODEL [APPKEY]", n - 1, err, errlen);
 		if (!bind && n != 4)
 			return arg_count(argv[0], "ELEMENT MODEL GROUP", n - 1, err, errlen);
-		if (parse_element(r, argv[1], err, errlen) < 0 ||
-		    parse_model(argv[2], &r->model, err, errlen) < 0)
+		r->cmd = bind ? CFGREQ_BIND : CFGREQ_SUB_ADD;
+		r->bad_word = 1;
+		if (parse_element(r, argv[1], err, errlen) < 0)
 			return -1;
-		if (bind) {
-			r->cmd = CFGREQ_BIND;
+		r->bad_word = 2;
+		if (parse_model(argv[2], &r->model, err, errlen) < 0)
+			return -1;
+		r->bad_word = 3;
+		if (bind)
 			return n == 4 ? parse_app_index("APPKEY", argv[3], &r->app_idx, err, errlen) : 0;
-		}
-		r->cmd = CFGREQ_SUB_ADD;
 		if (parse_uint(argv[3], 0xffff, &v) < 0 || v < 0xc000 || v >= 0xff00) {
 			snprintf(err, errlen, "GROUP: expected a group address 0xc000-0xfeff, got '%s'",
 				 argv[3]);
@@ -126,21 +129,14 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 	return -1;
 }
 
-int cfgreq_from_argv(struct cfgreq *r, const char *node, int argc, char *const *argv, bool force,
-		     char *err, size_t errlen)
+void cfgreq_from_argv(struct cfgreq *r, const char *node, int argc, char *const *argv, bool force)
 {
 	memset(r, 0, sizeof(*r));
 	r->force = force;
-	if (snprintf(r->node, sizeof(r->node), "%s", node) >= (int)sizeof(r->node)) {
-		/* longer than any UUID or address */
-		snprintf(err, errlen, "'%s' is neither a UUID nor a unicast address", node);
-		return -1;
-	}
-	if (parse_args(r, argc, argv, err, errlen) < 0) {
-		memset(r, 0, sizeof(*r));
-		return -1;
-	}
-	return 0;
+	/* longer is neither a UUID nor an address either: the lookup says so */
+	snprintf(r->node, sizeof(r->node), "%s", node);
+	if (parse_args(r, argc, argv, r->bad, sizeof(r->bad)) == 0)
+		r->bad_word = 0;
 }
 
 int cfgreq_from_json(struct json_object *req, struct cfgreq *r, char *err, size_t errlen)
@@ -187,7 +183,8 @@ int cfgreq_from_json(struct json_object *req, struct cfgreq *r, char *err, size_
 		}
 		argv[i] = (char *)json_object_get_string(a);
 	}
-	return cfgreq_from_argv(r, json_object_get_string(node), (int)n, argv, force, err, errlen);
+	cfgreq_from_argv(r, json_object_get_string(node), (int)n, argv, force);
+	return 0;
 }
 
 void cfgreq_setup(struct cfgreq *r, const char *node)

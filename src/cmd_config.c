@@ -1,6 +1,7 @@
 /* meshprov config NODE SUBCOMMAND: one Configuration request to a node, or the
  * whole post-provisioning plan (setup) for a node left unconfigured; through
- * the daemon when one answers, else on the controller directly (cfgjob). */
+ * the daemon when one answers (which parses the words it is sent into a
+ * cfgreq), else on the controller directly (cfgreq_from_argv, then cfgjob). */
 #include <errno.h>
 #include <getopt.h>
 #include <json.h>
@@ -250,9 +251,8 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!c->db)
 		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
-	rc = cfgreq_from_argv(&rq, argv[0], argc - 1, argv + 1, force, err, sizeof(err));
-	if (rc == 0)
-		rc = cfgjob_prepare(&c->job, c->db, &rq, err, sizeof(err));
+	cfgreq_from_argv(&rq, argv[0], argc - 1, argv + 1, force);
+	rc = cfgjob_prepare(&c->job, c->db, &rq, err, sizeof(err));
 	if (rc < 0) {
 		nodedb_close(c->db);
 		return cli_fail(json, rc == -1 ? "config" : NULL, cli_fail_fields(req),
