@@ -150,7 +150,7 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 		return;
 	}
 	memset(s, 0, sizeof(*s));
-	if (provreq_parse(req, &s->req, err, sizeof(err)) < 0) {
+	if (provreq_from_json(req, &s->req, err, sizeof(err)) < 0) {
 		ctlconn_error(&c->io, true, "%s", err);
 		return;
 	}
