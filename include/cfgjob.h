@@ -1,8 +1,11 @@
 /* One `meshprov config` request to a node: a single Configuration message
  * (cfgcli) or the whole post-provisioning plan (node_setup), the outcome
- * recorded in the node database. Runs on a radio, a database and a client
- * its owner holds; no libev. The config command runs one on its own radio;
- * the daemon runs them for control-socket requests on its shared client. */
+ * recorded in the node database (cfgjob_record_setup and the single
+ * commands' steps: the one place configuration outcomes are written). Runs
+ * on a radio, a database and meshprov's own node (localnode) its owner
+ * holds, registered there for the node's answers; no libev. The config
+ * command runs one on its own radio; the daemon runs them for control-socket
+ * requests and automatic setup on its shared localnode. */
 #ifndef MESHPROV_CFGJOB_H
 #define MESHPROV_CFGJOB_H
 
@@ -11,7 +14,8 @@
 #include <stdint.h>
 
 #include "cfgcli.h"
-#include "client.h"
+#include "cfgreq.h"
+#include "localnode.h"
 #include "node_setup.h"
 #include "nodedb.h"
 #include "radio.h"
@@ -20,21 +24,16 @@ struct json_object;
 
 #define CFGJOB_TIMEOUT_MS 30000
 
-/* The commands, for messages. */
-#define CFGJOB_COMMANDS "composition, appkey-add, bind, sub-add, reset or setup"
-
-enum cfgjob_cmd { CFGJOB_COMPOSITION, CFGJOB_APPKEY_ADD, CFGJOB_BIND, CFGJOB_SUB_ADD,
-		  CFGJOB_RESET, CFGJOB_SETUP };
-
 struct cfgjob {
 	struct radio *radio;
 	struct nodedb *db;
-	struct client *client;
+	struct localnode *local;
+	struct localnode_reg reg; /* for the node's answers, while it runs */
 	void (*done)(void *ctx);
 	void *ctx;
 	struct nodedb_node node;
 	char uuid_hex[33];
-	enum cfgjob_cmd cmd;
+	enum cfgreq_cmd cmd;
 	char cmd_name[16];
 	bool force;
 	/* setup: the groups an AliGenie UUID version 0 node subscribes to
@@ -55,20 +54,19 @@ struct cfgjob {
 	bool have_comp;
 };
 
-/* Find the node (UUID or address) and check the command words against db.
- * 0; -1 usage error, naming the argument and what it should be ("ELEMENT:
- * expected ..."), -2 failure (no such node, no such AppKey): one line in
- * err. ELEMENT is an element index or, as mesh-cfgclient takes it, the
- * element's unicast address (an index below the element count wins). */
-int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const char *node, int argc,
-		   char *const *argv, bool force, char *err, size_t errlen);
+/* Find rq's node (UUID or address) in db and check the rest of the request
+ * against it. 0; -1 usage error, naming the argument and what it should be
+ * ("ELEMENT: node 0x0100 has 2 elements: expected ..."), -2 failure (no
+ * such node, no such AppKey): one line in err. ELEMENT is an element index
+ * or, as mesh-cfgclient takes it, the element's unicast address (an index
+ * below the element count wins). */
+int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq, char *err,
+		   size_t errlen);
 
-/* Send the request; done(ctx) follows once it is over. */
-int cfgjob_start(struct cfgjob *j, struct radio *r, struct client *c, void (*done)(void *ctx),
+/* Send the request through meshprov's own node c, registered there for the
+ * node's answers until it is over; done(ctx) follows then. */
+int cfgjob_start(struct cfgjob *j, struct radio *r, struct localnode *c, void (*done)(void *ctx),
 		 void *ctx);
-
-/* An access message from the client: true when it was for this job. */
-bool cfgjob_access(struct cfgjob *j, const struct mesh_rx *rx);
 
 /* Give up now (interrupt, the client went away); done follows. */
 void cfgjob_cancel(struct cfgjob *j, int rc, const char *msg);
@@ -77,6 +75,12 @@ void cfgjob_cancel(struct cfgjob *j, int rc, const char *msg);
 struct json_object *cfgjob_json(const struct cfgjob *j);
 
 bool cfgjob_ok(const struct cfgjob *j);
+
+/* Record in db (without committing) what node_setup s confirmed for the
+ * node uuid, and its outcome: configured, or unconfigured with msg. The
+ * single commands record theirs through the same steps. */
+void cfgjob_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct node_setup *s,
+			 int rc, const char *msg);
 
 void cfgjob_free(struct cfgjob *j);
 

@@ -51,7 +51,7 @@ int cli_daemon_run(int fd, struct json_object *req, const char *cmd,
 		   void (*fn)(void *ctx, struct json_object *event), void *ctx,
 		   int (*print)(struct json_object *result, bool json), bool json);
 
-/* --linger SECONDS of provision and config (client_linger's bound): 0, or a
+/* --linger SECONDS of provision and config (localnode_linger's bound): 0, or a
  * positive number of seconds up to CLI_LINGER_MAX_S. 0 or -1. */
 #define CLI_LINGER_MAX_S 3600
 int cli_parse_linger(const char *s, double *out);

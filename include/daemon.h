@@ -14,11 +14,11 @@
 #include "autoprov.h"
 #include "cfgjob.h"
 #include "cli.h"
-#include "client.h"
 #include "conf.h"
 #include "creds.h"
 #include "ctlsrv.h"
 #include "devtable.h"
+#include "localnode.h"
 #include "nodedb.h"
 #include "provjob.h"
 #include "provreq.h"
@@ -76,8 +76,8 @@ struct daemon {
 	struct ev_loop *loop;
 	struct radio radio;
 	struct nodedb *db;
-	struct client client;
-	bool client_on;
+	struct localnode local;
+	bool local_on;
 	struct devtable table;
 	struct slot slots[CONF_MAX_SESSIONS];
 	struct cfgslot cfgs[CONF_MAX_SESSIONS];
@@ -110,11 +110,11 @@ void slot_event(struct slot *s, const char *text);
 void slot_start(struct daemon *d, struct slot *s);
 /* A slot still waiting for its beacon fails with msg. */
 void slot_fail_waiting(struct slot *s, const char *msg);
-/* A config job for node in the free slot cs: for the client c, or
+/* A config job for rq in the free slot cs: for the client c, or
  * automatic (c NULL). The caller starts it (cfgjob_start with cfg_done).
  * 0; -1 usage error, -2 failure, with one line in err (cfgjob_prepare). */
-int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *node, int argc,
-		    char *const *argv, bool force, struct conn *c, char *err, size_t errlen);
+int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const struct cfgreq *rq, struct conn *c,
+		    char *err, size_t errlen);
 void cfg_done(void *ctx);
 /* Free the sessions that are over (the reaper, an idle watcher). */
 void jobs_reap(struct ev_loop *loop, ev_idle *w, int revents);

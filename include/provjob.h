@@ -1,8 +1,9 @@
 /* One device's whole job after its beacon was heard: provisioning over PB-ADV,
  * recording the node in the database, and configuring it (node_setup) through
- * meshprov's client. Runs on a radio and a node database its owner holds; no
+ * meshprov's own node (localnode), registered there for the node's answers
+ * and indications. Runs on a radio and a node database its owner holds; no
  * libev (its timers go through radio_add_timers). `meshprov provision` runs
- * one; the daemon runs several at once, one struct each, sharing one client. */
+ * one; the daemon runs several at once, one struct each, sharing one localnode. */
 #ifndef MESHPROV_PROVJOB_H
 #define MESHPROV_PROVJOB_H
 
@@ -11,7 +12,7 @@
 #include <stdint.h>
 
 #include "aligenie.h"
-#include "client.h"
+#include "localnode.h"
 #include "node_setup.h"
 #include "nodedb.h"
 #include "prov_session.h"
@@ -41,9 +42,9 @@ struct provjob_ops {
 	 * the return value is ignored. Output OOB without auth_value (ask true):
 	 * return 0 when provjob_auth_value() will follow, -1 to give up. */
 	int (*auth_prompt)(void *ctx, bool ask, const char *text);
-	/* meshprov's client for configuring: the owner's shared one, or one it
+	/* meshprov's own node for configuring: the owner's shared one, or one it
 	 * creates now. NULL with one line in err when there is none. */
-	struct client *(*client)(void *ctx, char *err, size_t errlen);
+	struct localnode *(*local)(void *ctx, char *err, size_t errlen);
 	/* the job is over: see provjob_json() / the fields below */
 	void (*done)(void *ctx);
 };
@@ -61,7 +62,8 @@ struct provjob {
 	void *ctx;
 	struct radio *radio;
 	struct nodedb *db;
-	struct client *client;
+	struct localnode *local;
+	struct localnode_reg reg; /* for the node's answers, from configuring until freed */
 	enum provjob_state state;
 	char uuid_hex[33];
 	struct aligenie_info ali;
@@ -128,12 +130,6 @@ int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
 
 /* A PB-ADV AD payload from the air. */
 void provjob_pb_adv(struct provjob *j, const uint8_t *data, size_t len);
-
-/* An access message from the client; true when it was this job's node's. */
-bool provjob_access(struct provjob *j, const struct mesh_rx *rx);
-
-/* The client answered an indication from src. */
-void provjob_indication(struct provjob *j, uint16_t src);
 
 /* The output OOB value the user typed: 0, or -1 when it does not fit. */
 int provjob_auth_value(struct provjob *j, const char *value);

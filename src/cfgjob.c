@@ -25,7 +25,7 @@ static void finish(struct cfgjob *j, int rc, const char *fmt, ...)
 		vsnprintf(j->msg, sizeof(j->msg), fmt, ap);
 		va_end(ap);
 	}
-	if (j->cmd == CFGJOB_RESET && j->force && !(j->answered && j->rc == 0)) {
+	if (j->cmd == CFGREQ_RESET && j->force && !(j->answered && j->rc == 0)) {
 		/* the node did not confirm: remove it anyway, as asked */
 		nodedb_remove_node(j->db, j->node.uuid);
 		if (nodedb_commit(j->db, err, sizeof(err)) == 0) {
@@ -42,6 +42,8 @@ static void finish(struct cfgjob *j, int rc, const char *fmt, ...)
 		snprintf(j->msg, sizeof(j->msg), "no outcome");
 	}
 	j->finished = true;
+	if (j->local)
+		localnode_unregister(j->local, &j->reg);
 	radio_kick(j->radio);
 	j->done(j->ctx);
 }
@@ -59,10 +61,59 @@ static void commit(struct cfgjob *j)
 	}
 }
 
+/* The one place a confirmed configuration step reaches the database (in
+ * memory; the caller commits): what the node confirmed to command cmd.
+ * comp for composition; element, model and value (AppKey index or group)
+ * for bind and sub-add; app_index for appkey-add. */
+static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_cmd cmd,
+			const struct cfg_comp_page0 *comp, uint16_t app_index, uint8_t element,
+			const struct cfg_model_id *model, uint16_t value)
+{
+	switch (cmd) {
+	case CFGREQ_COMPOSITION:
+		nodedb_node_set_composition(db, uuid, comp);
+		break;
+	case CFGREQ_APPKEY_ADD:
+		nodedb_node_add_app_key(db, uuid, app_index);
+		break;
+	case CFGREQ_BIND:
+		nodedb_node_model_bind(db, uuid, element, model, value);
+		break;
+	case CFGREQ_SUB_ADD:
+		nodedb_node_model_subscribe(db, uuid, element, model, value);
+		break;
+	case CFGREQ_RESET:
+		nodedb_remove_node(db, uuid);
+		break;
+	case CFGREQ_SETUP:
+		break;
+	}
+}
+
+void cfgjob_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct node_setup *s,
+			 int rc, const char *msg)
+{
+	if (s->appkey_added)
+		record_step(db, uuid, CFGREQ_APPKEY_ADD, NULL, s->params.app_index, 0, NULL, 0);
+	if (s->have_composition)
+		record_step(db, uuid, CFGREQ_COMPOSITION, &s->composition, 0, 0, NULL, 0);
+	for (unsigned i = 0; i < s->nbinds; i++)
+		record_step(db, uuid, CFGREQ_BIND, NULL, 0, s->binds[i].element, &s->binds[i].model,
+			    s->binds[i].value);
+	for (unsigned i = 0; i < s->nsubs; i++)
+		record_step(db, uuid, CFGREQ_SUB_ADD, NULL, 0, s->subs[i].element, &s->subs[i].model,
+			    s->subs[i].value);
+	if (rc == 0)
+		nodedb_node_set_config_complete(db, uuid, true);
+	else
+		nodedb_node_set_unconfigured(db, uuid, msg);
+}
+
 static void record(struct cfgjob *j, const struct cfgcli_result *res)
 {
-	switch (j->cmd) {
-	case CFGJOB_COMPOSITION:
+	uint16_t value = j->cmd == CFGREQ_SUB_ADD ? j->req.addr : j->req.app_idx;
+
+	if (j->cmd == CFGREQ_COMPOSITION) {
 		if (res->params_len < 1 ||
 		    cfg_comp_page0_parse(res->params + 1, res->params_len - 1, &j->comp) == -EBADMSG) {
 			j->rc = -EBADMSG;
@@ -70,23 +121,9 @@ static void record(struct cfgjob *j, const struct cfgcli_result *res)
 			return;
 		}
 		j->have_comp = true;
-		nodedb_node_set_composition(j->db, j->node.uuid, &j->comp);
-		break;
-	case CFGJOB_APPKEY_ADD:
-		nodedb_node_add_app_key(j->db, j->node.uuid, j->req.app_idx);
-		break;
-	case CFGJOB_BIND:
-		nodedb_node_model_bind(j->db, j->node.uuid, j->element, &j->req.model, j->req.app_idx);
-		break;
-	case CFGJOB_SUB_ADD:
-		nodedb_node_model_subscribe(j->db, j->node.uuid, j->element, &j->req.model, j->req.addr);
-		break;
-	case CFGJOB_RESET:
-		nodedb_remove_node(j->db, j->node.uuid);
-		break;
-	case CFGJOB_SETUP:
-		break;
 	}
+	record_step(j->db, j->node.uuid, j->cmd, &j->comp, j->req.app_idx, j->element, &j->req.model,
+		    value);
 	commit(j);
 }
 
@@ -96,7 +133,7 @@ static int cli_send(void *ctx, uint16_t dst, const uint8_t *pdu, size_t len)
 {
 	struct cfgjob *j = ctx;
 
-	return client_send_devkey(j->client, dst, pdu, len);
+	return localnode_send_devkey(j->local, dst, pdu, len);
 }
 
 static void cli_done(void *ctx, const struct cfgcli_req *req, const struct cfgcli_result *res)
@@ -134,7 +171,7 @@ static void st_done(void *ctx, int rc, const char *msg)
 		j->comp = s->composition;
 		j->have_comp = true;
 	}
-	client_record_setup(j->db, j->node.uuid, s, rc, msg);
+	cfgjob_record_setup(j->db, j->node.uuid, s, rc, msg);
 	j->rc = rc;
 	snprintf(j->msg, sizeof(j->msg), "%s", rc == 0 ? "configured" : msg);
 	commit(j);
@@ -149,7 +186,7 @@ static uint64_t job_deadline(void *ctx)
 
 	if (j->finished)
 		return NO_DEADLINE;
-	return min_deadline(j->give_up_at, j->cmd == CFGJOB_SETUP ?
+	return min_deadline(j->give_up_at, j->cmd == CFGREQ_SETUP ?
 					  node_setup_next_deadline(&j->setup) :
 					  cfgcli_next_deadline(&j->cli));
 }
@@ -164,7 +201,7 @@ static void job_tick(void *ctx, uint64_t now)
 		cfgjob_cancel(j, -ETIMEDOUT, "gave up after 30 s");
 		return;
 	}
-	if (j->cmd == CFGJOB_SETUP)
+	if (j->cmd == CFGREQ_SETUP)
 		node_setup_tick(&j->setup, now);
 	else
 		cfgcli_tick(&j->cli, now);
@@ -174,190 +211,131 @@ static void job_tick(void *ctx, uint64_t now)
 
 /* ELEMENT: an element index of the node, or, as mesh-cfgclient takes it, the
  * element's unicast address (an index below the element count wins). */
-static int parse_element(const struct cfgjob *j, const char *s, unsigned *elem, char *err,
-			 size_t errlen)
+static int resolve_element(struct cfgjob *j, const struct cfgreq *rq, char *err, size_t errlen)
 {
 	unsigned n = j->node.elements;
-	unsigned long v;
+	unsigned v = rq->element;
 
-	if (parse_uint(s, 0x7fff, &v) < 0) {
-		snprintf(err, errlen,
-			 "ELEMENT: expected an element index 0-255 or the element's unicast address, got '%s'",
-			 s);
-		return -1;
-	}
 	if (v < n) {
-		*elem = (unsigned)v;
+		j->element = (uint8_t)v;
 		return 0;
 	}
-	if (v >= j->node.unicast && v < (unsigned long)j->node.unicast + n) {
-		*elem = (unsigned)(v - j->node.unicast);
+	if (v >= j->node.unicast && v < (unsigned)j->node.unicast + n) {
+		j->element = (uint8_t)(v - j->node.unicast);
 		return 0;
 	}
 	snprintf(err, errlen,
 		 "ELEMENT: node 0x%04x has %u element%s: expected an index 0-%u or an address 0x%04x-0x%04x, got '%s'",
 		 j->node.unicast, n, n == 1 ? "" : "s", n - 1, j->node.unicast,
-		 (unsigned)(j->node.unicast + n - 1), s);
+		 (unsigned)(j->node.unicast + n - 1), rq->element_text);
 	return -1;
 }
 
-static int parse_model(const char *s, struct cfg_model_id *m, char *err, size_t errlen)
+int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq, char *err,
+		   size_t errlen)
 {
-	uint8_t b[4];
-	int n = hex_decode_var(s, b, sizeof(b));
-
-	if (n == 2) {
-		*m = cfg_model_sig(get_be16(b));
-		return 0;
-	}
-	if (n == 4) {
-		*m = cfg_model_vendor(get_be16(b), get_be16(b + 2));
-		return 0;
-	}
-	snprintf(err, errlen,
-		 "MODEL: expected a SIG model ID (4 hex digits, e.g. 1000) or a vendor model "
-		 "(8 hex digits, CompanyID then model ID, e.g. 01a80000), got '%s'",
-		 s);
-	return -1;
-}
-
-static int parse_app_index(const char *what, const char *s, unsigned long *v, char *err,
-			   size_t errlen)
-{
-	if (parse_uint(s, 0xfff, v) == 0)
-		return 0;
-	snprintf(err, errlen, "%s: expected an AppKey index 0-4095, got '%s'", what, s);
-	return -1;
-}
-
-/* A command given too few or too many arguments. */
-static int arg_count(const char *cmd, const char *form, int given, char *err, size_t errlen)
-{
-	snprintf(err, errlen, "%s: expected %s, got %d argument%s", cmd, form, given,
-		 given == 1 ? "" : "s");
-	return -1;
-}
-
-/* -1 (usage) or -2 (failure) with one line in err that names the argument
- * and what it should be. */
-static int parse_args(struct cfgjob *j, int n, char *const *argv, char *err, size_t errlen)
-{
-	unsigned long v;
-	unsigned elem;
-
-	if (n < 1) {
-		snprintf(err, errlen, "COMMAND: expected " CFGJOB_COMMANDS);
-		return -1;
-	}
-	snprintf(j->cmd_name, sizeof(j->cmd_name), "%s", argv[0]);
-	if (!strcmp(argv[0], "composition")) {
-		if (n != 1)
-			return arg_count(argv[0], "no arguments", n - 1, err, errlen);
-		j->cmd = CFGJOB_COMPOSITION;
-		j->req.kind = CFGCLI_COMP_DATA_GET;
-		return 0;
-	}
-	if (!strcmp(argv[0], "appkey-add")) {
-		uint16_t bound;
-
-		if (n > 2)
-			return arg_count(argv[0], "[INDEX]", n - 1, err, errlen);
-		j->cmd = CFGJOB_APPKEY_ADD;
-		j->req.kind = CFGCLI_APPKEY_ADD;
-		if (n == 2 && parse_app_index("INDEX", argv[1], &v, err, errlen) < 0)
-			return -1;
-		j->req.app_idx = n == 2 ? (uint16_t)v : 0;
-		if (nodedb_app_key(j->db, j->req.app_idx, &bound, j->req.app_key) != 0) {
-			snprintf(err, errlen, "no AppKey %u in the database", j->req.app_idx);
-			return -2;
-		}
-		j->req.net_idx = bound;
-		return 0;
-	}
-	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "sub-add")) {
-		bool bind = argv[0][0] == 'b';
-
-		if (bind && n != 3 && n != 4)
-			return arg_count(argv[0], "ELEMENT MODEL [APPKEY]", n - 1, err, errlen);
-		if (!bind && n != 4)
-			return arg_count(argv[0], "ELEMENT MODEL GROUP", n - 1, err, errlen);
-		if (parse_element(j, argv[1], &elem, err, errlen) < 0 ||
-		    parse_model(argv[2], &j->req.model, err, errlen) < 0)
-			return -1;
-		j->element = (uint8_t)elem;
-		j->req.elem_addr = (uint16_t)(j->node.unicast + elem);
-		if (bind) {
-			j->cmd = CFGJOB_BIND;
-			j->req.kind = CFGCLI_MODEL_APP_BIND;
-			if (n == 4 && parse_app_index("APPKEY", argv[3], &v, err, errlen) < 0)
-				return -1;
-			j->req.app_idx = n == 4 ? (uint16_t)v : 0;
-		} else {
-			j->cmd = CFGJOB_SUB_ADD;
-			j->req.kind = CFGCLI_MODEL_SUB_ADD;
-			if (parse_uint(argv[3], 0xffff, &v) < 0 || v < 0xc000 || v >= 0xff00) {
-				snprintf(err, errlen,
-					 "GROUP: expected a group address 0xc000-0xfeff, got '%s'",
-					 argv[3]);
-				return -1;
-			}
-			j->req.addr = (uint16_t)v;
-		}
-		return 0;
-	}
-	if (!strcmp(argv[0], "reset") || !strcmp(argv[0], "setup")) {
-		if (n != 1)
-			return arg_count(argv[0], "no arguments", n - 1, err, errlen);
-		if (argv[0][0] == 'r') {
-			j->cmd = CFGJOB_RESET;
-			j->req.kind = CFGCLI_NODE_RESET;
-			return 0;
-		}
-		j->cmd = CFGJOB_SETUP;
-		j->groups[0] = ALIGENIE_GROUP_LIGHTS;
-		j->groups[1] = ALIGENIE_GROUP_ALL;
-		j->ngroups = 2;
-		return 0;
-	}
-	snprintf(err, errlen, "COMMAND: expected " CFGJOB_COMMANDS ", got '%s'", argv[0]);
-	return -1;
-}
-
-int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const char *node, int argc,
-		   char *const *argv, bool force, char *err, size_t errlen)
-{
+	uint16_t bound;
 	int rc;
 
 	memset(j, 0, sizeof(*j));
 	j->db = db;
-	j->force = force;
-	rc = nodedb_lookup(db, node, &j->node);
+	j->force = rq->force;
+	j->cmd = rq->cmd;
+	snprintf(j->cmd_name, sizeof(j->cmd_name), "%s", cfgreq_name(rq->cmd));
+	rc = nodedb_lookup(db, rq->node, &j->node);
 	if (rc == -EINVAL) {
-		snprintf(err, errlen, "'%s' is neither a UUID nor a unicast address", node);
+		snprintf(err, errlen, "'%s' is neither a UUID nor a unicast address", rq->node);
 		return -1;
 	}
 	if (rc != 0) {
-		snprintf(err, errlen, "no node %s in %s", node, nodedb_path(db));
+		snprintf(err, errlen, "no node %s in %s", rq->node, nodedb_path(db));
 		return -2;
 	}
 	hex_encode(j->node.uuid, 16, j->uuid_hex);
-	return parse_args(j, argc, argv, err, errlen);
+	/* a word that does not parse, unless an ELEMENT before it is out of
+	 * the node's range (the words are named in their order) */
+	if (rq->bad[0] && (rq->bad_word < 2 || (rq->cmd != CFGREQ_BIND && rq->cmd != CFGREQ_SUB_ADD))) {
+		snprintf(err, errlen, "%s", rq->bad);
+		return -1;
+	}
+	switch (rq->cmd) {
+	case CFGREQ_COMPOSITION:
+		j->req.kind = CFGCLI_COMP_DATA_GET;
+		break;
+	case CFGREQ_APPKEY_ADD:
+		j->req.kind = CFGCLI_APPKEY_ADD;
+		j->req.app_idx = rq->app_idx;
+		if (nodedb_app_key(db, j->req.app_idx, &bound, j->req.app_key) != 0) {
+			snprintf(err, errlen, "no AppKey %u in the database", j->req.app_idx);
+			return -2;
+		}
+		j->req.net_idx = bound;
+		break;
+	case CFGREQ_BIND:
+	case CFGREQ_SUB_ADD:
+		if (resolve_element(j, rq, err, errlen) < 0)
+			return -1;
+		if (rq->bad[0]) {
+			snprintf(err, errlen, "%s", rq->bad);
+			return -1;
+		}
+		j->req.model = rq->model;
+		j->req.elem_addr = (uint16_t)(j->node.unicast + j->element);
+		if (rq->cmd == CFGREQ_BIND) {
+			j->req.kind = CFGCLI_MODEL_APP_BIND;
+			j->req.app_idx = rq->app_idx;
+		} else {
+			j->req.kind = CFGCLI_MODEL_SUB_ADD;
+			j->req.addr = rq->group;
+		}
+		break;
+	case CFGREQ_RESET:
+		j->req.kind = CFGCLI_NODE_RESET;
+		break;
+	case CFGREQ_SETUP:
+		j->groups[0] = ALIGENIE_GROUP_LIGHTS;
+		j->groups[1] = ALIGENIE_GROUP_ALL;
+		j->ngroups = 2;
+		break;
+	}
+	return 0;
 }
 
-int cfgjob_start(struct cfgjob *j, struct radio *r, struct client *c, void (*done)(void *ctx),
+/* A device-key message from the node (localnode routes it here). */
+static bool job_access(void *ctx, const struct mesh_rx *rx)
+{
+	struct cfgjob *j = ctx;
+	uint64_t now;
+
+	if (!j->started || j->finished || !rx->dev_key || rx->src != j->node.unicast)
+		return false;
+	now = radio_now(j->radio);
+	if (j->cmd == CFGREQ_SETUP)
+		node_setup_input(&j->setup, now, rx->src, rx->access, rx->len);
+	else
+		cfgcli_input(&j->cli, now, rx->src, rx->access, rx->len);
+	return true;
+}
+
+int cfgjob_start(struct cfgjob *j, struct radio *r, struct localnode *c, void (*done)(void *ctx),
 		 void *ctx)
 {
 	uint64_t now = radio_now(r);
 
 	j->radio = r;
-	j->client = c;
+	j->local = c;
 	j->done = done;
 	j->ctx = ctx;
 	j->give_up_at = now + CFGJOB_TIMEOUT_MS;
 	if (radio_add_timers(r, job_deadline, job_tick, j) != 0)
 		return -ENOSPC;
 	j->started = true;
-	if (j->cmd == CFGJOB_SETUP) {
+	j->reg.addr = j->node.unicast;
+	j->reg.elements = j->node.elements;
+	j->reg.access = job_access;
+	j->reg.ctx = j;
+	localnode_register(c, &j->reg);
+	if (j->cmd == CFGREQ_SETUP) {
 		struct node_setup_params sp = { 0 };
 		struct aligenie_info ali;
 		uint16_t bound;
@@ -377,20 +355,6 @@ int cfgjob_start(struct cfgjob *j, struct radio *r, struct client *c, void (*don
 	}
 	radio_kick(r);
 	return 0;
-}
-
-bool cfgjob_access(struct cfgjob *j, const struct mesh_rx *rx)
-{
-	uint64_t now;
-
-	if (!j->started || j->finished || !rx->dev_key || rx->src != j->node.unicast)
-		return false;
-	now = radio_now(j->radio);
-	if (j->cmd == CFGJOB_SETUP)
-		node_setup_input(&j->setup, now, rx->src, rx->access, rx->len);
-	else
-		cfgcli_input(&j->cli, now, rx->src, rx->access, rx->len);
-	return true;
 }
 
 void cfgjob_cancel(struct cfgjob *j, int rc, const char *msg)
@@ -413,7 +377,7 @@ struct json_object *cfgjob_json(const struct cfgjob *j)
 	json_object_object_add(o, "unicast", json_object_new_int(j->node.unicast));
 	json_object_object_add(o, "command", json_object_new_string(j->cmd_name));
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
-	if (j->answered && j->cmd != CFGJOB_SETUP)
+	if (j->answered && j->cmd != CFGREQ_SETUP)
 		json_object_object_add(o, "status", json_object_new_int(j->rc));
 	json_object_object_add(o, ok ? "result" : "error", json_object_new_string(j->msg));
 	if (j->have_comp) {
@@ -451,5 +415,7 @@ void cfgjob_free(struct cfgjob *j)
 {
 	if (j->radio)
 		radio_remove_timers(j->radio, j);
+	if (j->local)
+		localnode_unregister(j->local, &j->reg);
 	OPENSSL_cleanse(j, sizeof(*j));
 }

@@ -1,6 +1,7 @@
 /* meshprov config NODE SUBCOMMAND: one Configuration request to a node, or the
  * whole post-provisioning plan (setup) for a node left unconfigured; through
- * the daemon when one answers, else on the controller directly (cfgjob). */
+ * the daemon when one answers (which parses the words it is sent into a
+ * cfgreq), else on the controller directly (cfgreq_from_argv, then cfgjob). */
 #include <errno.h>
 #include <getopt.h>
 #include <json.h>
@@ -12,9 +13,10 @@
 #include <openssl/crypto.h>
 
 #include "cfgjob.h"
+#include "cfgreq.h"
 #include "cli.h"
-#include "client.h"
 #include "ctl.h"
+#include "localnode.h"
 #include "nodedb.h"
 #include "radio.h"
 #include "util.h"
@@ -25,8 +27,8 @@ struct config {
 	struct ev_loop *loop;
 	struct radio radio;
 	struct nodedb *db;
-	struct client client;
-	bool client_on;
+	struct localnode local;
+	bool local_on;
 	struct cfgjob job;
 	ev_timer timeout;
 	ev_signal sigint, sigterm;
@@ -66,7 +68,7 @@ static void config_usage(FILE *f)
 		"                 while the node may still need us: acknowledging its\n"
 		"                 retransmitted segments, our own segments acknowledged\n"
 		"  -h, --help     show this help\n",
-		CLIENT_LINGER_DEFAULT_S);
+		LOCALNODE_LINGER_DEFAULT_S);
 }
 
 static const char *text_of(struct json_object *o, const char *key)
@@ -165,24 +167,17 @@ static void print_outcome(struct config *c)
 }
 
 /* The outcome is known: say it, then stay while the node may still need
- * us (client_linger), unless we are giving up. */
+ * us (localnode_linger), unless we are giving up. */
 static void job_done(void *ctx)
 {
 	struct config *c = ctx;
 
 	print_outcome(c);
-	if (!c->client_on || c->giving_up || c->linger_s <= 0) {
+	if (!c->local_on || c->giving_up || c->linger_s <= 0) {
 		stop(c);
 		return;
 	}
-	client_linger(&c->client, (uint64_t)(c->linger_s * 1000.0), linger_done, c);
-}
-
-static void c_access(void *ctx, const struct mesh_rx *rx)
-{
-	struct config *c = ctx;
-
-	cfgjob_access(&c->job, rx);
+	localnode_linger(&c->local, (uint64_t)(c->linger_s * 1000.0), linger_done, c);
 }
 
 static void on_ready(void *ctx)
@@ -190,12 +185,12 @@ static void on_ready(void *ctx)
 	struct config *c = ctx;
 	char err[256];
 
-	if (client_init(&c->client, &c->radio, c->db, c_access, c, err, sizeof(err)) != 0) {
+	if (localnode_init(&c->local, &c->radio, c->db, err, sizeof(err)) != 0) {
 		give_up(c, -EINVAL, err);
 		return;
 	}
-	c->client_on = true;
-	if (cfgjob_start(&c->job, &c->radio, &c->client, job_done, c) != 0)
+	c->local_on = true;
+	if (cfgjob_start(&c->job, &c->radio, &c->local, job_done, c) != 0)
 		give_up(c, -ENOSPC, "internal error: no timer slot");
 }
 
@@ -205,8 +200,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 	struct config *c = ctx;
 
 	(void)r;
-	if (type == AD_TYPE_MESH_MESSAGE && c->client_on && !c->stopping)
-		client_input(&c->client, data, len);
+	if (type == AD_TYPE_MESH_MESSAGE && c->local_on && !c->stopping)
+		localnode_input(&c->local, data, len);
 }
 
 static void on_fatal(void *ctx, const char *msg)
@@ -249,13 +244,15 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 static int run_local(struct config *c, const struct global_opts *g, int argc, char **argv,
 		     bool force, struct json_object *req, bool json)
 {
+	struct cfgreq rq;
 	char err[512];
 	int rc;
 
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));
 	if (!c->db)
 		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
-	rc = cfgjob_prepare(&c->job, c->db, argv[0], argc - 1, argv + 1, force, err, sizeof(err));
+	cfgreq_from_argv(&rq, argv[0], argc - 1, argv + 1, force);
+	rc = cfgjob_prepare(&c->job, c->db, &rq, err, sizeof(err));
 	if (rc < 0) {
 		nodedb_close(c->db);
 		return cli_fail(json, rc == -1 ? "config" : NULL, cli_fail_fields(req),
@@ -284,8 +281,8 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 	ev_signal_stop(c->loop, &c->sigterm);
 	ev_timer_stop(c->loop, &c->timeout);
 	cfgjob_free(&c->job);
-	if (c->client_on)
-		client_free(&c->client);
+	if (c->local_on)
+		localnode_free(&c->local);
 	radio_close(&c->radio);
 	nodedb_close(c->db);
 	return rc;
@@ -307,7 +304,7 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 	int ch, fd, rc;
 
 	memset(c, 0, sizeof(*c));
-	c->linger_s = CLIENT_LINGER_DEFAULT_S;
+	c->linger_s = LOCALNODE_LINGER_DEFAULT_S;
 	while ((ch = getopt_long(argc, argv, "+jfh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
@@ -355,7 +352,7 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 		if (json)
 			rc = cli_fail(json, "config", cli_fail_fields(req), EXIT_USAGE,
 				      argc == optind ? "NODE: expected a UUID or unicast address"
-						     : "COMMAND: expected " CFGJOB_COMMANDS);
+						     : "COMMAND: expected " CFGREQ_COMMANDS);
 		else
 			config_usage(stderr);
 		json_object_put(req);

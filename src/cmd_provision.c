@@ -1,7 +1,9 @@
 /* meshprov provision: provision one device over PB-ADV and record it, through
- * the daemon when one answers, else on the controller directly. */
+ * the daemon when one answers, else on the controller directly. The options
+ * become a struct provreq once (provreq_words_from_argv, then the secret
+ * file and MESHPROV_SECRET read here, then provreq_from_words); the daemon
+ * gets the same words as JSON. */
 #include <errno.h>
-#include <getopt.h>
 #include <json.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,8 +18,8 @@
 #include "aligenie.h"
 #include "beacon.h"
 #include "cli.h"
-#include "client.h"
 #include "ctl.h"
+#include "localnode.h"
 #include "log.h"
 #include "nodedb.h"
 #include "provjob.h"
@@ -34,8 +36,8 @@ struct provision {
 	struct provjob job;
 	bool job_started;
 	int64_t listen_since;    /* Unix seconds: scanning since (pending reservations) */
-	struct client client;
-	bool client_on;
+	struct localnode local;
+	bool local_on;
 	bool progress;
 	ev_timer wait_timer, total_timer;
 	ev_signal sigint, sigterm;
@@ -85,7 +87,7 @@ static void provision_usage(FILE *f)
 		"                            indication, our own segments acknowledged\n"
 		"  -j, --json                print one JSON object with the outcome\n"
 		"  -h, --help                show this help\n",
-		CLIENT_LINGER_DEFAULT_S);
+		LOCALNODE_LINGER_DEFAULT_S);
 }
 
 /* ---- output: the same from a local run and from the daemon ---- */
@@ -224,34 +226,16 @@ static int j_auth_prompt(void *ctx, bool ask, const char *text)
 	return 0;
 }
 
-static void c_access(void *ctx, const struct mesh_rx *rx)
+static struct localnode *j_local(void *ctx, char *err, size_t errlen)
 {
 	struct provision *p = ctx;
 
-	if (p->job_started)
-		provjob_access(&p->job, rx);
-}
-
-static void c_indication(void *ctx, uint16_t src, uint8_t tid)
-{
-	struct provision *p = ctx;
-
-	(void)tid;
-	if (p->job_started)
-		provjob_indication(&p->job, src);
-}
-
-static struct client *j_client(void *ctx, char *err, size_t errlen)
-{
-	struct provision *p = ctx;
-
-	if (!p->client_on) {
-		if (client_init(&p->client, &p->radio, p->db, c_access, p, err, errlen) != 0)
+	if (!p->local_on) {
+		if (localnode_init(&p->local, &p->radio, p->db, err, errlen) != 0)
 			return NULL;
-		p->client_on = true;
-		p->client.indication = c_indication;
+		p->local_on = true;
 	}
-	return &p->client;
+	return &p->local;
 }
 
 static void linger_done(void *ctx)
@@ -280,27 +264,27 @@ static void print_outcome(struct provision *p)
 }
 
 /* The outcome is known: say it, then stay while the node may still need
- * us (client_linger), unless we are giving up. */
+ * us (localnode_linger), unless we are giving up. */
 static void j_done(void *ctx)
 {
 	struct provision *p = ctx;
 	char text[100];
 
 	print_outcome(p);
-	if (!p->client_on || p->job.cancelling || p->linger_s <= 0) {
+	if (!p->local_on || p->job.cancelling || p->linger_s <= 0) {
 		stop(p);
 		return;
 	}
 	snprintf(text, sizeof(text), "waiting until the node has all it needs from us (at most %g s)",
 		 p->linger_s);
 	j_progress(p, text);
-	client_linger(&p->client, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
+	localnode_linger(&p->local, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
 }
 
 static const struct provjob_ops provision_job_ops = {
 	.progress = j_progress,
 	.auth_prompt = j_auth_prompt,
-	.client = j_client,
+	.local = j_local,
 	.done = j_done,
 };
 
@@ -332,8 +316,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		return;
 	}
 	if (type == AD_TYPE_MESH_MESSAGE) {
-		if (p->client_on)
-			client_input(&p->client, data, len);
+		if (p->local_on)
+			localnode_input(&p->local, data, len);
 		return;
 	}
 	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) != 0)
@@ -463,14 +447,14 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 	ev_timer_stop(p->loop, &p->total_timer);
 	if (p->job_started)
 		provjob_free(&p->job);
-	if (p->client_on)
-		client_free(&p->client);
+	if (p->local_on)
+		localnode_free(&p->local);
 	radio_close(&p->radio);
 	nodedb_close(p->db);
 	return p->rc;
 }
 
-/* ---- options: turned into a provision request ---- */
+/* ---- options: the secret file (provreq reads no files) ---- */
 
 static int read_secret_file(const char *path, char *out, size_t outlen)
 {
@@ -487,154 +471,65 @@ static int read_secret_file(const char *path, char *out, size_t outlen)
 	return 0;
 }
 
-enum {
-	OPT_SECRET_FILE = 256,
-	OPT_STATIC_OOB,
-	OPT_NO_OOB,
-	OPT_OUTPUT_OOB,
-	OPT_INPUT_OOB,
-	OPT_AUTH_VALUE,
-	OPT_DEVICE_PUBKEY,
-	OPT_UNICAST,
-	OPT_ATTENTION,
-	OPT_WAIT,
-	OPT_NO_CONFIGURE,
-	OPT_GROUP,
-	OPT_LINGER,
-};
-
-static void add_str(struct json_object *req, const char *key, const char *v)
+static bool is_aligenie_uuid(const char *text)
 {
-	json_object_object_add(req, key, json_object_new_string(v));
-}
-
-static void add_true(struct json_object *req, const char *key)
-{
-	json_object_object_add(req, key, json_object_new_boolean(1));
-}
-
-static bool is_aligenie_uuid(struct json_object *req)
-{
-	const char *text = ctl_string(req, "uuid");
-	struct aligenie_info ali;
 	uint8_t uuid[16];
+	struct aligenie_info ali;
 
 	return text && hex_decode(text, uuid, 16) == 0 && aligenie_decode(uuid, &ali);
-}
-
-/* The request the options make; NULL after a message (usage error). */
-static struct json_object *parse_options(int argc, char **argv, bool *json, double *linger_s)
-{
-	static const struct option opts[] = {
-		{ "uuid", required_argument, NULL, 'u' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "secret", required_argument, NULL, 's' },
-		{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "static-oob", required_argument, NULL, OPT_STATIC_OOB },
-		{ "no-oob", no_argument, NULL, OPT_NO_OOB },
-		{ "output-oob", no_argument, NULL, OPT_OUTPUT_OOB },
-		{ "input-oob", no_argument, NULL, OPT_INPUT_OOB },
-		{ "auth-value", required_argument, NULL, OPT_AUTH_VALUE },
-		{ "device-public-key", required_argument, NULL, OPT_DEVICE_PUBKEY },
-		{ "unicast", required_argument, NULL, OPT_UNICAST },
-		{ "attention", required_argument, NULL, OPT_ATTENTION },
-		{ "wait", required_argument, NULL, OPT_WAIT },
-		{ "no-configure", no_argument, NULL, OPT_NO_CONFIGURE },
-		{ "group", required_argument, NULL, OPT_GROUP },
-		{ "linger", required_argument, NULL, OPT_LINGER },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct json_object *req = json_object_new_object();
-	struct json_object *groups = NULL;
-	char secret_buf[160];
-	bool kind_given = false, ali_given = false;
-	int c;
-
-	add_str(req, "cmd", "provision");
-	while ((c = getopt_long(argc, argv, "u:p:s:m:t:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': add_str(req, "uuid", optarg); break;
-		case 'p': add_str(req, "pid", optarg); ali_given = true; break;
-		case 's': add_str(req, "secret", optarg); ali_given = true; break;
-		case 'm': add_str(req, "mac", optarg); ali_given = true; break;
-		case OPT_SECRET_FILE:
-			if (read_secret_file(optarg, secret_buf, sizeof(secret_buf)) < 0) {
-				fprintf(stderr, "meshprov provision: cannot read %s: %s\n", optarg,
-					strerror(errno));
-				json_object_put(req);
-				exit(1);
-			}
-			add_str(req, "secret", secret_buf);
-			OPENSSL_cleanse(secret_buf, sizeof(secret_buf));
-			ali_given = true;
-			break;
-		case OPT_STATIC_OOB: add_str(req, "static_oob", optarg); kind_given = true; break;
-		case OPT_NO_OOB: add_true(req, "no_oob"); kind_given = true; break;
-		case OPT_OUTPUT_OOB: add_true(req, "output_oob"); kind_given = true; break;
-		case OPT_INPUT_OOB: add_true(req, "input_oob"); kind_given = true; break;
-		case OPT_AUTH_VALUE: add_str(req, "auth_value", optarg); break;
-		case OPT_DEVICE_PUBKEY: add_str(req, "device_public_key", optarg); break;
-		case OPT_UNICAST: add_str(req, "unicast", optarg); break;
-		case OPT_ATTENTION: add_str(req, "attention", optarg); break;
-		case OPT_WAIT: add_str(req, "wait", optarg); break;
-		case 't': add_str(req, "timeout", optarg); break;
-		case OPT_NO_CONFIGURE:
-			json_object_object_add(req, "configure", json_object_new_boolean(0));
-			break;
-		case OPT_GROUP:
-			if (!groups) {
-				groups = json_object_new_array();
-				json_object_object_add(req, "groups", groups);
-			}
-			json_object_array_add(groups, json_object_new_string(optarg));
-			break;
-		case OPT_LINGER:
-			/* our own run's: the daemon stays anyway */
-			if (cli_parse_linger(optarg, linger_s) < 0) {
-				fprintf(stderr, "meshprov provision: --linger needs 0 or a positive number of seconds\n");
-				json_object_put(req);
-				return NULL;
-			}
-			break;
-		case 'j': *json = true; break;
-		case 'h': provision_usage(stdout); json_object_put(req); exit(0);
-		default: provision_usage(stderr); json_object_put(req); return NULL;
-		}
-	}
-	if (optind < argc) {
-		char msg[200];
-
-		snprintf(msg, sizeof(msg), "unexpected argument '%.100s'", argv[optind]);
-		cli_fail(*json, "provision", cli_fail_fields(req), EXIT_USAGE, msg);
-		json_object_put(req);
-		return NULL;
-	}
-	/* the environment's secret applies where AliGenie authentication does */
-	if (!json_object_object_get_ex(req, "secret", NULL) && getenv("MESHPROV_SECRET") &&
-	    (ali_given || (!kind_given && is_aligenie_uuid(req))))
-		add_str(req, "secret", getenv("MESHPROV_SECRET"));
-	return req;
 }
 
 int cmd_provision(const struct global_opts *g, int argc, char **argv)
 {
 	static struct provision prov_state; /* large; one per process */
 	struct provision *p = &prov_state;
+	struct provreq_words w;
 	struct json_object *req;
-	bool json = false;
+	char secret_buf[160];
+	bool json;
 	char err[256];
 	int fd, rc;
 
 	memset(p, 0, sizeof(*p));
-	p->linger_s = CLIENT_LINGER_DEFAULT_S;
-	req = parse_options(argc, argv, &json, &p->linger_s);
-	if (!req)
+	p->linger_s = LOCALNODE_LINGER_DEFAULT_S;
+	rc = provreq_words_from_argv(argc, argv, &w, err, sizeof(err));
+	json = w.json;
+	if (w.help) {
+		provision_usage(stdout);
+		return 0;
+	}
+	if (rc == -1) {
+		provision_usage(stderr);
 		return EXIT_USAGE;
-	if (provreq_parse(req, &p->req, err, sizeof(err)) < 0) {
+	}
+	if (rc < 0) {
+		req = provreq_words_json(&w);
+		rc = cli_fail(json, "provision", cli_fail_fields(req), EXIT_USAGE, err);
+		json_object_put(req);
+		return rc;
+	}
+	/* our own run's: the daemon stays anyway */
+	if (w.linger && cli_parse_linger(w.linger, &p->linger_s) < 0) {
+		fprintf(stderr, "meshprov provision: --linger needs 0 or a positive number of seconds\n");
+		return EXIT_USAGE;
+	}
+	if (w.secret_file) {
+		if (read_secret_file(w.secret_file, secret_buf, sizeof(secret_buf)) < 0) {
+			fprintf(stderr, "meshprov provision: cannot read %s: %s\n", w.secret_file,
+				strerror(errno));
+			return 1;
+		}
+		w.secret = secret_buf;
+	}
+	/* the environment's secret applies where AliGenie authentication does */
+	if (!w.secret && getenv("MESHPROV_SECRET") &&
+	    (w.ali_given || (!provreq_words_kind_given(&w) && is_aligenie_uuid(w.uuid))))
+		w.secret = getenv("MESHPROV_SECRET");
+	req = provreq_words_json(&w);
+	rc = provreq_from_words(&w, &p->req, err, sizeof(err));
+	OPENSSL_cleanse(secret_buf, sizeof(secret_buf));
+	OPENSSL_cleanse(&w, sizeof(w));
+	if (rc < 0) {
 		rc = cli_fail(json, "provision", cli_fail_fields(req), EXIT_USAGE, err);
 		json_object_put(req);
 		return rc;

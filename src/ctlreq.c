@@ -150,7 +150,7 @@ static void req_provision(struct daemon *d, struct conn *c, struct json_object *
 		return;
 	}
 	memset(s, 0, sizeof(*s));
-	if (provreq_parse(req, &s->req, err, sizeof(err)) < 0) {
+	if (provreq_from_json(req, &s->req, err, sizeof(err)) < 0) {
 		ctlconn_error(&c->io, true, "%s", err);
 		return;
 	}
@@ -263,56 +263,32 @@ static void req_remove(struct daemon *d, struct conn *c, struct json_object *req
 
 static void req_config(struct daemon *d, struct conn *c, struct json_object *req)
 {
-	static const char *const allowed[] = { "node", "args", "force", NULL };
-	struct json_object *node, *args;
 	struct cfgslot *cs = NULL;
-	char *argv[6];
-	bool force = false;
-	size_t n;
+	struct cfgreq rq;
 	char err[256];
 	int rc;
 
-	if (check_fields(c, req, allowed) < 0 || get_bool(c, req, "force", &force) < 0)
+	if (cfgreq_from_json(req, &rq, err, sizeof(err)) < 0) {
+		ctlconn_error(&c->io, true, "%s", err);
 		return;
-	if (!json_object_object_get_ex(req, "node", &node) ||
-	    !json_object_is_type(node, json_type_string)) {
-		ctlconn_error(&c->io, true, "'node' must be a string: a UUID or a unicast address");
-		return;
-	}
-	if (!json_object_object_get_ex(req, "args", &args) ||
-	    !json_object_is_type(args, json_type_array) ||
-	    (n = json_object_array_length(args)) < 1 || n > ARRAY_SIZE(argv)) {
-		ctlconn_error(&c->io, true, "'args' must be an array of 1-%zu strings: the command and "
-			   "its arguments", ARRAY_SIZE(argv));
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *a = json_object_array_get_idx(args, i);
-
-		if (!json_object_is_type(a, json_type_string)) {
-			ctlconn_error(&c->io, true, "'args' must be an array of strings");
-			return;
-		}
-		argv[i] = (char *)json_object_get_string(a);
 	}
 	cs = free_cfg(d);
 	if (!cs) {
 		ctlconn_error(&c->io, false, "too many config requests at once: try again shortly");
 		return;
 	}
-	if (!d->client_on) {
+	if (!d->local_on) {
 		ctlconn_error(&c->io, false, "meshprov's own node is not set up in the database");
 		return;
 	}
-	rc = cfgslot_prepare(d, cs, json_object_get_string(node), (int)n, argv, force, c, err,
-			     sizeof(err));
+	rc = cfgslot_prepare(d, cs, &rq, c, err, sizeof(err));
 	if (rc < 0) {
 		ctlconn_error(&c->io, rc == -1, "%s", err);
 		return;
 	}
 	c->cfg = cs;
 	ctlconn_hold(&c->io);
-	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
+	if (cfgjob_start(&cs->job, &d->radio, &d->local, cfg_done, cs) != 0) {
 		cs->conn = NULL;
 		c->cfg = NULL;
 		c->io.held = false; /* not started after all */

@@ -1,7 +1,8 @@
 /* meshprov daemon: the service. Owns the controller and the node database,
  * keeps the live table of unprovisioned devices, provisions and configures
  * the devices it holds credentials for (provjob, several at once), answers
- * every node's AliGenie indications (one client), and serves the CLI on the
+ * every node's AliGenie indications (its one localnode, which routes each
+ * node's answers to the job registered for it), and serves the CLI on the
  * control socket (newline-delimited JSON, see ctl.h). This file is its life
  * cycle (options, configuration, reload on SIGHUP, stopping), its timers
  * and the radio's dispatch; the sessions are daemon_jobs.c, the control
@@ -127,37 +128,13 @@ static void reload(struct daemon *d)
 
 /* ---- radio ---- */
 
-static void c_access(void *ctx, const struct mesh_rx *rx)
-{
-	struct daemon *d = ctx;
-
-	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++) {
-		if (d->slots[i].used && d->slots[i].started && !d->slots[i].reap &&
-		    provjob_access(&d->slots[i].job, rx))
-			return;
-		if (d->cfgs[i].used && !d->cfgs[i].reap && cfgjob_access(&d->cfgs[i].job, rx))
-			return;
-	}
-}
-
-static void c_indication(void *ctx, uint16_t src, uint8_t tid)
-{
-	struct daemon *d = ctx;
-
-	log_debug("answered the indication of 0x%04x (TID %u)", src, tid);
-	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
-		if (d->slots[i].used && d->slots[i].started && !d->slots[i].reap)
-			provjob_indication(&d->slots[i].job, src);
-}
-
 static void on_ready(void *ctx)
 {
 	struct daemon *d = ctx;
 	char err[256], state[400];
 
-	if (client_init(&d->client, &d->radio, d->db, c_access, d, err, sizeof(err)) == 0) {
-		d->client_on = true;
-		d->client.indication = c_indication;
+	if (localnode_init(&d->local, &d->radio, d->db, err, sizeof(err)) == 0) {
+		d->local_on = true;
 	} else {
 		log_err("cannot act as a node of the network (%s): devices will be provisioned "
 			"but not configured", err);
@@ -190,8 +167,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		return;
 	}
 	if (type == AD_TYPE_MESH_MESSAGE) {
-		if (d->client_on)
-			client_input(&d->client, data, len);
+		if (d->local_on)
+			localnode_input(&d->local, data, len);
 		return;
 	}
 	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) < 0)
@@ -340,8 +317,8 @@ static void daemon_free(struct daemon *d)
 {
 	ctlsrv_close(&d->ctl);
 	jobs_free(d);
-	if (d->client_on)
-		client_free(&d->client);
+	if (d->local_on)
+		localnode_free(&d->local);
 	radio_close(&d->radio);
 	devtable_free(&d->table);
 	autoprov_free(&d->ap);

@@ -98,15 +98,15 @@ static int j_auth_prompt(void *ctx, bool ask, const char *text)
 	return 0;
 }
 
-static struct client *j_client(void *ctx, char *err, size_t errlen)
+static struct localnode *j_local(void *ctx, char *err, size_t errlen)
 {
 	struct slot *s = ctx;
 
-	if (!s->d->client_on) {
+	if (!s->d->local_on) {
 		snprintf(err, errlen, "meshprov's own node is not set up in the database");
 		return NULL;
 	}
-	return &s->d->client;
+	return &s->d->local;
 }
 
 /* An automatic attempt failed (provisioning, or configuring the node): the
@@ -179,7 +179,7 @@ static void j_done(void *ctx)
 static const struct provjob_ops daemon_job_ops = {
 	.progress = j_progress,
 	.auth_prompt = j_auth_prompt,
-	.client = j_client,
+	.local = j_local,
 	.done = j_done,
 };
 
@@ -309,20 +309,20 @@ static void setup_groups(struct daemon *d, struct cfgjob *j)
 	struct aligenie_info ali;
 	const struct conf_groups *gr;
 
-	if (j->cmd != CFGJOB_SETUP || !aligenie_decode(j->node.uuid, &ali))
+	if (j->cmd != CFGREQ_SETUP || !aligenie_decode(j->node.uuid, &ali))
 		return;
 	gr = conf_groups_for(&d->conf, ali.product_id);
 	memcpy(j->groups, gr->addr, sizeof(j->groups));
 	j->ngroups = gr->n;
 }
 
-/* A config job for node in the free slot cs: for the client c, or
+/* A config job for rq in the free slot cs: for the client c, or
  * automatic (c NULL). The caller starts it. 0; -1 usage error, -2 failure,
  * with one line in err (cfgjob_prepare). */
-int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *node, int argc,
-		    char *const *argv, bool force, struct conn *c, char *err, size_t errlen)
+int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const struct cfgreq *rq, struct conn *c,
+		    char *err, size_t errlen)
 {
-	int rc = cfgjob_prepare(&cs->job, d->db, node, argc, argv, force, err, errlen);
+	int rc = cfgjob_prepare(&cs->job, d->db, rq, err, errlen);
 
 	if (rc < 0) {
 		cfgjob_free(&cs->job);
@@ -341,16 +341,16 @@ int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *node, int 
 static void start_auto_config(struct daemon *d, struct cfgslot *cs,
 			      const struct autoprov_attempt *a)
 {
+	struct cfgreq rq;
 	char hex[33], err[256];
-	char setup[] = "setup";
-	char *argv[] = { setup };
 
 	hex_encode(a->uuid, 16, hex);
-	if (cfgslot_prepare(d, cs, hex, 1, argv, false, NULL, err, sizeof(err)) < 0)
+	cfgreq_setup(&rq, hex);
+	if (cfgslot_prepare(d, cs, &rq, NULL, err, sizeof(err)) < 0)
 		return;
 	log_info("configuring %s at 0x%04x again, attempt %u of %u", hex, cs->job.node.unicast,
 		 a->count + 1, d->conf.max_attempts);
-	if (cfgjob_start(&cs->job, &d->radio, &d->client, cfg_done, cs) != 0) {
+	if (cfgjob_start(&cs->job, &d->radio, &d->local, cfg_done, cs) != 0) {
 		cfgjob_free(&cs->job);
 		cs->used = false;
 	}
@@ -393,7 +393,7 @@ void retry_configuration(struct daemon *d, uint64_t now)
 	struct autoprov_attempt a;
 	size_t i = 0;
 
-	if (!d->conf.auto_provision || d->stopping || !d->ready || !d->client_on)
+	if (!d->conf.auto_provision || d->stopping || !d->ready || !d->local_on)
 		return;
 	while (autoprov_next_config(&d->ap, now, &daemon_facts, d, &i, &a)) {
 		struct cfgslot *cs = free_cfg(d);

@@ -11,6 +11,7 @@
 
 #include "adv.h"
 #include "autoprov.h"
+#include "cfgjob.h"
 #include "crypto.h"
 #include "log.h"
 #include "util.h"
@@ -109,7 +110,7 @@ static int st_send(void *ctx, uint16_t dst, const uint8_t *pdu, size_t len)
 {
 	struct provjob *j = ctx;
 
-	return client_send_devkey(j->client, dst, pdu, len);
+	return localnode_send_devkey(j->local, dst, pdu, len);
 }
 
 static void st_progress(void *ctx, const char *what)
@@ -125,7 +126,7 @@ static void st_done(void *ctx, int rc, const char *msg)
 	j->configured = rc == 0;
 	if (rc != 0)
 		snprintf(j->config_error, sizeof(j->config_error), "%s", msg);
-	client_record_setup(j->db, j->params.uuid, &j->setup, rc, msg);
+	cfgjob_record_setup(j->db, j->params.uuid, &j->setup, rc, msg);
 	if (nodedb_commit(j->db, err, sizeof(err)) != 0) {
 		j->configured = false;
 		snprintf(j->config_error, sizeof(j->config_error),
@@ -149,6 +150,9 @@ static const struct node_setup_ops job_setup_ops = {
 	.done = st_done,
 };
 
+static bool reg_access(void *ctx, const struct mesh_rx *rx);
+static void reg_indication(void *ctx, uint16_t src, uint8_t tid);
+
 static void start_configure(struct provjob *j)
 {
 	struct node_setup_params sp = { 0 };
@@ -156,15 +160,22 @@ static void start_configure(struct provjob *j)
 	uint16_t bound = 0;
 
 	why[0] = '\0';
-	j->client = j->ops->client(j->ctx, why, sizeof(why));
-	if (j->client) {
+	j->local = j->ops->local(j->ctx, why, sizeof(why));
+	if (j->local) {
+		/* the node's answers and indications come to this job */
+		j->reg.addr = j->result.unicast;
+		j->reg.elements = j->result.elements;
+		j->reg.access = reg_access;
+		j->reg.indication = reg_indication;
+		j->reg.ctx = j;
+		localnode_register(j->local, &j->reg);
 		sp.unicast = j->result.unicast;
 		sp.net_index = 0;
 		sp.app_index = 0;
 		sp.bind_and_subscribe = j->is_aligenie && j->ali.uuid_version == 0;
 		memcpy(sp.groups, j->params.groups, sizeof(sp.groups));
 		sp.ngroups = j->params.ngroups;
-		say(j, "configuring 0x%04x from 0x%04x", sp.unicast, j->client->self);
+		say(j, "configuring 0x%04x from 0x%04x", sp.unicast, j->local->self);
 		j->state = PROVJOB_CONFIGURING;
 		if (nodedb_app_key(j->db, 0, &bound, sp.app_key) != 0 ||
 		    node_setup_start(&j->setup, radio_now(j->radio), &sp, &job_setup_ops, j) != 0)
@@ -517,16 +528,22 @@ void provjob_pb_adv(struct provjob *j, const uint8_t *data, size_t len)
 		prov_session_input(&j->session, radio_now(j->radio), data, len);
 }
 
-bool provjob_access(struct provjob *j, const struct mesh_rx *rx)
+/* From the node, routed here by localnode. */
+static bool reg_access(void *ctx, const struct mesh_rx *rx)
 {
+	struct provjob *j = ctx;
+
 	if (j->state != PROVJOB_CONFIGURING || !rx->dev_key || rx->src != j->result.unicast)
 		return false;
 	node_setup_input(&j->setup, radio_now(j->radio), rx->src, rx->access, rx->len);
 	return true;
 }
 
-void provjob_indication(struct provjob *j, uint16_t src)
+static void reg_indication(void *ctx, uint16_t src, uint8_t tid)
 {
+	struct provjob *j = ctx;
+
+	(void)tid;
 	if (!j->ok || src < j->result.unicast || src >= j->result.unicast + j->result.elements)
 		return;
 	j->indications++;
@@ -644,6 +661,9 @@ void provjob_free(struct provjob *j)
 {
 	if (j->radio)
 		radio_remove_timers(j->radio, j);
+	if (j->local)
+		localnode_unregister(j->local, &j->reg);
+	j->local = NULL;
 	prov_session_free(&j->session);
 	OPENSSL_cleanse(&j->params, sizeof(j->params));
 	OPENSSL_cleanse(&j->result, sizeof(j->result));

@@ -1,6 +1,6 @@
 /* A request line from the control socket as the daemon takes it
- * (daemon.c handle_request: one JSON object, exactly the line, with a
- * string "cmd"), and, for "provision", provreq_parse() turning it into a
+ * (ctlreq.c: one JSON object, exactly the line, with a
+ * string "cmd"), and, for "provision", provreq_from_json() turning it into a
  * provisioning job's parameters (provreq.c, also what the CLI's options
  * become). Input: the line, without its newline. */
 #include <stdio.h>
@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (req && json_object_is_type(req, json_type_object) && json_object_object_get_ex(req, "cmd", &cmd) &&
 	    json_object_is_type(cmd, json_type_string) && !strcmp(json_object_get_string(cmd), "provision")) {
 		memset(&r, 0, sizeof(r));
-		if (provreq_parse(req, &r, err, sizeof(err)) == 0)
+		if (provreq_from_json(req, &r, err, sizeof(err)) == 0)
 			sink += r.job.prov.auth.kind + r.job.want_unicast + r.job.ngroups;
 		else
 			sink += strlen(err);

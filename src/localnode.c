@@ -1,4 +1,4 @@
-#include "client.h"
+#include "localnode.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,20 +12,20 @@
 
 static uint64_t c_deadline(void *ctx)
 {
-	struct client *c = ctx;
+	struct localnode *c = ctx;
 	uint64_t d;
 
 	if (!c->on)
 		return NO_DEADLINE;
 	d = mesh_next_deadline(&c->mesh);
 	if (c->lingering)
-		d = min_deadline(d, min_deadline(c->linger_until, client_quiet_deadline(c)));
+		d = min_deadline(d, min_deadline(c->linger_until, localnode_quiet_deadline(c)));
 	return d;
 }
 
-static void linger_check(struct client *c, uint64_t now)
+static void linger_check(struct localnode *c, uint64_t now)
 {
-	uint64_t quiet = client_quiet_deadline(c);
+	uint64_t quiet = localnode_quiet_deadline(c);
 
 	if (!c->lingering || (quiet > now && c->linger_until > now))
 		return;
@@ -37,7 +37,7 @@ static void linger_check(struct client *c, uint64_t now)
 
 static void c_tick(void *ctx, uint64_t now)
 {
-	struct client *c = ctx;
+	struct localnode *c = ctx;
 
 	if (!c->on)
 		return;
@@ -47,7 +47,7 @@ static void c_tick(void *ctx, uint64_t now)
 
 static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
 {
-	struct client *c = ctx;
+	struct localnode *c = ctx;
 
 	if (radio_send(c->radio, AD_TYPE_MESH_MESSAGE, pdu, len) < 0)
 		log_warn("transmit queue full: a Network PDU was dropped");
@@ -55,7 +55,7 @@ static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
 
 static int c_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
 {
-	struct client *c = ctx;
+	struct localnode *c = ctx;
 	char err[256];
 
 	if (nodedb_reserve_seq(c->db, want, first, err, sizeof(err)) != 0) {
@@ -67,7 +67,7 @@ static int c_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
 
 static int c_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
 {
-	struct client *c = ctx;
+	struct localnode *c = ctx;
 	struct nodedb_node n;
 
 	if (addr == c->self) {
@@ -86,7 +86,7 @@ static int c_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
 }
 
 /* AliGenie devices repeat their Attr Indication until it is confirmed. */
-static void answer_indication(struct client *c, const struct mesh_rx *rx)
+static void answer_indication(struct localnode *c, const struct mesh_rx *rx)
 {
 	struct cfg_ali_indication ind;
 	struct mesh_tx tx = { 0 };
@@ -103,34 +103,43 @@ static void answer_indication(struct client *c, const struct mesh_rx *rx)
 	tx.app_index = rx->app_index;
 	tx.access = pdu;
 	tx.len = (size_t)len;
-	c->ind_quiet_at = radio_now(c->radio) + CLIENT_IND_QUIET_MS;
+	c->ind_quiet_at = radio_now(c->radio) + LOCALNODE_IND_QUIET_MS;
 	if (mesh_send(&c->mesh, radio_now(c->radio), &tx, NULL) == 0) {
 		c->indications++;
-		if (c->indication)
-			c->indication(c->ctx, rx->src, ind.tid);
+		log_debug("answered the indication of 0x%04x (TID %u)", rx->src, ind.tid);
+		for (struct localnode_reg *r = c->regs, *next; r; r = next) {
+			next = r->next; /* the callback may unregister r */
+			if (r->indication && rx->src >= r->addr &&
+			    rx->src < (unsigned)r->addr + (r->elements ? r->elements : 1))
+				r->indication(r->ctx, rx->src, ind.tid);
+		}
 	}
 }
 
+/* A status from a node goes to the job that registered for it. */
 static void c_access(void *ctx, const struct mesh_rx *rx)
 {
-	struct client *c = ctx;
+	struct localnode *c = ctx;
 
-	if (!rx->dev_key && rx->opcode == CFG_OP_ALI_ATTR_INDICATION)
-		answer_indication(c, rx);
-	else if (c->access)
-		c->access(c->ctx, rx);
+	if (!rx->dev_key) {
+		if (rx->opcode == CFG_OP_ALI_ATTR_INDICATION)
+			answer_indication(c, rx);
+		return;
+	}
+	for (struct localnode_reg *r = c->regs; r; r = r->next)
+		if (r->addr == rx->src && r->access && r->access(r->ctx, rx))
+			return;
 }
 
-static const struct mesh_ops client_mesh_ops = {
+static const struct mesh_ops localnode_mesh_ops = {
 	.send_adv = c_send_adv,
 	.reserve_seq = c_reserve_seq,
 	.dev_key = c_dev_key,
 	.access = c_access,
 };
 
-int client_init(struct client *c, struct radio *radio, struct nodedb *db,
-		void (*access)(void *ctx, const struct mesh_rx *rx), void *ctx, char *err,
-		size_t errlen)
+int localnode_init(struct localnode *c, struct radio *radio, struct nodedb *db, char *err,
+		   size_t errlen)
 {
 	struct mesh_config cfg = { 0 };
 	uint8_t netkey[16], appkey[16];
@@ -140,8 +149,6 @@ int client_init(struct client *c, struct radio *radio, struct nodedb *db,
 	memset(c, 0, sizeof(*c));
 	c->radio = radio;
 	c->db = db;
-	c->access = access;
-	c->ctx = ctx;
 	if (nodedb_self(db, &c->self, c->self_devkey) != 0)
 		why = "the database has no address for meshprov itself";
 	else if (nodedb_net_key(db, 0, netkey) != 0 || nodedb_app_key(db, 0, &bound, appkey) != 0 ||
@@ -151,7 +158,7 @@ int client_init(struct client *c, struct radio *radio, struct nodedb *db,
 		cfg.unicast = c->self;
 		cfg.elements = 1;
 		cfg.iv_index = nodedb_iv_index(db);
-		if (mesh_init(&c->mesh, &cfg, &client_mesh_ops, c) != 0 ||
+		if (mesh_init(&c->mesh, &cfg, &localnode_mesh_ops, c) != 0 ||
 		    mesh_add_net_key(&c->mesh, 0, netkey) != 0 ||
 		    mesh_add_app_key(&c->mesh, 0, 0, appkey) != 0 ||
 		    mesh_subscribe(&c->mesh, ALIGENIE_INDICATION_GROUP) != 0 ||
@@ -169,20 +176,46 @@ int client_init(struct client *c, struct radio *radio, struct nodedb *db,
 	return 0;
 }
 
-void client_add_node_key(struct client *c, uint16_t addr, uint8_t elements, const uint8_t key[16])
+void localnode_register(struct localnode *c, struct localnode_reg *reg)
+{
+	struct localnode_reg **p = &c->regs;
+
+	if (reg->linked)
+		return;
+	while (*p)
+		p = &(*p)->next;
+	reg->next = NULL;
+	reg->linked = true;
+	*p = reg;
+}
+
+void localnode_unregister(struct localnode *c, struct localnode_reg *reg)
+{
+	for (struct localnode_reg **p = &c->regs; *p; p = &(*p)->next) {
+		if (*p == reg) {
+			*p = reg->next;
+			break;
+		}
+	}
+	reg->next = NULL;
+	reg->linked = false;
+}
+
+void localnode_add_node_key(struct localnode *c, uint16_t addr, uint8_t elements,
+			    const uint8_t key[16])
 {
 	c->extra_addr = addr;
 	c->extra_elements = elements ? elements : 1;
 	memcpy(c->extra_devkey, key, 16);
 }
 
-void client_input(struct client *c, const uint8_t *data, size_t len)
+void localnode_input(struct localnode *c, const uint8_t *data, size_t len)
 {
 	if (c->on)
 		mesh_input(&c->mesh, radio_now(c->radio), data, len);
 }
 
-int client_send_devkey(struct client *c, uint16_t dst, const uint8_t *pdu, size_t len)
+int localnode_send_devkey(struct localnode *c, uint16_t dst, const uint8_t *pdu, size_t len)
 {
 	struct mesh_tx tx = { 0 };
 	int err;
@@ -200,32 +233,14 @@ int client_send_devkey(struct client *c, uint16_t dst, const uint8_t *pdu, size_
 	return err;
 }
 
-void client_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct node_setup *s,
-			 int rc, const char *msg)
-{
-	if (s->appkey_added)
-		nodedb_node_add_app_key(db, uuid, s->params.app_index);
-	if (s->have_composition)
-		nodedb_node_set_composition(db, uuid, &s->composition);
-	for (unsigned i = 0; i < s->nbinds; i++)
-		nodedb_node_model_bind(db, uuid, s->binds[i].element, &s->binds[i].model, s->binds[i].value);
-	for (unsigned i = 0; i < s->nsubs; i++)
-		nodedb_node_model_subscribe(db, uuid, s->subs[i].element, &s->subs[i].model,
-					    s->subs[i].value);
-	if (rc == 0)
-		nodedb_node_set_config_complete(db, uuid, true);
-	else
-		nodedb_node_set_unconfigured(db, uuid, msg);
-}
-
-uint64_t client_quiet_deadline(const struct client *c)
+uint64_t localnode_quiet_deadline(const struct localnode *c)
 {
 	uint64_t q = mesh_quiet_deadline(&c->mesh);
 
 	return q == NO_DEADLINE || q >= c->ind_quiet_at ? q : c->ind_quiet_at;
 }
 
-void client_linger(struct client *c, uint64_t bound_ms, void (*done)(void *ctx), void *ctx)
+void localnode_linger(struct localnode *c, uint64_t bound_ms, void (*done)(void *ctx), void *ctx)
 {
 	uint64_t now = radio_now(c->radio);
 
@@ -241,11 +256,13 @@ void client_linger(struct client *c, uint64_t bound_ms, void (*done)(void *ctx),
 	radio_kick(c->radio);
 }
 
-void client_free(struct client *c)
+void localnode_free(struct localnode *c)
 {
 	if (c->radio)
 		radio_remove_timers(c->radio, c);
 	c->on = false;
+	while (c->regs)
+		localnode_unregister(c, c->regs);
 	OPENSSL_cleanse(c->self_devkey, sizeof(c->self_devkey));
 	OPENSSL_cleanse(c->extra_devkey, sizeof(c->extra_devkey));
 	OPENSSL_cleanse(&c->mesh, sizeof(c->mesh));

@@ -1,0 +1,195 @@
+#include "cfgreq.h"
+
+#include <json.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const names[] = {
+	[CFGREQ_COMPOSITION] = "composition", [CFGREQ_APPKEY_ADD] = "appkey-add",
+	[CFGREQ_BIND] = "bind",               [CFGREQ_SUB_ADD] = "sub-add",
+	[CFGREQ_RESET] = "reset",             [CFGREQ_SETUP] = "setup",
+};
+
+const char *cfgreq_name(enum cfgreq_cmd cmd)
+{
+	return (unsigned)cmd < ARRAY_SIZE(names) ? names[cmd] : "?";
+}
+
+/* ELEMENT, before the node is known: a number an index or an address may be. */
+static int parse_element(struct cfgreq *r, const char *s, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_uint(s, 0x7fff, &v) < 0) {
+		snprintf(err, errlen,
+			 "ELEMENT: expected an element index 0-255 or the element's unicast address, got '%s'",
+			 s);
+		return -1;
+	}
+	r->element = (unsigned)v;
+	snprintf(r->element_text, sizeof(r->element_text), "%s", s);
+	return 0;
+}
+
+static int parse_model(const char *s, struct cfg_model_id *m, char *err, size_t errlen)
+{
+	uint8_t b[4];
+	int n = hex_decode_var(s, b, sizeof(b));
+
+	if (n == 2) {
+		*m = cfg_model_sig(get_be16(b));
+		return 0;
+	}
+	if (n == 4) {
+		*m = cfg_model_vendor(get_be16(b), get_be16(b + 2));
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "MODEL: expected a SIG model ID (4 hex digits, e.g. 1000) or a vendor model "
+		 "(8 hex digits, CompanyID then model ID, e.g. 01a80000), got '%s'",
+		 s);
+	return -1;
+}
+
+static int parse_app_index(const char *what, const char *s, uint16_t *idx, char *err,
+			   size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_uint(s, 0xfff, &v) == 0) {
+		*idx = (uint16_t)v;
+		return 0;
+	}
+	snprintf(err, errlen, "%s: expected an AppKey index 0-4095, got '%s'", what, s);
+	return -1;
+}
+
+/* A command given too few or too many arguments. */
+static int arg_count(const char *cmd, const char *form, int given, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: expected %s, got %d argument%s", cmd, form, given,
+		 given == 1 ? "" : "s");
+	return -1;
+}
+
+static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, size_t errlen)
+{
+	if (n < 1) {
+		snprintf(err, errlen, "COMMAND: expected " CFGREQ_COMMANDS);
+		return -1;
+	}
+	if (!strcmp(argv[0], "composition")) {
+		if (n != 1)
+			return arg_count(argv[0], "no arguments", n - 1, err, errlen);
+		r->cmd = CFGREQ_COMPOSITION;
+		return 0;
+	}
+	if (!strcmp(argv[0], "appkey-add")) {
+		if (n > 2)
+			return arg_count(argv[0], "[INDEX]", n - 1, err, errlen);
+		r->cmd = CFGREQ_APPKEY_ADD;
+		r->bad_word = 1;
+		return n == 2 ? parse_app_index("INDEX", argv[1], &r->app_idx, err, errlen) : 0;
+	}
+	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "sub-add")) {
+		bool bind = argv[0][0] == 'b';
+		unsigned long v;
+
+		if (bind && n != 3 && n != 4)
+			return arg_count(argv[0], "ELEMENT MODEL [APPKEY]", n - 1, err, errlen);
+		if (!bind && n != 4)
+			return arg_count(argv[0], "ELEMENT MODEL GROUP", n - 1, err, errlen);
+		r->cmd = bind ? CFGREQ_BIND : CFGREQ_SUB_ADD;
+		r->bad_word = 1;
+		if (parse_element(r, argv[1], err, errlen) < 0)
+			return -1;
+		r->bad_word = 2;
+		if (parse_model(argv[2], &r->model, err, errlen) < 0)
+			return -1;
+		r->bad_word = 3;
+		if (bind)
+			return n == 4 ? parse_app_index("APPKEY", argv[3], &r->app_idx, err, errlen) : 0;
+		if (parse_uint(argv[3], 0xffff, &v) < 0 || v < 0xc000 || v >= 0xff00) {
+			snprintf(err, errlen, "GROUP: expected a group address 0xc000-0xfeff, got '%s'",
+				 argv[3]);
+			return -1;
+		}
+		r->group = (uint16_t)v;
+		return 0;
+	}
+	if (!strcmp(argv[0], "reset") || !strcmp(argv[0], "setup")) {
+		if (n != 1)
+			return arg_count(argv[0], "no arguments", n - 1, err, errlen);
+		r->cmd = argv[0][0] == 'r' ? CFGREQ_RESET : CFGREQ_SETUP;
+		return 0;
+	}
+	snprintf(err, errlen, "COMMAND: expected " CFGREQ_COMMANDS ", got '%s'", argv[0]);
+	return -1;
+}
+
+void cfgreq_from_argv(struct cfgreq *r, const char *node, int argc, char *const *argv, bool force)
+{
+	memset(r, 0, sizeof(*r));
+	r->force = force;
+	/* longer is neither a UUID nor an address either: the lookup says so */
+	snprintf(r->node, sizeof(r->node), "%s", node);
+	if (parse_args(r, argc, argv, r->bad, sizeof(r->bad)) == 0)
+		r->bad_word = 0;
+}
+
+int cfgreq_from_json(struct json_object *req, struct cfgreq *r, char *err, size_t errlen)
+{
+	struct json_object *node, *args, *v;
+	char *argv[CFGREQ_MAX_ARGS];
+	bool force = false;
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	json_object_object_foreach(req, key, val) {
+		(void)val;
+		if (strcmp(key, "cmd") && strcmp(key, "node") && strcmp(key, "args") &&
+		    strcmp(key, "force")) {
+			snprintf(err, errlen, "unknown field '%.40s'", key);
+			return -1;
+		}
+	}
+	if (json_object_object_get_ex(req, "force", &v)) {
+		if (!json_object_is_type(v, json_type_boolean)) {
+			snprintf(err, errlen, "'force' must be true or false");
+			return -1;
+		}
+		force = json_object_get_boolean(v);
+	}
+	if (!json_object_object_get_ex(req, "node", &node) ||
+	    !json_object_is_type(node, json_type_string)) {
+		snprintf(err, errlen, "'node' must be a string: a UUID or a unicast address");
+		return -1;
+	}
+	if (!json_object_object_get_ex(req, "args", &args) ||
+	    !json_object_is_type(args, json_type_array) ||
+	    (n = json_object_array_length(args)) < 1 || n > ARRAY_SIZE(argv)) {
+		snprintf(err, errlen, "'args' must be an array of 1-%zu strings: the command and "
+			 "its arguments", ARRAY_SIZE(argv));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *a = json_object_array_get_idx(args, i);
+
+		if (!json_object_is_type(a, json_type_string)) {
+			snprintf(err, errlen, "'args' must be an array of strings");
+			return -1;
+		}
+		argv[i] = (char *)json_object_get_string(a);
+	}
+	cfgreq_from_argv(r, json_object_get_string(node), (int)n, argv, force);
+	return 0;
+}
+
+void cfgreq_setup(struct cfgreq *r, const char *node)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->node, sizeof(r->node), "%s", node);
+	r->cmd = CFGREQ_SETUP;
+}
