@@ -13,30 +13,100 @@ uint64_t radio_now(const struct radio *r)
 	return mono_ms();
 }
 
+static void raw_write(struct radio *r, const uint8_t *pkt, size_t len)
+{
+	if (r->snooping)
+		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
+	if (transport_write(&r->tr, pkt, len) < 0)
+		r->write_failed = true;
+}
+
+/* The last resort, when there is no waiting for answers (a fatal error, or
+ * the program leaves without radio_stop finishing): write the commands that
+ * undo what we did to the controller (our advertising, our sets, our
+ * scanning) and forget them. On a raw socket the kernel queues them and
+ * sends them as the controller grants credits. */
+static void undo_now(struct radio *r)
+{
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	unsigned n = adv_cleanup(&r->adv, cmds, ADV_CLEANUP_MAX);
+	uint8_t pkt[4 + 255];
+
+	for (unsigned i = 0; i < n && !r->write_failed; i++) {
+		log_debug("%s: %s on the way out", r->tr.name, hci_opcode_name(cmds[i].opcode));
+		raw_write(r, pkt, hci_build_cmd(pkt, cmds[i].opcode, cmds[i].params, cmds[i].plen));
+	}
+	adv_released(&r->adv);
+}
+
+static void on_fatal_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct radio *r = w->data;
+
+	(void)revents;
+	ev_idle_stop(loop, w);
+	if (r->ops->fatal)
+		r->ops->fatal(r->ctx, r->fatal_msg);
+}
+
+/* Fatal: undo what we can, stop, and report from the loop (a callback that
+ * stops the loop must not run before the loop does: ev_run would forget it). */
 static void die(struct radio *r, const char *msg)
 {
 	if (r->dead)
 		return;
+	undo_now(r);
 	r->dead = true;
 	ev_io_stop(r->loop, &r->io);
 	ev_timer_stop(r->loop, &r->timer);
-	if (r->ops->fatal)
-		r->ops->fatal(r->ctx, msg);
+	snprintf(r->fatal_msg, sizeof(r->fatal_msg), "%s", msg);
+	ev_idle_start(r->loop, &r->fatal_idle);
 }
 
 static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	if (r->dead)
 		return;
-	if (r->snooping)
-		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
-	if (transport_write(&r->tr, pkt, len) < 0) {
-		snprintf(msg, sizeof(msg), "%s: write failed: %s", r->tr.name, strerror(errno));
+	raw_write(r, pkt, len);
+	if (r->write_failed) {
+		transport_error_msg(&r->tr, "write", errno, msg, sizeof(msg));
 		die(r, msg);
 	}
+}
+
+/* One line for a command the controller refused. On a raw socket Command
+ * Disallowed means the kernel scans or advertises itself (or drives the
+ * controller with the other kind of command, legacy or extended): name it
+ * and say what to do instead of a bare status code. */
+static void refused_msg(const struct radio *r, uint16_t op, int status, char *msg, size_t len)
+{
+	const char *name = hci_opcode_name(op);
+	bool scan = op == HCI_OP_LE_SET_SCAN_PARAMS || op == HCI_OP_LE_SET_SCAN_ENABLE ||
+		    op == HCI_OP_LE_SET_EXT_SCAN_PARAMS || op == HCI_OP_LE_SET_EXT_SCAN_ENABLE;
+	int i = r->tr.index;
+
+	if (status == -ETIMEDOUT)
+		snprintf(msg, len, "%s: controller did not answer %s within %u ms", r->tr.name, name,
+			 r->hci.timeout_ms);
+	else if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW && scan)
+		snprintf(msg, len, "%s: %s: Command Disallowed: the kernel is scanning on hci%d "
+			 "(bluetoothd's discovery, or its background scan); stop the discovery "
+			 "(`btmgmt --index %d stop-find`, or close the desktop's Bluetooth panel) "
+			 "or use hci%d:mesh", r->tr.name, name, i, i, i);
+	else if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW)
+		snprintf(msg, len, "%s: %s: Command Disallowed: the kernel is advertising on hci%d "
+			 "(for bluetoothd) with the advertising commands we need; use hci%d:mesh, "
+			 "or stop that advertising (`btmgmt --index %d advertising off`, "
+			 "`btmgmt --index %d clr-adv`)", r->tr.name, name, i, i, i, i);
+	else if (status == HCI_ERR_MEMORY_EXCEEDED && op == HCI_OP_LE_SET_EXT_ADV_PARAMS)
+		snprintf(msg, len, "%s: %s: no free advertising set (another host uses them all)%s",
+			 r->tr.name, name, r->tr.kind == TRANSPORT_HCI_RAW ? "; use the :mesh transport" : "");
+	else
+		snprintf(msg, len, "%s: %s failed with HCI status 0x%02x", r->tr.name, name,
+			 (unsigned)status);
 }
 
 static void hci_adv_report(void *ctx, const struct hci_adv_report *rep)
@@ -46,9 +116,17 @@ static void hci_adv_report(void *ctx, const struct hci_adv_report *rep)
 	adv_input(&r->adv, rep);
 }
 
+static void hci_set_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_t events)
+{
+	struct radio *r = ctx;
+
+	adv_set_terminated(&r->adv, status, handle, events);
+}
+
 static const struct hci_ops radio_hci_ops = {
 	.send = hci_out,
 	.adv_report = hci_adv_report,
+	.adv_set_terminated = hci_set_terminated,
 };
 
 static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
@@ -63,14 +141,17 @@ static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 static void adv_error(void *ctx, uint16_t opcode, int status)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
-	if (status == -ETIMEDOUT) {
-		snprintf(msg, sizeof(msg), "%s: controller did not answer %s", r->tr.name,
-			 hci_opcode_name(opcode));
+	/* another host's advertising will refuse every PDU: say so at once */
+	if (status == -ETIMEDOUT || status == HCI_ERR_MEMORY_EXCEEDED ||
+	    (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW)) {
+		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
+		return;
 	}
 	/* a refused transmission loses one PDU; the protocols above retransmit */
+	log_debug("%s: %s failed (%d): one PDU lost", r->tr.name, hci_opcode_name(opcode), status);
 }
 
 static const struct adv_ops radio_adv_ops = {
@@ -129,7 +210,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t len)
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct radio *r = w->data;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	(void)loop;
 	(void)revents;
@@ -139,7 +220,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		else if (errno == EPROTO)
 			snprintf(msg, sizeof(msg), "%s: unknown H4 packet type: framing lost", r->tr.name);
 		else
-			snprintf(msg, sizeof(msg), "%s: read failed: %s", r->tr.name, strerror(errno));
+			transport_error_msg(&r->tr, "read", errno, msg, sizeof(msg));
+		r->write_failed = true; /* nothing more to write on a broken connection */
 		die(r, msg);
 		return;
 	}
@@ -163,6 +245,8 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 	r->io.data = r;
 	ev_init(&r->timer, on_timer);
 	r->timer.data = r;
+	ev_idle_init(&r->fatal_idle, on_fatal_idle);
+	r->fatal_idle.data = r;
 	ev_io_start(loop, &r->io);
 	return 0;
 }
@@ -170,13 +254,12 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	(void)rp;
 	(void)rlen;
 	if (status != 0) {
-		snprintf(msg, sizeof(msg), "%s: %s failed: %s", r->tr.name, hci_opcode_name(opcode),
-			 status == -ETIMEDOUT ? "controller did not answer" : "controller refused");
+		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
 		return;
 	}
@@ -188,21 +271,20 @@ static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *
 static void setup_done(void *ctx, int status, uint16_t opcode)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	if (status != 0) {
-		if (status == -ETIMEDOUT)
-			snprintf(msg, sizeof(msg), "%s: controller did not answer %s within %u ms",
-				 r->tr.name, hci_opcode_name(opcode), r->hci.timeout_ms);
-		else
-			snprintf(msg, sizeof(msg), "%s: %s failed with HCI status 0x%02x", r->tr.name,
-				 hci_opcode_name(opcode), (unsigned)status);
+		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
 		return;
 	}
-	log_info("%s: HCI version %u, manufacturer 0x%04x", r->tr.name, r->setup.hci_version,
-		 r->setup.manufacturer);
-	adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r);
+	log_info("%s: HCI version %u, manufacturer 0x%04x, %s scanning, %s advertising (%u sets)",
+		 r->tr.name, r->setup.hci_version, r->setup.manufacturer,
+		 r->setup.ext_scan ? "extended" : "legacy", r->setup.ext_adv ? "extended" : "legacy",
+		 r->setup.ext_adv ? r->setup.num_adv_sets : 1);
+	adv_use_ext(&r->adv, r->setup.ext_scan, r->setup.ext_adv ? r->setup.num_adv_sets : 0);
+	if (adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r) < 0)
+		scan_on_done(r, HCI_OP_LE_SET_SCAN_ENABLE, -ENOSPC, NULL, 0);
 }
 
 void radio_start(struct radio *r)
@@ -222,14 +304,10 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 	return err;
 }
 
-static void scan_off_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
+static void released(void *ctx)
 {
 	struct radio *r = ctx;
 
-	(void)opcode;
-	(void)status;
-	(void)rp;
-	(void)rlen;
 	r->stopping = false;
 	r->ready = false;
 	if (r->ops->stopped)
@@ -247,11 +325,11 @@ static void stop_progress(struct radio *r)
 			r->ops->stopped(r->ctx);
 		return;
 	}
-	if (r->scan_off_sent || adv_busy(&r->adv))
+	if (r->release_sent || adv_busy(&r->adv))
 		return;
-	r->scan_off_sent = true;
-	if (adv_scan(&r->adv, radio_now(r), false, scan_off_done, r) < 0)
-		scan_off_done(r, HCI_OP_LE_SET_SCAN_ENABLE, -ENOSPC, NULL, 0);
+	/* turn off our scanning, remove our advertising sets */
+	r->release_sent = true;
+	adv_release(&r->adv, radio_now(r), released, r);
 }
 
 void radio_stop(struct radio *r)
@@ -262,7 +340,7 @@ void radio_stop(struct radio *r)
 		return;
 	}
 	r->stopping = true;
-	r->scan_off_sent = false;
+	r->release_sent = false;
 	r->stop_deadline = radio_now(r) + RADIO_STOP_TIMEOUT_MS;
 	stop_progress(r);
 	radio_kick(r);
@@ -270,8 +348,11 @@ void radio_stop(struct radio *r)
 
 void radio_close(struct radio *r)
 {
+	if (!r->dead)
+		undo_now(r); /* left without radio_stop finishing */
 	ev_io_stop(r->loop, &r->io);
 	ev_timer_stop(r->loop, &r->timer);
+	ev_idle_stop(r->loop, &r->fatal_idle);
 	transport_close(&r->tr);
 	r->dead = true;
 	if (r->snooping)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,21 @@ static void fail(char *err, size_t errlen, const char *name, int e)
 	snprintf(err, errlen, "cannot open %s: %s", name, why);
 }
 
+static void down_msg(int dev, char *msg, size_t len)
+{
+	snprintf(msg, len, "hci%d is down: bring it up with `btmgmt --index %d power on` "
+		 "(or `hciconfig hci%d up`)", dev, dev, dev);
+}
+
+void transport_error_msg(const struct transport *t, const char *what, int e, char *msg,
+			 size_t len)
+{
+	if (e == ENETDOWN && t->index >= 0)
+		down_msg(t->index, msg, len);
+	else
+		snprintf(msg, len, "%s: %s failed: %s", t->name, what, strerror(e));
+}
+
 static int open_hci(struct transport *t, int dev, bool user, char *err, size_t errlen)
 {
 	struct sockaddr_hci addr;
@@ -54,6 +70,27 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 	if (fd < 0) {
 		fail(err, errlen, t->name, errno);
 		return -1;
+	}
+	if (!user) {
+		/* the raw socket binds to a controller that is down or even
+		 * absent: look first, so that nothing waits for it */
+		struct hci_dev_info di;
+
+		memset(&di, 0, sizeof(di));
+		di.dev_id = (uint16_t)dev;
+		if (ioctl(fd, HCIGETDEVINFO, &di) < 0) {
+			if (errno == ENODEV)
+				snprintf(err, errlen, "no controller hci%d", dev);
+			else
+				fail(err, errlen, t->name, errno);
+			close(fd);
+			return -1;
+		}
+		if (!hci_test_bit(HCI_UP, &di.flags)) {
+			down_msg(dev, err, errlen);
+			close(fd);
+			return -1;
+		}
 	}
 	if (!user) {
 		struct hci_filter flt;
@@ -76,11 +113,16 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int e = errno;
 
-		if (user && e == EBUSY)
+		if (e == ENODEV)
+			snprintf(err, errlen, "no controller hci%d", dev);
+		else if (user && e == EBUSY)
+			/* up: the kernel has it (bluetoothd powers controllers back on) */
 			snprintf(err, errlen,
-				 "cannot open %s: controller is up; the user channel needs it down "
-				 "(btmgmt --index %d power off, or hciconfig hci%d down)",
-				 t->name, dev, dev);
+				 "hci%d is up (powered by the kernel or bluetoothd): "
+				 "`btmgmt --index %d power off` first, or use hci%d or hci%d:mesh",
+				 dev, dev, dev, dev);
+		else if (user && e == EUSERS)
+			snprintf(err, errlen, "hci%d: another program holds its user channel", dev);
 		else
 			fail(err, errlen, t->name, e);
 		close(fd);
@@ -188,6 +230,7 @@ int transport_open(struct transport *t, const char *spec, char *err, size_t errl
 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
+	t->index = -1;
 	h4_reset(&t->parser);
 	snprintf(t->name, sizeof(t->name), "%s", spec);
 	if (!strncmp(spec, "unix:", 5)) {
@@ -221,6 +264,7 @@ int transport_open(struct transport *t, const char *spec, char *err, size_t errl
 		if (suffix && strcmp(suffix, ":user"))
 			goto bad;
 		t->kind = suffix ? TRANSPORT_HCI_USER : TRANSPORT_HCI_RAW;
+		t->index = (int)n;
 		return open_hci(t, (int)n, suffix != NULL, err, errlen);
 	}
 bad:
