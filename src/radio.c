@@ -278,10 +278,10 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 		die(r, msg);
 		return;
 	}
-	log_info("%s: HCI version %u, manufacturer 0x%04x, %s scanning, %s advertising (%u sets)",
+	log_info("%s: HCI version %u, manufacturer 0x%04x, %s scanning, %s advertising",
 		 r->tr.name, r->setup.hci_version, r->setup.manufacturer,
-		 r->setup.ext_scan ? "extended" : "legacy", r->setup.ext_adv ? "extended" : "legacy",
-		 r->setup.ext_adv ? r->setup.num_adv_sets : 1);
+		 r->setup.ext_scan ? "extended" : "legacy",
+		 r->setup.ext_adv ? "extended" : "legacy");
 	adv_use_ext(&r->adv, r->setup.ext_scan, r->setup.ext_adv ? r->setup.num_adv_sets : 0);
 	if (adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r) < 0)
 		scan_on_done(r, HCI_OP_LE_SET_SCAN_ENABLE, -ENOSPC, NULL, 0);
