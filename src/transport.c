@@ -61,6 +61,16 @@ void transport_error_msg(const struct transport *t, const char *what, int e, cha
 		snprintf(msg, len, "%s: %s failed: %s", t->name, what, strerror(e));
 }
 
+/* Is controller dev up? (false also when it cannot be asked) */
+static bool dev_up(int fd, int dev)
+{
+	struct hci_dev_info di;
+
+	memset(&di, 0, sizeof(di));
+	di.dev_id = (uint16_t)dev;
+	return ioctl(fd, HCIGETDEVINFO, &di) == 0 && hci_test_bit(HCI_UP, &di.flags);
+}
+
 static int open_hci(struct transport *t, int dev, bool user, char *err, size_t errlen)
 {
 	struct sockaddr_hci addr;
@@ -115,6 +125,10 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 
 		if (e == ENODEV)
 			snprintf(err, errlen, "no controller hci%d", dev);
+		else if (user && e == EBUSY && !dev_up(fd, dev))
+			/* down, but in the kernel's set-up (or init) still */
+			snprintf(err, errlen, "hci%d is busy: the kernel is still setting it up; "
+				 "try again in a moment", dev);
 		else if (user && e == EBUSY)
 			/* up: the kernel has it (bluetoothd powers controllers back on) */
 			snprintf(err, errlen,
