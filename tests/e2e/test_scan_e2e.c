@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "btvirt.h"
@@ -592,6 +593,49 @@ START_TEST(test_vair_controller)
 }
 END_TEST
 
+/* A controller that is gone before the first command (here: a connection
+ * whose other end is closed, so the first write fails): meshprov says so and
+ * exits at once. It used to report it before its event loop ran, where the
+ * loop forgot it, and then waited for --timeout (issue 10, defect 6: a raw
+ * socket on a controller that is down, "Network is down"). */
+START_TEST(test_dead_controller_fails_at_once)
+{
+	char errlog[PATH_MAX], hci[32], st[64], *err;
+	const char *argv[8];
+	struct proc_opts o = { .capture_stdout = true, .ignore_sigpipe = false };
+	struct proc p;
+	int sv[2];
+
+	PROC_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+	close(sv[1]);
+	snprintf(hci, sizeof(hci), "fd:%d", sv[0]);
+	snprintf(errlog, sizeof(errlog), "%s/dead.err", g_dir);
+	argv[0] = g_meshprov;
+	argv[1] = "--hci";
+	argv[2] = hci;
+	argv[3] = "scan";
+	argv[4] = "--timeout";
+	argv[5] = "600"; /* far beyond the bound below: waiting for it is the bug */
+	argv[6] = NULL;
+	o.stderr_path = errlog;
+	PROC_REQUIRE(proc_spawn(&p, argv, &o) == 0, "cannot start meshprov: %s", strerror(errno));
+	close(sv[0]);
+	if (proc_wait(&p, SCAN_GRACE_MS) < 0) {
+		proc_stop(&p, SIGKILL, 1000);
+		proc_cleanup_all();
+		ck_abort_msg("meshprov waited on a dead controller (still %s after %d ms)",
+			     proc_status_str(&p, st, sizeof(st)), SCAN_GRACE_MS);
+	}
+	err = file_or_empty(errlog);
+	ck_assert_msg(proc_exit_code(&p) == 1, "%s; stderr:\n%s", proc_status_str(&p, st, sizeof(st)),
+		      err);
+	ck_assert_msg(strstr(err, "write failed") || strstr(err, "connection closed"),
+		      "no reason given; stderr:\n%s", err);
+	free(err);
+	proc_free(&p);
+}
+END_TEST
+
 /* ---- (e) the same scan over BlueZ's btvirt ---- */
 
 START_TEST(test_scan_btvirt)
@@ -630,6 +674,7 @@ static Suite *scan_e2e_suite(void)
 	tcase_add_checked_fixture(air, test_setup, test_teardown);
 	tcase_set_timeout(air, TEST_TIMEOUT_S);
 	tcase_add_test(air, test_vair_controller);
+	tcase_add_test(air, test_dead_controller_fails_at_once);
 	tcase_add_test(air, test_scan_json);
 	tcase_add_test(air, test_scan_aligenie_only);
 	tcase_add_test(air, test_scan_lossy_air);
