@@ -321,6 +321,9 @@ static void stop_progress(struct radio *r)
 	if (radio_now(r) >= r->stop_deadline) {
 		r->stopping = false;
 		hci_forget(&r->hci, r);
+		/* no late "released" after this "stopped"; what the release
+		 * would have undone is written again by radio_close */
+		hci_forget(&r->hci, &r->adv);
 		if (r->ops->stopped)
 			r->ops->stopped(r->ctx);
 		return;

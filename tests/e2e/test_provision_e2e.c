@@ -760,6 +760,40 @@ START_TEST(test_legacy_controller)
 }
 END_TEST
 
+/* SIGTERM while the link is open: meshprov closes the link, then removes its
+ * advertising set and turns its scanning off, nothing after that. */
+START_TEST(test_sigterm_undoes)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	char snoop[PATH_MAX], err[300];
+	uint16_t ops[4096];
+	size_t n;
+	struct vair a;
+	struct run r;
+
+	snprintf(snoop, sizeof(snoop), "%s/hci.snoop", e2e_dir);
+	air_start(&a, devs, NULL);
+	{
+		const char *args[] = { "--hci", a.hci, "--db", e2e_db, "--btsnoop", snoop, "provision",
+				       "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", NULL };
+
+		run_spawn(&r, NULL, args);
+	}
+	json_object_put(report_wait(&a, ALI_A_UUID, "link_open", 1));
+	REQ(kill(r.p.pid, SIGTERM) == 0, "kill: %s", strerror(errno));
+	run_wait(&r);
+	expect_exit(&r, 1);
+	run_free(&r);
+	vair_stop(&a);
+	REQ(btsnoop_sent_commands(snoop, ops, ARRAY_SIZE(ops), &n, err, sizeof(err)) == 0, "%s", err);
+	REQ(n >= 2 && ops[n - 2] == HCI_OP_LE_REMOVE_ADV_SET &&
+	    ops[n - 1] == HCI_OP_LE_SET_EXT_SCAN_ENABLE,
+	    "after SIGTERM the last commands are %s, %s", hci_opcode_name(ops[n - 2]),
+	    hci_opcode_name(ops[n - 1]));
+	air_free(&a);
+}
+END_TEST
+
 /* ---- the same over BlueZ's btvirt ---- */
 
 START_TEST(test_provision_btvirt)
@@ -848,6 +882,7 @@ static Suite *provision_e2e_suite(void)
 	tcase_add_test(air, test_lossy_air);
 	tcase_add_test(air, test_bluetooth5_controller);
 	tcase_add_test(air, test_legacy_controller);
+	tcase_add_test(air, test_sigterm_undoes);
 	suite_add_tcase(s, air);
 
 	tcase_add_test(bt, test_provision_btvirt);
