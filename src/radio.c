@@ -94,8 +94,9 @@ static void refused_msg(const struct radio *r, uint16_t op, int status, char *ms
 	else if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW && scan)
 		snprintf(msg, len, "%s: %s: Command Disallowed: the kernel is scanning on hci%d "
 			 "(bluetoothd's discovery, or its background scan); stop the discovery "
-			 "(`btmgmt --index %d stop-find`, or close the desktop's Bluetooth panel) "
-			 "or use hci%d:mesh", r->tr.name, name, i, i, i);
+			 "(`bluetoothctl scan off`, the desktop's Bluetooth panel, or `btmgmt "
+			 "--index %d stop-find` with the find's -l/-b) or use hci%d:mesh",
+			 r->tr.name, name, i, i, i);
 	else if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW)
 		snprintf(msg, len, "%s: %s: Command Disallowed: the kernel is advertising on hci%d "
 			 "(for bluetoothd) with the advertising commands we need; use hci%d:mesh, "
