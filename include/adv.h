@@ -137,6 +137,12 @@ void adv_use_ext(struct adv *a, bool ext_scan, unsigned adv_sets);
 /* Feed an LE Advertising Set Terminated event (from hci_ops). */
 void adv_set_terminated(struct adv *a, uint8_t status, uint8_t handle, uint8_t events);
 
+/* A command another host sent (the kernel's, on a shared raw socket): what
+ * it did to our scanning and advertising. Returns true when it turned the
+ * scanning on or off: the scanning is then the other host's (not turned off
+ * at the end), and we hear what its scan reports. */
+bool adv_foreign_cmd(struct adv *a, uint16_t opcode, const uint8_t *p, size_t plen);
+
 /* The commands that undo what this bearer did to the controller: disable the
  * advertising it enabled, remove the sets it created, turn off the scanning
  * it turned on, nothing else. Returns how many were written to out. */

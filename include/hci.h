@@ -26,6 +26,7 @@
 #define HCI_OP_LE_SET_EXT_ADV_ENABLE HCI_OP(0x08, 0x0039)
 #define HCI_OP_LE_READ_NUM_ADV_SETS HCI_OP(0x08, 0x003b)
 #define HCI_OP_LE_REMOVE_ADV_SET HCI_OP(0x08, 0x003c)
+#define HCI_OP_LE_CLEAR_ADV_SETS HCI_OP(0x08, 0x003d)
 #define HCI_OP_LE_SET_EXT_SCAN_PARAMS HCI_OP(0x08, 0x0041)
 #define HCI_OP_LE_SET_EXT_SCAN_ENABLE HCI_OP(0x08, 0x0042)
 
@@ -89,6 +90,9 @@ struct hci_ops {
 	/* LE Advertising Set Terminated: status 0 or HCI_ERR_LIMIT_REACHED when
 	 * the set sent its Max_Extended_Advertising_Events (NULL: ignored) */
 	void (*adv_set_terminated)(void *ctx, uint8_t status, uint8_t handle, uint8_t events);
+	/* a command another host sent to the controller (the kernel's, seen on a
+	 * shared raw socket); NULL: ignored */
+	void (*foreign_cmd)(void *ctx, uint16_t opcode, const uint8_t *params, size_t plen);
 };
 
 struct hci_cmd {
@@ -130,7 +134,8 @@ int hci_send_cmd(struct hci *h, uint64_t now, uint16_t opcode, const void *param
 /* Forget pending callbacks that point at fn_ctx (its owner is going away). */
 void hci_forget(struct hci *h, void *fn_ctx);
 
-/* One H4 packet from the controller. Malformed packets are counted and dropped. */
+/* One H4 packet from the controller (or a command another host sent, which a
+ * shared raw socket shows too). Malformed packets are counted and dropped. */
 void hci_receive(struct hci *h, uint64_t now, const uint8_t *pkt, size_t len);
 
 /* The time of the latest call in (receive, tick, send): callbacks that queue

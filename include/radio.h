@@ -55,6 +55,7 @@ struct radio {
 	uint64_t stop_deadline;
 	bool dead;
 	bool write_failed;    /* the transport is broken: nothing more to write */
+	bool scan_taken;      /* the kernel changed the scanning under us (said once) */
 	ev_idle fatal_idle;   /* reports fatal_msg from the loop */
 	char fatal_msg[RADIO_MSG_MAX];
 	struct btsnoop snoop;

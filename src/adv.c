@@ -391,6 +391,68 @@ int adv_scan(struct adv *a, uint64_t now, bool enable, hci_cmd_fn fn, void *fn_c
 			    HCI_OP_LE_SET_SCAN_ENABLE, p, plen, scan_done, a);
 }
 
+/* ---- another host's commands ---- */
+
+/* Our set is gone or stopped under us. */
+static void set_lost(struct adv_set *set, bool removed, uint64_t now)
+{
+	if (removed) {
+		set->created = false;
+		set->params_set = false;
+	}
+	set->enabled = false;
+	if (set->state == ADV_TX_ON)
+		set_idle(set, now); /* our own disable would only be refused */
+}
+
+bool adv_foreign_cmd(struct adv *a, uint16_t op, const uint8_t *p, size_t plen)
+{
+	uint64_t now = hci_now(a->hci);
+
+	switch (op) {
+	case HCI_OP_LE_SET_SCAN_ENABLE:
+	case HCI_OP_LE_SET_EXT_SCAN_ENABLE:
+		/* on or off, what scans now is not ours to turn off */
+		a->scanning = false;
+		return true;
+	case HCI_OP_LE_SET_ADV_PARAMS:
+		if (!a->ext_adv)
+			a->sets[0].params_set = false;
+		break;
+	case HCI_OP_LE_SET_ADV_ENABLE:
+		if (!a->ext_adv && plen >= 1 && p[0] == 0x00)
+			set_lost(&a->sets[0], false, now);
+		break;
+	case HCI_OP_LE_CLEAR_ADV_SETS:
+		for (unsigned i = 0; a->ext_adv && i < a->nsets; i++)
+			set_lost(&a->sets[i], true, now);
+		break;
+	case HCI_OP_LE_REMOVE_ADV_SET:
+	case HCI_OP_LE_SET_EXT_ADV_ENABLE:
+		if (!a->ext_adv || plen < 1)
+			break;
+		for (unsigned i = 0; i < a->nsets; i++) {
+			struct adv_set *set = &a->sets[i];
+			bool hit = false;
+
+			if (op == HCI_OP_LE_REMOVE_ADV_SET) {
+				hit = p[0] == set->handle;
+			} else if (p[0] == 0x00 && plen >= 2) {
+				/* disable: Num_Sets 0 means all of them */
+				hit = p[1] == 0;
+				for (unsigned k = 0; k < p[1] && 2 + 4 * (size_t)k < plen; k++)
+					hit |= p[2 + 4 * k] == set->handle;
+			}
+			if (hit)
+				set_lost(set, op == HCI_OP_LE_REMOVE_ADV_SET, now);
+		}
+		break;
+	default:
+		break;
+	}
+	return false;
+}
+
 /* ---- what we leave behind ---- */
 
 unsigned adv_cleanup(const struct adv *a, struct hci_cmd *out, unsigned max)

@@ -261,6 +261,14 @@ static void handle_event(struct hci *h, uint8_t code, const uint8_t *p, size_t p
 void hci_receive(struct hci *h, uint64_t now, const uint8_t *pkt, size_t len)
 {
 	h->now = now;
+	if (len >= 1 && pkt[0] == H4_CMD) {
+		/* opcode(2) plen(1) parameters */
+		if (len < 4 || (size_t)pkt[3] != len - 4)
+			h->stats.malformed++;
+		else if (h->ops->foreign_cmd)
+			h->ops->foreign_cmd(h->ctx, get_le16(pkt + 1), pkt + 4, pkt[3]);
+		return;
+	}
 	if (len < 1 || pkt[0] != H4_EVT)
 		return; /* ACL and others: not ours */
 	h->stats.events++;

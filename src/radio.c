@@ -124,10 +124,26 @@ static void hci_set_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_
 	adv_set_terminated(&r->adv, status, handle, events);
 }
 
+/* The kernel's own commands (a raw socket shows them): it may take over the
+ * scanning (bluetoothd's discovery) or clear our advertising set. */
+static void hci_foreign_cmd(void *ctx, uint16_t opcode, const uint8_t *p, size_t plen)
+{
+	struct radio *r = ctx;
+
+	if (adv_foreign_cmd(&r->adv, opcode, p, plen) && !r->scan_taken) {
+		r->scan_taken = true;
+		log_warn("%s: the kernel %s the scanning (bluetoothd's discovery?): meshprov now "
+			 "hears what the kernel's scan reports, and leaves that scan alone; for a "
+			 "scan of its own use %s:mesh", r->tr.name,
+			 plen >= 1 && p[0] ? "took over" : "turned off", r->tr.name);
+	}
+}
+
 static const struct hci_ops radio_hci_ops = {
 	.send = hci_out,
 	.adv_report = hci_adv_report,
 	.adv_set_terminated = hci_set_terminated,
+	.foreign_cmd = hci_foreign_cmd,
 };
 
 static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,

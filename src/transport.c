@@ -107,6 +107,9 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 
 		hci_filter_clear(&flt);
 		hci_filter_set_ptype(HCI_EVENT_PKT, &flt);
+		/* the kernel's own commands too: to see it take over the scanning
+		 * or clear advertising sets (never our own: the kernel skips them) */
+		hci_filter_set_ptype(HCI_COMMAND_PKT, &flt);
 		hci_filter_set_event(EVT_CMD_COMPLETE, &flt);
 		hci_filter_set_event(EVT_CMD_STATUS, &flt);
 		hci_filter_set_event(EVT_LE_META_EVENT, &flt);

@@ -979,6 +979,42 @@ START_TEST(test_cleanup_not_ours)
 }
 END_TEST
 
+/* The kernel's commands on a shared controller: it takes over the scanning
+ * (ours is then not turned off at the end), or clears our set (it is then
+ * made again, and not removed at the end). */
+START_TEST(test_foreign_commands)
+{
+	static const uint8_t kernel_scan_on[6] = { 0x01, 0x01, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t kernel_disable_all[2] = { 0x00, 0x00 };
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	size_t before;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 3);
+	ck_assert_int_eq(adv_scan(&adv, 0, true, NULL, NULL), 0);
+	complete(1, HCI_OP_LE_SET_EXT_SCAN_ENABLE, 0);
+	ck_assert_int_eq(adv_send(&adv, 2, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	complete_ext_start(3);
+	/* the kernel's own set 0 is none of ours */
+	ck_assert(!adv_foreign_cmd(&adv, HCI_OP_LE_REMOVE_ADV_SET, (const uint8_t *)"\x00", 1));
+	ck_assert(adv_busy(&adv));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 3);
+	/* the kernel starts its discovery: the scanning is its own now */
+	ck_assert(adv_foreign_cmd(&adv, HCI_OP_LE_SET_EXT_SCAN_ENABLE, kernel_scan_on, 6));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 2);
+	ck_assert_uint_eq(cmds[1].opcode, HCI_OP_LE_REMOVE_ADV_SET);
+	/* the kernel disables every set, then clears them (as at power off) */
+	ck_assert(!adv_foreign_cmd(&adv, HCI_OP_LE_SET_EXT_ADV_ENABLE, kernel_disable_all, 2));
+	ck_assert(!adv_busy(&adv));
+	ck_assert(!adv_foreign_cmd(&adv, HCI_OP_LE_CLEAR_ADV_SETS, NULL, 0));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 0);
+	/* the next PDU makes the set again */
+	before = nsent;
+	ck_assert_int_eq(adv_send(&adv, 100, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	expect_sent(before, HCI_OP_LE_SET_EXT_ADV_PARAMS);
+}
+END_TEST
+
 START_TEST(test_scan)
 {
 	static int scan_ctx;
@@ -1155,6 +1191,7 @@ static Suite *adv_suite(void)
 	tcase_add_test(tt, test_ext_params_refused);
 	tcase_add_test(tt, test_cleanup_release);
 	tcase_add_test(tt, test_cleanup_not_ours);
+	tcase_add_test(tt, test_foreign_commands);
 	tcase_add_test(tt, test_scan);
 	tcase_add_test(tt, test_scan_callback);
 	suite_add_tcase(s, tt);

@@ -82,10 +82,27 @@ static void fake_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_t e
 	term.events = events;
 }
 
+static struct {
+	unsigned calls;
+	uint16_t opcode;
+	size_t plen;
+	uint8_t p[255];
+} foreign;
+
+static void fake_foreign(void *ctx, uint16_t opcode, const uint8_t *p, size_t plen)
+{
+	ck_assert_ptr_eq(ctx, &hci_ctx_tag);
+	foreign.calls++;
+	foreign.opcode = opcode;
+	foreign.plen = plen;
+	memcpy(foreign.p, p, plen);
+}
+
 static const struct hci_ops ops = {
 	.send = fake_send,
 	.adv_report = fake_report,
 	.adv_set_terminated = fake_terminated,
+	.foreign_cmd = fake_foreign,
 };
 
 static void cmd_cb(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
@@ -114,6 +131,7 @@ static void setup(void)
 	memset(cbs, 0, sizeof(cbs));
 	memset(reports, 0, sizeof(reports));
 	memset(&term, 0, sizeof(term));
+	memset(&foreign, 0, sizeof(foreign));
 }
 
 static void teardown(void)
@@ -1012,7 +1030,8 @@ START_TEST(test_non_event_ignored)
 	static const uint8_t acl[] = { 0x02, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
 	static const uint8_t sco[] = { 0x03, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
 	static const uint8_t iso[] = { 0x05, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
-	static const uint8_t cmd[] = { 0x01, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
+	/* a command (another host's, on a shared socket) with those octets as parameters */
+	static const uint8_t cmd[] = { 0x01, 0x0e, 0x04, 0x03, 0x01, 0x03, 0x0c };
 	uint8_t rep[300];
 	size_t len = build_reports(rep, &rep_beacon, 1);
 
@@ -1030,6 +1049,31 @@ START_TEST(test_non_event_ignored)
 	ck_assert_uint_eq(hci.stats.malformed, 0);
 	ck_assert_uint_eq(hci.stats.unmatched, 0);
 	ck_assert_uint_eq(hci_next_deadline(&hci), HCI_CMD_TIMEOUT_MS);
+	ck_assert_uint_eq(foreign.calls, 1);
+}
+END_TEST
+
+/* Another host's commands (the kernel's, which a shared raw socket shows):
+ * passed on as they are, never taken for completions of ours. */
+START_TEST(test_foreign_cmd)
+{
+	/* the kernel turns scanning off: LE Set Extended Scan Enable(0) */
+	static const uint8_t scan_off[] = { 0x01, 0x42, 0x20, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t bad_len[] = { 0x01, 0x42, 0x20, 0x06, 0x00, 0x00 };
+	static const uint8_t short_hdr[] = { 0x01, 0x42, 0x20 };
+
+	ck_assert_int_eq(hci_send_cmd(&hci, 0, HCI_OP_LE_SET_EXT_SCAN_ENABLE, scan_off + 4, 6, cmd_cb,
+				      &ctx_a), 0);
+	hci_receive(&hci, 1, scan_off, sizeof(scan_off));
+	ck_assert_uint_eq(foreign.calls, 1);
+	ck_assert_uint_eq(foreign.opcode, HCI_OP_LE_SET_EXT_SCAN_ENABLE);
+	ck_assert_uint_eq(foreign.plen, 6);
+	ck_assert_mem_eq(foreign.p, scan_off + 4, 6);
+	ck_assert_uint_eq(ncb, 0); /* ours still waits for its completion */
+	hci_receive(&hci, 1, bad_len, sizeof(bad_len));
+	hci_receive(&hci, 1, short_hdr, sizeof(short_hdr));
+	ck_assert_uint_eq(foreign.calls, 1);
+	ck_assert_uint_eq(hci.stats.malformed, 2);
 }
 END_TEST
 
@@ -1375,6 +1419,7 @@ static Suite *hci_suite(void)
 	tcase_add_test(tr, test_ext_report_types);
 	tcase_add_test(tr, test_ext_report_malformed);
 	tcase_add_test(tr, test_adv_set_terminated);
+	tcase_add_test(tr, test_foreign_cmd);
 	tcase_add_test(tr, test_truncated_reports);
 	tcase_add_test(tr, test_num_reports_too_large);
 	tcase_add_test(tr, test_data_len_over_31);

@@ -44,7 +44,6 @@
 #define OP_LE_READ_LOCAL_FEATURES HCI_OP(0x08, 0x0003)
 #define OP_LE_READ_ADV_TX_POWER HCI_OP(0x08, 0x0007)
 #define OP_LE_SET_SCAN_RSP_DATA HCI_OP(0x08, 0x0009)
-#define OP_LE_CLEAR_ADV_SETS HCI_OP(0x08, 0x003d)
 
 #define ERR_UNSUPPORTED 0x11
 #define ERR_INVALID_PARAMS 0x12
@@ -1194,7 +1193,7 @@ static const struct cmd_def cmd_defs[] = {
 	{ HCI_OP_LE_SET_EXT_ADV_ENABLE, VAR_PLEN, cmd_le_set_ext_adv_enable, KIND_EXT },
 	{ HCI_OP_LE_READ_NUM_ADV_SETS, 0, cmd_le_read_num_adv_sets, KIND_EXT },
 	{ HCI_OP_LE_REMOVE_ADV_SET, 1, cmd_le_remove_adv_set, KIND_EXT },
-	{ OP_LE_CLEAR_ADV_SETS, 0, cmd_le_clear_adv_sets, KIND_EXT },
+	{ HCI_OP_LE_CLEAR_ADV_SETS, 0, cmd_le_clear_adv_sets, KIND_EXT },
 	{ HCI_OP_LE_SET_EXT_SCAN_PARAMS, VAR_PLEN, cmd_le_set_ext_scan_params, KIND_EXT },
 	{ HCI_OP_LE_SET_EXT_SCAN_ENABLE, 6, cmd_le_set_ext_scan_enable, KIND_EXT },
 };
