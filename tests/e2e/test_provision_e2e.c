@@ -780,6 +780,7 @@ START_TEST(test_sigterm_undoes)
 		run_spawn(&r, NULL, args);
 	}
 	json_object_put(report_wait(&a, ALI_A_UUID, "link_open", 1));
+	REQ(r.p.pid > 0, "meshprov is not running"); /* never kill(0): the test's own group */
 	REQ(kill(r.p.pid, SIGTERM) == 0, "kill: %s", strerror(errno));
 	run_wait(&r);
 	expect_exit(&r, 1);
