@@ -2,9 +2,13 @@
 #   make            build ./meshprov
 #   make check      install missing build deps (as root), build, run every test
 #   make check-asan the same tests under AddressSanitizer and UBSan
+#   make check-kernel  scenarios on a real kernel's Bluetooth stack in QEMU
+#                   (SCENARIOS="1 4" runs only those; see tests/kernel/run)
 #   make demo       scan three simulated AliGenie devices on the virtual air
 #   make install    PREFIX=/usr/local, DESTDIR honoured (see install: below)
 #   make bench      timing benchmarks (never part of check)
+#   make fuzz       each libFuzzer target for FUZZ_SECONDS (60) with clang
+#                   (tests/fuzz/; `make check` replays their corpora)
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -41,6 +45,15 @@ E2E_SRC = $(wildcard tests/e2e/test_*.c)
 E2E_BIN = $(E2E_SRC:tests/e2e/%.c=$(B)/tests/%)
 TESTLIB_SRC = $(wildcard tests/lib/*.c)
 TESTLIB_OBJ = $(TESTLIB_SRC:tests/lib/%.c=$(B)/tests/lib/%.o)
+# Fuzz targets tests/fuzz/fuzz_NAME.c: with the replay driver (any compiler)
+# $(B)/tests/fuzz_replay_NAME replays tests/fuzz/corpus/NAME in check; with
+# libFuzzer (clang, `make fuzz`) $(B)/fuzz/fuzz_NAME fuzzes.
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+FUZZ_REPLAY = $(FUZZ_NAMES:%=$(B)/tests/fuzz_replay_%)
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
 
 ifeq ($(B),build)
 MESHPROV = meshprov
@@ -48,7 +61,7 @@ else
 MESHPROV = $(B)/meshprov
 endif
 
-.PHONY: all check check-asan test-programs deps demo install uninstall clean bench
+.PHONY: all check check-asan check-kernel test-programs deps demo install uninstall clean bench fuzz fuzz-programs
 
 all: $(MESHPROV)
 
@@ -72,6 +85,10 @@ $(B)/tests/%.o: tests/e2e/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/lib -c $< -o $@
 
+$(B)/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -Itests/lib -DFUZZ_CORPUS_ROOT='"$(abspath tests/fuzz/corpus)"' -c $< -o $@
+
 $(B)/libmeshprov.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
@@ -85,7 +102,14 @@ $(B)/vair/vair: $(VAIR_OBJ) $(B)/libmeshprov.a
 $(B)/tests/test_%: $(B)/tests/test_%.o $(TESTLIB_OBJ) $(B)/libmeshprov.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS) $(CHECK_LIBS)
 
-test-programs: $(MESHPROV) $(B)/vair/vair $(UNIT_BIN) $(E2E_BIN)
+$(B)/tests/fuzz_replay_%: $(B)/tests/fuzz/fuzz_%.o $(B)/tests/fuzz/replay.o $(B)/libmeshprov.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/fuzz/fuzz_%: $(B)/tests/fuzz/fuzz_%.o $(B)/libmeshprov.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+test-programs: $(MESHPROV) $(B)/vair/vair $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_BIN)
 
 deps:
 	@sh tests/ensure-deps
@@ -94,12 +118,35 @@ check: deps
 	@$(MAKE) --no-print-directory test-programs
 	@MESHPROV_BIN=$(abspath $(MESHPROV)) VAIR_BIN=$(abspath $(B)/vair/vair) \
 		MESHPROV_CONTROL=/nonexistent/meshprov-tests-never-use-a-running-daemon \
-		sh tests/run-tests $(UNIT_BIN) $(E2E_BIN)
+		sh tests/run-tests $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_BIN)
 
 check-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" check
+
+# Booting needs QEMU, a kernel with hci_vhci and BlueZ's tools:
+# tests/ensure-kernel-deps installs them as root, else one SKIP line.
+check-kernel: deps
+	@$(MAKE) --no-print-directory $(MESHPROV) $(B)/vair/vair
+	@MESHPROV=$(abspath $(MESHPROV)) VAIR=$(abspath $(B)/vair/vair) sh tests/kernel/run $(SCENARIOS)
+
+# The library and the targets built by clang with libFuzzer, ASan and UBSan
+# in build-fuzz; each target then runs FUZZ_SECONDS on a scratch corpus
+# (build-fuzz/fuzz-corpus/NAME) seeded from tests/fuzz/corpus/NAME, which
+# it never writes. FUZZ_TARGETS="hci mesh" picks some; FUZZ_FLAGS adds
+# libFuzzer options. README (Testing) has longer campaigns and merging.
+fuzz:
+	@sh tests/ensure-deps fuzz
+	@$(MAKE) --no-print-directory B=build-fuzz CC=$(FUZZ_CC) \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz-programs
+	@sh tests/fuzz/run-fuzz $(abspath build-fuzz) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-programs: $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+
+# kept between builds (make would delete them as intermediates)
+.SECONDARY: $(FUZZ_NAMES:%=$(B)/tests/fuzz/fuzz_%.o) $(B)/tests/fuzz/replay.o
 
 demo: deps
 	@$(MAKE) --no-print-directory $(MESHPROV) $(B)/vair/vair
@@ -161,6 +208,6 @@ uninstall:
 		"$(DESTDIR)$(SYSUSERSDIR)/meshprov.conf"
 
 clean:
-	rm -rf build build-asan meshprov
+	rm -rf build build-asan build-fuzz meshprov
 
--include $(wildcard $(B)/src/*.d $(B)/vair/*.d $(B)/tests/*.d $(B)/tests/lib/*.d)
+-include $(wildcard $(B)/src/*.d $(B)/vair/*.d $(B)/tests/*.d $(B)/tests/lib/*.d $(B)/tests/fuzz/*.d)

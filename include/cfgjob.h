@@ -20,6 +20,9 @@ struct json_object;
 
 #define CFGJOB_TIMEOUT_MS 30000
 
+/* The commands, for messages. */
+#define CFGJOB_COMMANDS "composition, appkey-add, bind, sub-add, reset or setup"
+
 enum cfgjob_cmd { CFGJOB_COMPOSITION, CFGJOB_APPKEY_ADD, CFGJOB_BIND, CFGJOB_SUB_ADD,
 		  CFGJOB_RESET, CFGJOB_SETUP };
 
@@ -53,7 +56,10 @@ struct cfgjob {
 };
 
 /* Find the node (UUID or address) and check the command words against db.
- * 0; -1 usage error, -2 failure (no such node, no such AppKey): one line in err. */
+ * 0; -1 usage error, naming the argument and what it should be ("ELEMENT:
+ * expected ..."), -2 failure (no such node, no such AppKey): one line in
+ * err. ELEMENT is an element index or, as mesh-cfgclient takes it, the
+ * element's unicast address (an index below the element count wins). */
 int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const char *node, int argc,
 		   char *const *argv, bool force, char *err, size_t errlen);
 

@@ -45,11 +45,26 @@ struct json_object;
 
 /* Run one request through the daemon on fd (closed after): events go to fn,
  * the final reply's "result" to print (its exit status). A reply without
- * one is printed as an error, "meshprov CMD: ..." and exit 2 for a usage
+ * one is a failure (cli_fail), "meshprov CMD: ..." and exit 2 for a usage
  * error. The exit status. */
 int cli_daemon_run(int fd, struct json_object *req, const char *cmd,
 		   void (*fn)(void *ctx, struct json_object *event), void *ctx,
 		   int (*print)(struct json_object *result, bool json), bool json);
+
+/* --linger SECONDS of provision and config (client_linger's bound): 0, or a
+ * positive number of seconds up to CLI_LINGER_MAX_S. 0 or -1. */
+#define CLI_LINGER_MAX_S 3600
+int cli_parse_linger(const char *s, double *out);
+/* A failure found outside a command's result (before the radio is opened,
+ * in the database, in the arguments once parsed, or the daemon's refusal):
+ * with json one object on stdout, fields (taken over; may be NULL) with
+ * "error": msg added, the shape of the commands' --json failures; without,
+ * "meshprov CMD: msg" (cmd NULL: "meshprov: msg") on stderr. Returns rc. */
+int cli_fail(bool json, const char *cmd, struct json_object *fields, int rc, const char *msg);
+
+/* The fields cli_fail adds for a request (provision: "uuid"; config: "ok"
+ * false and "command"), from its fields; a new object. */
+struct json_object *cli_fail_fields(struct json_object *req);
 
 /* Let SIGINT and SIGTERM interrupt a ctl_call() instead of killing us. */
 void cli_catch_interrupts(void);

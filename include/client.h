@@ -17,6 +17,12 @@
 
 #define ALIGENIE_INDICATION_GROUP 0xf000
 
+/* An AliGenie device repeats its indication until confirmed (every 400 ms or
+ * so): one not heard again this long after our last confirmation got it. */
+#define CLIENT_IND_QUIET_MS 1000
+/* client_linger's bound for the command-line runs, unless --linger says */
+#define CLIENT_LINGER_DEFAULT_S 5
+
 struct client {
 	struct radio *radio;
 	struct nodedb *db;
@@ -32,6 +38,12 @@ struct client {
 	void *ctx;
 	unsigned indications; /* answered */
 	void (*indication)(void *ctx, uint16_t src, uint8_t tid);
+	uint64_t ind_quiet_at; /* the last indication answered may be repeated until then */
+	/* client_linger */
+	bool lingering;
+	uint64_t linger_until;
+	void (*linger_done)(void *ctx);
+	void *linger_ctx;
 	bool on;
 };
 
@@ -53,6 +65,20 @@ int client_send_devkey(struct client *c, uint16_t dst, const uint8_t *pdu, size_
  * uuid, and its outcome: configured, or unconfigured with msg. */
 void client_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct node_setup *s,
 			 int rc, const char *msg);
+
+/* From when nothing is expected of us any more: mesh_quiet_deadline(), and
+ * CLIENT_IND_QUIET_MS after the last indication answered. NO_DEADLINE while
+ * a segmented message is going either way; may be in the past. */
+uint64_t client_quiet_deadline(const struct client *c);
+
+/* A command-line run's work is done, but the nodes may still need us: a
+ * Segment Ack of ours lost (the node retransmits, and fails the message if
+ * nobody acks), our Attr Confirmation lost (the node repeats its
+ * indication), our own segmented message not acknowledged yet. Stay on the
+ * air, answering, until client_quiet_deadline() has passed or bound_ms have,
+ * then done(ctx) (from the radio's timer; at once when bound_ms is 0 or
+ * nothing is pending). The daemon does not need this: it stays. */
+void client_linger(struct client *c, uint64_t bound_ms, void (*done)(void *ctx), void *ctx);
 
 void client_free(struct client *c);
 

@@ -24,6 +24,7 @@
  *	max_devices = N         16-65536, 1024
  *	max_attempts = N        1-100, 5
  *	retry_delay = SECONDS   1-3600, 10
+ *	reservation_window = SECONDS  1-86400, 130 (PROVJOB_RESERVATION_WINDOW_S)
  *	unicast_range = LOW-HIGH  0x0001 <= LOW <= HIGH <= 0x7fff; unset: the database's range
  *	adv_interval = MS       20-10240, 20
  *	adv_count = N           1-20, 3
@@ -93,6 +94,7 @@ struct conf {
 	char control_group[33];
 	bool auto_provision;
 	unsigned max_sessions, max_devices, max_attempts, retry_delay_s;
+	unsigned reservation_window_s;
 	bool has_unicast_range;
 	uint16_t unicast_low, unicast_high;
 	unsigned adv_interval_ms, adv_count;

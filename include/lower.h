@@ -61,7 +61,8 @@
  *     are ignored.
  * A complete message is acknowledged at once (unicast DST), then delivered
  * once (ops->receive); its segments arriving again are acknowledged again
- * (unicast) but not delivered. A new message when all slots are busy is
+ * with every bit set (unicast; Mesh Profile §3.5.3.4: its SeqAuth is kept
+ * for that, as long as it is the source's newest) but not delivered. A new message when all slots are busy is
  * dropped (counted) and, to a unicast DST, answered with BlockAck 0 so that
  * the sender gives up at once. Segment Acks go from the message's DST (from
  * our primary address when acking on behalf of a Low Power node, OBO 1) to
@@ -105,6 +106,14 @@
 #define LOWER_ACK_BASE_MS 150
 #define LOWER_ACK_TTL_MS 50
 #define LOWER_INCOMPLETE_MS 10000
+/* After a message to a unicast DST of ours completes, its sender may not
+ * have heard our Segment Ack and retransmit (Mesh Profile §3.5.3.3: its
+ * segment transmission timer is at least 200 + 50 * TTL ms, implementations
+ * wait longer, e.g. 400 + 50 * TTL): each segment of it again is acked
+ * again, and the sender is expected quiet LOWER_REACK_BASE_MS +
+ * LOWER_REACK_TTL_MS * TTL after the last one (lower_quiet_deadline). */
+#define LOWER_REACK_BASE_MS 500
+#define LOWER_REACK_TTL_MS 100
 
 /* Default cfg.ack_ttl. */
 #define LOWER_DEFAULT_TTL 7
@@ -235,6 +244,7 @@ struct lower_peer {
 	bool unicast, obo;
 	uint16_t dst;
 	uint32_t block;
+	uint64_t quiet_at;   /* DONE, unicast: the sender may retransmit until then */
 	unsigned long stamp; /* last use, for replacement */
 };
 
@@ -271,6 +281,16 @@ void lower_input(struct lower *l, uint64_t now, bool ctl, uint8_t ttl, uint32_t 
 
 /* The earliest timer, or NO_DEADLINE (util.h). */
 uint64_t lower_next_deadline(const struct lower *l);
+
+/* When the layer has nothing more to do for anyone, for a participant about
+ * to go away (a command-line run): NO_DEADLINE while a segmented message of
+ * ours is still going (acknowledged or given up at a timer of
+ * lower_next_deadline) or one is being reassembled; otherwise the time
+ * from which no sender of a message we completed is expected to retransmit
+ * it for want of our Segment Ack (the last segment of it acked, plus
+ * LOWER_REACK_BASE_MS + LOWER_REACK_TTL_MS * its TTL), which may be in the
+ * past (0: none ever). A segment arriving again moves it on. */
+uint64_t lower_quiet_deadline(const struct lower *l);
 void lower_tick(struct lower *l, uint64_t now);
 
 /* Helpers: the Segment Ack PDU (7 octets) and the SeqAuth a segment's SEQ

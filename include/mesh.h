@@ -289,6 +289,13 @@ void mesh_input(struct mesh *m, uint64_t now, const uint8_t *net_pdu, size_t len
 
 /* The earliest timer (retransmissions, acknowledgments, reassembly), or NO_DEADLINE. */
 uint64_t mesh_next_deadline(const struct mesh *m);
+
+/* For a participant about to go away: from when nobody is expected to need
+ * it any more, as lower_quiet_deadline() says (NO_DEADLINE: a segmented
+ * message of ours is still going, or one to us is being reassembled; else
+ * the time the senders of the messages it completed are expected quiet, no
+ * longer waiting for a Segment Ack that was lost; may be in the past). */
+uint64_t mesh_quiet_deadline(const struct mesh *m);
 void mesh_tick(struct mesh *m, uint64_t now);
 
 #endif

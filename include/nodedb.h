@@ -8,6 +8,8 @@
  * we do not know about. Nothing reaches the disk until nodedb_commit(), which
  * replaces the file atomically (write PATH.tmp, fsync, rename, fsync the
  * directory): a crash leaves either the old or the new file, never a torn one.
+ * (nodedb_reserve_seq() also commits, or writes its small record PATH.seq
+ * the same way.)
  *
  * Formats written (read leniently: either case; UUIDs with or without dashes):
  *   meshUUID, UUID        8-4-4-4-12 upper-case hex ("0A1B2C3D-...")
@@ -20,7 +22,7 @@
  *
  * Our own entry in "provisioners" is the one named "meshprov"; opening a file
  * without one (an import) adds it in memory with the default range (written by
- * the next commit). Unicast allocation uses only that provisioner's ranges and
+ * the next commit); a file with an empty "provisioners" array is refused. Unicast allocation uses only that provisioner's ranges and
  * also avoids other provisioners' allocatedUnicastRange.
  *
  * meshprov's own node. The provisioner is itself a node of the network (it
@@ -36,8 +38,11 @@
  * netKeys [first NetKey, normally 0], appKeys [0] (when AppKey 0 exists),
  * configComplete true, security "secure", excluded false. When no address is
  * free at all the database still opens, without own node (nodedb_self() and
- * nodedb_reserve_seq() then fail with -ENOENT). An own node entry lacking a
- * usable unicastAddress or deviceKey is repaired the same way. Note: this
+ * nodedb_reserve_seq() then fail with -ENOENT). An own node entry lacking
+ * unicastAddress or deviceKey is repaired the same way; one with a malformed
+ * value is refused, as is a file whose provisioner "meshprov" has no node
+ * (its sequence numbers would be lost, and nodes would ignore messages sent
+ * again with old ones). Note: this
  * address may lie outside every allocatedUnicastRange of ours (by design:
  * 0011-7FFF stays for provisioned devices); nRF Mesh only insists that a
  * provisioner's address lies in its range when IT assigns one.
@@ -51,10 +56,16 @@
  * addresses with -EEXIST. Use nodedb_self() and nodedb_reserve_seq().
  *
  * meshprov-specific fields (other tools keep them as unknown fields):
- *   own node:  "sequenceNumber" (integer, the next free SEQ, as BlueZ keeps
- *              it for its local node) and "meshprovSeqIvIndex" (integer, the
- *              IV Index that sequenceNumber applies to)
+ *   own node:  "sequenceNumber" (integer 0..NODEDB_SEQ_MAX, the next free
+ *              SEQ, as BlueZ keeps it for its local node) and
+ *              "meshprovSeqIvIndex" (integer, the IV Index that
+ *              sequenceNumber applies to; not newer than the IV Index in use)
  *   any node:  "meshprovConfigError" (string, why configuration failed)
+ *   top level: "meshprovReservations" (see the reservations below)
+ *
+ * Files beside PATH: PATH.lock (the lock, see nodedb_open), PATH.tmp
+ * (during a commit), PATH.seq and PATH.seq.tmp (sequence numbers, see
+ * nodedb_reserve_seq).
  *
  * Secrets (NetKey, AppKey, DevKey) are never logged, never printed to stderr
  * and never in an error message; the file is written mode 0600.
@@ -90,7 +101,9 @@ struct nodedb_node {
 	char config_error[128]; /* "meshprovConfigError", truncated; "" when none */
 };
 
-/* Sequence numbers are 24 bits: 0 .. NODEDB_SEQ_MAX. */
+/* Sequence numbers are 24 bits: 0 .. NODEDB_SEQ_MAX. The last, NODEDB_SEQ_MAX
+ * itself, is never handed out, so that the next free one stays within 24
+ * bits too (NODEDB_SEQ_MAX meaning "used up"). */
 #define NODEDB_SEQ_MAX 0xFFFFFFu
 
 /* Open (and lock) the database at path.
@@ -108,10 +121,34 @@ struct nodedb_node {
  * file description: a second nodedb_open() of the same path in the same
  * process also fails.
  *
- * A file that cannot be read, does not parse, or lacks a usable netKeys array
- * fails with one line in err naming the file and the problem, and is never
- * written. Returns NULL on failure (err always set; errlen may be 0). */
+ * An existing file is checked as a whole first (nodedb_check(): types, key
+ * indexes and keys, provisioners and their ranges, node UUIDs, addresses,
+ * elements and overlaps, meshprov's own node and its sequence number,
+ * networkExclusions); nothing in it is skipped. A file that cannot be read,
+ * does not parse or has any problem fails with one line in err naming the
+ * file, the JSON path and the problem ("database PATH: nodes[3].UUID: not a
+ * UUID ..."; with more than one: "database PATH: 3 problems, the first:
+ * ...; meshprov nodes check lists them"), and is never written. Members a
+ * foreign file may lack (appKeys, provisioners, nodes, ...) are added in
+ * memory. Returns NULL on failure (err always set; errlen may be 0). */
 struct nodedb *nodedb_open(const char *path, unsigned wait_ms, char *err, size_t errlen);
+
+/* One problem of a database file: where, as a JSON path ("nodes[3].UUID",
+ * "provisioners", "" for the file as a whole), and what. Never a key. */
+struct nodedb_problem {
+	char path[80];
+	char msg[160];
+};
+
+/* Check the file at path as nodedb_open() does, collecting every problem:
+ * member problems in file order, then those across records (duplicate
+ * indexes or UUIDs, overlapping addresses, meshprov's own node). The file
+ * is read without the lock (nodedb_commit() replaces it atomically), so this
+ * works while another process holds the database. A file that cannot be
+ * read or parsed is one problem with path "". Returns the number of problems
+ * (0: none) with *out a malloc'd array to free() (NULL when there are none),
+ * or -ENOENT (no such file) or -ENOMEM. */
+int nodedb_check(const char *path, struct nodedb_problem **out);
 
 /* Release the lock and free everything; uncommitted changes are dropped.
  * NULL is accepted. */
@@ -202,6 +239,64 @@ int nodedb_node_set_config_complete(struct nodedb *db, const uint8_t uuid[16], b
  * nodedb_node shows the first 127 bytes. -ENOENT. */
 int nodedb_node_set_unconfigured(struct nodedb *db, const uint8_t uuid[16], const char *reason);
 
+/* Give back a range this session reserved (nodedb_alloc_unicast,
+ * nodedb_reserve_unicast) that was never sent to a device: a provisioning
+ * that failed before Provisioning Data burns no address. No-op when
+ * [addr, addr+elements) is not such a range. */
+void nodedb_unreserve_unicast(struct nodedb *db, uint16_t addr, uint8_t elements);
+
+/* ---- address reservations that survive a crash ----
+ *
+ * Before Provisioning Data goes to a device, its addresses are recorded
+ * durably together with its UUID and the device key both sides derived, so
+ * a meshprov that dies before Provisioning Complete arrives hands them out
+ * to no one else. They live in "meshprovReservations", a top-level array
+ * only meshprov reads (nRF Mesh and mesh-cfgclient skip members they do not
+ * know): a pending reservation is not a node, since the device may never
+ * have received the data, and a node entry would have to make up
+ * configuration and could repeat the UUID of the unconfigured record it is
+ * to replace. Entries: {"UUID", "unicastAddress", "elements" (integer),
+ * "deviceKey", "netKeyIndex" (integer), "time" (Unix seconds)}; the member
+ * is removed when empty. nodedb_open() refuses a file whose entries are not
+ * all valid, unique per UUID and clear of every node and other reservation
+ * ("database PATH: meshprovReservations[I] ..."). Their addresses count as
+ * taken for nodedb_alloc_unicast() and nodedb_unicast_free().
+ *
+ * A reservation ends one of three ways (the caller commits):
+ *   drop     Provisioning Complete arrived: the node (nodedb_add_node,
+ *            first) holds the addresses now;
+ *   release  the device beacons as unprovisioned, so it did not take them:
+ *            they go to networkExclusions, not reused before the IV Index
+ *            has advanced by two;
+ *   keep     the device was not heard beaconing long enough: it is taken to
+ *            hold them, and becomes a node, configComplete false, with the
+ *            reason in "meshprovConfigError" ("provisioned, not
+ *            confirmed"). An unconfigured record of the same UUID is
+ *            replaced (its addresses go to networkExclusions). */
+struct nodedb_reservation {
+	uint8_t uuid[16];
+	uint16_t unicast;
+	uint8_t elements;
+	uint8_t devkey[16];
+	uint16_t net_key_index;
+	int64_t time;           /* when reserved, Unix seconds */
+};
+
+/* In memory; commit before sending the data. Addresses this session
+ * reserved are the expected use. -EEXIST when the UUID has a reservation
+ * already, is meshprov's own, or the addresses overlap a node, meshprov's
+ * own node or another reservation; -EINVAL for a bad range. */
+int nodedb_reservation_add(struct nodedb *db, const struct nodedb_reservation *r);
+size_t nodedb_reservation_count(struct nodedb *db);
+int nodedb_reservation_at(struct nodedb *db, size_t i, struct nodedb_reservation *out); /* -ENOENT */
+int nodedb_reservation_find(struct nodedb *db, const uint8_t uuid[16], struct nodedb_reservation *out);
+/* As nodedb_lookup(): by UUID, or by any of its addresses. */
+int nodedb_reservation_lookup(struct nodedb *db, const char *text, struct nodedb_reservation *out);
+int nodedb_reservation_drop(struct nodedb *db, const uint8_t uuid[16]);
+int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16]);
+/* reason: as nodedb_node_set_unconfigured() */
+int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const char *reason);
+
 /* ---- meshprov's own node (see the top of this file) ---- */
 
 /* Its unicast address and device key (either may be NULL). -ENOENT when the
@@ -221,13 +316,22 @@ int nodedb_self(struct nodedb *db, uint16_t *unicast, uint8_t devkey[16]);
  * the current one.
  *
  * *first = the next free SEQ; "sequenceNumber" becomes first + count, and
- * the WHOLE database is committed (nodedb_commit(): atomic, fsync'ed; any
- * other change pending in memory is written too) before this returns 0. A
- * process that dies having used only part of the block restarts after the
- * whole block. Reserve in blocks (e.g. 64..1024) rather than one SEQ per
- * message: every call is a file write.
+ * is durable before this returns 0: when the database in memory holds any
+ * change not yet committed (or this is the session's first commit), the
+ * WHOLE database is committed (nodedb_commit(), with those changes);
+ * otherwise only the small record "PATH.seq" is replaced (atomically:
+ * PATH.seq.tmp, fsync, rename, fsync the directory), leaving the database
+ * file as it is. That record holds {"UUID" (the own node's),
+ * "sequenceNumber", "meshprovSeqIvIndex"}; nodedb_open() merges it into
+ * the own node (a newer IV Index wins, else the larger sequenceNumber; a
+ * record with another UUID is ignored, one that cannot be read refuses the
+ * open), and every commit writes the merged value into the database, so
+ * nRF Mesh and mesh-cfgclient see it there. A process that dies having
+ * used only part of the block restarts after the whole block. Reserve in
+ * blocks (e.g. 64..1024) rather than one SEQ per message: every call is a
+ * file write.
  *
- * -EINVAL count 0; -EOVERFLOW when first + count - 1 would pass
+ * -EINVAL count 0; -EOVERFLOW when first + count would pass
  * NODEDB_SEQ_MAX (the IV Index must be updated first); -ESTALE when the
  * stored "meshprovSeqIvIndex" is newer than the transmit IV Index (the IV
  * Index went backwards: reusing SEQs is possible, so we refuse); -EBADMSG
@@ -291,9 +395,8 @@ int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t el
 int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
 				const struct cfg_model_id *m, uint16_t group);
 
-/* Nodes we understand (a node entry without a UUID or a unicast address we
- * can parse is kept in the file but not listed), in file order; never
- * meshprov's own node. */
+/* The nodes in file order (every one: nodedb_open() refuses a file with a
+ * node it cannot read); never meshprov's own node. */
 size_t nodedb_count(struct nodedb *db);
 int nodedb_node_at(struct nodedb *db, size_t i, struct nodedb_node *out); /* -ENOENT past the end */
 
@@ -311,8 +414,11 @@ int nodedb_commit(struct nodedb *db, char *err, size_t errlen);
  * "net_key_index", "name", "configured" (configComplete, boolean),
  * "config_error" (string; only when set), "appkeys" (array of the node's
  * AppKey indexes), "composition" ({"cid", "pid", "vid" (integers),
- * "elements" (count)}; only when known, see nodedb_node_get_composition)};
- * no device key (secrets stay in the file). New reference: the caller puts
+ * "elements" (count)}; only when known, see nodedb_node_get_composition)},
+ * then the pending reservations: {"uuid", "unicast", "elements",
+ * "net_key_index", "name" "", "configured" false, "appkeys" [], "pending"
+ * true, "reserved_at" (Unix seconds)}; no device key (secrets stay in the
+ * file). New reference: the caller puts
  * it. NULL on allocation failure. */
 struct json_object *nodedb_nodes_json(struct nodedb *db);
 

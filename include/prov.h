@@ -5,7 +5,9 @@
  * the link when the core reports failure (Link Close, reason Fail or Timeout).
  *
  * The derivations both roles share (confirmation, session keys) are exported
- * too, so the simulator's device role uses the same, vector-tested code. */
+ * too, so the simulator's device role uses the same, vector-tested code; the
+ * wire format both share (PDU types, lengths, the receive check,
+ * ConfirmationInputs) is prov_pdu.h, included here. */
 #ifndef MESHPROV_PROV_H
 #define MESHPROV_PROV_H
 
@@ -13,33 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* PDU types */
-enum {
-	PROV_INVITE = 0x00,
-	PROV_CAPABILITIES = 0x01,
-	PROV_START = 0x02,
-	PROV_PUBLIC_KEY = 0x03,
-	PROV_INPUT_COMPLETE = 0x04,
-	PROV_CONFIRMATION = 0x05,
-	PROV_RANDOM = 0x06,
-	PROV_DATA = 0x07,
-	PROV_COMPLETE = 0x08,
-	PROV_FAILED = 0x09,
-};
-
-/* Provisioning Failed error codes */
-enum {
-	PROV_ERR_NONE = 0x00,
-	PROV_ERR_INVALID_PDU = 0x01,
-	PROV_ERR_INVALID_FORMAT = 0x02,
-	PROV_ERR_UNEXPECTED_PDU = 0x03,
-	PROV_ERR_CONFIRMATION_FAILED = 0x04,
-	PROV_ERR_OUT_OF_RESOURCES = 0x05,
-	PROV_ERR_DECRYPTION_FAILED = 0x06,
-	PROV_ERR_UNEXPECTED_ERROR = 0x07,
-	PROV_ERR_CANNOT_ASSIGN_ADDRESSES = 0x08,
-	PROV_ERR_INVALID_DATA = 0x09,
-};
+#include "prov_pdu.h"
 
 /* Algorithms (Start octet 0; Capabilities bitmask bit n = algorithm n) */
 enum { PROV_ALG_CMAC = 0x00, PROV_ALG_HMAC = 0x01 };
@@ -58,8 +34,6 @@ enum { PROV_OUT_BLINK, PROV_OUT_BEEP, PROV_OUT_VIBRATE, PROV_OUT_NUMERIC, PROV_O
 enum { PROV_IN_PUSH, PROV_IN_TWIST, PROV_IN_NUMERIC, PROV_IN_ALPHA };
 
 #define PROV_TIMEOUT_MS 60000
-#define PROV_MAX_PDU 66
-#define PROV_CONF_INPUTS_LEN 145
 
 struct prov_caps {
 	uint8_t elements;
@@ -134,9 +108,16 @@ struct prov_ops {
 			     const char *show);
 	/* Pick `elements` consecutive unicast addresses: 0, or non-zero when none are free. */
 	int (*assign_address)(void *ctx, uint8_t elements, uint16_t *addr);
+	/* Provisioning Data is about to be sent: r holds what complete will
+	 * (unicast, elements, device_key, net_key_index, ...). The
+	 * caller records the addresses durably now (once the data is out the
+	 * device may hold them whatever happens to us). 0 sends it; non-zero
+	 * fails the session with nothing sent. NULL: send. */
+	int (*data_ready)(void *ctx, const struct prov_result *r);
 	void (*complete)(void *ctx, const struct prov_result *r);
 	/* Provisioning failed. error: a PROV_ERR_* code (the device's, when by_device), or 0
-	 * when none applies. timeout: no answer in PROV_TIMEOUT_MS. msg: one line, no secrets.
+	 * when none applies. timeout: no answer in PROV_TIMEOUT_MS. msg: one line, no secrets,
+	 * never empty (a device's Provisioning Failed: its code, name and the PDU it answers).
 	 * The caller closes the link: reason Timeout when timeout, else Fail. */
 	void (*failed)(void *ctx, uint8_t error, bool by_device, bool timeout, const char *msg);
 };
@@ -163,7 +144,7 @@ struct prov {
 	enum prov_state state;
 	uint64_t deadline;
 	struct mesh_ecdh *key;
-	uint8_t conf_inputs[PROV_CONF_INPUTS_LEN];
+	struct prov_conf_inputs conf_inputs;
 	struct prov_caps caps;
 	uint8_t algorithm;
 	enum prov_auth_method method;
@@ -180,6 +161,10 @@ struct prov {
 	size_t rand_len;        /* 16 (CMAC) or 32 (HMAC) */
 	uint16_t unicast;
 	bool test_random;       /* my_random fixed by prov_test_fix() */
+	/* the types of the PDUs sent, in order, and how many of them the
+	 * bearer delivered (prov_delivered): what the device answers */
+	uint8_t sent_types[8];
+	unsigned nsent, ndelivered;
 	struct prov_result result;
 };
 
@@ -194,6 +179,17 @@ void prov_start(struct prov *p, uint64_t now);
 
 /* One provisioning PDU from the device. */
 void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len);
+
+/* The bearer delivered the oldest PDU sent and not yet delivered (PB-ADV:
+ * its transaction was acknowledged; one the device's next PDU implies is
+ * reported after that PDU). Only for messages: a Provisioning Failed names
+ * the last PDU delivered as the one the device answers (the last one sent
+ * when the caller never says). */
+void prov_delivered(struct prov *p);
+
+/* The type of the PDU the device answers now (see prov_delivered), or -1
+ * before any was sent. */
+int prov_answering(const struct prov *p);
 
 /* Output OOB: the value the user read from the device (digits or text). 0, or
  * -EINVAL when it does not fit the announced action and size. */
@@ -213,7 +209,7 @@ bool prov_done(const struct prov *p);
 int prov_parse_caps(const uint8_t *params, size_t len, struct prov_caps *c);
 
 /* ConfirmationSalt (16 octets CMAC, 32 HMAC) and ConfirmationKey from the 145
- * octets of ConfirmationInputs, the ECDH secret and the AuthValue
+ * octets of ConfirmationInputs (struct prov_conf_inputs), the ECDH secret and the AuthValue
  * (16 octets for CMAC, 32 for HMAC). */
 int prov_confirmation_key(uint8_t alg, const uint8_t inputs[PROV_CONF_INPUTS_LEN],
 			  const uint8_t secret[32], const uint8_t *auth_value, uint8_t *salt,

@@ -20,8 +20,10 @@
  * Errors, each sent in Provisioning Failed: Invalid PDU (unknown type or
  * padding bits set), Unexpected PDU (a type the state does not expect,
  * including Capabilities, Input Complete, Complete and Failed, which only
- * devices send), Invalid Format (wrong length; a Start we cannot honour),
- * Unexpected Error (the provisioner's public key is invalid or equals ours),
+ * devices send), Invalid Format (wrong length) -- these three from
+ * prov_pdu_check, the check the provisioner uses too; Invalid Format (a
+ * Start we cannot honour), Unexpected Error (the provisioner's public key is
+ * invalid or equals ours),
  * Confirmation Failed (the provisioner's Confirmation equals ours, its Random
  * equals ours, or its Confirmation does not verify), Decryption Failed (MIC),
  * Invalid Data (NetKeyIndex > 0xfff, unicast range outside 0x0001-0x7fff).
@@ -109,7 +111,7 @@ struct prov_device {
 	enum prov_device_state state;
 	uint64_t deadline;
 	struct mesh_ecdh *key;
-	uint8_t conf_inputs[PROV_CONF_INPUTS_LEN];
+	struct prov_conf_inputs conf_inputs;
 	uint8_t algorithm;
 	enum prov_auth_method method;
 	uint8_t auth_action, auth_size;

@@ -21,11 +21,13 @@ struct prov_session_ops {
 	void (*auth_request)(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			     const char *show);
 	int (*assign_address)(void *ctx, uint8_t elements, uint16_t *addr);
+	/* as prov_ops.data_ready: record the addresses before the data goes out */
+	int (*data_ready)(void *ctx, const struct prov_result *r);
 	/* Provisioning Complete received: the node exists. Called before the link
 	 * is closed, so the caller can commit the node at once. */
 	void (*complete)(void *ctx, const struct prov_result *r);
 	/* The session is over, the link closed. ok: completed. Otherwise error
-	 * (PROV_ERR_* or 0) and one line in msg. */
+	 * (PROV_ERR_* or 0) and one line in msg, never empty. */
 	void (*finished)(void *ctx, bool ok, uint8_t error, const char *msg);
 };
 
@@ -39,10 +41,11 @@ struct prov_session {
 	uint8_t queue[PROV_SESSION_QUEUE][PROV_MAX_PDU];
 	size_t queue_len[PROV_SESSION_QUEUE];
 	unsigned qhead, qcount;
+	unsigned acks_pending;  /* transactions acknowledged in this input (prov_delivered) */
 	bool completed;
 	bool finished;
 	uint8_t error;
-	char msg[160];
+	char msg[200];
 };
 
 /* Open a link to uuid and provision the device with params. */

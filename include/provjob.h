@@ -72,13 +72,16 @@ struct provjob {
 	uint64_t linger_until;
 	bool cancelling;
 	unsigned indications;    /* the node's indications answered */
+	uint16_t res_lo;         /* the addresses this session reserved for it ... */
+	uint8_t res_elements;    /* ... (0: none) */
+	bool data_sent;          /* Provisioning Data went out: a durable reservation holds them */
 	/* outcome */
 	bool ok;                 /* provisioned and recorded */
 	struct prov_result result;
 	bool configured;
 	char config_error[200];
 	uint8_t error;           /* PROV_ERR_* when one applies */
-	char msg[300];           /* why it failed */
+	char msg[300];           /* why it failed: never empty once done and not ok */
 };
 
 /* 0 when uuid may be provisioned: it is not a node in db, or a node left
@@ -88,6 +91,34 @@ struct provjob {
  * again replaces its record once the new provisioning completes, never
  * before. A configured node: -1 with one line in err. */
 int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size_t errlen);
+
+/* How long a pending reservation (meshprovReservations, see nodedb.h: the
+ * device was sent Provisioning Data, its Complete never seen) must go
+ * without an unprovisioned beacon from the device, while meshprov listens,
+ * to be kept as a node: counted from the later of the reservation's time and
+ * the start of listening. A device that did not take the data is back to
+ * beaconing once its provisioning timeout (60 s after the last PDU, which
+ * is at most 60 s after the reservation) has passed: 2 x 60 s, and 10 s
+ * for its beacon to be heard. */
+#define PROVJOB_RESERVATION_WINDOW_S 130
+
+/* uuid beacons as unprovisioned (at now, Unix seconds; listening since
+ * `since`): a pending reservation of it (no job of ours may be running for
+ * uuid) did not take, and is released into networkExclusions and
+ * committed, unless the beacon does not count (autoprov.h: within
+ * AUTOPROV_BEACON_GRACE_S of its time or of since). 1 released, 0 none, -1
+ * the commit failed (err; it stays pending in the file). */
+int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t now, int64_t since,
+			      char *err, size_t errlen);
+
+/* Keep as nodes (unconfigured, "provisioned, not confirmed") the pending
+ * reservations not heard of for window_s seconds while listening since
+ * `since` (Unix seconds): those autoprov_reservation_settled() at now,
+ * except those busy() says a job of ours is running for. Commits when one
+ * was kept; returns how many (a failed commit is logged, and they stay
+ * pending in the file). */
+unsigned provjob_reservations_settle(struct nodedb *db, int64_t now, int64_t since, unsigned window_s,
+				     bool (*busy)(void *ctx, const uint8_t uuid[16]), void *ctx);
 
 /* Open a PB-ADV link to the device and run the job. -1 with one line in err
  * (nothing started, done will not be called). */
@@ -110,6 +141,11 @@ int provjob_auth_value(struct provjob *j, const char *value);
 /* Give up (interrupt, shutdown): the link closes with reason Fail, or the
  * configuration stops; done follows. */
 void provjob_cancel(struct provjob *j, const char *msg);
+
+/* A job that never started (no beacon in time, provjob_start refused, the
+ * client or the daemon gave up while waiting): its outcome is a failure
+ * saying msg, for p's device, as a failed job's would be. Nothing to free. */
+void provjob_fail_unstarted(struct provjob *j, const struct provjob_params *p, const char *msg);
 
 bool provjob_finished(const struct provjob *j);
 

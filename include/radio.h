@@ -1,6 +1,7 @@
 /* The edge that runs one controller connection on libev: transport reads and
- * writes, the HCI and ADV cores, their timers, and the timers of any other
- * core attached with radio_add_timers(). Cores never see libev. */
+ * writes, the HCI and ADV cores (or, on hciN:mesh, the management core), their
+ * timers, and the timers of any other core attached with radio_add_timers().
+ * Cores never see libev. */
 #ifndef MESHPROV_RADIO_H
 #define MESHPROV_RADIO_H
 
@@ -11,6 +12,7 @@
 #include "adv.h"
 #include "btsnoop.h"
 #include "hci.h"
+#include "mgmt.h"
 #include "transport.h"
 
 #define RADIO_MAX_TIMERS 64
@@ -45,6 +47,7 @@ struct radio {
 	struct hci hci;
 	struct adv adv;
 	struct hci_setup setup;
+	struct mgmt mgmt;       /* instead of hci, adv and setup on TRANSPORT_MGMT */
 	const struct radio_ops *ops;
 	void *ctx;
 	struct radio_timers timers[RADIO_MAX_TIMERS];
@@ -79,7 +82,8 @@ void radio_stop(struct radio *r);
 void radio_close(struct radio *r);
 
 /* Write every HCI packet, both ways, to path in BTSnoop format. Call after
- * radio_open (again: a new file replaces the old). -1 with one line in err. */
+ * radio_open (again: a new file replaces the old). -1 with one line in err,
+ * also on hciN:mesh, which carries management frames, not HCI. */
 int radio_snoop(struct radio *r, const char *path, char *err, size_t errlen);
 
 /* Drive another core's timers from this radio's timer. */

@@ -1,10 +1,12 @@
 /* HCI transports, chosen by a spec string:
  *   hciN        BlueZ raw HCI socket (HCI_CHANNEL_RAW), shared with the kernel
  *   hciN:user   HCI_CHANNEL_USER, exclusive (the controller must be down)
+ *   hciN:mesh   the management socket (HCI_CHANNEL_CONTROL) and the kernel's
+ *               mesh interface: management frames, not H4 (see mgmt.h)
  *   unix:PATH   H4 over a Unix stream socket (btvirt -s, the virtual air)
  *   tty:PATH[:BAUD]  H4 over a UART, raw mode, RTS/CTS (default 1000000 baud)
  *   fd:N        H4 over an already open descriptor (tests, the simulator)
- * Every transport carries H4 framing; this is an edge (file descriptors). */
+ * Every other transport carries H4 framing; this is an edge (file descriptors). */
 #ifndef MESHPROV_TRANSPORT_H
 #define MESHPROV_TRANSPORT_H
 
@@ -14,13 +16,15 @@
 
 #include "h4.h"
 
-enum transport_kind { TRANSPORT_HCI_RAW, TRANSPORT_HCI_USER, TRANSPORT_UNIX, TRANSPORT_TTY, TRANSPORT_FD };
+enum transport_kind {
+	TRANSPORT_HCI_RAW, TRANSPORT_HCI_USER, TRANSPORT_MGMT, TRANSPORT_UNIX, TRANSPORT_TTY, TRANSPORT_FD
+};
 
 struct transport {
 	enum transport_kind kind;
 	int fd;
 	char name[128];         /* for messages: "hci0", "unix:/tmp/bt-server-le" */
-	int index;              /* N of hciN, or -1 */
+	unsigned dev;           /* the controller index of hciN forms */
 	struct h4_parser parser;
 };
 
@@ -42,7 +46,8 @@ void transport_error_msg(const struct transport *t, const char *what, int e, cha
 /* Write one H4 packet. 0, or -1 (errno set). */
 int transport_write(struct transport *t, const uint8_t *pkt, size_t len);
 
-/* Read what is available and pass each complete packet to fn. 0, or -1 on
+/* Read what is available and pass each complete packet to fn (on
+ * TRANSPORT_MGMT: each management frame, as read). 0, or -1 on
  * end of stream (errno 0), a read error, or lost framing (errno EPROTO). */
 int transport_read(struct transport *t, h4_packet_fn fn, void *ctx);
 

@@ -172,7 +172,36 @@ static void job_tick(void *ctx, uint64_t now)
 
 /* ---- API ---- */
 
-static int parse_model(const char *s, struct cfg_model_id *m)
+/* ELEMENT: an element index of the node, or, as mesh-cfgclient takes it, the
+ * element's unicast address (an index below the element count wins). */
+static int parse_element(const struct cfgjob *j, const char *s, unsigned *elem, char *err,
+			 size_t errlen)
+{
+	unsigned n = j->node.elements;
+	unsigned long v;
+
+	if (parse_uint(s, 0x7fff, &v) < 0) {
+		snprintf(err, errlen,
+			 "ELEMENT: expected an element index 0-255 or the element's unicast address, got '%s'",
+			 s);
+		return -1;
+	}
+	if (v < n) {
+		*elem = (unsigned)v;
+		return 0;
+	}
+	if (v >= j->node.unicast && v < (unsigned long)j->node.unicast + n) {
+		*elem = (unsigned)(v - j->node.unicast);
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "ELEMENT: node 0x%04x has %u element%s: expected an index 0-%u or an address 0x%04x-0x%04x, got '%s'",
+		 j->node.unicast, n, n == 1 ? "" : "s", n - 1, j->node.unicast,
+		 (unsigned)(j->node.unicast + n - 1), s);
+	return -1;
+}
+
+static int parse_model(const char *s, struct cfg_model_id *m, char *err, size_t errlen)
 {
 	uint8_t b[4];
 	int n = hex_decode_var(s, b, sizeof(b));
@@ -185,27 +214,57 @@ static int parse_model(const char *s, struct cfg_model_id *m)
 		*m = cfg_model_vendor(get_be16(b), get_be16(b + 2));
 		return 0;
 	}
+	snprintf(err, errlen,
+		 "MODEL: expected a SIG model ID (4 hex digits, e.g. 1000) or a vendor model "
+		 "(8 hex digits, CompanyID then model ID, e.g. 01a80000), got '%s'",
+		 s);
 	return -1;
 }
 
+static int parse_app_index(const char *what, const char *s, unsigned long *v, char *err,
+			   size_t errlen)
+{
+	if (parse_uint(s, 0xfff, v) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: expected an AppKey index 0-4095, got '%s'", what, s);
+	return -1;
+}
+
+/* A command given too few or too many arguments. */
+static int arg_count(const char *cmd, const char *form, int given, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s: expected %s, got %d argument%s", cmd, form, given,
+		 given == 1 ? "" : "s");
+	return -1;
+}
+
+/* -1 (usage) or -2 (failure) with one line in err that names the argument
+ * and what it should be. */
 static int parse_args(struct cfgjob *j, int n, char *const *argv, char *err, size_t errlen)
 {
-	unsigned long v, elem;
+	unsigned long v;
+	unsigned elem;
 
-	if (n < 1)
+	if (n < 1) {
+		snprintf(err, errlen, "COMMAND: expected " CFGJOB_COMMANDS);
 		return -1;
+	}
 	snprintf(j->cmd_name, sizeof(j->cmd_name), "%s", argv[0]);
-	if (!strcmp(argv[0], "composition") && n == 1) {
+	if (!strcmp(argv[0], "composition")) {
+		if (n != 1)
+			return arg_count(argv[0], "no arguments", n - 1, err, errlen);
 		j->cmd = CFGJOB_COMPOSITION;
 		j->req.kind = CFGCLI_COMP_DATA_GET;
 		return 0;
 	}
-	if (!strcmp(argv[0], "appkey-add") && n <= 2) {
+	if (!strcmp(argv[0], "appkey-add")) {
 		uint16_t bound;
 
+		if (n > 2)
+			return arg_count(argv[0], "[INDEX]", n - 1, err, errlen);
 		j->cmd = CFGJOB_APPKEY_ADD;
 		j->req.kind = CFGCLI_APPKEY_ADD;
-		if (n == 2 && parse_uint(argv[1], 0xfff, &v) < 0)
+		if (n == 2 && parse_app_index("INDEX", argv[1], &v, err, errlen) < 0)
 			return -1;
 		j->req.app_idx = n == 2 ? (uint16_t)v : 0;
 		if (nodedb_app_key(j->db, j->req.app_idx, &bound, j->req.app_key) != 0) {
@@ -215,41 +274,52 @@ static int parse_args(struct cfgjob *j, int n, char *const *argv, char *err, siz
 		j->req.net_idx = bound;
 		return 0;
 	}
-	if ((!strcmp(argv[0], "bind") && (n == 3 || n == 4)) || (!strcmp(argv[0], "sub-add") && n == 4)) {
+	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "sub-add")) {
 		bool bind = argv[0][0] == 'b';
 
-		if (parse_uint(argv[1], 0xff, &elem) < 0 || elem >= j->node.elements ||
-		    parse_model(argv[2], &j->req.model) < 0)
+		if (bind && n != 3 && n != 4)
+			return arg_count(argv[0], "ELEMENT MODEL [APPKEY]", n - 1, err, errlen);
+		if (!bind && n != 4)
+			return arg_count(argv[0], "ELEMENT MODEL GROUP", n - 1, err, errlen);
+		if (parse_element(j, argv[1], &elem, err, errlen) < 0 ||
+		    parse_model(argv[2], &j->req.model, err, errlen) < 0)
 			return -1;
 		j->element = (uint8_t)elem;
 		j->req.elem_addr = (uint16_t)(j->node.unicast + elem);
 		if (bind) {
 			j->cmd = CFGJOB_BIND;
 			j->req.kind = CFGCLI_MODEL_APP_BIND;
-			if (n == 4 && parse_uint(argv[3], 0xfff, &v) < 0)
+			if (n == 4 && parse_app_index("APPKEY", argv[3], &v, err, errlen) < 0)
 				return -1;
 			j->req.app_idx = n == 4 ? (uint16_t)v : 0;
 		} else {
 			j->cmd = CFGJOB_SUB_ADD;
 			j->req.kind = CFGCLI_MODEL_SUB_ADD;
-			if (parse_uint(argv[3], 0xffff, &v) < 0 || v < 0xc000 || v >= 0xff00)
+			if (parse_uint(argv[3], 0xffff, &v) < 0 || v < 0xc000 || v >= 0xff00) {
+				snprintf(err, errlen,
+					 "GROUP: expected a group address 0xc000-0xfeff, got '%s'",
+					 argv[3]);
 				return -1;
+			}
 			j->req.addr = (uint16_t)v;
 		}
 		return 0;
 	}
-	if (!strcmp(argv[0], "reset") && n == 1) {
-		j->cmd = CFGJOB_RESET;
-		j->req.kind = CFGCLI_NODE_RESET;
-		return 0;
-	}
-	if (!strcmp(argv[0], "setup") && n == 1) {
+	if (!strcmp(argv[0], "reset") || !strcmp(argv[0], "setup")) {
+		if (n != 1)
+			return arg_count(argv[0], "no arguments", n - 1, err, errlen);
+		if (argv[0][0] == 'r') {
+			j->cmd = CFGJOB_RESET;
+			j->req.kind = CFGCLI_NODE_RESET;
+			return 0;
+		}
 		j->cmd = CFGJOB_SETUP;
 		j->groups[0] = ALIGENIE_GROUP_LIGHTS;
 		j->groups[1] = ALIGENIE_GROUP_ALL;
 		j->ngroups = 2;
 		return 0;
 	}
+	snprintf(err, errlen, "COMMAND: expected " CFGJOB_COMMANDS ", got '%s'", argv[0]);
 	return -1;
 }
 
@@ -271,10 +341,7 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const char *node, int ar
 		return -2;
 	}
 	hex_encode(j->node.uuid, 16, j->uuid_hex);
-	rc = parse_args(j, argc, argv, err, errlen);
-	if (rc == -1)
-		snprintf(err, errlen, "bad command or arguments");
-	return rc;
+	return parse_args(j, argc, argv, err, errlen);
 }
 
 int cfgjob_start(struct cfgjob *j, struct radio *r, struct client *c, void (*done)(void *ctx),

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <json.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "util.h"
 
 int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop *loop,
 		   const struct radio_ops *ops, void *ctx, char *err, size_t errlen)
@@ -57,21 +59,50 @@ int cli_daemon_run(int fd, struct json_object *req, const char *cmd,
 	cli_catch_interrupts();
 	reply = ctl_call(fd, req, fn, ctx, err, sizeof(err));
 	close(fd);
-	if (!reply) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!reply)
+		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
 	if (json_object_object_get_ex(reply, "result", &res)) {
 		rc = print(res, json);
 	} else {
 		usage = json_object_object_get_ex(reply, "usage", NULL);
 		error = ctl_string(reply, "error");
-		fprintf(stderr, "meshprov%s%s: %s\n", usage ? " " : "", usage ? cmd : "",
-			error ? error : "the daemon failed");
-		rc = usage ? EXIT_USAGE : 1;
+		rc = cli_fail(json, usage ? cmd : NULL, cli_fail_fields(req), usage ? EXIT_USAGE : 1,
+			      error ? error : "the daemon failed");
 	}
 	json_object_put(reply);
 	return rc;
+}
+
+int cli_fail(bool json, const char *cmd, struct json_object *fields, int rc, const char *msg)
+{
+	if (json) {
+		if (!fields)
+			fields = json_object_new_object();
+		json_object_object_add(fields, "error", json_object_new_string(msg));
+		puts(json_object_to_json_string_ext(fields, JSON_C_TO_STRING_PLAIN));
+		fflush(stdout);
+	} else {
+		fprintf(stderr, "meshprov%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "", msg);
+	}
+	json_object_put(fields);
+	return rc;
+}
+
+struct json_object *cli_fail_fields(struct json_object *req)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	const char *cmd = ctl_string(req, "cmd");
+
+	if (cmd && !strcmp(cmd, "provision") && json_object_object_get_ex(req, "uuid", &v))
+		json_object_object_add(o, "uuid", json_object_get(v));
+	if (cmd && !strcmp(cmd, "config")) {
+		json_object_object_add(o, "ok", json_object_new_boolean(0));
+		if (json_object_object_get_ex(req, "args", &v) &&
+		    json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0)
+			json_object_object_add(o, "command",
+					       json_object_get(json_object_array_get_idx(v, 0)));
+	}
+	return o;
 }
 
 static void on_interrupt(int sig)
@@ -88,6 +119,19 @@ void cli_catch_interrupts(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_parse_linger(const char *s, double *out)
+{
+	char *end;
+	double v = parse_seconds(s);
+
+	if (v < 0 && s && *s && strtod(s, &end) == 0 && *end == '\0')
+		v = 0; /* "0": do not linger */
+	if (v < 0 || v > CLI_LINGER_MAX_S)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 void cli_ensure_parent_dir(const char *path, unsigned mode)

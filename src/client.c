@@ -13,16 +13,36 @@
 static uint64_t c_deadline(void *ctx)
 {
 	struct client *c = ctx;
+	uint64_t d;
 
-	return c->on ? mesh_next_deadline(&c->mesh) : NO_DEADLINE;
+	if (!c->on)
+		return NO_DEADLINE;
+	d = mesh_next_deadline(&c->mesh);
+	if (c->lingering)
+		d = min_deadline(d, min_deadline(c->linger_until, client_quiet_deadline(c)));
+	return d;
+}
+
+static void linger_check(struct client *c, uint64_t now)
+{
+	uint64_t quiet = client_quiet_deadline(c);
+
+	if (!c->lingering || (quiet > now && c->linger_until > now))
+		return;
+	c->lingering = false;
+	if (quiet > now)
+		log_info("stopped waiting for the nodes (the --linger bound)");
+	c->linger_done(c->linger_ctx);
 }
 
 static void c_tick(void *ctx, uint64_t now)
 {
 	struct client *c = ctx;
 
-	if (c->on)
-		mesh_tick(&c->mesh, now);
+	if (!c->on)
+		return;
+	mesh_tick(&c->mesh, now);
+	linger_check(c, now);
 }
 
 static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
@@ -83,6 +103,7 @@ static void answer_indication(struct client *c, const struct mesh_rx *rx)
 	tx.app_index = rx->app_index;
 	tx.access = pdu;
 	tx.len = (size_t)len;
+	c->ind_quiet_at = radio_now(c->radio) + CLIENT_IND_QUIET_MS;
 	if (mesh_send(&c->mesh, radio_now(c->radio), &tx, NULL) == 0) {
 		c->indications++;
 		if (c->indication)
@@ -195,6 +216,29 @@ void client_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct
 		nodedb_node_set_config_complete(db, uuid, true);
 	else
 		nodedb_node_set_unconfigured(db, uuid, msg);
+}
+
+uint64_t client_quiet_deadline(const struct client *c)
+{
+	uint64_t q = mesh_quiet_deadline(&c->mesh);
+
+	return q == NO_DEADLINE || q >= c->ind_quiet_at ? q : c->ind_quiet_at;
+}
+
+void client_linger(struct client *c, uint64_t bound_ms, void (*done)(void *ctx), void *ctx)
+{
+	uint64_t now = radio_now(c->radio);
+
+	c->linger_done = done;
+	c->linger_ctx = ctx;
+	c->linger_until = now + bound_ms;
+	c->lingering = c->on;
+	if (!c->on) {
+		done(ctx);
+		return;
+	}
+	linger_check(c, now);
+	radio_kick(c->radio);
 }
 
 void client_free(struct client *c)

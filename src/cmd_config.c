@@ -31,6 +31,11 @@ struct config {
 	ev_timer timeout;
 	ev_signal sigint, sigterm;
 	bool stopping;
+	bool giving_up;   /* interrupted or timed out: no lingering */
+	double linger_s;  /* --linger */
+	bool json;
+	bool printed;     /* the outcome, once the job was done */
+	int rc;           /* ... and the exit status it gave */
 	char msg[256]; /* a failure before the job started */
 };
 
@@ -57,7 +62,11 @@ static void config_usage(FILE *f)
 		"Options:\n"
 		"  -j, --json     print one JSON object with the outcome\n"
 		"  -f, --force    reset: remove the node from the database whatever happens\n"
-		"  -h, --help     show this help\n");
+		"      --linger S once done, stay up to S seconds (default %d; 0: not at all)\n"
+		"                 while the node may still need us: acknowledging its\n"
+		"                 retransmitted segments, our own segments acknowledged\n"
+		"  -h, --help     show this help\n",
+		CLIENT_LINGER_DEFAULT_S);
 }
 
 static const char *text_of(struct json_object *o, const char *key)
@@ -122,6 +131,7 @@ static void stop(struct config *c)
 
 static void give_up(struct config *c, int rc, const char *msg)
 {
+	c->giving_up = true;
 	if (c->job.started && !c->job.finished) {
 		cfgjob_cancel(&c->job, rc, msg);
 		return;
@@ -131,9 +141,41 @@ static void give_up(struct config *c, int rc, const char *msg)
 	stop(c);
 }
 
-static void job_done(void *ctx)
+static void linger_done(void *ctx)
 {
 	stop(ctx);
+}
+
+/* The outcome, printed once. */
+static void print_outcome(struct config *c)
+{
+	struct json_object *res;
+
+	if (c->printed)
+		return;
+	c->printed = true;
+	if (!c->job.finished && c->msg[0]) {
+		/* it never started (the controller failed): report that */
+		snprintf(c->job.msg, sizeof(c->job.msg), "%s", c->msg);
+		c->job.rc = -EIO;
+	}
+	res = cfgjob_json(&c->job);
+	c->rc = print_result(res, c->json);
+	json_object_put(res);
+}
+
+/* The outcome is known: say it, then stay while the node may still need
+ * us (client_linger), unless we are giving up. */
+static void job_done(void *ctx)
+{
+	struct config *c = ctx;
+
+	print_outcome(c);
+	if (!c->client_on || c->giving_up || c->linger_s <= 0) {
+		stop(c);
+		return;
+	}
+	client_linger(&c->client, (uint64_t)(c->linger_s * 1000.0), linger_done, c);
 }
 
 static void c_access(void *ctx, const struct mesh_rx *rx)
@@ -203,33 +245,26 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, -EINTR, "interrupted");
 }
 
+/* req: the request as the daemon would get it (for cli_fail_fields). */
 static int run_local(struct config *c, const struct global_opts *g, int argc, char **argv,
-		     bool force, bool json)
+		     bool force, struct json_object *req, bool json)
 {
-	struct json_object *res;
-	char err[256];
+	char err[512];
 	int rc;
 
 	c->db = nodedb_open(g->db, 2000, err, sizeof(err));
-	if (!c->db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!c->db)
+		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
 	rc = cfgjob_prepare(&c->job, c->db, argv[0], argc - 1, argv + 1, force, err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "meshprov%s: %s\n", rc == -1 ? " config" : "", err);
-		if (rc == -1 && strncmp(err, "bad command", 11) == 0) {
-			fputc('\n', stderr);
-			config_usage(stderr);
-		}
 		nodedb_close(c->db);
-		return rc == -1 ? EXIT_USAGE : 1;
+		return cli_fail(json, rc == -1 ? "config" : NULL, cli_fail_fields(req),
+				rc == -1 ? EXIT_USAGE : 1, err);
 	}
 	c->loop = ev_default_loop(EVFLAG_AUTO);
 	if (cli_radio_open(g, &c->radio, c->loop, &config_radio_ops, c, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(c->db);
-		return 1;
+		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
 	}
 	ev_timer_init(&c->timeout, on_timeout, CONFIG_RADIO_TIMEOUT_S, 0.0);
 	c->timeout.data = c;
@@ -243,14 +278,8 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 	radio_start(&c->radio);
 	ev_run(c->loop, 0);
 
-	if (!c->job.finished && c->msg[0]) {
-		/* it never started (the controller failed): report that */
-		snprintf(c->job.msg, sizeof(c->job.msg), "%s", c->msg);
-		c->job.rc = -EIO;
-	}
-	res = cfgjob_json(&c->job);
-	rc = print_result(res, json);
-	json_object_put(res);
+	print_outcome(c);
+	rc = c->rc;
 	ev_signal_stop(c->loop, &c->sigint);
 	ev_signal_stop(c->loop, &c->sigterm);
 	ev_timer_stop(c->loop, &c->timeout);
@@ -267,6 +296,7 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "linger", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -277,10 +307,15 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 	int ch, fd, rc;
 
 	memset(c, 0, sizeof(*c));
+	c->linger_s = CLIENT_LINGER_DEFAULT_S;
 	while ((ch = getopt_long(argc, argv, "+jfh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j': json = true; break;
 		case 'f': force = true; break;
+		case 'L':
+			if (cli_parse_linger(optarg, &c->linger_s) < 0)
+				goto bad_linger;
+			break;
 		case 'h': config_usage(stdout); return 0;
 		default: config_usage(stderr); return EXIT_USAGE;
 		}
@@ -294,31 +329,50 @@ int cmd_config(const struct global_opts *g, int argc, char **argv)
 				json = true;
 			else if (!strcmp(argv[i], "--force") || !strcmp(argv[i], "-f"))
 				force = true;
-			else
+			else if (!strcmp(argv[i], "--linger") && i + 1 < argc) {
+				if (cli_parse_linger(argv[++i], &c->linger_s) < 0)
+					goto bad_linger;
+			} else if (!strncmp(argv[i], "--linger=", 9)) {
+				if (cli_parse_linger(argv[i] + 9, &c->linger_s) < 0)
+					goto bad_linger;
+			} else
 				argv[k++] = argv[i];
 		}
 		argc = k;
 	}
-	if (argc - optind < 2) {
-		config_usage(stderr);
-		return EXIT_USAGE;
-	}
-	fd = cli_daemon(g);
-	if (fd < 0) {
-		rc = run_local(c, g, argc - optind, argv + optind, force, json);
-		OPENSSL_cleanse(c, sizeof(*c));
-		return rc;
-	}
+	c->json = json;
 	req = json_object_new_object();
 	json_object_object_add(req, "cmd", json_object_new_string("config"));
-	json_object_object_add(req, "node", json_object_new_string(argv[optind]));
+	if (argc > optind)
+		json_object_object_add(req, "node", json_object_new_string(argv[optind]));
 	args = json_object_new_array();
 	for (int i = optind + 1; i < argc; i++)
 		json_object_array_add(args, json_object_new_string(argv[i]));
 	json_object_object_add(req, "args", args);
 	if (force)
 		json_object_object_add(req, "force", json_object_new_boolean(1));
+	if (argc - optind < 2) {
+		if (json)
+			rc = cli_fail(json, "config", cli_fail_fields(req), EXIT_USAGE,
+				      argc == optind ? "NODE: expected a UUID or unicast address"
+						     : "COMMAND: expected " CFGJOB_COMMANDS);
+		else
+			config_usage(stderr);
+		json_object_put(req);
+		return EXIT_USAGE;
+	}
+	fd = cli_daemon(g);
+	if (fd < 0) {
+		rc = run_local(c, g, argc - optind, argv + optind, force, req, json);
+		json_object_put(req);
+		OPENSSL_cleanse(c, sizeof(*c));
+		return rc;
+	}
 	rc = cli_daemon_run(fd, req, "config", NULL, NULL, print_result, json);
 	json_object_put(req);
 	return rc;
+
+bad_linger:
+	fprintf(stderr, "meshprov config: --linger needs 0 or a positive number of seconds\n");
+	return EXIT_USAGE;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ struct provision {
 	char uuid_hex[33];
 	struct provjob job;
 	bool job_started;
+	int64_t listen_since;    /* Unix seconds: scanning since (pending reservations) */
 	struct client client;
 	bool client_on;
 	bool progress;
@@ -43,6 +45,10 @@ struct provision {
 	uint64_t t0;
 	char msg[300]; /* a failure before the job started */
 	bool stopping;
+	double linger_s;  /* --linger */
+	bool json;
+	bool printed;     /* the outcome, once the job was done */
+	int rc;           /* ... and the exit status it gave */
 };
 
 static void provision_usage(FILE *f)
@@ -73,8 +79,13 @@ static void provision_usage(FILE *f)
 		"      --group ADDR          AliGenie group for UUID version 0 devices (repeatable;\n"
 		"                            default 0xc000 and 0xcfff)\n"
 		"  -t, --timeout S           give up after S seconds in all\n"
+		"      --linger S            once done, stay up to S seconds (default %d; 0: not at\n"
+		"                            all) while the node may still need us: acknowledging\n"
+		"                            its retransmitted segments, confirming its repeated\n"
+		"                            indication, our own segments acknowledged\n"
 		"  -j, --json                print one JSON object with the outcome\n"
-		"  -h, --help                show this help\n");
+		"  -h, --help                show this help\n",
+		CLIENT_LINGER_DEFAULT_S);
 }
 
 /* ---- output: the same from a local run and from the daemon ---- */
@@ -153,6 +164,8 @@ static void give_up(struct provision *p, const char *fmt, ...)
 		provjob_cancel(&p->job, msg);
 		return;
 	}
+	if (p->printed && !p->stopping)
+		log_info("%s: stopped waiting for the node", msg);
 	if (!p->job_started && p->msg[0] == '\0')
 		snprintf(p->msg, sizeof(p->msg), "%s", msg);
 	stop(p);
@@ -241,9 +254,47 @@ static struct client *j_client(void *ctx, char *err, size_t errlen)
 	return &p->client;
 }
 
-static void j_done(void *ctx)
+static void linger_done(void *ctx)
 {
 	stop(ctx);
+}
+
+/* The outcome, printed once. */
+static void print_outcome(struct provision *p)
+{
+	struct json_object *res;
+
+	if (p->printed)
+		return;
+	p->printed = true;
+	if (p->job_started) {
+		res = provjob_json(&p->job);
+	} else {
+		res = json_object_new_object();
+		json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
+		json_object_object_add(res, "error", json_object_new_string(
+					       p->msg[0] ? p->msg : "provisioning did not complete"));
+	}
+	p->rc = print_result(res, p->json);
+	json_object_put(res);
+}
+
+/* The outcome is known: say it, then stay while the node may still need
+ * us (client_linger), unless we are giving up. */
+static void j_done(void *ctx)
+{
+	struct provision *p = ctx;
+	char text[100];
+
+	print_outcome(p);
+	if (!p->client_on || p->job.cancelling || p->linger_s <= 0) {
+		stop(p);
+		return;
+	}
+	snprintf(text, sizeof(text), "waiting until the node has all it needs from us (at most %g s)",
+		 p->linger_s);
+	j_progress(p, text);
+	client_linger(&p->client, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
 }
 
 static const struct provjob_ops provision_job_ops = {
@@ -261,6 +312,7 @@ static void on_ready(void *ctx)
 	snprintf(text, sizeof(text), "controller ready on %.200s; waiting for the beacon of %s",
 		 p->radio.tr.name, p->uuid_hex);
 	j_progress(p, text);
+	p->listen_since = (int64_t)time(NULL);
 	ev_timer_set(&p->wait_timer, p->req.wait_s, 0.0);
 	ev_timer_start(p->loop, &p->wait_timer);
 }
@@ -284,9 +336,16 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 			client_input(&p->client, data, len);
 		return;
 	}
-	if (type != AD_TYPE_MESH_BEACON || p->job_started)
+	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) != 0)
 		return;
-	if (beacon_parse_unprov(data, len, &b) != 0 || memcmp(b.uuid, p->req.job.uuid, 16))
+	/* a pending reservation (an earlier run stopped after sending its
+	 * Provisioning Data) of a device that beacons did not take: released;
+	 * our own job's is its own */
+	if ((!p->job_started || memcmp(b.uuid, p->req.job.uuid, 16)) &&
+	    provjob_reservation_heard(p->db, b.uuid, (int64_t)time(NULL), p->listen_since, err,
+				      sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (p->job_started || memcmp(b.uuid, p->req.job.uuid, 16))
 		return;
 	if (r->rssi == HCI_RSSI_UNKNOWN)
 		j_progress(p, "beacon heard");
@@ -353,28 +412,32 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	give_up(w->data, "interrupted");
 }
 
+/* A failure before the radio is opened: the same shape as provjob_json's. */
+static int fail_early(const struct provision *p, bool json, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "uuid", json_object_new_string(p->uuid_hex));
+	return cli_fail(json, NULL, o, 1, msg);
+}
+
 static int run_local(struct provision *p, const struct global_opts *g, bool json)
 {
-	struct json_object *res;
-	char err[256];
-	int rc;
+	char err[512];
 
 	cli_ensure_parent_dir(g->db, 0700);
+	/* the whole database is checked before the controller is touched */
 	p->db = nodedb_open(g->db, 2000, err, sizeof(err));
-	if (!p->db) {
-		fprintf(stderr, "meshprov: %s\n", err);
-		return 1;
-	}
+	if (!p->db)
+		return fail_early(p, json, err);
 	if (provjob_check_new(p->db, p->req.job.uuid, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(p->db);
-		return 1;
+		return fail_early(p, json, err);
 	}
 	p->loop = ev_default_loop(EVFLAG_AUTO);
 	if (cli_radio_open(g, &p->radio, p->loop, &provision_radio_ops, p, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov: %s\n", err);
 		nodedb_close(p->db);
-		return 1;
+		return fail_early(p, json, err);
 	}
 	ev_init(&p->wait_timer, on_wait_timeout);
 	p->wait_timer.data = p;
@@ -393,16 +456,7 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 	radio_start(&p->radio);
 	ev_run(p->loop, 0);
 
-	if (p->job_started) {
-		res = provjob_json(&p->job);
-	} else {
-		res = json_object_new_object();
-		json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
-		json_object_object_add(res, "error", json_object_new_string(
-					       p->msg[0] ? p->msg : "provisioning did not complete"));
-	}
-	rc = print_result(res, json);
-	json_object_put(res);
+	print_outcome(p);
 	ev_signal_stop(p->loop, &p->sigint);
 	ev_signal_stop(p->loop, &p->sigterm);
 	ev_timer_stop(p->loop, &p->wait_timer);
@@ -413,7 +467,7 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 		client_free(&p->client);
 	radio_close(&p->radio);
 	nodedb_close(p->db);
-	return rc;
+	return p->rc;
 }
 
 /* ---- options: turned into a provision request ---- */
@@ -446,6 +500,7 @@ enum {
 	OPT_WAIT,
 	OPT_NO_CONFIGURE,
 	OPT_GROUP,
+	OPT_LINGER,
 };
 
 static void add_str(struct json_object *req, const char *key, const char *v)
@@ -468,7 +523,7 @@ static bool is_aligenie_uuid(struct json_object *req)
 }
 
 /* The request the options make; NULL after a message (usage error). */
-static struct json_object *parse_options(int argc, char **argv, bool *json)
+static struct json_object *parse_options(int argc, char **argv, bool *json, double *linger_s)
 {
 	static const struct option opts[] = {
 		{ "uuid", required_argument, NULL, 'u' },
@@ -487,6 +542,7 @@ static struct json_object *parse_options(int argc, char **argv, bool *json)
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "no-configure", no_argument, NULL, OPT_NO_CONFIGURE },
 		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "linger", required_argument, NULL, OPT_LINGER },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -536,13 +592,24 @@ static struct json_object *parse_options(int argc, char **argv, bool *json)
 			}
 			json_object_array_add(groups, json_object_new_string(optarg));
 			break;
+		case OPT_LINGER:
+			/* our own run's: the daemon stays anyway */
+			if (cli_parse_linger(optarg, linger_s) < 0) {
+				fprintf(stderr, "meshprov provision: --linger needs 0 or a positive number of seconds\n");
+				json_object_put(req);
+				return NULL;
+			}
+			break;
 		case 'j': *json = true; break;
 		case 'h': provision_usage(stdout); json_object_put(req); exit(0);
 		default: provision_usage(stderr); json_object_put(req); return NULL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "meshprov provision: unexpected argument '%s'\n", argv[optind]);
+		char msg[200];
+
+		snprintf(msg, sizeof(msg), "unexpected argument '%.100s'", argv[optind]);
+		cli_fail(*json, "provision", cli_fail_fields(req), EXIT_USAGE, msg);
 		json_object_put(req);
 		return NULL;
 	}
@@ -563,15 +630,17 @@ int cmd_provision(const struct global_opts *g, int argc, char **argv)
 	int fd, rc;
 
 	memset(p, 0, sizeof(*p));
-	req = parse_options(argc, argv, &json);
+	p->linger_s = CLIENT_LINGER_DEFAULT_S;
+	req = parse_options(argc, argv, &json, &p->linger_s);
 	if (!req)
 		return EXIT_USAGE;
 	if (provreq_parse(req, &p->req, err, sizeof(err)) < 0) {
-		fprintf(stderr, "meshprov provision: %s\n", err);
+		rc = cli_fail(json, "provision", cli_fail_fields(req), EXIT_USAGE, err);
 		json_object_put(req);
-		return EXIT_USAGE;
+		return rc;
 	}
 	hex_encode(p->req.job.uuid, 16, p->uuid_hex);
+	p->json = json;
 	p->progress = isatty(STDERR_FILENO) && !json;
 	p->t0 = mono_ms();
 	fd = cli_daemon(g);

@@ -156,6 +156,7 @@ void conf_defaults(struct conf *c)
 	c->max_devices = 1024;
 	c->max_attempts = 5;
 	c->retry_delay_s = 10;
+	c->reservation_window_s = 130;
 	c->has_unicast_range = false;
 	c->adv_interval_ms = 20;
 	c->adv_count = 3;
@@ -191,6 +192,7 @@ static const struct key_def keys[] = {
 	KEY_NUM("max_devices", max_devices, 16, 65536),
 	KEY_NUM("max_attempts", max_attempts, 1, 100),
 	KEY_NUM("retry_delay", retry_delay_s, 1, 3600),
+	KEY_NUM("reservation_window", reservation_window_s, 1, 86400),
 	KEY_OTHER("unicast_range", KEY_RANGE),
 	KEY_NUM("adv_interval", adv_interval_ms, 20, 10240),
 	KEY_NUM("adv_count", adv_count, 1, 20),

@@ -400,7 +400,13 @@ static void deliver(struct lower *l, const struct lower_msg *m)
 		l->ops->receive(l->ctx, m);
 }
 
-static void rx_complete(struct lower *l, struct lower_rx *r, struct lower_peer *p)
+/* Until when the sender of a message we acked may retransmit it. */
+static uint64_t reack_until(uint64_t now, uint8_t ttl)
+{
+	return now + LOWER_REACK_BASE_MS + (uint64_t)LOWER_REACK_TTL_MS * ttl;
+}
+
+static void rx_complete(struct lower *l, uint64_t now, struct lower_rx *r, struct lower_peer *p)
 {
 	uint32_t all = all_segs(r->segn);
 	struct lower_msg m = {
@@ -423,6 +429,7 @@ static void rx_complete(struct lower *l, struct lower_rx *r, struct lower_peer *
 	p->obo = r->obo;
 	p->dst = r->dst;
 	p->block = all;
+	p->quiet_at = r->unicast ? reack_until(now, r->ttl) : 0;
 	r->ack_at = NO_DEADLINE;
 	r->discard_at = NO_DEADLINE;
 	if (r->unicast)
@@ -471,8 +478,10 @@ static void rx_segment(struct lower *l, uint64_t now, bool ctl, uint8_t ttl, uin
 			/* again: the sender missed our ack */
 			l->stats.rx_duplicates++;
 			p->stamp = ++l->stamp;
-			if (p->unicast)
+			if (p->unicast) {
 				send_ack(l, p->obo, p->dst, src, ack_ttl_for(l, ttl), seq_zero, p->block);
+				p->quiet_at = reack_until(now, ttl);
+			}
 			return;
 		}
 		if (p->state == LOWER_PEER_DISCARDED) {
@@ -543,7 +552,7 @@ static void rx_segment(struct lower *l, uint64_t now, bool ctl, uint8_t ttl, uin
 		r->discard_at = now + LOWER_INCOMPLETE_MS;
 	}
 	if (r->received == all_segs(r->segn)) {
-		rx_complete(l, r, p);
+		rx_complete(l, now, r, p);
 		return;
 	}
 	if (r->unicast && r->ack_at == NO_DEADLINE)
@@ -628,6 +637,25 @@ uint64_t lower_next_deadline(const struct lower *l)
 		}
 	}
 	return d;
+}
+
+uint64_t lower_quiet_deadline(const struct lower *l)
+{
+	uint64_t q = 0;
+
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++)
+		if (l->tx[i].busy)
+			return NO_DEADLINE;
+	for (size_t i = 0; i < LOWER_RX_SLOTS; i++)
+		if (l->rx[i].busy)
+			return NO_DEADLINE;
+	for (size_t i = 0; i < LOWER_PEERS; i++) {
+		const struct lower_peer *p = &l->peers[i];
+
+		if (p->used && p->state == LOWER_PEER_DONE && p->unicast && p->quiet_at > q)
+			q = p->quiet_at;
+	}
+	return q;
 }
 
 void lower_tick(struct lower *l, uint64_t now)

@@ -708,6 +708,11 @@ uint64_t mesh_next_deadline(const struct mesh *m)
 	return m ? lower_next_deadline(&m->lower) : NO_DEADLINE;
 }
 
+uint64_t mesh_quiet_deadline(const struct mesh *m)
+{
+	return m ? lower_quiet_deadline(&m->lower) : 0;
+}
+
 void mesh_tick(struct mesh *m, uint64_t now)
 {
 	if (m)

@@ -20,6 +20,8 @@ static void finish(struct node_setup *s, int rc, const char *msg)
 		return;
 	s->finished = true;
 	s->rc = rc;
+	if (rc != 0 && (!msg || !msg[0]))
+		msg = "configuration stopped"; /* every failure says something */
 	snprintf(s->msg, sizeof(s->msg), "%s", msg ? msg : "");
 	OPENSSL_cleanse(s->params.app_key, sizeof(s->params.app_key));
 	s->ops->done(s->ctx, rc, s->msg);

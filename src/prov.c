@@ -9,14 +9,6 @@
 #include "crypto.h"
 #include "util.h"
 
-/* Parameter lengths by PDU type (HMAC doubles Confirmation and Random). */
-static const int pdu_param_len[] = {
-	[PROV_INVITE] = 1,        [PROV_CAPABILITIES] = 11, [PROV_START] = 5,
-	[PROV_PUBLIC_KEY] = 64,   [PROV_INPUT_COMPLETE] = 0, [PROV_CONFIRMATION] = 16,
-	[PROV_RANDOM] = 16,       [PROV_DATA] = 33,         [PROV_COMPLETE] = 0,
-	[PROV_FAILED] = 1,
-};
-
 const char *prov_error_str(uint8_t code)
 {
 	switch (code) {
@@ -238,8 +230,19 @@ bool prov_done(const struct prov *p)
 
 static void fail(struct prov *p, uint8_t error, bool by_device, bool timeout, const char *msg)
 {
+	char why[64];
+
 	if (prov_done(p))
 		return;
+	if (!msg || !msg[0]) {
+		/* every failure says something */
+		if (error)
+			snprintf(why, sizeof(why), "provisioning failed (%s, 0x%02x)",
+				 prov_error_str(error), error);
+		else
+			snprintf(why, sizeof(why), "provisioning stopped");
+		msg = why;
+	}
 	p->state = PROV_S_FAILED;
 	p->deadline = NO_DEADLINE;
 	OPENSSL_cleanse(p->secret, sizeof(p->secret));
@@ -258,14 +261,29 @@ static void send_pdu(struct prov *p, uint8_t type, const uint8_t *params, size_t
 
 	pdu[0] = type;
 	memcpy(pdu + 1, params, len);
+	if (p->nsent < ARRAY_SIZE(p->sent_types))
+		p->sent_types[p->nsent++] = type;
 	p->ops->send(p->ctx, pdu, len + 1);
+}
+
+void prov_delivered(struct prov *p)
+{
+	if (p->ndelivered < p->nsent)
+		p->ndelivered++;
+}
+
+int prov_answering(const struct prov *p)
+{
+	if (p->ndelivered)
+		return p->sent_types[p->ndelivered - 1];
+	return p->nsent ? p->sent_types[p->nsent - 1] : -1;
 }
 
 void prov_start(struct prov *p, uint64_t now)
 {
 	uint8_t attention = p->params.attention;
 
-	p->conf_inputs[0] = attention;
+	p->conf_inputs.invite[0] = attention;
 	p->state = PROV_S_WAIT_CAPS;
 	p->deadline = now + PROV_TIMEOUT_MS;
 	send_pdu(p, PROV_INVITE, &attention, 1);
@@ -377,7 +395,7 @@ static void handle_caps(struct prov *p, const uint8_t *c, size_t len)
 		fail(p, PROV_ERR_INVALID_FORMAT, false, false, "device sent invalid capabilities");
 		return;
 	}
-	memcpy(p->conf_inputs + 1, c, 11);
+	memcpy(p->conf_inputs.capabilities, c, sizeof(p->conf_inputs.capabilities));
 	why = choose_start(p);
 	if (why) {
 		fail(p, 0, false, false, why);
@@ -410,8 +428,8 @@ static void handle_caps(struct prov *p, const uint8_t *c, size_t len)
 	start[2] = (uint8_t)p->method;
 	start[3] = p->auth_action;
 	start[4] = p->auth_size;
-	memcpy(p->conf_inputs + 12, start, 5);
-	memcpy(p->conf_inputs + 17, p->my_pub, 64);
+	memcpy(p->conf_inputs.start, start, sizeof(start));
+	memcpy(p->conf_inputs.provisioner_key, p->my_pub, 64);
 	send_pdu(p, PROV_START, start, 5);
 	send_pdu(p, PROV_PUBLIC_KEY, p->my_pub, 64);
 	p->state = PROV_S_WAIT_PUBKEY;
@@ -422,8 +440,8 @@ static void send_confirmation(struct prov *p)
 	uint8_t auth[32];
 
 	if (auth_value_for(p, p->my_random, auth) != 0 ||
-	    prov_confirmation_key(p->algorithm, p->conf_inputs, p->secret, auth, p->conf_salt,
-				  p->conf_key) != 0 ||
+	    prov_confirmation_key(p->algorithm, (const uint8_t *)&p->conf_inputs, p->secret, auth,
+				  p->conf_salt, p->conf_key) != 0 ||
 	    prov_confirmation(p->algorithm, p->conf_key, p->my_random, auth, p->my_conf) != 0) {
 		OPENSSL_cleanse(auth, sizeof(auth));
 		fail(p, 0, false, false, "confirmation computation failed");
@@ -450,7 +468,7 @@ static void keys_exchanged(struct prov *p)
 		     "device public key is not a valid P-256 point");
 		return;
 	}
-	memcpy(p->conf_inputs + 81, p->dev_pub, 64);
+	memcpy(p->conf_inputs.device_key, p->dev_pub, 64);
 	if (p->ops->progress)
 		p->ops->progress(p->ctx, PROV_STEP_KEY_EXCHANGE);
 	switch (p->method) {
@@ -495,6 +513,17 @@ int prov_set_auth_value(struct prov *p, uint64_t now, const char *value)
 	return 0;
 }
 
+/* What the device is given (the device key is derived into result already). */
+static void fill_result(struct prov *p)
+{
+	p->result.unicast = p->unicast;
+	p->result.elements = p->caps.elements;
+	p->result.net_key_index = p->params.net_key_index;
+	p->result.algorithm = p->algorithm;
+	p->result.auth = p->method;
+	p->result.caps = p->caps;
+}
+
 static void handle_random(struct prov *p, const uint8_t *dev_random)
 {
 	uint8_t auth[32], expect[32], session_key[16], nonce[13], data[25], pdu[33];
@@ -537,74 +566,73 @@ static void handle_random(struct prov *p, const uint8_t *dev_random)
 		fail(p, 0, false, false, "provisioning data encryption failed");
 		return;
 	}
+	fill_result(p);
+	if (p->ops->data_ready && p->ops->data_ready(p->ctx, &p->result) != 0) {
+		fail(p, 0, false, false, "the addresses could not be reserved: provisioning data not sent");
+		return;
+	}
 	send_pdu(p, PROV_DATA, pdu, 33);
 	p->state = PROV_S_WAIT_COMPLETE;
 	if (p->ops->progress)
 		p->ops->progress(p->ctx, PROV_STEP_DATA_SENT);
 }
 
-/* Which PDU type the state expects, or -1. */
-static int expected_type(const struct prov *p)
+/* The device's Provisioning Failed with code, in words: its code (name and
+ * number) and the PDU it answers. Only a Confirmation Failed in answer to
+ * our Confirmation or Random says that the AuthValue is to be checked. */
+static void device_failed(const struct prov *p, uint8_t code, char *msg, size_t len)
+{
+	int answered = prov_answering(p);
+	char name[20];
+	int n;
+
+	n = snprintf(msg, len, "device sent Provisioning Failed (%s, 0x%02x)", prov_error_str(code),
+		     code);
+	if (answered >= 0 && n >= 0 && (size_t)n < len)
+		n += snprintf(msg + n, len - (size_t)n, " in answer to %s",
+			      prov_pdu_name((uint8_t)answered, name));
+	if (code == PROV_ERR_CONFIRMATION_FAILED &&
+	    (answered == PROV_CONFIRMATION || answered == PROV_RANDOM) && n >= 0 && (size_t)n < len)
+		snprintf(msg + n, len - (size_t)n, ": it rejected our confirmation, %s",
+			 p->params.auth.kind == PROV_USE_ALIGENIE ? "check --secret"
+								  : "check the OOB value");
+}
+
+/* The PDU types the state expects (a set of PROV_PDU_BIT). */
+static unsigned expected_types(const struct prov *p)
 {
 	switch (p->state) {
-	case PROV_S_WAIT_CAPS: return PROV_CAPABILITIES;
-	case PROV_S_WAIT_PUBKEY: return PROV_PUBLIC_KEY;
-	case PROV_S_WAIT_INPUT_COMPLETE: return PROV_INPUT_COMPLETE;
-	case PROV_S_WAIT_CONFIRMATION: return PROV_CONFIRMATION;
-	case PROV_S_WAIT_RANDOM: return PROV_RANDOM;
-	case PROV_S_WAIT_COMPLETE: return PROV_COMPLETE;
-	default: return -1;
+	case PROV_S_WAIT_CAPS: return PROV_PDU_BIT(PROV_CAPABILITIES);
+	case PROV_S_WAIT_PUBKEY: return PROV_PDU_BIT(PROV_PUBLIC_KEY);
+	case PROV_S_WAIT_INPUT_COMPLETE: return PROV_PDU_BIT(PROV_INPUT_COMPLETE);
+	case PROV_S_WAIT_CONFIRMATION: return PROV_PDU_BIT(PROV_CONFIRMATION);
+	case PROV_S_WAIT_RANDOM: return PROV_PDU_BIT(PROV_RANDOM);
+	case PROV_S_WAIT_COMPLETE: return PROV_PDU_BIT(PROV_COMPLETE);
+	default: return 0;
 	}
 }
 
 void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len)
 {
-	char msg[128];
+	char msg[192];
 	uint8_t type;
-	size_t plen, want;
+	size_t plen;
+	int err;
 
 	if (prov_done(p) || p->state == PROV_S_IDLE)
 		return;
-	if (len < 1) {
-		fail(p, PROV_ERR_INVALID_PDU, false, false, "device sent an empty PDU");
+	/* a device may send Provisioning Failed at any time */
+	err = prov_pdu_check(pdu, len, expected_types(p) | PROV_PDU_BIT(PROV_FAILED), p->rand_len,
+			     "device", msg, sizeof(msg));
+	if (err) {
+		fail(p, (uint8_t)err, false, false, msg);
 		return;
 	}
-	type = pdu[0] & 0x3f; /* the two top bits are padding, 0 */
+	type = pdu[0];
 	plen = len - 1;
-	if ((pdu[0] & 0xc0) || type >= ARRAY_SIZE(pdu_param_len)) {
-		snprintf(msg, sizeof(msg), "device sent an unknown PDU type 0x%02x", pdu[0]);
-		fail(p, PROV_ERR_INVALID_PDU, false, false, msg);
-		return;
-	}
-	want = (size_t)pdu_param_len[type];
-	if ((type == PROV_CONFIRMATION || type == PROV_RANDOM) && p->rand_len)
-		want = p->rand_len;
 	if (type == PROV_FAILED) {
-		if (plen != 1) {
-			fail(p, PROV_ERR_INVALID_FORMAT, false, false,
-			     "device sent a malformed Provisioning Failed");
-			return;
-		}
-		if (pdu[1] == PROV_ERR_CONFIRMATION_FAILED)
-			snprintf(msg, sizeof(msg), "device rejected our confirmation (%s): %s",
-				 prov_error_str(pdu[1]),
-				 p->params.auth.kind == PROV_USE_ALIGENIE ? "check --secret"
-									  : "check the OOB value");
-		else
-			snprintf(msg, sizeof(msg), "device reported Provisioning Failed: %s (0x%02x)",
-				 prov_error_str(pdu[1]), pdu[1]);
+		device_failed(p, pdu[1], msg, sizeof(msg));
 		fail(p, pdu[1], true, false, msg);
-		return;
-	}
-	if ((int)type != expected_type(p)) {
-		snprintf(msg, sizeof(msg), "device sent an unexpected PDU (type 0x%02x)", type);
-		fail(p, PROV_ERR_UNEXPECTED_PDU, false, false, msg);
-		return;
-	}
-	if (plen != want) {
-		snprintf(msg, sizeof(msg), "device sent a PDU of type 0x%02x with %zu octets, not %zu",
-			 type, plen, want);
-		fail(p, PROV_ERR_INVALID_FORMAT, false, false, msg);
 		return;
 	}
 	p->deadline = now + PROV_TIMEOUT_MS;
@@ -640,12 +668,7 @@ void prov_input(struct prov *p, uint64_t now, const uint8_t *pdu, size_t len)
 	case PROV_COMPLETE:
 		p->state = PROV_S_DONE;
 		p->deadline = NO_DEADLINE;
-		p->result.unicast = p->unicast;
-		p->result.elements = p->caps.elements;
-		p->result.net_key_index = p->params.net_key_index;
-		p->result.algorithm = p->algorithm;
-		p->result.auth = p->method;
-		p->result.caps = p->caps;
+		fill_result(p);
 		OPENSSL_cleanse(p->secret, sizeof(p->secret));
 		if (p->ops->progress)
 			p->ops->progress(p->ctx, PROV_STEP_COMPLETE);

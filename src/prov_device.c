@@ -9,14 +9,6 @@
 #include "crypto.h"
 #include "util.h"
 
-/* Parameter lengths by PDU type; Confirmation and Random double with HMAC. */
-static const int pdu_param_len[] = {
-	[PROV_INVITE] = 1,        [PROV_CAPABILITIES] = 11, [PROV_START] = 5,
-	[PROV_PUBLIC_KEY] = 64,   [PROV_INPUT_COMPLETE] = 0, [PROV_CONFIRMATION] = 16,
-	[PROV_RANDOM] = 16,       [PROV_DATA] = 33,         [PROV_COMPLETE] = 0,
-	[PROV_FAILED] = 1,
-};
-
 static void encode_caps(const struct prov_caps *c, uint8_t out[11])
 {
 	out[0] = c->elements;
@@ -191,9 +183,9 @@ static void handle_invite(struct prov_device *d, const uint8_t *params)
 {
 	uint8_t caps[11];
 
-	d->conf_inputs[0] = params[0];
+	d->conf_inputs.invite[0] = params[0];
 	encode_caps(&d->params.caps, caps);
-	memcpy(d->conf_inputs + 1, caps, 11);
+	memcpy(d->conf_inputs.capabilities, caps, sizeof(caps));
 	if (d->ops->attention)
 		d->ops->attention(d->ctx, params[0]);
 	send_pdu(d, PROV_CAPABILITIES, caps, 11);
@@ -264,7 +256,7 @@ static void handle_start(struct prov_device *d, const uint8_t *s)
 	d->auth_action = s[3];
 	d->auth_size = s[4];
 	d->rand_len = d->algorithm == PROV_ALG_HMAC ? 32 : 16;
-	memcpy(d->conf_inputs + 12, s, 5);
+	memcpy(d->conf_inputs.start, s, sizeof(d->conf_inputs.start));
 
 	if (prov_device_public_key(d, d->my_pub) != 0) {
 		fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "cannot generate an ECDH key pair");
@@ -315,8 +307,8 @@ static void handle_pubkey(struct prov_device *d, const uint8_t *pub)
 		fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "provisioner public key is not a valid P-256 point");
 		return;
 	}
-	memcpy(d->conf_inputs + 17, pub, 64);
-	memcpy(d->conf_inputs + 81, d->my_pub, 64);
+	memcpy(d->conf_inputs.provisioner_key, pub, 64);
+	memcpy(d->conf_inputs.device_key, d->my_pub, 64);
 	if (!d->oob_pubkey)
 		send_pdu(d, PROV_PUBLIC_KEY, d->my_pub, 64);
 	switch (d->method) {
@@ -368,8 +360,8 @@ static void handle_confirmation(struct prov_device *d, const uint8_t *conf)
 	memcpy(d->prov_conf, conf, d->rand_len);
 	err = auth_value_for(d, d->my_random, auth);
 	if (!err)
-		err = prov_confirmation_key(d->algorithm, d->conf_inputs, d->secret, auth, d->conf_salt,
-					    d->conf_key);
+		err = prov_confirmation_key(d->algorithm, (const uint8_t *)&d->conf_inputs, d->secret,
+					    auth, d->conf_salt, d->conf_key);
 	if (!err)
 		err = prov_confirmation(d->algorithm, d->conf_key, d->my_random, auth, d->my_conf);
 	OPENSSL_cleanse(auth, sizeof(auth));
@@ -453,62 +445,40 @@ static void handle_data(struct prov_device *d, const uint8_t *enc)
 	d->ops->complete(d->ctx, r);
 }
 
-/* Which PDU type the state expects, or -1. */
-static int expected_type(const struct prov_device *d)
+/* The PDU types the state expects (a set of PROV_PDU_BIT). */
+static unsigned expected_types(const struct prov_device *d)
 {
 	switch (d->state) {
-	case PROV_DEV_S_WAIT_INVITE: return PROV_INVITE;
-	case PROV_DEV_S_WAIT_START: return PROV_START;
-	case PROV_DEV_S_WAIT_PUBKEY: return PROV_PUBLIC_KEY;
-	case PROV_DEV_S_WAIT_CONFIRMATION: return PROV_CONFIRMATION;
-	case PROV_DEV_S_WAIT_RANDOM: return PROV_RANDOM;
-	case PROV_DEV_S_WAIT_DATA: return PROV_DATA;
-	default: return -1;
+	case PROV_DEV_S_WAIT_INVITE: return PROV_PDU_BIT(PROV_INVITE);
+	case PROV_DEV_S_WAIT_START: return PROV_PDU_BIT(PROV_START);
+	case PROV_DEV_S_WAIT_PUBKEY: return PROV_PDU_BIT(PROV_PUBLIC_KEY);
+	case PROV_DEV_S_WAIT_CONFIRMATION: return PROV_PDU_BIT(PROV_CONFIRMATION);
+	case PROV_DEV_S_WAIT_RANDOM: return PROV_PDU_BIT(PROV_RANDOM);
+	case PROV_DEV_S_WAIT_DATA: return PROV_PDU_BIT(PROV_DATA);
+	default: return 0;
 	}
 }
 
 void prov_device_receive(struct prov_device *d, uint64_t now, const uint8_t *pdu, size_t len)
 {
 	char msg[128];
-	uint8_t type;
-	size_t plen, want;
+	int err;
 
 	if (prov_device_done(d) || d->state == PROV_DEV_S_IDLE)
 		return;
-	if (len < 1) {
-		fail(d, PROV_ERR_INVALID_PDU, false, "provisioner sent an empty PDU");
-		return;
-	}
-	type = pdu[0] & 0x3f; /* the two top bits are padding, 0 */
-	plen = len - 1;
-	if ((pdu[0] & 0xc0) || type >= ARRAY_SIZE(pdu_param_len)) {
-		snprintf(msg, sizeof(msg), "provisioner sent an unknown PDU type 0x%02x", pdu[0]);
-		fail(d, PROV_ERR_INVALID_PDU, false, msg);
-		return;
-	}
-	if ((int)type != expected_type(d)) {
-		snprintf(msg, sizeof(msg), "provisioner sent an unexpected PDU (type 0x%02x)", type);
-		fail(d, PROV_ERR_UNEXPECTED_PDU, false, msg);
-		return;
-	}
-	want = (size_t)pdu_param_len[type];
-	if ((type == PROV_CONFIRMATION || type == PROV_RANDOM) && d->rand_len)
-		want = d->rand_len;
-	if (plen != want) {
-		snprintf(msg, sizeof(msg), "provisioner sent a PDU of type 0x%02x with %zu octets, not %zu",
-			 type, plen, want);
-		fail(d, PROV_ERR_INVALID_FORMAT, false, msg);
+	err = prov_pdu_check(pdu, len, expected_types(d), d->rand_len, "provisioner", msg, sizeof(msg));
+	if (err) {
+		fail(d, (uint8_t)err, false, msg);
 		return;
 	}
 	d->deadline = now + PROV_TIMEOUT_MS;
-	pdu++;
-	switch (type) {
-	case PROV_INVITE: handle_invite(d, pdu); break;
-	case PROV_START: handle_start(d, pdu); break;
-	case PROV_PUBLIC_KEY: handle_pubkey(d, pdu); break;
-	case PROV_CONFIRMATION: handle_confirmation(d, pdu); break;
-	case PROV_RANDOM: handle_random(d, pdu); break;
-	case PROV_DATA: handle_data(d, pdu); break;
+	switch (pdu[0]) {
+	case PROV_INVITE: handle_invite(d, pdu + 1); break;
+	case PROV_START: handle_start(d, pdu + 1); break;
+	case PROV_PUBLIC_KEY: handle_pubkey(d, pdu + 1); break;
+	case PROV_CONFIRMATION: handle_confirmation(d, pdu + 1); break;
+	case PROV_RANDOM: handle_random(d, pdu + 1); break;
+	case PROV_DATA: handle_data(d, pdu + 1); break;
 	default: break;
 	}
 }

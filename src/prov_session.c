@@ -13,6 +13,8 @@ static void finish(struct prov_session *s)
 	if (s->finished)
 		return;
 	s->finished = true;
+	if (!s->completed && !s->msg[0]) /* every failure says something */
+		snprintf(s->msg, sizeof(s->msg), "provisioning stopped");
 	s->ops->finished(s->ctx, s->completed, s->error, s->msg);
 }
 
@@ -73,6 +75,13 @@ static int prov_assign(void *ctx, uint8_t elements, uint16_t *addr)
 	return s->ops->assign_address ? s->ops->assign_address(s->ctx, elements, addr) : -ENOSPC;
 }
 
+static int prov_data_ready(void *ctx, const struct prov_result *r)
+{
+	struct prov_session *s = ctx;
+
+	return s->ops->data_ready ? s->ops->data_ready(s->ctx, r) : 0;
+}
+
 static void prov_complete(void *ctx, const struct prov_result *r)
 {
 	struct prov_session *s = ctx;
@@ -87,7 +96,8 @@ static void prov_failed(void *ctx, uint8_t error, bool by_device, bool timeout, 
 	struct prov_session *s = ctx;
 
 	s->error = error;
-	snprintf(s->msg, sizeof(s->msg), "%s", msg);
+	if (msg != s->msg)
+		snprintf(s->msg, sizeof(s->msg), "%s", msg);
 	(void)by_device;
 	/* the provisioner cancels by closing the link (Mesh Profile 5.4.4) */
 	if (pb_adv_is_open(&s->link) || s->link.state == PB_ADV_OPENING)
@@ -101,6 +111,7 @@ static const struct prov_ops session_prov_ops = {
 	.progress = prov_progress,
 	.auth_request = prov_auth_request,
 	.assign_address = prov_assign,
+	.data_ready = prov_data_ready,
 	.complete = prov_complete,
 	.failed = prov_failed,
 };
@@ -121,17 +132,44 @@ static void link_opened(void *ctx)
 	prov_start(&s->prov, s->now);
 }
 
+/* The deliveries acknowledged in this input, for the protocol core. */
+static void flush_delivered(struct prov_session *s)
+{
+	for (; s->acks_pending; s->acks_pending--)
+		prov_delivered(&s->prov);
+}
+
 static void link_receive(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct prov_session *s = ctx;
 
+	/* an acknowledgment in the same input was implied by this PDU: the
+	 * device answers what it had before (a Provisioning Failed names that) */
+	unsigned implied = s->acks_pending;
+
+	s->acks_pending = 0;
 	prov_input(&s->prov, s->now, pdu, len);
+	s->acks_pending = implied;
+	flush_delivered(s);
 	pump(s);
 }
 
 static void link_acked(void *ctx)
 {
-	pump(ctx);
+	struct prov_session *s = ctx;
+
+	s->acks_pending++; /* counted once the input is read (link_receive) */
+	pump(s);
+}
+
+static const char *close_reason_name(uint8_t reason)
+{
+	switch (reason) {
+	case PB_ADV_CLOSE_SUCCESS: return "Success";
+	case PB_ADV_CLOSE_TIMEOUT: return "Timeout";
+	case PB_ADV_CLOSE_FAIL: return "Fail";
+	default: return "unknown reason";
+	}
 }
 
 static void link_closed(void *ctx, uint8_t reason, bool by_peer)
@@ -140,16 +178,21 @@ static void link_closed(void *ctx, uint8_t reason, bool by_peer)
 
 	if (!s->completed && !prov_done(&s->prov)) {
 		/* the link ended under a running protocol */
-		if (by_peer)
-			snprintf(s->msg, sizeof(s->msg), "device closed the link (reason %s)",
-				 reason == PB_ADV_CLOSE_TIMEOUT ? "Timeout" :
-				 reason == PB_ADV_CLOSE_FAIL ? "Fail" :
-				 reason == PB_ADV_CLOSE_SUCCESS ? "Success" : "unknown");
+		char msg[sizeof(s->msg)], name[20];
+		int answered = prov_answering(&s->prov);
+
+		if (by_peer && answered >= 0)
+			snprintf(msg, sizeof(msg), "device closed the link (%s, 0x%02x) after %s",
+				 close_reason_name(reason), reason,
+				 prov_pdu_name((uint8_t)answered, name));
+		else if (by_peer)
+			snprintf(msg, sizeof(msg), "device closed the link (%s, 0x%02x)",
+				 close_reason_name(reason), reason);
 		else if (s->prov.state == PROV_S_IDLE)
-			snprintf(s->msg, sizeof(s->msg), "link open not acknowledged");
+			snprintf(msg, sizeof(msg), "link open not acknowledged");
 		else
-			snprintf(s->msg, sizeof(s->msg), "device stopped acknowledging (link timeout)");
-		prov_cancel(&s->prov, s->msg);
+			snprintf(msg, sizeof(msg), "device stopped acknowledging (link timeout)");
+		prov_cancel(&s->prov, msg);
 	}
 	finish(s);
 }
@@ -179,6 +222,7 @@ void prov_session_input(struct prov_session *s, uint64_t now, const uint8_t *dat
 {
 	s->now = now;
 	pb_adv_input(&s->link, now, data, len);
+	flush_delivered(s);
 	pump(s);
 }
 

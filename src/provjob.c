@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "adv.h"
+#include "autoprov.h"
 #include "crypto.h"
 #include "log.h"
 #include "util.h"
@@ -32,6 +34,18 @@ static void finish(struct provjob *j)
 	if (j->state == PROVJOB_DONE)
 		return;
 	j->state = PROVJOB_DONE;
+	/* every failure has a reason (the daemon logs it, --json prints it) */
+	if (!j->ok && !j->msg[0])
+		snprintf(j->msg, sizeof(j->msg), "provisioning stopped without completing");
+	if (j->ok && j->params.configure && !j->configured && !j->config_error[0])
+		snprintf(j->config_error, sizeof(j->config_error), "configuration stopped");
+	/* before the data: nothing burned; after it the durable reservation
+	 * (or the node) holds the addresses */
+	if (j->res_elements)
+		nodedb_unreserve_unicast(j->db, j->res_lo, j->res_elements);
+	j->res_elements = 0;
+	if (!j->ok && j->data_sent)
+		say(j, "its addresses stay reserved until its beacon shows whether it took them");
 	radio_kick(j->radio);
 	j->ops->done(j->ctx);
 }
@@ -246,15 +260,76 @@ static int s_assign(void *ctx, uint8_t elements, uint16_t *addr)
 	struct provjob *j = ctx;
 	uint16_t want = j->params.want_unicast;
 
-	if (!want)
-		return nodedb_alloc_unicast(j->db, elements, addr);
-	if ((unsigned)want + elements - 1 > 0x7fff || !nodedb_unicast_free(j->db, want, elements)) {
+	int rc;
+
+	if (!want) {
+		rc = nodedb_alloc_unicast(j->db, elements, addr);
+	} else if ((unsigned)want + elements - 1 > 0x7fff || !nodedb_unicast_free(j->db, want, elements)) {
 		snprintf(j->msg, sizeof(j->msg), "--unicast 0x%04x: %u addresses from there are not free",
 			 want, elements);
 		return -EADDRINUSE;
+	} else {
+		*addr = want;
+		rc = nodedb_reserve_unicast(j->db, want, elements);
 	}
-	*addr = want;
-	return nodedb_reserve_unicast(j->db, want, elements);
+	if (rc == 0) {
+		j->res_lo = *addr;
+		j->res_elements = elements;
+	}
+	return rc;
+}
+
+/* In memory, with a log line; the caller commits. */
+static int release_reservation(struct nodedb *db, const uint8_t uuid[16])
+{
+	struct nodedb_reservation r;
+	char hex[33];
+	int rc;
+
+	if (nodedb_reservation_find(db, uuid, &r) != 0)
+		return 0;
+	hex_encode(uuid, 16, hex);
+	rc = nodedb_reservation_release(db, uuid);
+	if (rc == 0)
+		log_info("%s beacons as unprovisioned: it did not take 0x%04x; released to "
+			 "networkExclusions", hex, r.unicast);
+	OPENSSL_cleanse(&r, sizeof(r));
+	return rc;
+}
+
+/* Provisioning Data is about to go out: reserve its addresses durably, with
+ * the UUID and device key, so that a crash before Provisioning Complete
+ * hands them to no one else. */
+static int s_data_ready(void *ctx, const struct prov_result *r)
+{
+	struct provjob *j = ctx;
+	struct nodedb_reservation res;
+	char err[256];
+	int rc;
+
+	/* a pending one of this device is stale: it took this provisioning */
+	release_reservation(j->db, j->params.uuid);
+	memset(&res, 0, sizeof(res));
+	memcpy(res.uuid, j->params.uuid, 16);
+	res.unicast = r->unicast;
+	res.elements = r->elements;
+	memcpy(res.devkey, r->device_key, 16);
+	res.net_key_index = r->net_key_index;
+	res.time = (int64_t)time(NULL);
+	rc = nodedb_reservation_add(j->db, &res);
+	OPENSSL_cleanse(&res, sizeof(res));
+	if (rc < 0) {
+		snprintf(j->msg, sizeof(j->msg), "cannot reserve 0x%04x for the device: %s", r->unicast,
+			 strerror(-rc));
+		return -1;
+	}
+	if (nodedb_commit(j->db, err, sizeof(err)) != 0) {
+		nodedb_reservation_drop(j->db, j->params.uuid);
+		snprintf(j->msg, sizeof(j->msg), "the address reservation was not written: %.200s", err);
+		return -1;
+	}
+	j->data_sent = true;
+	return 0;
 }
 
 static void s_complete(void *ctx, const struct prov_result *r)
@@ -284,8 +359,12 @@ static void s_complete(void *ctx, const struct prov_result *r)
 		snprintf(err, sizeof(err), "the node's UUID or addresses are already taken");
 		if (replacing)
 			nodedb_add_node(j->db, &old); /* as it was, in memory */
-	} else if (nodedb_commit(j->db, err, sizeof(err)) == 0)
-		saved = true;
+	} else {
+		/* the node holds the addresses now: one commit for both */
+		nodedb_reservation_drop(j->db, j->params.uuid);
+		if (nodedb_commit(j->db, err, sizeof(err)) == 0)
+			saved = true;
+	}
 	OPENSSL_cleanse(&n, sizeof(n));
 	OPENSSL_cleanse(&old, sizeof(old));
 	if (saved) {
@@ -318,6 +397,7 @@ static const struct prov_session_ops job_session_ops = {
 	.progress = s_progress,
 	.auth_request = s_auth_request,
 	.assign_address = s_assign,
+	.data_ready = s_data_ready,
 	.complete = s_complete,
 	.finished = s_finished,
 };
@@ -340,6 +420,50 @@ int provjob_check_new(struct nodedb *db, const uint8_t uuid[16], char *err, size
 		 n.unicast, nodedb_path(db), hex);
 	OPENSSL_cleanse(&n, sizeof(n));
 	return -1;
+}
+
+int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t now, int64_t since,
+			      char *err, size_t errlen)
+{
+	struct nodedb_reservation r;
+	bool counts;
+
+	if (nodedb_reservation_find(db, uuid, &r) != 0)
+		return 0;
+	counts = autoprov_reservation_beacon_counts(r.time, since, now);
+	OPENSSL_cleanse(&r, sizeof(r));
+	if (!counts)
+		return 0;
+	if (release_reservation(db, uuid) != 0 || nodedb_commit(db, err, errlen) != 0)
+		return -1;
+	return 1;
+}
+
+unsigned provjob_reservations_settle(struct nodedb *db, int64_t now, int64_t since, unsigned window_s,
+				     bool (*busy)(void *ctx, const uint8_t uuid[16]), void *ctx)
+{
+	struct nodedb_reservation r;
+	unsigned kept = 0;
+	char err[256], hex[33];
+	size_t i = 0;
+
+	while (nodedb_reservation_at(db, i, &r) == 0) {
+		if (!autoprov_reservation_settled(r.time, since, window_s, now) ||
+		    (busy && busy(ctx, r.uuid)) ||
+		    nodedb_reservation_keep(db, r.uuid, "provisioned, not confirmed: Provisioning Complete "
+						"was not received, and the device no longer beacons") != 0) {
+			i++; /* a failed keep changed nothing: it stays pending */
+		} else {
+			hex_encode(r.uuid, 16, hex);
+			log_info("%s did not beacon for %u s: taken to hold 0x%04x (provisioned, not "
+				 "confirmed)", hex, window_s, r.unicast);
+			kept++;
+		}
+		OPENSSL_cleanse(&r, sizeof(r));
+	}
+	if (kept && nodedb_commit(db, err, sizeof(err)) != 0)
+		log_err("%s", err);
+	return kept;
 }
 
 int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
@@ -444,6 +568,16 @@ void provjob_cancel(struct provjob *j, const char *msg)
 		break;
 	}
 	radio_kick(j->radio);
+}
+
+void provjob_fail_unstarted(struct provjob *j, const struct provjob_params *p, const char *msg)
+{
+	memset(j, 0, sizeof(*j));
+	memcpy(j->params.uuid, p->uuid, 16);
+	j->params.configure = p->configure;
+	hex_encode(p->uuid, 16, j->uuid_hex);
+	j->state = PROVJOB_DONE;
+	snprintf(j->msg, sizeof(j->msg), "%s", msg);
 }
 
 bool provjob_finished(const struct provjob *j)

@@ -63,18 +63,33 @@ static void die(struct radio *r, const char *msg)
 	ev_idle_start(r->loop, &r->fatal_idle);
 }
 
-static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
+/* hciN:mesh runs the management core in place of the HCI and ADV cores. */
+static bool on_mgmt(const struct radio *r)
+{
+	return r->tr.kind == TRANSPORT_MGMT;
+}
+
+static void tr_out(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
 	char msg[RADIO_MSG_MAX];
 
 	if (r->dead)
 		return;
-	raw_write(r, pkt, len);
-	if (r->write_failed) {
+	if (transport_write(&r->tr, pkt, len) < 0) {
+		r->write_failed = true;
 		transport_error_msg(&r->tr, "write", errno, msg, sizeof(msg));
 		die(r, msg);
 	}
+}
+
+static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
+{
+	struct radio *r = ctx;
+
+	if (r->snooping && !r->dead)
+		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
+	tr_out(ctx, pkt, len);
 }
 
 /* One line for a command the controller refused. On a raw socket Command
@@ -86,7 +101,7 @@ static void refused_msg(const struct radio *r, uint16_t op, int status, char *ms
 	const char *name = hci_opcode_name(op);
 	bool scan = op == HCI_OP_LE_SET_SCAN_PARAMS || op == HCI_OP_LE_SET_SCAN_ENABLE ||
 		    op == HCI_OP_LE_SET_EXT_SCAN_PARAMS || op == HCI_OP_LE_SET_EXT_SCAN_ENABLE;
-	int i = r->tr.index;
+	int i = (int)r->tr.dev;
 
 	if (status == -ETIMEDOUT)
 		snprintf(msg, len, "%s: controller did not answer %s within %u ms", r->tr.name, name,
@@ -176,13 +191,50 @@ static const struct adv_ops radio_adv_ops = {
 	.error = adv_error,
 };
 
+static void mgmt_ready(void *ctx)
+{
+	struct radio *r = ctx;
+
+	r->ready = true;
+	if (r->ops->ready)
+		r->ops->ready(r->ctx);
+}
+
+static void mgmt_fatal(void *ctx, const char *msg)
+{
+	die(ctx, msg);
+}
+
+static void mgmt_stopped(void *ctx)
+{
+	struct radio *r = ctx;
+
+	if (!r->stopping) /* radio_stop's deadline came first */
+		return;
+	r->stopping = false;
+	r->ready = false;
+	if (r->ops->stopped)
+		r->ops->stopped(r->ctx);
+}
+
+static const struct mgmt_ops radio_mgmt_ops = {
+	.send = tr_out,
+	.ready = mgmt_ready,
+	.rx = adv_rx,
+	.fatal = mgmt_fatal,
+	.stopped = mgmt_stopped,
+};
+
 void radio_kick(struct radio *r)
 {
 	uint64_t now, d;
 
 	if (r->dead)
 		return;
-	d = min_deadline(hci_next_deadline(&r->hci), adv_next_deadline(&r->adv));
+	if (on_mgmt(r))
+		d = mgmt_next_deadline(&r->mgmt);
+	else
+		d = min_deadline(hci_next_deadline(&r->hci), adv_next_deadline(&r->adv));
 	if (r->stopping)
 		d = min_deadline(d, r->stop_deadline);
 	for (unsigned i = 0; i < r->ntimers; i++)
@@ -204,8 +256,12 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	hci_tick(&r->hci, now);
-	adv_tick(&r->adv, now);
+	if (on_mgmt(r)) {
+		mgmt_tick(&r->mgmt, now);
+	} else {
+		hci_tick(&r->hci, now);
+		adv_tick(&r->adv, now);
+	}
 	for (unsigned i = 0; i < r->ntimers && !r->dead; i++)
 		if (r->timers[i].next(r->timers[i].ctx) <= now)
 			r->timers[i].tick(r->timers[i].ctx, now);
@@ -218,6 +274,11 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
 
+	if (on_mgmt(r)) {
+		if (!r->dead)
+			mgmt_receive(&r->mgmt, radio_now(r), pkt, len);
+		return;
+	}
 	if (r->snooping)
 		btsnoop_write(&r->snoop, true, pkt, len, btsnoop_wall_us());
 	if (!r->dead)
@@ -258,7 +319,13 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 	r->ctx = ctx;
 	hci_init(&r->hci, &radio_hci_ops, r);
 	adv_init(&r->adv, &r->hci, &radio_adv_ops, r);
+	if (on_mgmt(r))
+		mgmt_init(&r->mgmt, (uint16_t)r->tr.dev, &radio_mgmt_ops, r);
 	ev_io_init(&r->io, on_readable, r->tr.fd, EV_READ);
+	/* what arrived is read before a timer that came due meanwhile acts (after
+	 * a stall both are pending; libev would run the timer first): a deadline
+	 * such as "the node is quiet" must not pass over a PDU already here */
+	ev_set_priority(&r->io, 1);
 	r->io.data = r;
 	ev_init(&r->timer, on_timer);
 	r->timer.data = r;
@@ -306,7 +373,11 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 
 void radio_start(struct radio *r)
 {
-	hci_setup_start(&r->setup, &r->hci, radio_now(r), transport_exclusive(&r->tr), setup_done, r);
+	if (on_mgmt(r))
+		mgmt_start(&r->mgmt, radio_now(r));
+	else
+		hci_setup_start(&r->setup, &r->hci, radio_now(r), transport_exclusive(&r->tr),
+				setup_done, r);
 	radio_kick(r);
 }
 
@@ -316,7 +387,13 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 
 	if (r->dead)
 		return -EIO;
-	err = adv_send(&r->adv, radio_now(r), ad_type, data, len);
+	if (on_mgmt(r)) {
+		/* adv_set_tx holds the transmit settings for both paths */
+		mgmt_set_tx(&r->mgmt, r->adv.interval_ms, r->adv.count);
+		err = mgmt_send(&r->mgmt, radio_now(r), ad_type, data, len);
+	} else {
+		err = adv_send(&r->adv, radio_now(r), ad_type, data, len);
+	}
 	radio_kick(r);
 	return err;
 }
@@ -337,15 +414,17 @@ static void stop_progress(struct radio *r)
 		return;
 	if (radio_now(r) >= r->stop_deadline) {
 		r->stopping = false;
-		hci_forget(&r->hci, r);
-		/* no late "released" after this "stopped"; what the release
-		 * would have undone is written again by radio_close */
-		hci_forget(&r->hci, &r->adv);
+		if (!on_mgmt(r)) {
+			hci_forget(&r->hci, r);
+			/* no late "released" after this "stopped"; what the release
+			 * would have undone is written again by radio_close */
+			hci_forget(&r->hci, &r->adv);
+		}
 		if (r->ops->stopped)
 			r->ops->stopped(r->ctx);
 		return;
 	}
-	if (r->release_sent || adv_busy(&r->adv))
+	if (on_mgmt(r) || r->release_sent || adv_busy(&r->adv))
 		return;
 	/* turn off our scanning, remove our advertising sets */
 	r->release_sent = true;
@@ -362,7 +441,10 @@ void radio_stop(struct radio *r)
 	r->stopping = true;
 	r->release_sent = false;
 	r->stop_deadline = radio_now(r) + RADIO_STOP_TIMEOUT_MS;
-	stop_progress(r);
+	if (on_mgmt(r))
+		mgmt_stop(&r->mgmt, radio_now(r));
+	else
+		stop_progress(r);
 	radio_kick(r);
 }
 
@@ -384,6 +466,11 @@ int radio_snoop(struct radio *r, const char *path, char *err, size_t errlen)
 {
 	struct btsnoop b;
 
+	if (on_mgmt(r)) {
+		snprintf(err, errlen, "--btsnoop: %s carries management frames, not HCI packets: "
+			 "not supported (btmon shows this traffic)", r->tr.name);
+		return -1;
+	}
 	if (btsnoop_open(&b, path, err, errlen) < 0)
 		return -1;
 	if (r->snooping)

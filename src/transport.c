@@ -55,8 +55,8 @@ static void down_msg(int dev, char *msg, size_t len)
 void transport_error_msg(const struct transport *t, const char *what, int e, char *msg,
 			 size_t len)
 {
-	if (e == ENETDOWN && t->index >= 0)
-		down_msg(t->index, msg, len);
+	if (e == ENETDOWN && (t->kind == TRANSPORT_HCI_RAW || t->kind == TRANSPORT_HCI_USER))
+		down_msg((int)t->dev, msg, len);
 	else
 		snprintf(msg, len, "%s: %s failed: %s", t->name, what, strerror(e));
 }
@@ -142,6 +142,30 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 			snprintf(err, errlen, "hci%d: another program holds its user channel", dev);
 		else
 			fail(err, errlen, t->name, e);
+		close(fd);
+		return -1;
+	}
+	t->fd = fd;
+	return 0;
+}
+
+/* The management socket: not bound to a controller; frames carry the index. */
+static int open_mgmt(struct transport *t, char *err, size_t errlen)
+{
+	struct sockaddr_hci addr;
+	int fd;
+
+	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, BTPROTO_HCI);
+	if (fd < 0) {
+		fail(err, errlen, t->name, errno);
+		return -1;
+	}
+	memset(&addr, 0, sizeof(addr));
+	addr.hci_family = AF_BLUETOOTH;
+	addr.hci_dev = HCI_DEV_NONE;
+	addr.hci_channel = HCI_CHANNEL_CONTROL;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		fail(err, errlen, t->name, errno);
 		close(fd);
 		return -1;
 	}
@@ -247,7 +271,6 @@ int transport_open(struct transport *t, const char *spec, char *err, size_t errl
 
 	memset(t, 0, sizeof(*t));
 	t->fd = -1;
-	t->index = -1;
 	h4_reset(&t->parser);
 	snprintf(t->name, sizeof(t->name), "%s", spec);
 	if (!strncmp(spec, "unix:", 5)) {
@@ -278,26 +301,42 @@ int transport_open(struct transport *t, const char *spec, char *err, size_t errl
 		num[l] = '\0';
 		if (parse_uint(num, HCI_MAX_DEV - 1, &n) < 0)
 			goto bad;
+		t->dev = (unsigned)n;
+		if (suffix && !strcmp(suffix, ":mesh")) {
+			t->kind = TRANSPORT_MGMT;
+			return open_mgmt(t, err, errlen);
+		}
 		if (suffix && strcmp(suffix, ":user"))
 			goto bad;
 		t->kind = suffix ? TRANSPORT_HCI_USER : TRANSPORT_HCI_RAW;
-		t->index = (int)n;
 		return open_hci(t, (int)n, suffix != NULL, err, errlen);
 	}
 bad:
 	snprintf(err, errlen,
-		 "cannot open %s: unknown transport (use hciN, hciN:user, unix:PATH or tty:PATH[:BAUD])",
+		 "cannot open %s: unknown transport (use hciN, hciN:user, hciN:mesh, unix:PATH or "
+		 "tty:PATH[:BAUD])",
 		 spec);
 	return -1;
 }
 
 bool transport_exclusive(const struct transport *t)
 {
-	return t->kind != TRANSPORT_HCI_RAW;
+	return t->kind != TRANSPORT_HCI_RAW && t->kind != TRANSPORT_MGMT;
 }
 
 int transport_write(struct transport *t, const uint8_t *pkt, size_t len)
 {
+	if (t->kind == TRANSPORT_MGMT) {
+		/* One frame per write. The kernel returns 0, not the length, when it
+		 * answered a command with a status at once (unknown controller,
+		 * permission denied): the frame was taken all the same. */
+		ssize_t n;
+
+		do
+			n = write(t->fd, pkt, len);
+		while (n < 0 && errno == EINTR);
+		return n < 0 ? -1 : 0;
+	}
 	while (len > 0) {
 		ssize_t n = write(t->fd, pkt, len);
 
@@ -325,6 +364,10 @@ int transport_read(struct transport *t, h4_packet_fn fn, void *ctx)
 	if (n == 0) {
 		errno = 0;
 		return -1;
+	}
+	if (t->kind == TRANSPORT_MGMT) {
+		fn(ctx, buf, (size_t)n);
+		return 0;
 	}
 	if (h4_feed(&t->parser, buf, (size_t)n, fn, ctx) < 0) {
 		errno = EPROTO;

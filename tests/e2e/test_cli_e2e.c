@@ -4,6 +4,7 @@
  * every configuration key, and that groff and mandoc find nothing wrong in. */
 #include <check.h>
 #include <errno.h>
+#include <json.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <poll.h>
@@ -106,6 +107,7 @@ START_TEST(test_usage_errors)
 		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--pid", "603", "--secret", "00" },
 		{ "provision", "--uuid", "a801715a020000a81cc107da78021000", "--mac", "112233445566", "--secret", "00" },
 		{ "nodes", "frobnicate", NULL },
+		{ "nodes", "check", "extra", NULL },
 		{ "config", NULL },
 		{ "config", "0x0011", NULL },
 	};
@@ -231,6 +233,47 @@ START_TEST(test_man_page_covers_help)
 		free(err);
 	}
 	ck_assert_uint_gt(checked, 20);
+	free(man);
+}
+END_TEST
+
+/* Every --hci form the main --help lists (the indented lines under --hci,
+ * "hciN:mesh  ...") is in the man page: the form up to the placeholder after
+ * its colon ("unix:" of "unix:PATH"), in bold as the page writes it. */
+START_TEST(test_man_page_covers_hci_forms)
+{
+	const char *man_path = man8_path();
+	char *man = read_file_str(man_path, NULL);
+	char *out, *err, *p, *end;
+	unsigned forms = 0;
+
+	ck_assert_msg(man != NULL, "cannot read %s", man_path);
+	ck_assert_int_eq(run(&out, &err, 5000, "--help", NULL), 0);
+	p = strstr(out, "--hci SPEC");
+	end = strstr(out, "--db PATH");
+	ck_assert(p && end && p < end);
+	for (p = strchr(p, '\n'); p && p < end; p = strchr(p + 1, '\n')) {
+		char form[64], want[80];
+		size_t n = 0;
+		const char *q = p + 1;
+
+		while (*q == ' ')
+			q++;
+		if (strncmp(q, "hci", 3) && strncmp(q, "unix:", 5) && strncmp(q, "tty:", 4))
+			continue;
+		while (n + 1 < sizeof(form) && q[n] && q[n] != ' ' &&
+		       !(n > 0 && q[n - 1] == ':' && q[n] >= 'A' && q[n] <= 'Z'))
+			n++;
+		memcpy(form, q, n);
+		form[n] = '\0';
+		snprintf(want, sizeof(want), "B%s %s", form[n - 1] == ':' ? "I" : "", form);
+		ck_assert_msg(strstr(man, want) != NULL, "--hci form %s (from --help) is not in %s",
+			      form, man_path);
+		forms++;
+	}
+	ck_assert_uint_eq(forms, 5);
+	free(out);
+	free(err);
 	free(man);
 }
 END_TEST
@@ -397,7 +440,7 @@ START_TEST(test_conf_man_page_covers_keys)
 		const char *key;
 		const char *must[6]; /* in its paragraph; NULL-terminated */
 	} keys[] = {
-		{ "hci", { "hci0", "hciN:user", "unix:PATH", "tty:PATH", "Default hci0." } },
+		{ "hci", { "hci0", "hciN:user", "hciN:mesh", "unix:PATH", "Default hci0." } },
 		{ "db", { "Default /var/lib/meshprov/network.json." } },
 		{ "credentials", { "Default /etc/meshprov/devices." } },
 		{ "control", { "Default /run/meshprov/control." } },
@@ -407,6 +450,7 @@ START_TEST(test_conf_man_page_covers_keys)
 		{ "max_devices", { "16-65536", "least recently seen", "Default 1024." } },
 		{ "max_attempts", { "1-100", "Default 5." } },
 		{ "retry_delay", { "1-3600", "doubled", "at most 600", "Default 10." } },
+		{ "reservation_window", { "1-86400", "provisioned, not confirmed", "Default 130" } },
 		{ "unicast_range", { "0x0011-0x7fff", "Default: the provisioner's range" } },
 		{ "adv_interval", { "20-10240", "Default 20." } },
 		{ "adv_count", { "1-20", "Default 3." } },
@@ -516,6 +560,7 @@ START_TEST(test_transport_errors)
 	/* hci0 here: no Bluetooth in this kernel, or no such device, or no permission */
 	expect_open_error("hci0", NULL);
 	expect_open_error("hci0:user", NULL);
+	expect_open_error("hci0:mesh", NULL);
 	expect_open_error("tty:/dev/meshprov-no-such-tty", "no such device");
 	snprintf(path, sizeof(path), "unix:%s/nobody-listens", dir);
 	expect_open_error(path, "no such socket");
@@ -699,6 +744,207 @@ START_TEST(test_nodes_without_database)
 }
 END_TEST
 
+/* stdout is exactly one line, one JSON object: returned (caller puts). */
+static struct json_object *one_json(const char *out)
+{
+	const char *nl = strchr(out, '\n');
+	struct json_object *o;
+
+	ck_assert_msg(nl && nl[1] == '\0', "stdout is not one line: %s", out);
+	o = json_tokener_parse(out);
+	ck_assert_msg(o && json_object_is_type(o, json_type_object), "stdout is not a JSON object: %s",
+		      out);
+	return o;
+}
+
+static const char *field(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The JSON object a failing --json run prints: exit code, "error" exactly
+ * error (or, error NULL, containing has), and uuid's "uuid" when given. */
+static void check_json_failure(const char *what, int code, int want_code, const char *out,
+			       const char *err, const char *uuid, const char *error, const char *has)
+{
+	struct json_object *o;
+	const char *e;
+
+	ck_assert_msg(code == want_code, "%s: exit %d, want %d; stdout %s stderr %s", what, code,
+		      want_code, out, err);
+	o = one_json(out);
+	e = field(o, "error");
+	ck_assert_msg(e && (error ? !strcmp(e, error) : strstr(e, has) != NULL),
+		      "%s: error \"%s\", want %s \"%s\"", what, e ? e : "(none)",
+		      error ? "exactly" : "something with", error ? error : has);
+	if (uuid)
+		ck_assert_msg(field(o, "uuid") && !strcmp(field(o, "uuid"), uuid), "%s: uuid %s", what,
+			      out);
+	json_object_put(o);
+}
+
+/* With --json every failure is one JSON object on stdout, also those found
+ * before the radio is opened: database errors, no such node, usage problems
+ * found once the options are parsed. */
+START_TEST(test_json_failures)
+{
+	static const char uuid[] = "00112233445566778899aabbccddee01";
+	char db[600], bad[600], want[700], *out, *err;
+	int code;
+
+	snprintf(db, sizeof(db), "%s/network.json", dir);
+	snprintf(bad, sizeof(bad), "%s/garbage.json", dir);
+
+	/* a controller that is not there: the database is made, then the radio fails */
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "--hci", "unix:/nonexistent/air.sock",
+		   "provision", "--uuid", uuid, "--json", NULL);
+	check_json_failure("provision, no controller", code, 1, out, err, uuid, NULL,
+			   "/nonexistent/air.sock");
+	free(out);
+	free(err);
+
+	/* usage problems found after parsing: exit 2 */
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "provision", "--uuid", "xyz", "--json",
+		   NULL);
+	check_json_failure("provision --uuid xyz", code, 2, out, err, "xyz",
+			   "--uuid needs the device UUID (32 hex digits)", NULL);
+	free(out);
+	free(err);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "remove", "0x0099", "0x9",
+		   "--json", NULL);
+	check_json_failure("nodes remove with two", code, 2, out, err, NULL,
+			   "give one UUID or unicast address", NULL);
+	free(out);
+	free(err);
+
+	/* no such node (no database yet either) */
+	snprintf(want, sizeof(want), "no node 0x0099 in %s (no such file)", db);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "remove", "0x0099", "--json",
+		   NULL);
+	check_json_failure("nodes remove 0x0099", code, 1, out, err, NULL, want, NULL);
+	free(out);
+	free(err);
+	snprintf(want, sizeof(want), "no node 0x0099 in %s", db);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", db, "config", "0x0099", "composition",
+		   "--json", NULL);
+	check_json_failure("config 0x0099", code, 1, out, err, NULL, want, NULL);
+	{
+		/* the shape of config's --json failures */
+		struct json_object *o = one_json(out), *ok;
+
+		ck_assert_msg(json_object_object_get_ex(o, "ok", &ok) && !json_object_get_boolean(ok) &&
+				      field(o, "command") && !strcmp(field(o, "command"), "composition"),
+			      "config 0x0099 --json: %s", out);
+		json_object_put(o);
+	}
+	free(out);
+	free(err);
+
+	/* a database that is not one */
+	{
+		FILE *f = fopen(bad, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("{ not json", f);
+		fclose(f);
+	}
+	code = run(&out, &err, 5000, "--no-daemon", "--db", bad, "nodes", "--json", NULL);
+	check_json_failure("nodes, bad database", code, 1, out, err, NULL, NULL, bad);
+	free(out);
+	free(err);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", bad, "provision", "--uuid", uuid, "--json",
+		   NULL);
+	check_json_failure("provision, bad database", code, 1, out, err, uuid, NULL, bad);
+	free(out);
+	free(err);
+	code = run(&out, &err, 5000, "--no-daemon", "--db", bad, "config", "0x0011", "composition",
+		   "--json", NULL);
+	check_json_failure("config, bad database", code, 1, out, err, NULL, NULL, bad);
+	free(out);
+	free(err);
+}
+END_TEST
+
+/* nodes check: every problem of the file, one per line on stdout, exit 1;
+ * --json an array; the file as it was; no file, or a good one: exit 0. The
+ * other commands refuse the file with the first problem. */
+START_TEST(test_nodes_check)
+{
+	static const char damaged[] =
+		"{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		" \"ivIndex\": -1,\n"
+		" \"nodes\": [{\"UUID\": \"not a uuid\", \"unicastAddress\": \"0011\"},\n"
+		"   {\"UUID\": \"0123456789ABCDEF0123456789ABCDEF\", \"unicastAddress\": \"0011\"}]}\n";
+	static const char *const want[] = {
+		"ivIndex: -1 is out of range (0..4294967295)",
+		"nodes[0].UUID: not a UUID (32 hex digits, dashes allowed)",
+		"nodes[1].unicastAddress: 0011 overlaps nodes[0] (0011)",
+	};
+	char db[600], lines[600], msg[1300], *out, *err, *after;
+	struct json_object *a;
+	FILE *f;
+
+	snprintf(db, sizeof(db), "%s/network.json", dir);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", NULL), 0);
+	ck_assert_msg(strstr(out, "no database yet") != NULL, "stdout %s", out);
+	free(out);
+	free(err);
+
+	f = fopen(db, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(damaged, f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", NULL), 1);
+	snprintf(lines, sizeof(lines), "%s\n%s\n%s\n", want[0], want[1], want[2]);
+	ck_assert_str_eq(out, lines);
+	snprintf(msg, sizeof(msg), "meshprov: %s: 3 problems\n", db);
+	ck_assert_str_eq(err, msg);
+	free(out);
+	free(err);
+
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", "--json", NULL), 1);
+	a = json_tokener_parse(out);
+	ck_assert_msg(a && json_object_is_type(a, json_type_array), "not a JSON array: %s", out);
+	ck_assert_uint_eq(json_object_array_length(a), 3);
+	for (size_t i = 0; i < 3; i++) {
+		struct json_object *o = json_object_array_get_idx(a, i), *path, *problem;
+		char line[300];
+
+		ck_assert(json_object_object_get_ex(o, "path", &path));
+		ck_assert(json_object_object_get_ex(o, "problem", &problem));
+		snprintf(line, sizeof(line), "%s: %s", json_object_get_string(path), json_object_get_string(problem));
+		ck_assert_str_eq(line, want[i]);
+	}
+	json_object_put(a);
+	free(out);
+	free(err);
+
+	/* listing refuses it with the first problem and how many */
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", NULL), 1);
+	snprintf(msg, sizeof(msg), "meshprov: database %s: 3 problems, the first: %s; meshprov nodes check lists them\n",
+		 db, want[0]);
+	ck_assert_str_eq(err, msg);
+	ck_assert_str_eq(out, "");
+	free(out);
+	free(err);
+	after = read_file_str(db, NULL);
+	ck_assert_str_eq(after, damaged);
+	free(after);
+
+	f = fopen(db, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(run(&out, &err, 5000, "--no-daemon", "--db", db, "nodes", "check", NULL), 0);
+	snprintf(msg, sizeof(msg), "%s: no problems\n", db);
+	ck_assert_str_eq(out, msg);
+	free(out);
+	free(err);
+}
+END_TEST
+
 static Suite *cli_e2e_suite(void)
 {
 	Suite *s = suite_create("cli_e2e");
@@ -709,7 +955,10 @@ static Suite *cli_e2e_suite(void)
 	tcase_add_test(tc, test_usage_errors);
 	tcase_add_test(tc, test_help_and_version);
 	tcase_add_test(tc, test_nodes_without_database);
+	tcase_add_test(tc, test_json_failures);
+	tcase_add_test(tc, test_nodes_check);
 	tcase_add_test(tc, test_man_page_covers_help);
+	tcase_add_test(tc, test_man_page_covers_hci_forms);
 	tcase_add_test(tc, test_man_page_lint);
 	tcase_add_test(tc, test_conf_man_page_covers_keys);
 	tcase_add_test(tc, test_transport_errors);

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1013,6 +1014,105 @@ START_TEST(test_sighup_reload)
 }
 END_TEST
 
+/* A broken configuration file as the daemon's very first reload (nothing
+ * reloaded before it): rejected, naming CONF:LINE; the daemon keeps running
+ * with what it had, answers status with the old settings and provisions. */
+static const char *const broken_conf_lines[] = {
+	"bogus_key = 1",
+	"log_level = loud",
+	"max_sessions = 99",
+};
+
+START_TEST(test_sighup_broken_conf_first)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	const char *line = broken_conf_lines[_i];
+	char text[256], want[PATH_MAX + 16];
+	struct json_object *st, *o;
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	air_start(&a, e2e_dir, devs);
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "# the running settings\nmax_sessions = 3\nauto_provision = no\n");
+	write_file(d.creds, 0600, CRED_A);
+	dmn_start(&d, a.hci, NULL, NULL);
+
+	snprintf(text, sizeof(text), "# broken\nmax_sessions = 2\n%s\n", line);
+	write_file(d.conf, 0644, text);
+	hup(&d, "reload failed, keeping the running configuration", 1);
+	DREQ(&d, dmn_alive(&d), "the daemon died on SIGHUP with '%s' in its configuration", line);
+	snprintf(want, sizeof(want), "%s:3:", d.conf);
+	DREQ(&d, log_count(&d, want) == 1, "the reload error (for '%s') does not name %s", line,
+	     want);
+	st = dmn_status(&d);
+	DREQ(&d, jint(st, "max_sessions") == 3 && !jbool(st, "auto_provision") &&
+		     jint(st, "credentials") == 1,
+	     "status after the failed reload (%s): %s", line, jtext(st));
+	json_object_put(st);
+	DREQ(&d, log_count(&d, "info: provisioning ") == 0,
+	     "the daemon provisions on its own with auto_provision = no");
+
+	/* and it still provisions, on request */
+	cli_run(&r, "--control", d.ctl, "--hci", BOGUS_HCI, "--db", BOGUS_DB, "provision", "--uuid",
+		ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	o = run_json(&r);
+	DREQ(&d, hex_eq(jstr(o, "uuid"), ALI_A_UUID) && jint(o, "unicast") == 0x0011 &&
+		     jbool(o, "configured"),
+	     "provision through the daemon after the failed reload: %s", run_desc(&r));
+	run_free(&r);
+	REQ(status_int(&d, "nodes") == 1, "status: not 1 node after provisioning");
+	/* a refusal of the daemon is one JSON object too, with --json */
+	cli_run(&r, "--control", d.ctl, "--hci", BOGUS_HCI, "--db", BOGUS_DB, "provision", "--uuid",
+		ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", (const char *)NULL);
+	expect_exit(&r, 1);
+	o = run_json(&r);
+	DREQ(&d, o && hex_eq(jstr(o, "uuid"), ALI_A_UUID) && strstr(jstr(o, "error"), "already a node"),
+	     "provision of a node through the daemon, --json: %s", run_desc(&r));
+	run_free(&r);
+	dmn_stop(&d);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
+/* Every failed attempt is logged with its reason: a device that closes the
+ * link (here with reason Success, before any data) and one that answers
+ * Provisioning Start with Provisioning Failed. */
+#define CLOSER_UUID "00112233445566778899aabbccddee0c"
+#define FAILER_UUID "00112233445566778899aabbccddee0d"
+
+START_TEST(test_attempt_reasons)
+{
+	static const char *const devs[] = {
+		"uuid:" CLOSER_UUID ",close-at=start:0",
+		"uuid:" FAILER_UUID ",fail-at=start:5",
+		NULL,
+	};
+	struct vair a;
+	struct dmn d;
+
+	air_start(&a, e2e_dir, devs);
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "max_attempts = 2\nretry_delay = 1\n");
+	write_file(d.creds, 0600, "uuid " CLOSER_UUID " no-oob\nuuid " FAILER_UUID " no-oob\n");
+	dmn_start(&d, a.hci, NULL, NULL);
+	log_wait(&d, CLOSER_UUID ": attempt 1 of 2 failed: device closed the link (Success, 0x00) "
+		     "after Provisioning Start; next in 1 s", 1, 10000);
+	log_wait(&d, FAILER_UUID ": attempt 1 of 2 failed: device sent Provisioning Failed (Out of "
+		     "Resources, 0x05) in answer to Provisioning Start; next in 1 s", 1, 10000);
+	log_wait(&d, "giving up on " CLOSER_UUID " after 2 attempts: device closed the link "
+		     "(Success, 0x00) after Provisioning Start", 1, 10000);
+	DREQ(&d, log_count(&d, "failed: ;") == 0 && log_count(&d, "attempts: \n") == 0,
+	     "a failure without a reason");
+	dmn_stop(&d);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
 /* ---- 5. malformed control requests ---- */
 
 /* req gets {"ok":false,"error":...} and the connection still answers status. */
@@ -1317,6 +1417,37 @@ START_TEST(test_credentials_mode_and_check)
 }
 END_TEST
 
+/* A damaged database: the daemon refuses it with the JSON path before it
+ * opens the controller (BOGUS_HCI would fail otherwise, and the capture
+ * would exist) or its control socket, and leaves the file as it was. */
+START_TEST(test_damaged_database)
+{
+	static const char damaged[] =
+		"{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+		" \"nodes\": [{\"UUID\": \"0123456789ABCDEF0123456789ABCDEF\", \"unicastAddress\": \"0011\"},\n"
+		"   {\"UUID\": \"0123456789ABCDEF0123456789ABCDEF\", \"unicastAddress\": \"0012\"}]}\n";
+	char want[PATH_MAX + 100], snoop[PATH_MAX], *after;
+	struct run r;
+	struct dmn d;
+
+	dmn_paths(&d);
+	write_file(d.creds, 0600, CRED_A);
+	write_file(e2e_db, 0600, damaged);
+	snprintf(snoop, sizeof(snoop), "%s/daemon.btsnoop", e2e_dir);
+	cli_run(&r, "--hci", BOGUS_HCI, "--btsnoop", snoop, "--db", e2e_db, "--control", d.ctl, "daemon",
+		"--config", d.conf, "--credentials", d.creds, (const char *)NULL);
+	expect_exit(&r, 1);
+	snprintf(want, sizeof(want), "meshprov: database %s: nodes[1].UUID: the same UUID as nodes[0]\n", e2e_db);
+	REQ(!strcmp(r.err, want), "stderr is not \"%s\": %s", want, run_desc(&r));
+	REQ(access(d.ctl, F_OK) != 0 && access(snoop, F_OK) != 0,
+	    "the refused daemon made its control socket or opened the controller");
+	after = read_file_str(e2e_db, NULL);
+	REQ(after && !strcmp(after, damaged), "the database changed:\n%s", after ? after : "(gone)");
+	free(after);
+	run_free(&r);
+}
+END_TEST
+
 /* ---- 7. BTSnoop ---- */
 
 static void check_snoop(const char *path, const char *what)
@@ -1494,6 +1625,277 @@ END_TEST
 
 /* ---- 13. the same on BlueZ's btvirt ---- */
 
+/* ---- a crash between Provisioning Data and Provisioning Complete ---- */
+
+#define CRASH_DEVS 11        /* 5 for the CLI, 5 for the daemon, 1 provisioned to the end */
+#define CRASH_DELAY "1500"   /* ms each device holds its Provisioning Complete */
+#define CRASH_MS 15000       /* one device to take the data */
+#define CRASH_SETTLE_MS 40000 /* the daemon to resolve and configure them all */
+
+static void crash_uuid(int i, char out[33])
+{
+	snprintf(out, 33, "0011223344556677889900000000%04x", (unsigned)(0xc0 + i));
+}
+
+/* meshprov was SIGKILLed once the device had taken the data (its report's
+ * "provisioned"), before its Provisioning Complete, held CRASH_DELAY ms,
+ * could reach it. */
+static void kill_in_window(struct proc *p, const struct vair *a, const char *uuid)
+{
+	json_object_put(report_wait_ms(a, uuid, "provisioned", NULL, 1, CRASH_MS));
+	REQ(report_scan(a, uuid, "complete_sent", NULL, NULL) == 0,
+	    "device %s sent its Complete before meshprov was killed", uuid);
+	REQ(kill(p->pid, SIGKILL) == 0, "kill: %s", strerror(errno));
+	proc_wait(p, 5000);
+}
+
+/* Is addr in the file's networkExclusions? */
+static bool db_excluded(struct json_object *db, unsigned addr)
+{
+	struct json_object *ex;
+	char want[5];
+
+	if (!json_object_object_get_ex(db, "networkExclusions", &ex))
+		return false;
+	snprintf(want, sizeof(want), "%04X", addr);
+	for (size_t i = 0; i < json_object_array_length(ex); i++) {
+		struct json_object *a = jget(json_object_array_get_idx(ex, i), "addresses",
+					     json_type_array);
+
+		for (size_t k = 0; k < json_object_array_length(a); k++)
+			if (!strcasecmp(json_object_get_string(json_object_array_get_idx(a, k)), want))
+				return true;
+	}
+	return false;
+}
+
+/* Every device that took an address: no address held by two of them, and
+ * (db not NULL) every one accounted for in the database, as the node of that
+ * device with the device key the device holds, or in networkExclusions. */
+static void check_addresses(const struct vair *a, struct json_object *db)
+{
+	int owner[0x8000];
+
+	for (int i = 0; i < 0x8000; i++)
+		owner[i] = -1;
+	for (int i = 0; i < CRASH_DEVS; i++) {
+		struct json_object *ev = NULL, *nd;
+		char uuid[33], addr[5];
+		int64_t u, els;
+
+		crash_uuid(i, uuid);
+		if (report_scan(a, uuid, "provisioned", NULL, &ev) == 0)
+			continue;
+		u = jint(ev, "unicast");
+		els = jint(ev, "elements");
+		for (int64_t k = u; k < u + els; k++) {
+			REQ(owner[k] < 0, "0x%04x is held by device %d and by device %d (%s):\n%s",
+			    (unsigned)k, owner[k], i, uuid, report_text(a));
+			owner[k] = i;
+		}
+		snprintf(addr, sizeof(addr), "%04X", (unsigned)u);
+		nd = db ? db_node(db, uuid) : NULL;
+		if (!db) {
+		} else if (nd) {
+			REQ(!strcasecmp(jstr(nd, "unicastAddress"), addr) &&
+				    hex_eq(jstr(nd, "deviceKey"), jstr(ev, "device_key")),
+			    "device %s holds 0x%s and its key, the database says otherwise: %s", uuid,
+			    addr, jtext(db));
+		} else {
+			REQ(db_excluded(db, (unsigned)u),
+			    "device %s holds 0x%s: neither a node nor excluded in the database: %s",
+			    uuid, addr, jtext(db));
+		}
+		json_object_put(ev);
+	}
+}
+
+/* meshprov, CLI and daemon, SIGKILLed five times each while a device holds
+ * Provisioning Data but its Complete has not arrived (issue 10): each next
+ * run must give the next device another address; the daemon then resolves
+ * every reservation (the devices no longer beacon: kept as nodes, and
+ * configured when it holds their credentials) and every address a device
+ * holds is in the database with its device key. */
+START_TEST(test_crash_before_complete)
+{
+	const char *specs[CRASH_DEVS + 1];
+	char uuids[CRASH_DEVS][33], specbuf[CRASH_DEVS][512], creds[2048], *c;
+	struct json_object *db = NULL;
+	uint64_t end;
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	for (int i = 0; i < CRASH_DEVS; i++) {
+		crash_uuid(i, uuids[i]);
+		snprintf(specbuf[i], sizeof(specbuf[i]), "uuid:%s,complete-delay=" CRASH_DELAY,
+			 uuids[i]);
+		specs[i] = specbuf[i];
+	}
+	specs[CRASH_DEVS] = NULL;
+	air_start(&a, e2e_dir, specs);
+
+	for (int i = 0; i < 5; i++) {
+		const char *args[] = { "--no-daemon", "provision", "--uuid", uuids[i], "--no-configure",
+				       NULL };
+
+		run_start(&r, NULL, a.hci, args);
+		kill_in_window(&r.p, &a, uuids[i]);
+		run_free(&r);
+	}
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "max_sessions = 1\nretry_delay = 1\nreservation_window = 3\n");
+	for (int i = 5; i < 10; i++) {
+		snprintf(creds, sizeof(creds), "uuid %s no-oob\n", uuids[i]);
+		write_file(d.creds, 0600, creds);
+		dmn_start(&d, a.hci, NULL, NULL);
+		kill_in_window(&d.r.p, &a, uuids[i]);
+		dmn_free(&d);
+		dmn_paths(&d);
+		write_file(d.conf, 0644, "max_sessions = 1\nretry_delay = 1\nreservation_window = 3\n");
+	}
+	/* one provisioned to the end, among the pending reservations */
+	{
+		const char *args[] = { "--no-daemon", "provision", "--uuid", uuids[10], "--no-configure",
+				       "--json", NULL };
+
+		run_args(&r, NULL, a.hci, args);
+		expect_exit(&r, 0);
+		run_free(&r);
+	}
+	check_addresses(&a, NULL);
+	/* the daemon resolves them: the devices do not beacon */
+	c = creds;
+	for (int i = 5; i < 10; i++)
+		c += sprintf(c, "uuid %s no-oob\n", uuids[i]);
+	write_file(d.creds, 0600, creds);
+	dmn_start(&d, a.hci, NULL, NULL);
+	end = mono_ms() + CRASH_SETTLE_MS;
+	for (;;) {
+		int configured = 0;
+
+		db = db_load();
+		for (int i = 5; i < 10; i++) {
+			struct json_object *nd = db_node(db, uuids[i]);
+
+			configured += nd && jbool(nd, "configComplete");
+		}
+		if (!json_object_object_get_ex(db, "meshprovReservations", NULL) &&
+		    db_nodes(db) == CRASH_DEVS && configured == 5)
+			break;
+		DREQ(&d, mono_ms() < end, "the reservations were not resolved in %d ms: %s",
+		     CRASH_SETTLE_MS, jtext(db));
+		json_object_put(db);
+		sleep_ms(100);
+	}
+	dmn_stop(&d);
+	json_object_put(db);
+	db = db_load();
+	check_addresses(&a, db);
+	json_object_put(db);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
+#define REL_PLAIN_UUID "00112233445566778899000000000d01"
+#define REL_BAD_UUID "00112233445566778899000000000d02"
+#define REL_GOOD_UUID "00112233445566778899000000000d03"
+#define REL_STATIC "000102030405060708090a0b0c0d0e0f"
+
+/* The other ways a reservation ends, and an attempt that fails before the
+ * data: an AliGenie device that took the data of a killed meshprov drops
+ * it without its AppKey and beacons again: the next run releases the
+ * reservation into networkExclusions and gives the device another address;
+ * nodes lists a pending reservation and nodes remove releases it by hand; a
+ * daemon attempt that fails at the confirmation takes no address. */
+START_TEST(test_reservation_release)
+{
+	static const char *const devs[] = {
+		ALI_A_SPEC ",complete-delay=" CRASH_DELAY,
+		"uuid:" REL_PLAIN_UUID ",complete-delay=" CRASH_DELAY,
+		"uuid:" REL_BAD_UUID ",static=" REL_STATIC,
+		"uuid:" REL_GOOD_UUID,
+		NULL,
+	};
+	static const char *const extra[] = { "--time-scale", "0.05", NULL }; /* fallback after 3 s */
+	const char *ali[] = { "--no-daemon", "-v", "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET,
+			      "--no-configure", "--json", NULL };
+	const char *plain[] = { "--no-daemon", "provision", "--uuid", REL_PLAIN_UUID, "--no-configure",
+				NULL };
+	const char *list[] = { "--no-daemon", "nodes", "--json", NULL };
+	const char *rm[] = { "--no-daemon", "nodes", "remove", REL_PLAIN_UUID, NULL };
+	struct json_object *db, *o, *ev;
+	char line[200];
+	struct vair a;
+	struct dmn d;
+	struct run r;
+
+	vair_start(&a, e2e_vair, e2e_dir, true, devs, extra);
+	e2e_air = &a;
+
+	/* killed after the AliGenie device took 0x0011 */
+	run_start(&r, NULL, a.hci, ali);
+	kill_in_window(&r.p, &a, ALI_A_UUID);
+	run_free(&r);
+	run_args(&r, NULL, a.hci, list);
+	expect_exit(&r, 0);
+	REQ(r.json && json_object_array_length(r.json) == 1, "nodes --json: %s", run_desc(&r));
+	o = json_object_array_get_idx(r.json, 0);
+	REQ(hex_eq(jstr(o, "uuid"), ALI_A_UUID) && jint(o, "unicast") == 0x0011 &&
+		    jbool(o, "pending") && !jbool(o, "configured"),
+	    "nodes --json does not list the pending reservation: %s", r.p.out);
+	run_free(&r);
+	/* it gets no AppKey: it falls back and beacons; the next run releases
+	 * 0x0011 and provisions it at 0x0012 */
+	json_object_put(report_wait_ms(&a, ALI_A_UUID, "unprovisioned", NULL, 1, CRASH_MS));
+	run_args(&r, NULL, a.hci, ali);
+	expect_exit(&r, 0);
+	REQ(jint(run_json(&r), "unicast") == 0x0012, "provisioned again: %s", run_desc(&r));
+	REQ(strstr(r.err, "did not take 0x0011"), "no release in the log: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(!json_object_object_get_ex(db, "meshprovReservations", NULL) &&
+		    db_node(db, ALI_A_UUID) && db_excluded(db, 0x0011),
+	    "0x0011 not released into networkExclusions: %s", jtext(db));
+	json_object_put(db);
+
+	/* released by hand */
+	run_start(&r, NULL, a.hci, plain);
+	kill_in_window(&r.p, &a, REL_PLAIN_UUID);
+	run_free(&r);
+	run_args(&r, NULL, NULL, rm);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, "removed " REL_PLAIN_UUID " (0x0013)"), "nodes remove: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(!json_object_object_get_ex(db, "meshprovReservations", NULL) && db_excluded(db, 0x0013) &&
+		    !db_node(db, REL_PLAIN_UUID),
+	    "0x0013 not released into networkExclusions: %s", jtext(db));
+	json_object_put(db);
+
+	/* a daemon attempt that fails at the confirmation burns nothing: the
+	 * next device gets the next free address, 0x0014 */
+	dmn_paths(&d);
+	write_file(d.conf, 0644, "max_sessions = 1\n"); /* one after the other */
+	write_file(d.creds, 0600, "uuid " REL_BAD_UUID " static-oob " BAD_SECRET "\n");
+	dmn_start(&d, a.hci, NULL, NULL);
+	snprintf(line, sizeof(line), "%s: attempt 1 of", REL_BAD_UUID);
+	log_wait(&d, line, 1, CRASH_MS);
+	write_file(d.creds, 0600, "uuid " REL_BAD_UUID " static-oob " BAD_SECRET "\n"
+				  "uuid " REL_GOOD_UUID " no-oob\n");
+	hup(&d, "reloaded:", 1);
+	snprintf(line, sizeof(line), "%s provisioned at 0x0014 and configured", REL_GOOD_UUID);
+	log_wait(&d, line, 1, AUTO_MS);
+	dmn_stop(&d);
+	ev = report_wait(&a, REL_GOOD_UUID, "provisioned", 1);
+	REQ(jint(ev, "unicast") == 0x0014, "the good device: %s", jtext(ev));
+	json_object_put(ev);
+	dmn_free(&d);
+	air_stop(&a);
+}
+END_TEST
+
 /* The newcomer's case on an independent controller: one credentials line,
  * the daemon in the foreground, the device provisioned and configured
  * without another command, then `meshprov nodes` lists it through the
@@ -1568,14 +1970,25 @@ static Suite *daemon_e2e_suite(void)
 	tcase_add_test(tc, test_cli_through_daemon);
 	tcase_add_test(tc, test_sigterm_mid_provisioning);
 	tcase_add_test(tc, test_sighup_reload);
+	tcase_add_loop_test(tc, test_sighup_broken_conf_first, 0, (int)ARRAY_SIZE(broken_conf_lines));
+	tcase_add_test(tc, test_attempt_reasons);
 	tcase_add_test(tc, test_control_malformed);
 	tcase_add_test(tc, test_client_vanishes);
 	tcase_add_test(tc, test_client_vanishes_after_provision);
 	tcase_add_test(tc, test_client_leaves_provisioning);
 	tcase_add_test(tc, test_control_line_limit);
 	tcase_add_test(tc, test_credentials_mode_and_check);
+	tcase_add_test(tc, test_damaged_database);
 	tcase_add_test(tc, test_btsnoop);
 	tcase_add_test(tc, test_unconfigured_finished);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("crash");
+	tcase_add_unchecked_fixture(tc, base_setup, e2e_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, e2e_teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_crash_before_complete);
+	tcase_add_test(tc, test_reservation_release);
 	suite_add_tcase(s, tc);
 
 	bt = tcase_create("btvirt");

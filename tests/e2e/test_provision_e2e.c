@@ -52,7 +52,9 @@
 #define ALG_CMAC "BTM_ECDH_P256_CMAC_AES128_AES_CCM"
 #define ALG_HMAC "BTM_ECDH_P256_HMAC_SHA256_AES_CCM"
 
-#define CONF_FAILED_SECRET "device rejected our confirmation (Confirmation Failed): check --secret"
+#define CONF_FAILED_SECRET                                                                    \
+	"device sent Provisioning Failed (Confirmation Failed, 0x04) in answer to Provisioning " \
+	"Random: it rejected our confirmation, check --secret"
 
 static void base_setup(void)
 {
@@ -647,10 +649,175 @@ START_TEST(test_already_a_node)
 	REQ(strstr(r.err, "already a node") != NULL, "stderr does not say \"already a node\": %s",
 	    run_desc(&r));
 	run_free(&r);
+	/* --json: the same as one JSON object */
+	RUN(&r, "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET, "--json");
+	check_failed_json(&r, ALI_A_UUID, ALI_A_UUID " is already a node at 0x0011 in ", 0);
+	REQ(!jsonl_get(r.json, "error_code"), "an error_code: %s", run_desc(&r));
+	run_free(&r);
 	check_db_unchanged(before, len);
 	free(before);
 	vair_stop(&a);
 	REQ(report_scan(&a, ALI_A_UUID, "link_open", NULL, NULL) == 1, "a second link was opened");
+	air_free(&a);
+}
+END_TEST
+
+/* ---- devices that stop the protocol ---- */
+
+#define STOP_START_UUID "00112233445566778899aabbccddee0a"
+#define STOP_KEY_UUID "00112233445566778899aabbccddee0b"
+#define STOP_CLOSE_UUID "00112233445566778899aabbccddee0c"
+#define ALI_STOP_SPEC ALI_A_SPEC ",fail-at=start:4"
+
+/* provision --uuid uuid ARGS (at most 2): stderr is exactly "meshprov:
+ * text", and with --json the error is exactly text (error_code code, or none
+ * when 0). Nothing is written. */
+static void check_stops(const char *uuid, const char *a1, const char *a2, const char *text,
+			int code)
+{
+	char line[300];
+	struct run r;
+
+	snprintf(line, sizeof(line), "meshprov: %s\n", text);
+	RUN(&r, "provision", "--uuid", uuid, a1 ? a1 : "--no-configure", a2);
+	expect_exit(&r, 1);
+	REQ(!strcmp(r.err, line), "stderr is not exactly \"%s\": %s", text, run_desc(&r));
+	run_free(&r);
+	RUN(&r, "provision", "--uuid", uuid, "--json", a1 ? a1 : "--no-configure", a2);
+	check_failed_json(&r, uuid, text, code);
+	REQ(!strcmp(jstr(r.json, "error"), text), "JSON error \"%s\", want \"%s\"",
+	    jstr(r.json, "error"), text);
+	REQ(code || !jsonl_get(r.json, "error_code"), "an error_code for a closed link: %s",
+	    run_desc(&r));
+	run_free(&r);
+	if (access(e2e_db, F_OK) == 0) {
+		struct json_object *db = db_load();
+
+		REQ(db_node_count(db) == 0, "a node was recorded");
+		json_object_put(db);
+	}
+}
+
+/* A device that answers Provisioning Start with Provisioning Failed is
+ * reported with its error code and the step; only a Confirmation Failed in
+ * answer to our confirmation speaks of the secret. A device that closes the
+ * link is reported so, with its reason and the step. */
+START_TEST(test_device_stops)
+{
+	static const char *const devs[] = {
+		"uuid:" STOP_START_UUID ",fail-at=start:2",
+		"uuid:" STOP_KEY_UUID ",close-at=public-key:2",
+		"uuid:" STOP_CLOSE_UUID ",close-at=start:1",
+		ALI_STOP_SPEC,
+		NULL,
+	};
+	struct json_object *ev;
+	struct vair a;
+
+	air_start(&a, devs, NULL);
+	check_stops(STOP_START_UUID, NULL, NULL,
+		    "device sent Provisioning Failed (Invalid Format, 0x02) in answer to "
+		    "Provisioning Start",
+		    2);
+	ev = report_wait(&a, STOP_START_UUID, "failed", 1);
+	REQ(jint(ev, "error") == 2, "the device sent error %lld, want 2", (long long)jint(ev, "error"));
+	json_object_put(ev);
+	check_stops(ALI_A_UUID, "--secret", ALI_A_SECRET,
+		    "device sent Provisioning Failed (Confirmation Failed, 0x04) in answer to "
+		    "Provisioning Start",
+		    4);
+	check_stops(STOP_KEY_UUID, NULL, NULL,
+		    "device closed the link (Fail, 0x02) after Provisioning Public Key", 0);
+	check_stops(STOP_CLOSE_UUID, NULL, NULL,
+		    "device closed the link (Timeout, 0x01) after Provisioning Start", 0);
+	ev = report_wait(&a, STOP_CLOSE_UUID, "link_closed", 1);
+	REQ(jint(ev, "reason") == 1 && !jbool(ev, "by_peer"), "the device's link_closed: %s",
+	    jtext(ev));
+	json_object_put(ev);
+	vair_stop(&a);
+	air_free(&a);
+}
+END_TEST
+
+/* ---- a damaged database: refused before the controller is touched ---- */
+
+/* A database as meshprov writes it: nodes[0] meshprov's own node (0001),
+ * nodes[1] at 0011, nodes[2] at 0012; one damage each (issue 10). */
+#define DB_SELF_UUID "3777A832-E315-4596-895D-39638C17FFC4"
+#define DB_TEMPLATE                                                                                     \
+	"{\n \"netKeys\": [{\"index\": 0, \"key\": \"3EBD9050E1500BF4752888946409A398\"}],\n"             \
+	" \"appKeys\": [{\"index\": 0, \"boundNetKey\": 0, \"key\": \"8090BBC4A6443EB48C0C56FAB14FF036\"}],\n" \
+	" \"provisioners\": %s,\n"                                                                        \
+	" \"nodes\": [\n"                                                                                 \
+	"  {\"UUID\": \"%s\", \"unicastAddress\": \"0001\", \"sequenceNumber\": %s,\n"                    \
+	"   \"deviceKey\": \"8F5FAB6CD90D9F0DA3D6F6E81A7CCB61\", \"elements\": [{}]},\n"                   \
+	"  {\"UUID\": \"13B28AF517C8000000000000000000AA\", \"unicastAddress\": \"0011\",\n"             \
+	"   \"deviceKey\": \"E577E2C365A3788A9875729831AF5402\", \"elements\": [{}]},\n"                   \
+	"  {\"UUID\": \"%s\", \"unicastAddress\": \"%s\",\n"                                           \
+	"   \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", \"elements\": [{}]}],\n"                  \
+	" \"ivIndex\": %s\n}\n"
+#define DB_PROVS "[{\"provisionerName\": \"meshprov\", \"UUID\": \"" DB_SELF_UUID "\",\n" \
+	"   \"allocatedUnicastRange\": [{\"lowAddress\": \"0011\", \"highAddress\": \"7FFF\"}]}]"
+#define DB_N2_UUID "13B28AF517C8000000000000000000BB"
+
+START_TEST(test_damaged_database)
+{
+	static const struct {
+		const char *provs, *self_uuid, *seq, *n2_uuid, *n2_addr, *iv;
+		const char *want; /* "JSONPATH: problem" */
+	} cases[] = {
+		{ DB_PROVS, DB_SELF_UUID, "100", "13B28AF5-17C8-0000", "0012", "0",
+		  "nodes[2].UUID: not a UUID" },
+		{ DB_PROVS, DB_SELF_UUID, "100", DB_N2_UUID, "0011", "0",
+		  "nodes[2].unicastAddress: 0011 overlaps nodes[1] (0011)" },
+		{ DB_PROVS, DB_SELF_UUID, "-5", DB_N2_UUID, "0012", "0",
+		  "nodes[0].sequenceNumber: -5 is out of range" },
+		{ DB_PROVS, DB_SELF_UUID, "16777216", DB_N2_UUID, "0012", "0",
+		  "nodes[0].sequenceNumber: 16777216 is out of range" },
+		{ DB_PROVS, DB_SELF_UUID, "\"100\"", DB_N2_UUID, "0012", "0",
+		  "nodes[0].sequenceNumber: not an integer" },
+		{ DB_PROVS, DB_SELF_UUID, "100", DB_N2_UUID, "0012", "-1", "ivIndex: -1 is out of range" },
+		{ "[]", DB_SELF_UUID, "100", DB_N2_UUID, "0012", "0", "provisioners: empty" },
+		{ DB_PROVS, "0BADC0DE0BADC0DE0BADC0DE0BADC0DE", "100", DB_N2_UUID, "0012", "0",
+		  "nodes: meshprov's own node (UUID as in provisioners[0]) is missing" },
+	};
+	static const char *const devs[] = { "uuid:" ROW1_UUID, NULL };
+	char text[4096], want[PATH_MAX + 200], snoop[PATH_MAX];
+	struct vair a;
+	struct run r;
+
+	snprintf(snoop, sizeof(snoop), "%s/hci.btsnoop", e2e_dir);
+	air_start(&a, devs, NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		FILE *f = fopen(e2e_db, "w");
+		size_t len;
+		char *before;
+
+		snprintf(text, sizeof(text), DB_TEMPLATE, cases[i].provs, cases[i].self_uuid, cases[i].seq,
+			 cases[i].n2_uuid, cases[i].n2_addr, cases[i].iv);
+		REQ(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", e2e_db);
+		before = snapshot_db(&len);
+		snprintf(want, sizeof(want), "meshprov: database %s: %s", e2e_db, cases[i].want);
+		RUN(&r, "--btsnoop", snoop, "provision", "--uuid", ROW1_UUID, "--wait", "2");
+		expect_exit(&r, 1);
+		check_one_line(&r, want);
+		REQ(!strncmp(r.err, want, strlen(want)), "stderr does not start with \"%s\": %s", want,
+		    run_desc(&r));
+		run_free(&r);
+		RUN(&r, "--btsnoop", snoop, "provision", "--uuid", ROW1_UUID, "--wait", "2", "--json");
+		check_failed_json(&r, ROW1_UUID, cases[i].want, 0);
+		run_free(&r);
+		check_db_unchanged(before, len);
+		free(before);
+		/* the capture starts when the controller is opened: never */
+		REQ(access(snoop, F_OK) != 0, "%s: meshprov opened the controller (%s exists)", cases[i].want,
+		    snoop);
+	}
+	vair_stop(&a);
+	/* the device's own controller is the only one that ever joined the air */
+	REQ(vair_stat(&a, "controllers") == 1, "meshprov joined the air for a damaged database:\n%s",
+	    a.log_text);
+	REQ(report_scan(&a, ROW1_UUID, "link_open", NULL, NULL) == 0, "a link was opened");
 	air_free(&a);
 }
 END_TEST
@@ -880,6 +1047,8 @@ static Suite *provision_e2e_suite(void)
 	tcase_add_test(air, test_multi_element);
 	tcase_add_test(air, test_no_beacon);
 	tcase_add_test(air, test_already_a_node);
+	tcase_add_test(air, test_device_stops);
+	tcase_add_test(air, test_damaged_database);
 	tcase_add_test(air, test_lossy_air);
 	tcase_add_test(air, test_bluetooth5_controller);
 	tcase_add_test(air, test_legacy_controller);

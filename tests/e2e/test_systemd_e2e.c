@@ -522,6 +522,7 @@ START_TEST(test_example_config)
 	static const char *const keys[] = {
 		"hci",         "db",           "credentials", "control",       "control_group",
 		"auto_provision", "max_sessions", "max_devices", "max_attempts", "retry_delay",
+		"reservation_window",
 		"unicast_range", "adv_interval", "adv_count", "aligenie_groups",
 		"aligenie_groups.602", "log_level",
 	};
@@ -584,6 +585,7 @@ START_TEST(test_example_config)
 	ck_assert_uint_eq(parsed->max_devices, defaults->max_devices);
 	ck_assert_uint_eq(parsed->max_attempts, defaults->max_attempts);
 	ck_assert_uint_eq(parsed->retry_delay_s, defaults->retry_delay_s);
+	ck_assert_uint_eq(parsed->reservation_window_s, defaults->reservation_window_s);
 	ck_assert_uint_eq(parsed->adv_interval_ms, defaults->adv_interval_ms);
 	ck_assert_uint_eq(parsed->adv_count, defaults->adv_count);
 	ck_assert_uint_eq(parsed->aligenie_groups.n, defaults->aligenie_groups.n);

@@ -33,6 +33,13 @@
 #define START "0000000000"            /* CMAC, no OOB public key, No OOB */
 #define CONF_P "b38a114dfdca1fe153bd2c1e0dc46ac2"
 #define CONF_D "eeba521c196b52cc2e37aa40329f554e"
+/* ConfirmationInputs: Invite || Capabilities || Start parameters || PROV_PUB || DEV_PUB */
+#define CONF_INPUTS                                                        \
+	"00010001000000000000000000000000002c31a47b5779809ef44cb5eaaf5c3e" \
+	"43d5f8faad4a8794cb987e9b03745c78dd919512183898dfbecd52e2408e4387" \
+	"1fd021109117bd3ed4eaf8437743715d4ff465e43ff23d3f1b9dc7dfc04da875" \
+	"8184dbc966204796eccf0d6cf5e16500cc0201d048bcbbd899eeefc424164e33" \
+	"c201c2b010ca6b4d43a8a155cad8ecb279"
 #define SESSION_KEY "c80253af86b33dfa450bbdb2a191fea3"
 #define SESSION_NONCE "da7ddbe78b5f62b81d6847487e"
 #define DEVICE_KEY "0520adad5e0142aa3e325087b4ec16d8"

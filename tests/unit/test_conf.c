@@ -97,6 +97,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(c.max_devices, 1024);
 	ck_assert_uint_eq(c.max_attempts, 5);
 	ck_assert_uint_eq(c.retry_delay_s, 10);
+	ck_assert_uint_eq(c.reservation_window_s, 130);
 	ck_assert(!c.has_unicast_range);
 	ck_assert_uint_eq(c.adv_interval_ms, 20);
 	ck_assert_uint_eq(c.adv_count, 3);
@@ -224,6 +225,8 @@ static const struct {
 	{ "retry_delay = 0", "retry_delay must be 1-3600, not '0'" },
 	{ "retry_delay = 3601", "retry_delay must be 1-3600, not '3601'" },
 	{ "retry_delay = 1.5", "retry_delay must be 1-3600, not '1.5'" },
+	{ "reservation_window = 0", "reservation_window must be 1-86400, not '0'" },
+	{ "reservation_window = 86401", "reservation_window must be 1-86400, not '86401'" },
 	{ "adv_interval = 19", "adv_interval must be 20-10240, not '19'" },
 	{ "adv_interval = 10241", "adv_interval must be 20-10240, not '10241'" },
 	{ "adv_count = 0", "adv_count must be 1-20, not '0'" },
@@ -851,6 +854,9 @@ START_TEST(test_creds_swap)
 	ck_assert_ptr_null(b.v);
 	ck_assert_uint_eq(b.n, 0);
 	ck_assert_uint_eq(b.cap, 0);
+	/* freeing an empty set (as after a failed load) is harmless */
+	creds_free(&b);
+	ck_assert_ptr_null(b.v);
 }
 END_TEST
 

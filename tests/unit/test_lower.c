@@ -1135,6 +1135,71 @@ START_TEST(test_completed_acked_again)
 }
 END_TEST
 
+/* A sender that missed our ack retransmits a message we completed: each
+ * segment of it is acked again with every bit set (Mesh Profile §3.5.3.4),
+ * not delivered again, and lower_quiet_deadline() says until when such
+ * retransmissions are expected (LOWER_REACK_BASE_MS + LOWER_REACK_TTL_MS *
+ * TTL after the last one): bounded, needing no timer, moved on by each. */
+START_TEST(test_quiet_after_completed)
+{
+	const uint64_t window = LOWER_REACK_BASE_MS + LOWER_REACK_TTL_MS * 4; /* the segments' TTL */
+	unsigned h;
+
+	ck_assert_uint_eq(window, 900);
+	node_init(&B, 0x1201, 1, 7, 0x100);
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), 0); /* nothing ever */
+
+	/* reassembling: not quiet, whatever the time */
+	input_hex(&B, 0, false, 4, 0x3129ab, 0x0003, 0x1201, SEG_6_0);
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), NO_DEADLINE);
+	input_hex(&B, 10, false, 4, 0x3129ac, 0x0003, 0x1201, SEG_6_1);
+	ck_assert_uint_eq(B.nrx, 1);
+	ck_assert_uint_eq(B.nsent, 1);
+	expect_sent(&B, 0, true, 7, 0x100, 0x1201, 0x0003, "0026ac00000003");
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), 10 + window);
+	ck_assert_uint_eq(lower_next_deadline(&B.l), NO_DEADLINE);
+
+	/* our ack was lost: segment 1 again (a new SEQ), then segment 0 */
+	input_hex(&B, 460, false, 4, 0x3129ad, 0x0003, 0x1201, SEG_6_1);
+	ck_assert_uint_eq(B.nsent, 2);
+	expect_sent(&B, 1, true, 7, 0x101, 0x1201, 0x0003, "0026ac00000003");
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), 460 + window);
+	input_hex(&B, 910, false, 4, 0x3129ae, 0x0003, 0x1201, SEG_6_0);
+	ck_assert_uint_eq(B.nsent, 3);
+	expect_sent(&B, 2, true, 7, 0x102, 0x1201, 0x0003, "0026ac00000003");
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), 910 + window);
+	ck_assert_uint_eq(B.nrx, 1); /* delivered once */
+	ck_assert_uint_eq(lower_next_deadline(&B.l), NO_DEADLINE);
+
+	/* past it the SeqAuth is still kept: a late segment is acked again too */
+	tick(&B, 910 + window);
+	ck_assert_uint_le(lower_quiet_deadline(&B.l), 910 + window);
+	input_hex(&B, 5000, false, 4, 0x3129af, 0x0003, 0x1201, SEG_6_1);
+	ck_assert_uint_eq(B.nsent, 4);
+	expect_sent(&B, 3, true, 7, 0x103, 0x1201, 0x0003, "0026ac00000003");
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), 5000 + window);
+	ck_assert_uint_eq(B.nrx, 1);
+
+	/* a message of our own going: not quiet until it is acknowledged */
+	node_init(&A, 0x0003, 1, 7, 0x3129ac);
+	h = send_msg6(&A, 0x1201);
+	ck_assert_uint_eq(lower_quiet_deadline(&A.l), NO_DEADLINE);
+	input_hex(&A, 40, true, 5, 0x200, 0x1201, 0x0003, "0026ac00000003");
+	ck_assert_uint_eq(A.ndone, 1);
+	ck_assert_uint_eq(A.done_handle[0], h);
+	ck_assert_uint_eq(lower_quiet_deadline(&A.l), 0);
+
+	/* a group message completed: nobody waits for an ack */
+	node_init(&C, 0x0005, 1, 7, 0x300);
+	input_hex(&C, 0, false, 3, 0x07080d, 0x1234, 0x9736, SEG_24_0);
+	ck_assert_uint_eq(lower_quiet_deadline(&C.l), NO_DEADLINE);
+	input_hex(&C, 5, false, 3, 0x07080e, 0x1234, 0x9736, SEG_24_1);
+	ck_assert_uint_eq(C.nrx, 1);
+	ck_assert_uint_eq(C.nsent, 0);
+	ck_assert_uint_eq(lower_quiet_deadline(&C.l), 0);
+}
+END_TEST
+
 /* Older SeqAuths from a source are ignored; a newer one replaces an
  * incomplete message; SeqAuths count with the IV Index. */
 START_TEST(test_seq_auth_order)
@@ -1470,7 +1535,7 @@ END_TEST
 static Suite *lower_suite(void)
 {
 	Suite *s = suite_create("lower");
-	TCase *tc = tcase_create("core");
+	TCase *tc = tcase_create("core"), *rnd;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_seq_auth);
@@ -1496,6 +1561,7 @@ static Suite *lower_suite(void)
 	tcase_add_test(tc, test_incomplete_timer);
 	tcase_add_test(tc, test_too_many_incoming);
 	tcase_add_test(tc, test_completed_acked_again);
+	tcase_add_test(tc, test_quiet_after_completed);
 	tcase_add_test(tc, test_seq_auth_order);
 	tcase_add_test(tc, test_inconsistent_segments);
 	tcase_add_test(tc, test_addresses);
@@ -1503,8 +1569,13 @@ static Suite *lower_suite(void)
 	tcase_add_test(tc, test_group_rx_no_ack);
 	tcase_add_test(tc, test_truncations);
 	tcase_add_test(tc, test_bad_fields);
-	tcase_add_test(tc, test_random_input);
 	suite_add_tcase(s, tc);
+	/* a bounded loop of random frames: ~1 s of CPU, more under ASan or on a
+	 * loaded machine; Check's default 4 s would make that a timed test */
+	rnd = tcase_create("random");
+	tcase_set_timeout(rnd, 120);
+	tcase_add_test(rnd, test_random_input);
+	suite_add_tcase(s, rnd);
 	return s;
 }
 

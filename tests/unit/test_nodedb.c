@@ -1138,8 +1138,7 @@ static const char nrf_export[] =
 	"              \"period\": { \"numberOfSteps\": 0, \"resolution\": 100 },\n"
 	"              \"retransmit\": { \"count\": 0, \"interval\": 50 } } } ] },\n"
 	"        { \"index\": 1, \"location\": \"0001\", \"models\": [] } ],\n"
-	"      \"excluded\": false, \"x-vendor\": { \"deep\": [1, 2.5, null, \"s\"] } },\n"
-	"    { \"name\": \"broken: no address\", \"UUID\": \"11111111-2222-3333-4444-555555555555\" }\n"
+	"      \"excluded\": false, \"x-vendor\": { \"deep\": [1, 2.5, null, \"s\"] } }\n"
 	"  ],\n"
 	"  \"groups\": [ { \"name\": \"Lights\", \"address\": \"C001\", \"parentAddress\": \"0000\" } ],\n"
 	"  \"scenes\": [ { \"name\": \"Evening\", \"number\": \"0001\", \"addresses\": [\"0002\"] } ],\n"
@@ -1161,7 +1160,7 @@ START_TEST(test_import_roundtrip)
 	ck_assert_ptr_nonnull(orig);
 
 	db = open_ok(0);
-	ck_assert_uint_eq(nodedb_count(db), 2); /* the broken entry is skipped, not lost */
+	ck_assert_uint_eq(nodedb_count(db), 2);
 	ck_assert_int_eq(nodedb_find_addr(db, 0x0002, &got), 0);
 	ck_assert_str_eq(got.name, "lamp");
 	ck_assert_uint_eq(got.elements, 2);
@@ -1202,16 +1201,16 @@ START_TEST(test_import_roundtrip)
 				    json_object_array_get_idx(a, 0)));
 	o = find_by(a, "provisionerName", "meshprov");
 	ck_assert_ptr_nonnull(o);
-	/* the old nodes, broken one included, as they were; meshprov's own
-	 * node (added when opened) and ours appended */
+	/* the old nodes as they were; meshprov's own node (added when opened)
+	 * and ours appended */
 	a = jarr(now, "nodes");
-	ck_assert_uint_eq(json_object_array_length(a), 5);
-	for (i = 0; i < 3; i++)
+	ck_assert_uint_eq(json_object_array_length(a), 4);
+	for (i = 0; i < 2; i++)
 		ck_assert_msg(json_object_equal(json_object_array_get_idx(jarr(orig, "nodes"), i),
 						json_object_array_get_idx(a, i)),
 			      "node %zu changed", i);
-	ck_assert_ptr_eq(json_object_array_get_idx(a, 3), file_self(now));
-	o = json_object_array_get_idx(a, 4);
+	ck_assert_ptr_eq(json_object_array_get_idx(a, 2), file_self(now));
+	o = json_object_array_get_idx(a, 3);
 	ck_assert_str_eq(jstr(o, "unicastAddress"), "199B");
 	ck_assert_str_eq(jstr(o, "name"), "new one");
 	ck_assert_str_eq(jstr(now, "meshUUID"), "89E18DEC-9846-4FA7-A252-7456B07FE928");
@@ -1248,7 +1247,9 @@ START_TEST(test_bluez_style_import)
 		"      \"UUID\": \"3777a832-e315-4596-895d-39638c17ffc4\",\n"
 		"      \"allocatedUnicastRange\": [ { \"lowAddress\": \"00aa\", \"highAddress\": \"00af\" } ],\n"
 		"      \"allocatedGroupRange\": [], \"allocatedSceneRange\": [] } ],\n"
-		"  \"nodes\": [ { \"UUID\": \"3777a832-e315-4596-895d-39638c17ff01\", \"security\": \"secure\",\n"
+		"  \"nodes\": [ { \"UUID\": \"3777a832-e315-4596-895d-39638c17ffc4\", \"unicastAddress\": \"0001\",\n"
+		"      \"deviceKey\": \"8f5fab6cd90d9f0da3d6f6e81a7ccb61\" },\n"
+		"    { \"UUID\": \"3777a832-e315-4596-895d-39638c17ff01\", \"security\": \"secure\",\n"
 		"      \"excluded\": false, \"configComplete\": false,\n"
 		"      \"elements\": [ { \"index\": 0, \"location\": \"0000\", \"models\": [] } ],\n"
 		"      \"netKeys\": [ { \"index\": 0, \"updated\": false } ], \"appKeys\": [],\n"
@@ -1462,39 +1463,86 @@ START_TEST(test_self_import)
 	ck_assert_uint_eq(addr, 0x0001);
 	nodedb_close(db);
 
-	/* no free address at all: it opens, without own node */
+	/* our provisioner is there, its node is not (lost: a new one would
+	 * start its sequence numbers again): refused */
 	snprintf(text, sizeof(text),
 		 "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
 		 " \"provisioners\": [{\"provisionerName\": \"meshprov\",\n"
 		 "   \"UUID\": \"3777A832-E315-4596-895D-39638C17FFC4\",\n"
 		 "   \"allocatedUnicastRange\": [{\"lowAddress\": \"0011\", \"highAddress\": \"0011\"}]}],\n"
-		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\",\n"
-		 "   \"elements\": [%s,{}]}]}",
-		 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}");
+		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\"}]}");
 	spit(dbpath, text);
-	db = open_ok(0);
-	ck_assert_int_eq(nodedb_self(db, &addr, NULL), -ENOENT);
+	expect_open_fails("own node missing");
 	{
 		char err[512];
+
+		ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+		ck_assert_msg(strstr(err, ": nodes: meshprov's own node (UUID as in provisioners[0]) is missing"), "%s",
+			      err);
+	}
+
+	/* an import without a free address at all: it opens, without own node */
+	{
+		struct json_object *full = json_tokener_parse(
+			"{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}], \"nodes\": []}");
+		struct json_object *nodes = jarr(full, "nodes");
+		char err[512], uuid[33], a4[5];
 		uint32_t first;
 
+		for (unsigned lo = 1, k = 0; lo <= 0x7FFF; lo += 255, k++) {
+			struct json_object *node = json_object_new_object(), *els = json_object_new_array();
+
+			snprintf(uuid, sizeof(uuid), "00000000000000000000000000%06X", k);
+			snprintf(a4, sizeof(a4), "%04X", lo);
+			json_object_object_add(node, "UUID", json_object_new_string(uuid));
+			json_object_object_add(node, "unicastAddress", json_object_new_string(a4));
+			for (unsigned e = 0; e < 255 && lo + e <= 0x7FFF; e++)
+				json_object_array_add(els, json_object_new_object());
+			json_object_object_add(node, "elements", els);
+			json_object_array_add(nodes, node);
+		}
+		spit(dbpath, json_object_to_json_string(full));
+		json_object_put(full);
+		db = open_ok(0);
+		ck_assert_int_eq(nodedb_self(db, &addr, NULL), -ENOENT);
 		ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -ENOENT);
+		ck_assert_uint_eq(nodedb_count(db), 129);
+		nodedb_close(db);
 	}
-	ck_assert_uint_eq(nodedb_count(db), 1);
-	nodedb_close(db);
 }
 END_TEST
 
 /* ---- sequence numbers ---- */
 
-/* meshprov's node's stored "sequenceNumber" and "meshprovSeqIvIndex", read
- * from the file on disk. */
+static char *seq_path(void)
+{
+	static char buf[sizeof(dbpath) + 8];
+
+	snprintf(buf, sizeof(buf), "%s.seq", dbpath);
+	return buf;
+}
+
+/* meshprov's node's stored "sequenceNumber" and "meshprovSeqIvIndex", as
+ * on disk: in the database file, or in the newer record in PATH.seq (a
+ * newer IV Index, else a larger sequenceNumber) when there is one for the
+ * same node. */
 static void disk_seq(int64_t *seq, int64_t *iv)
 {
 	struct json_object *root = load_json(dbpath), *self = file_self(root);
 
 	*seq = jint(self, "sequenceNumber");
 	*iv = jint(self, "meshprovSeqIvIndex");
+	if (exists(seq_path())) {
+		struct json_object *rec = load_json(seq_path());
+		int64_t s = jint(rec, "sequenceNumber"), i = jint(rec, "meshprovSeqIvIndex");
+
+		ck_assert(!strcasecmp(jstr(rec, "UUID"), jstr(self, "UUID")));
+		if (i > *iv || (i == *iv && s > *seq)) {
+			*seq = s;
+			*iv = i;
+		}
+		json_object_put(rec);
+	}
 	json_object_put(root);
 }
 
@@ -1588,20 +1636,17 @@ START_TEST(test_seq_foreign)
 	ck_assert_uint_eq(reserve_ok(db, 1), 500);
 	nodedb_close(db);
 
-	/* not a number: refused, nothing written */
+	/* not a number: the database is refused when opened, nothing written */
 	json_object_object_add(self, "sequenceNumber", json_object_new_string("01F4"));
 	spit(dbpath, json_object_to_json_string(root));
-	db = open_ok(0);
-	err[0] = '\0';
-	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EBADMSG);
-	ck_assert_ptr_nonnull(strstr(err, "sequenceNumber"));
-	nodedb_close(db);
+	expect_open_fails("sequenceNumber a string");
+	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "nodes[0].sequenceNumber: not an integer"));
 	json_object_object_add(self, "sequenceNumber", json_object_new_int(0x1000001)); /* past 2^24 */
 	spit(dbpath, json_object_to_json_string(root));
-	db = open_ok(0);
-	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EBADMSG);
-	nodedb_close(db);
+	expect_open_fails("sequenceNumber past 2^24");
 	json_object_put(root);
+	(void)first;
 }
 END_TEST
 
@@ -1656,24 +1701,24 @@ START_TEST(test_seq_overflow)
 	int64_t seq, iv;
 	char err[512];
 
-	ck_assert_int_eq(nodedb_reserve_seq(db, NODEDB_SEQ_MAX + 2, &first, err, sizeof(err)), -EOVERFLOW);
+	ck_assert_int_eq(nodedb_reserve_seq(db, NODEDB_SEQ_MAX + 1, &first, err, sizeof(err)), -EOVERFLOW);
 	ck_assert(!exists(dbpath)); /* nothing written */
-	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX), 0); /* 0 .. 0xfffffe */
+	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX - 1), 0); /* 0 .. 0xfffffd */
 	disk_seq(&seq, &iv);
-	ck_assert_int_eq(seq, 0xFFFFFF);
-	ck_assert_uint_eq(reserve_ok(db, 1), 0xFFFFFF); /* the last one */
+	ck_assert_int_eq(seq, 0xFFFFFE);
+	ck_assert_uint_eq(reserve_ok(db, 1), 0xFFFFFE); /* the last one handed out */
 	err[0] = '\0';
 	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
 	ck_assert_ptr_nonnull(strstr(err, "IV Update"));
 	disk_seq(&seq, &iv);
-	ck_assert_int_eq(seq, 0x1000000);
+	ck_assert_int_eq(seq, 0xFFFFFF); /* used up, and still 24 bits */
 	nodedb_close(db);
 
-	/* after reopening too; a new IV Index frees them */
+	/* after reopening too (the file is valid); a new IV Index frees them */
 	db = open_ok(0);
 	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
 	nodedb_set_iv_index(db, 1, false);
-	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX + 1), 0); /* all 2^24 at once */
+	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX), 0); /* all at once */
 	ck_assert_int_eq(nodedb_reserve_seq(db, 1, &first, err, sizeof(err)), -EOVERFLOW);
 	nodedb_close(db);
 }
@@ -1703,6 +1748,199 @@ START_TEST(test_seq_commit_fails)
 	ck_assert_int_eq(nodedb_reserve_seq(db, 10, &first, err, sizeof(err)), 0);
 	ck_assert_uint_eq(first, 10);
 	nodedb_close(db);
+}
+END_TEST
+
+/* The database file as it is: its inode and modification time (a commit
+ * renames a new file over it), and its bytes. */
+struct file_state {
+	ino_t ino;
+	struct timespec mtime;
+	char *text;
+};
+
+static void file_state(const char *path, struct file_state *fs)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	fs->ino = st.st_ino;
+	fs->mtime = st.st_mtim;
+	fs->text = slurp(path, NULL);
+	ck_assert_ptr_nonnull(fs->text);
+}
+
+static bool file_unchanged(const char *path, struct file_state *before)
+{
+	struct file_state now;
+	bool same;
+
+	file_state(path, &now);
+	same = now.ino == before->ino && now.mtime.tv_sec == before->mtime.tv_sec &&
+	       now.mtime.tv_nsec == before->mtime.tv_nsec && !strcmp(now.text, before->text);
+	free(now.text);
+	return same;
+}
+
+/* The own node's "sequenceNumber" in the database file alone. */
+static int64_t db_file_seq(void)
+{
+	struct json_object *root = load_json(dbpath);
+	int64_t v = jint(file_self(root), "sequenceNumber");
+
+	json_object_put(root);
+	return v;
+}
+
+/* Reserving SEQs writes a small record (PATH.seq), not the database, while
+ * nothing else is pending; the next open continues above it. */
+START_TEST(test_seq_record)
+{
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct json_object *rec, *root;
+	struct file_state fs;
+	struct nodedb *db;
+	struct stat st;
+
+	db = open_ok(0);
+	/* the first reservation of a session commits the whole database */
+	ck_assert_uint_eq(reserve_ok(db, 10), 0);
+	ck_assert(exists(dbpath));
+	file_state(dbpath, &fs);
+	ck_assert_uint_eq(reserve_ok(db, 20), 10);
+	ck_assert_uint_eq(reserve_ok(db, 5), 30);
+	ck_assert_msg(file_unchanged(dbpath, &fs), "reserving SEQs rewrote the database");
+	free(fs.text);
+	ck_assert_int_eq(stat(seq_path(), &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	ck_assert(!exists(tmp_path(seq_path())));
+	rec = load_json(seq_path());
+	root = load_json(dbpath);
+	ck_assert_str_eq(jstr(rec, "UUID"), jstr(file_self(root), "UUID"));
+	ck_assert_int_eq(jint(rec, "sequenceNumber"), 35);
+	ck_assert_int_eq(jint(rec, "meshprovSeqIvIndex"), 0);
+	json_object_put(rec);
+	json_object_put(root);
+
+	/* a change pending in memory: the whole database is committed, with
+	 * the own node's sequenceNumber; afterwards the record again */
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	file_state(dbpath, &fs);
+	ck_assert_uint_eq(reserve_ok(db, 1), 35);
+	ck_assert(!file_unchanged(dbpath, &fs));
+	free(fs.text);
+	ck_assert_int_eq(db_file_seq(), 36);
+	file_state(dbpath, &fs);
+	ck_assert_uint_eq(reserve_ok(db, 4), 36);
+	ck_assert(file_unchanged(dbpath, &fs));
+	free(fs.text);
+	ck_assert_int_eq(db_file_seq(), 36);
+	nodedb_close(db);
+
+	/* reopened: above the record, not the database's 36 */
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	ck_assert_uint_eq(reserve_ok(db, 1), 40);
+	ck_assert_int_eq(db_file_seq(), 41); /* merged into the database */
+	nodedb_close(db);
+}
+END_TEST
+
+/* A process that dies between the small write and the next full commit:
+ * the next one continues above what it reserved. */
+START_TEST(test_seq_record_crash)
+{
+	struct nodedb *db;
+	int status, pfd[2];
+	uint32_t child_first = 0;
+	pid_t pid;
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 40), 0);
+	nodedb_close(db);
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char err[512];
+		uint32_t first;
+		struct nodedb *c = nodedb_open(dbpath, 0, err, sizeof(err));
+
+		if (!c)
+			_exit(1);
+		if (nodedb_reserve_seq(c, 1, &first, err, sizeof(err)) != 0 || first != 40)
+			_exit(2);
+		if (nodedb_reserve_seq(c, 1000, &first, err, sizeof(err)) != 0)
+			_exit(3);
+		if (write(pfd[1], &first, sizeof(first)) != (ssize_t)sizeof(first))
+			_exit(4);
+		_exit(0); /* "crash": no close, no commit */
+	}
+	close(pfd[1]);
+	ck_assert_int_eq(read(pfd[0], &child_first, sizeof(child_first)), (ssize_t)sizeof(child_first));
+	close(pfd[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_uint_eq(child_first, 41);
+	/* the child's second block is only in the record */
+	ck_assert_int_eq(db_file_seq(), 41);
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 1041);
+	nodedb_close(db);
+}
+END_TEST
+
+/* The record of another database is ignored, an older IV Index's loses, a
+ * record that cannot be read is refused. */
+START_TEST(test_seq_record_merge)
+{
+	struct json_object *root, *rec;
+	struct nodedb *db;
+	char err[1024];
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 10), 0);
+	ck_assert_uint_eq(reserve_ok(db, 100), 10); /* record: 110 */
+	nodedb_set_iv_index(db, 1, false);
+	ck_assert_uint_eq(reserve_ok(db, 2), 0); /* committed: IV Index 1, 2 */
+	nodedb_close(db);
+	rec = load_json(seq_path());
+	ck_assert_int_eq(jint(rec, "sequenceNumber"), 110);
+	ck_assert_int_eq(jint(rec, "meshprovSeqIvIndex"), 0);
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 2); /* not 110: that was IV Index 0 */
+	nodedb_close(db);
+
+	/* another node's record, however large: ignored */
+	root = load_json(dbpath);
+	json_object_object_add(rec, "UUID", json_object_new_string("00112233-4455-6677-8899-AABBCCDDEEFF"));
+	json_object_object_add(rec, "sequenceNumber", json_object_new_int(5000));
+	json_object_object_add(rec, "meshprovSeqIvIndex", json_object_new_int(1));
+	spit(seq_path(), json_object_to_json_string(rec));
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 3);
+	nodedb_close(db);
+
+	/* ours: used */
+	json_object_object_add(rec, "UUID", json_object_new_string(jstr(file_self(root), "UUID")));
+	spit(seq_path(), json_object_to_json_string(rec));
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 1), 5000);
+	nodedb_close(db);
+
+	/* unreadable: refused, naming the record */
+	json_object_object_add(rec, "sequenceNumber", json_object_new_int(0x1000000));
+	spit(seq_path(), json_object_to_json_string(rec));
+	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+	ck_assert_msg(strstr(err, seq_path()) && strstr(err, "is not valid"), "%s", err);
+	spit(seq_path(), "{\"UUID\": ");
+	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
+	ck_assert_msg(strstr(err, seq_path()) && strstr(err, "not valid JSON"), "%s", err);
+	json_object_put(rec);
+	json_object_put(root);
 }
 END_TEST
 
@@ -2082,6 +2320,274 @@ START_TEST(test_nodes_json_config)
 }
 END_TEST
 
+/* ---- reservations across a crash ---- */
+
+static struct nodedb_reservation mkres(uint8_t tag, uint16_t unicast, uint8_t elements)
+{
+	struct nodedb_node n = mknode(tag, unicast, elements, NULL);
+	struct nodedb_reservation r;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.uuid, n.uuid, 16);
+	memcpy(r.devkey, n.devkey, 16);
+	r.unicast = unicast;
+	r.elements = elements;
+	r.time = 1700000000;
+	return r;
+}
+
+/* The address of a device that was sent Provisioning Data, then the
+ * process died: reserved in the file, never handed out again. */
+static struct nodedb *reserve_and_crash(const struct nodedb_reservation *r)
+{
+	struct nodedb *db = open_ok(0);
+	uint16_t addr;
+
+	ck_assert_int_eq(nodedb_alloc_unicast(db, r->elements, &addr), 0);
+	ck_assert_uint_eq(addr, r->unicast);
+	ck_assert_int_eq(nodedb_reservation_add(db, r), 0);
+	ck_assert_int_eq(nodedb_reservation_add(db, r), -EEXIST);
+	commit_ok(db);
+	nodedb_close(db); /* nothing else written: as after SIGKILL */
+	return open_ok(0);
+}
+
+static const char *exclusion_at(struct json_object *root, size_t i)
+{
+	struct json_object *ex = json_object_array_get_idx(jarr(root, "networkExclusions"), 0);
+
+	return json_object_get_string(json_object_array_get_idx(jarr(ex, "addresses"), i));
+}
+
+START_TEST(test_reservation_keep)
+{
+	struct nodedb_reservation r = mkres(1, 0x0011, 2), got;
+	struct nodedb *db = reserve_and_crash(&r);
+	struct nodedb_node n;
+	struct json_object *a, *o, *root;
+	uint16_t addr;
+
+	ck_assert_uint_eq(nodedb_reservation_count(db), 1);
+	ck_assert_int_eq(nodedb_reservation_find(db, r.uuid, &got), 0);
+	ck_assert_uint_eq(got.unicast, 0x0011);
+	ck_assert_uint_eq(got.elements, 2);
+	ck_assert_mem_eq(got.devkey, r.devkey, 16);
+	ck_assert_int_eq(got.time, 1700000000);
+	/* not a node yet, but its addresses are taken */
+	ck_assert_uint_eq(nodedb_count(db), 0);
+	ck_assert(!nodedb_unicast_free(db, 0x0012, 1));
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0013);
+	ck_assert_int_eq(nodedb_reserve_unicast(db, 0x0011, 1), -EEXIST);
+	/* listed as pending */
+	a = nodedb_nodes_json(db);
+	ck_assert_uint_eq(json_object_array_length(a), 1);
+	o = json_object_array_get_idx(a, 0);
+	ck_assert(jbool(o, "pending"));
+	ck_assert(!jbool(o, "configured"));
+	ck_assert_int_eq(jint(o, "unicast"), 0x0011);
+	ck_assert(!json_object_object_get_ex(o, "device_key", NULL));
+	json_object_put(a);
+
+	ck_assert_int_eq(nodedb_reservation_keep(db, r.uuid, "provisioned, not confirmed"), 0);
+	ck_assert_int_eq(nodedb_reservation_find(db, r.uuid, NULL), -ENOENT);
+	ck_assert_int_eq(nodedb_reservation_keep(db, r.uuid, "x"), -ENOENT);
+	commit_ok(db);
+	nodedb_close(db);
+
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_reservation_count(db), 0);
+	ck_assert_int_eq(nodedb_find_uuid(db, r.uuid, &n), 0);
+	ck_assert_uint_eq(n.unicast, 0x0011);
+	ck_assert_uint_eq(n.elements, 2);
+	ck_assert_mem_eq(n.devkey, r.devkey, 16);
+	ck_assert(!n.config_complete);
+	ck_assert_str_eq(n.config_error, "provisioned, not confirmed");
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0013);
+	nodedb_close(db);
+	/* other tools see a plain node and no meshprov member */
+	root = load_json(dbpath);
+	ck_assert(!json_object_object_get_ex(root, "meshprovReservations", NULL));
+	ck_assert(!jbool(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"), "configComplete"));
+	json_object_put(root);
+}
+END_TEST
+
+START_TEST(test_reservation_release)
+{
+	struct nodedb_reservation r = mkres(1, 0x0011, 2);
+	struct nodedb *db = reserve_and_crash(&r);
+	struct json_object *root;
+	uint16_t addr;
+
+	ck_assert_int_eq(nodedb_reservation_release(db, r.uuid), 0);
+	ck_assert_int_eq(nodedb_reservation_release(db, r.uuid), -ENOENT);
+	ck_assert_uint_eq(nodedb_count(db), 0);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	ck_assert(!json_object_object_get_ex(root, "meshprovReservations", NULL));
+	ck_assert_str_eq(exclusion_at(root, 0), "0011");
+	ck_assert_str_eq(exclusion_at(root, 1), "0012");
+	json_object_put(root);
+	/* not handed out before the IV Index has advanced by two */
+	db = open_ok(0);
+	ck_assert_uint_eq(nodedb_reservation_count(db), 0);
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0013);
+	nodedb_close(db);
+	db = open_ok(0);
+	nodedb_set_iv_index(db, 2, false);
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	nodedb_close(db);
+}
+END_TEST
+
+/* Provisioning Complete: the node replaces the reservation in one commit. */
+START_TEST(test_reservation_drop)
+{
+	struct nodedb_reservation r = mkres(1, 0x0011, 1);
+	struct nodedb_node n = mknode(1, 0x0011, 1, NULL);
+	struct nodedb *db = reserve_and_crash(&r);
+	struct json_object *root;
+
+	ck_assert_int_eq(nodedb_add_node(db, &n), 0);
+	ck_assert_int_eq(nodedb_reservation_drop(db, r.uuid), 0);
+	ck_assert_int_eq(nodedb_reservation_drop(db, r.uuid), -ENOENT);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	ck_assert(!json_object_object_get_ex(root, "meshprovReservations", NULL));
+	ck_assert(!json_object_object_get_ex(root, "networkExclusions", NULL) ||
+		  json_object_array_length(jarr(root, "networkExclusions")) == 0);
+	json_object_put(root);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_find_addr(db, 0x0011, NULL), 0);
+	nodedb_close(db);
+}
+END_TEST
+
+/* A device left unconfigured at 0x0011 took a new provisioning at 0x0012
+ * and then we died: kept, the new record replaces the old. */
+START_TEST(test_reservation_keep_replaces)
+{
+	struct nodedb_node old = mknode(1, 0x0011, 1, NULL), n;
+	struct nodedb_reservation r = mkres(1, 0x0012, 1);
+	struct nodedb *db = open_ok(0);
+	struct json_object *root;
+
+	ck_assert_int_eq(nodedb_add_node(db, &old), 0);
+	r.devkey[0] ^= 0xff;
+	ck_assert_int_eq(nodedb_reservation_add(db, &r), 0);
+	/* the reservation may not sit on a node's addresses */
+	{
+		struct nodedb_reservation bad = mkres(2, 0x0011, 1);
+
+		ck_assert_int_eq(nodedb_reservation_add(db, &bad), -EEXIST);
+		bad.unicast = 0x0012;
+		ck_assert_int_eq(nodedb_reservation_add(db, &bad), -EEXIST);
+		bad.unicast = 0x7fff;
+		bad.elements = 2;
+		ck_assert_int_eq(nodedb_reservation_add(db, &bad), -EINVAL);
+	}
+	commit_ok(db);
+	nodedb_close(db);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_reservation_keep(db, r.uuid, "not confirmed"), 0);
+	ck_assert_uint_eq(nodedb_count(db), 1);
+	ck_assert_int_eq(nodedb_find_uuid(db, r.uuid, &n), 0);
+	ck_assert_uint_eq(n.unicast, 0x0012);
+	ck_assert_mem_eq(n.devkey, r.devkey, 16);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	ck_assert_str_eq(exclusion_at(root, 0), "0011");
+	json_object_put(root);
+}
+END_TEST
+
+/* A failed attempt before the data gives its address back. */
+START_TEST(test_unreserve)
+{
+	struct nodedb *db = open_ok(0);
+	uint16_t addr;
+
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 2, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	nodedb_unreserve_unicast(db, 0x0011, 1); /* not that range: nothing */
+	ck_assert(!nodedb_unicast_free(db, 0x0011, 1));
+	nodedb_unreserve_unicast(db, 0x0011, 2);
+	ck_assert(nodedb_unicast_free(db, 0x0011, 2));
+	ck_assert_int_eq(nodedb_alloc_unicast(db, 1, &addr), 0);
+	ck_assert_uint_eq(addr, 0x0011);
+	nodedb_close(db);
+}
+END_TEST
+
+/* Every reservation in the file is checked at open: ignoring a bad one
+ * could hand its addresses out twice. */
+START_TEST(test_reservation_invalid)
+{
+	static const struct {
+		const char *json; /* the meshprovReservations member */
+		const char *why;
+	} t[] = {
+		{ "{}", "meshprovReservations is not an array" },
+		{ "[ 1 ]", "meshprovReservations[0] is not a valid reservation" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 1, \"deviceKey\": \"00\", \"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] is not a valid reservation" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 0, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] is not a valid reservation" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 }, "
+		  "{ \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0012\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[1] repeats the UUID" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0011\", "
+		  "\"elements\": 2, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 }, "
+		  "{ \"UUID\": \"FF112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0012\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] overlaps" },
+		{ "[ { \"UUID\": \"00112233445566778899AABBCCDDEEFF\", \"unicastAddress\": \"0020\", "
+		  "\"elements\": 1, \"deviceKey\": \"00112233445566778899AABBCCDDEEFF\", "
+		  "\"netKeyIndex\": 0, \"time\": 1 } ]",
+		  "meshprovReservations[0] overlaps" },
+	};
+	struct nodedb_node n = mknode(7, 0x0020, 1, NULL);
+	struct nodedb *db;
+	char err[512], *base;
+
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_add_node(db, &n), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	base = slurp(dbpath, NULL);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct json_object *root = json_tokener_parse(base);
+
+		ck_assert_ptr_nonnull(root);
+		json_object_object_add(root, "meshprovReservations", json_tokener_parse(t[i].json));
+		spit(dbpath, json_object_to_json_string(root));
+		json_object_put(root);
+		err[0] = '\0';
+		db = nodedb_open(dbpath, 0, err, sizeof(err));
+		ck_assert_msg(db == NULL, "case %zu opened", i);
+		ck_assert_msg(strstr(err, t[i].why) && strstr(err, dbpath), "case %zu: %s", i, err);
+	}
+	free(base);
+}
+END_TEST
+
 static Suite *nodedb_suite(void)
 {
 	Suite *s = suite_create("nodedb");
@@ -2117,10 +2623,19 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_seq_crash);
 	tcase_add_test(tc, test_seq_overflow);
 	tcase_add_test(tc, test_seq_commit_fails);
+	tcase_add_test(tc, test_seq_record);
+	tcase_add_test(tc, test_seq_record_crash);
+	tcase_add_test(tc, test_seq_record_merge);
 	tcase_add_test(tc, test_composition_roundtrip);
 	tcase_add_test(tc, test_bind_subscribe);
 	tcase_add_test(tc, test_unconfigured);
 	tcase_add_test(tc, test_nodes_json_config);
+	tcase_add_test(tc, test_reservation_keep);
+	tcase_add_test(tc, test_reservation_release);
+	tcase_add_test(tc, test_reservation_drop);
+	tcase_add_test(tc, test_reservation_keep_replaces);
+	tcase_add_test(tc, test_unreserve);
+	tcase_add_test(tc, test_reservation_invalid);
 	suite_add_tcase(s, tc);
 	return s;
 }

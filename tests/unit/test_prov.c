@@ -49,6 +49,9 @@ struct mock {
 	bool show_null;
 	char show[16];
 	int assign_rc;
+	int data_ready_calls, data_ready_rc;
+	size_t nsent_at_data_ready;
+	struct prov_result data_ready_result;
 	uint16_t assign_addr;
 	unsigned assign_calls;
 	uint8_t assign_elements;
@@ -100,6 +103,16 @@ static int m_assign(void *ctx, uint8_t elements, uint16_t *addr)
 	return m->assign_rc;
 }
 
+static int m_data_ready(void *ctx, const struct prov_result *r)
+{
+	struct mock *m = ctx;
+
+	m->data_ready_calls++;
+	m->nsent_at_data_ready = m->nsent;
+	m->data_ready_result = *r;
+	return m->data_ready_rc;
+}
+
 static void m_complete(void *ctx, const struct prov_result *r)
 {
 	struct mock *m = ctx;
@@ -127,6 +140,7 @@ static const struct prov_ops mock_ops = {
 	.progress = m_progress,
 	.auth_request = m_auth_request,
 	.assign_address = m_assign,
+	.data_ready = m_data_ready,
 	.complete = m_complete,
 	.failed = m_failed,
 };
@@ -578,6 +592,95 @@ START_TEST(test_failed_from_device)
 }
 END_TEST
 
+/* A device's Provisioning Failed is reported with its code, name and number,
+ * and the PDU it answers: the last one the bearer delivered. Only a
+ * Confirmation Failed in answer to our Confirmation or Random says to check
+ * the secret. */
+START_TEST(test_failed_names_step)
+{
+	struct prov_params pp = sample_params();
+	struct mock *m;
+
+	aligenie_auth(&pp.auth, false);
+
+	/* Start delivered (Public Key still in flight): Invalid Format */
+	m = mock_new(&pp, RAND_P);
+	prov_start(&m->p, 0);
+	prov_delivered(&m->p);
+	feed(m, 10, "01" S_CAPS);
+	ck_assert_uint_eq(m->nsent, 3);
+	prov_delivered(&m->p);
+	feed(m, 20, "0902");
+	ck_assert_uint_eq(m->fails, 1);
+	ck_assert(m->by_device);
+	ck_assert_uint_eq(m->error, PROV_ERR_INVALID_FORMAT);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Invalid Format, 0x02) in answer to "
+				 "Provisioning Start");
+	mock_free(m);
+
+	/* a Confirmation Failed before any confirmation was sent: no --secret */
+	m = mock_new(&pp, RAND_P);
+	prov_start(&m->p, 0);
+	prov_delivered(&m->p);
+	feed(m, 10, "01" S_CAPS);
+	prov_delivered(&m->p);
+	feed(m, 20, "0904");
+	ck_assert_uint_eq(m->error, PROV_ERR_CONFIRMATION_FAILED);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Confirmation Failed, 0x04) in "
+				 "answer to Provisioning Start");
+	mock_free(m);
+
+	/* an unknown code, the bearer not telling: the last PDU sent */
+	m = mock_new(&pp, RAND_P);
+	prov_start(&m->p, 0);
+	feed(m, 10, "093c");
+	ck_assert_uint_eq(m->error, 0x3c);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (unknown error, 0x3c) in answer to "
+				 "Provisioning Invite");
+	mock_free(m);
+
+	/* after our Random: the device did not verify our confirmation */
+	m = mock_new(&pp, RAND_P);
+	run_to_keys(m, 0, S_CAPS, S_START);
+	feed(m, 100, PDU_CONF_D);
+	ck_assert_uint_eq(m->nsent, 5); /* Invite, Start, Public Key, Confirmation, Random */
+	for (int i = 0; i < 5; i++)
+		prov_delivered(&m->p);
+	feed(m, 200, "0904");
+	ck_assert_uint_eq(m->fails, 1);
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Confirmation Failed, 0x04) in "
+				 "answer to Provisioning Random: it rejected our confirmation, check "
+				 "--secret");
+	mock_free(m);
+
+	/* the same with a static OOB value */
+	pp.auth.kind = PROV_USE_STATIC;
+	pp.auth.static_len = 16;
+	m = mock_new(&pp, RAND_P);
+	run_to_keys(m, 0, S_CAPS, S_START);
+	for (int i = 0; i < 4; i++)
+		prov_delivered(&m->p);
+	feed(m, 100, "0904");
+	ck_assert_str_eq(m->msg, "device sent Provisioning Failed (Confirmation Failed, 0x04) in "
+				 "answer to Provisioning Confirmation: it rejected our confirmation, "
+				 "check the OOB value");
+	mock_free(m);
+}
+END_TEST
+
+/* A failure without words (an empty cancel) still says something. */
+START_TEST(test_failure_never_empty)
+{
+	struct mock *m = sample_mock();
+
+	prov_start(&m->p, 0);
+	prov_cancel(&m->p, "");
+	ck_assert_uint_eq(m->fails, 1);
+	ck_assert_str_eq(m->msg, "provisioning stopped");
+	mock_free(m);
+}
+END_TEST
+
 START_TEST(test_failed_malformed)
 {
 	struct mock *m = sample_mock();
@@ -880,6 +983,44 @@ START_TEST(test_assign_address)
 	feed(m, 10, PDU_CAPS);
 	assert_failed(m, PROV_ERR_CANNOT_ASSIGN_ADDRESSES);
 	ck_assert_uint_eq(m->nsent, 1);
+	mock_free(m);
+}
+END_TEST
+
+/* data_ready comes before the Data PDU with the address and device key it
+ * carries; refused, nothing is sent. */
+START_TEST(test_data_ready)
+{
+	struct prov_params pp = sample_params();
+	struct bytes dk = hx(DEVICE_KEY);
+	struct mock *m;
+
+	pp.unicast = 0;
+	m = mock_new(&pp, RAND_P);
+	m->assign_addr = 0x0b0c;
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	ck_assert_int_eq(m->data_ready_calls, 0);
+	feed(m, 200, PDU_RAND_D);
+	ck_assert_int_eq(m->data_ready_calls, 1);
+	ck_assert_uint_eq(m->nsent_at_data_ready, 5); /* the Data was not yet sent */
+	ck_assert_uint_eq(m->data_ready_result.unicast, 0x0b0c);
+	ck_assert_uint_eq(m->data_ready_result.elements, 1);
+	ck_assert_uint_eq(m->data_ready_result.net_key_index, 0x0567);
+	ck_assert_mem_eq(m->data_ready_result.device_key, dk.b, 16);
+	assert_sent(m, 5, PDU_DATA);
+	mock_free(m);
+
+	m = mock_new(&pp, RAND_P);
+	m->assign_addr = 0x0b0c;
+	m->data_ready_rc = -1;
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	feed(m, 200, PDU_RAND_D);
+	assert_failed(m, 0);
+	ck_assert_uint_eq(m->nsent, 5);
+	ck_assert(!sent_type(m, PROV_DATA));
+	ck_assert(strstr(m->msg, "not sent"));
 	mock_free(m);
 }
 END_TEST
@@ -1238,6 +1379,8 @@ static Suite *prov_suite(void)
 	tcase_add_test(tc, test_device_random_equals_ours);
 	tcase_add_test(tc, test_wrong_auth_value);
 	tcase_add_test(tc, test_failed_from_device);
+	tcase_add_test(tc, test_failed_names_step);
+	tcase_add_test(tc, test_failure_never_empty);
 	tcase_add_test(tc, test_failed_malformed);
 	tcase_add_test(tc, test_unknown_pdu_type);
 	tcase_add_test(tc, test_empty_pdu);
@@ -1250,6 +1393,7 @@ static Suite *prov_suite(void)
 	tcase_add_test(tc, test_timeout);
 	tcase_add_test(tc, test_assign_address);
 	tcase_add_test(tc, test_assign_address_missing_callback);
+	tcase_add_test(tc, test_data_ready);
 	tcase_add_test(tc, test_ignored_after_failure);
 	tcase_add_test(tc, test_cancel);
 	tcase_add_test(tc, test_aligenie_plain);

@@ -522,9 +522,10 @@ static void deliver(struct ctrl *r, double now, double extra, uint8_t evt_type, 
 	struct air *a = r->air;
 	struct report *rep, **pp;
 	double delay;
+	double loss = r->local && a->cfg.loss_dev_set ? a->cfg.loss_dev : a->cfg.loss;
 
 	a->stats.deliveries++;
-	if (a->cfg.loss > 0 && rng_unit(&a->rng) < a->cfg.loss) {
+	if (loss > 0 && rng_unit(&a->rng) < loss) {
 		a->stats.lost++;
 		return;
 	}

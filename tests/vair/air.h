@@ -12,6 +12,9 @@
 
 struct air_config {
 	double loss;        /* probability that one delivery to one receiver is lost */
+	bool loss_dev_set;  /* deliveries to the simulated devices' controllers (air_attach)
+			     * are lost with loss_dev instead */
+	double loss_dev;
 	double latency_ms;  /* added to every delivery */
 	double jitter_ms;   /* uniform in [-jitter, +jitter] on top of latency (never below 0) */
 	double batch_ms;    /* a receiver's reporting granularity: reports due within this

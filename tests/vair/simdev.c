@@ -56,6 +56,63 @@ static int split(char *s, char **fields, int max)
 }
 
 /* elements=N: 1..SIMDEV_MAX_ELEMENTS */
+/* fail-at=STEP:CODE and close-at=STEP:REASON (opt names which): the
+ * provisioner's PDU type for STEP and the value. */
+static int parse_misbehave(const char *v, const char *opt, unsigned long min, uint8_t *type,
+			   uint8_t *val, const char *what, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		uint8_t type;
+	} steps[] = {
+		{ "invite", PROV_INVITE },	   { "start", PROV_START },
+		{ "public-key", PROV_PUBLIC_KEY }, { "confirmation", PROV_CONFIRMATION },
+		{ "random", PROV_RANDOM },	   { "data", PROV_DATA },
+	};
+	const char *colon = strchr(v, ':');
+	unsigned long n;
+
+	for (size_t i = 0; colon && i < ARRAY_SIZE(steps); i++) {
+		if (strlen(steps[i].name) != (size_t)(colon - v) ||
+		    strncmp(v, steps[i].name, (size_t)(colon - v)))
+			continue;
+		if (parse_num(colon + 1, 0xff, &n) < 0 || n < min)
+			break;
+		*type = steps[i].type;
+		*val = (uint8_t)n;
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "device %s: bad %s= '%s' (STEP:%s, STEP invite, start, public-key, confirmation, "
+		 "random or data)",
+		 what, opt, v, min ? "CODE 1-255" : "REASON 0-255");
+	return -1;
+}
+
+static int parse_complete_delay(struct simdev *d, const char *v, const char *what, char *err,
+				size_t errlen);
+
+/* The options both kinds take: 1 when opt was one of them, 0 when not, -1
+ * on an error. */
+
+static int parse_common(struct simdev *d, const char *opt, const char *what, char *err,
+			size_t errlen)
+{
+	if (!strncmp(opt, "complete-delay=", 15))
+		return parse_complete_delay(d, opt + 15, what, err, errlen) < 0 ? -1 : 1;
+	if (!strncmp(opt, "fail-at=", 8)) {
+		d->fail_at_set = true;
+		return parse_misbehave(opt + 8, "fail-at", 1, &d->fail_at_type, &d->fail_code, what,
+				       err, errlen) < 0 ? -1 : 1;
+	}
+	if (!strncmp(opt, "close-at=", 9)) {
+		d->close_at_set = true;
+		return parse_misbehave(opt + 9, "close-at", 0, &d->close_at_type,
+				       &d->close_at_reason, what, err, errlen) < 0 ? -1 : 1;
+	}
+	return 0;
+}
+
 /* deaf=MS: after its first provisioning the node ignores every Network PDU
  * for MS milliseconds (not scaled), as if out of range. */
 static int parse_deaf(struct simdev *d, const char *v, const char *what, char *err, size_t errlen)
@@ -67,6 +124,21 @@ static int parse_deaf(struct simdev *d, const char *v, const char *what, char *e
 		return -1;
 	}
 	d->deaf_ms = (uint32_t)ms;
+	return 0;
+}
+
+/* complete-delay=MS: Provisioning Complete goes out MS ms after the
+ * Provisioning Data was accepted (a device writing its flash first). */
+static int parse_complete_delay(struct simdev *d, const char *v, const char *what, char *err,
+				size_t errlen)
+{
+	unsigned long ms;
+
+	if (parse_num(v, 60000, &ms) < 0 || ms == 0) {
+		snprintf(err, errlen, "device %s: bad complete-delay= '%s' (1-60000 ms)", what, v);
+		return -1;
+	}
+	d->complete_delay_ms = (uint32_t)ms;
 	return 0;
 }
 
@@ -141,6 +213,7 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 {
 	unsigned long pid;
 	bool silent = false, random_auth = false, v0 = false;
+	int rc;
 	uint8_t elements = 1;
 
 	d->comp_kind = SIMDEV_COMP_LIGHT;
@@ -176,6 +249,9 @@ static int parse_aligenie(struct simdev *d, char **f, int n, char *err, size_t e
 				return -1;
 		} else if (!strncmp(f[i], "deaf=", 5)) {
 			if (parse_deaf(d, f[i] + 5, "aligenie", err, errlen) < 0)
+				return -1;
+		} else if ((rc = parse_common(d, f[i], "aligenie", err, errlen)) != 0) {
+			if (rc < 0)
 				return -1;
 		} else {
 			snprintf(err, errlen, "device aligenie: unknown option '%s'", f[i]);
@@ -248,6 +324,7 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 {
 	struct prov_device_params *pp = &d->prov_params;
 	bool no_oob = false;
+	int rc;
 
 	if (hex_decode(f[0], d->beacon.uuid, 16) < 0) {
 		snprintf(err, errlen, "device uuid: '%s' is not 16 octets of hex", f[0]);
@@ -291,6 +368,9 @@ static int parse_uuid(struct simdev *d, char **f, int n, char *err, size_t errle
 				return -1;
 		} else if (!strncmp(f[i], "deaf=", 5)) {
 			if (parse_deaf(d, f[i] + 5, "uuid", err, errlen) < 0)
+				return -1;
+		} else if ((rc = parse_common(d, f[i], "uuid", err, errlen)) != 0) {
+			if (rc < 0)
 				return -1;
 		} else if (!strcmp(f[i], "pubkey-oob")) {
 			d->pubkey_oob = true;
@@ -347,6 +427,7 @@ int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
 	d->fd = -1;
 	d->report_fd = -1;
 	d->time_scale = 1.0;
+	d->complete_at = NO_DEADLINE;
 	if (strlen(spec) >= sizeof(buf)) {
 		snprintf(err, errlen, "device spec too long");
 		return -1;
@@ -525,6 +606,7 @@ static void queue_clear(struct simdev *d)
 {
 	OPENSSL_cleanse(d->q, sizeof(d->q));
 	d->qhead = d->qcount = 0;
+	d->complete_at = NO_DEADLINE;
 }
 
 static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
@@ -532,6 +614,12 @@ static void pd_send(void *ctx, const uint8_t *pdu, size_t len)
 	struct simdev *d = ctx;
 	unsigned slot;
 
+	/* complete-delay: Provisioning Complete waits (dev_tick sends it) */
+	if (d->complete_delay_ms && len == 1 && pdu[0] == PROV_COMPLETE &&
+	    d->complete_at == NO_DEADLINE) {
+		d->complete_at = radio_now(&d->radio) + d->complete_delay_ms;
+		return;
+	}
 	if (d->qcount == SIMDEV_PDU_QUEUE || len > PROV_MAX_PDU) {
 		fprintf(stderr, "vair: device %s: provisioning queue full: a PDU was dropped\n",
 			d->spec);
@@ -587,6 +675,9 @@ static void pd_failed(void *ctx, uint8_t error, bool timeout, const char *msg)
 	struct json_object *o = report_new(d, "failed");
 
 	d->failures++;
+	if (d->forced_failure) /* fail-at: the code it sent */
+		error = d->fail_code;
+	d->forced_failure = false;
 	if (o) {
 		report_add_int(o, "error", error);
 		json_object_object_add(o, "message", json_object_new_string(msg));
@@ -658,11 +749,34 @@ static void link_opened(void *ctx)
 	prov_device_start(&d->prov, now);
 }
 
+/* fail-at= and close-at=: true when this PDU from the provisioner is the
+ * one to misbehave at (the protocol then ends here). */
+static bool misbehave(struct simdev *d, const uint8_t *pdu, size_t len)
+{
+	uint8_t failed[2] = { PROV_FAILED, d->fail_code };
+
+	if (len < 1 || prov_device_done(&d->prov))
+		return false;
+	if (d->fail_at_set && pdu[0] == d->fail_at_type) {
+		pd_send(d, failed, sizeof(failed));
+		d->forced_failure = true;
+		prov_device_cancel(&d->prov, "fail-at: answered with Provisioning Failed");
+		return true;
+	}
+	if (d->close_at_set && pdu[0] == d->close_at_type) {
+		prov_device_cancel(&d->prov, "close-at: closing the link");
+		d->close_pending = true;
+		d->close_reason = d->close_at_reason;
+		return true;
+	}
+	return false;
+}
+
 static void link_receive(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct simdev *d = ctx;
 
-	if (d->prov_active)
+	if (d->prov_active && !misbehave(d, pdu, len))
 		prov_device_receive(&d->prov, radio_now(&d->radio), pdu, len);
 	pump(d);
 }
@@ -715,6 +829,7 @@ static uint64_t dev_next_deadline(void *ctx)
 		if (d->link.state == PB_ADV_OPEN)
 			t = min_deadline(t, d->linger_until);
 	}
+	t = min_deadline(t, d->complete_at);
 	return min_deadline(t, node_next_deadline(d));
 }
 
@@ -728,6 +843,14 @@ static void dev_tick(void *ctx, uint64_t now)
 	if (d->prov_active)
 		prov_device_tick(&d->prov, now);
 	run_pending_close(d);
+	if (now >= d->complete_at) {
+		static const uint8_t complete[1] = { PROV_COMPLETE };
+		struct json_object *o = report_new(d, "complete_sent");
+
+		report_put(d, o);
+		pd_send(d, complete, 1); /* complete_at is set: it is queued now */
+		d->complete_at = NO_DEADLINE;
+	}
 	if (d->prov_active && d->link.state == PB_ADV_OPEN && now >= d->linger_until) {
 		d->linger_until = NO_DEADLINE;
 		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
@@ -932,9 +1055,86 @@ static const char *cfg_op_name(enum cfgsrv_op op)
 	return "?";
 }
 
+/* ---- the node's segmented sends: the report says which were never acknowledged ---- */
+
+static void segtx_add(struct simdev *d, unsigned handle, uint16_t dst, const uint8_t *access, size_t len)
+{
+	uint32_t op = 0;
+	size_t oplen;
+
+	if (handle == MESH_NO_HANDLE)
+		return;
+	if (access_opcode_decode(access, len, &op, &oplen) != 0)
+		op = 0;
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		if (d->segtx[i].handle == MESH_NO_HANDLE) {
+			d->segtx[i] = (struct simdev_segtx){ handle, dst, op };
+			return;
+		}
+	}
+}
+
+static void report_seg_unacked(struct simdev *d, const struct simdev_segtx *t, const char *reason)
+{
+	struct json_object *o = report_new(d, "seg_unacked");
+	char op[16];
+
+	if (!o)
+		return;
+	snprintf(op, sizeof(op), "%04x", (unsigned)t->opcode);
+	report_add_int(o, "dst", t->dst);
+	json_object_object_add(o, "opcode", json_object_new_string(op));
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	report_put(d, o);
+}
+
+static void node_tx_done(void *ctx, unsigned handle, int status)
+{
+	struct simdev *d = ctx;
+
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		struct simdev_segtx *t = &d->segtx[i];
+
+		if (handle == MESH_NO_HANDLE || t->handle != handle)
+			continue;
+		if (status != 0)
+			report_seg_unacked(d, t, status == -ETIMEDOUT ? "timeout" :
+						 status == -ECANCELED ? "refused" : "overflow");
+		t->handle = MESH_NO_HANDLE;
+	}
+}
+
+/* The node goes (stopped, unprovisioned): what it was still sending or
+ * repeating is reported as never acknowledged or confirmed. */
+static void node_report_pending(struct simdev *d, const char *reason)
+{
+	struct json_object *o;
+
+	if (!d->node)
+		return;
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		if (d->segtx[i].handle != MESH_NO_HANDLE)
+			report_seg_unacked(d, &d->segtx[i], reason);
+		d->segtx[i].handle = MESH_NO_HANDLE;
+	}
+	if (!d->ind_active)
+		return;
+	o = report_new(d, "indication_unconfirmed");
+	if (o) {
+		report_add_int(o, "tid", d->ind_tid);
+		report_add_int(o, "n", d->ind_sent);
+		json_object_object_add(o, "reason", json_object_new_string(reason));
+		report_put(d, o);
+	}
+	d->ind_active = false;
+	d->ind_next = NO_DEADLINE;
+}
+
 static int cfg_send(void *ctx, uint16_t dst, uint16_t net_index, const uint8_t *access, size_t len)
 {
 	struct simdev *d = ctx;
+	unsigned handle = MESH_NO_HANDLE;
+	int rc;
 	struct mesh_tx tx = {
 		.dst = dst,
 		.ttl = MESH_TTL_DEFAULT,
@@ -945,7 +1145,10 @@ static int cfg_send(void *ctx, uint16_t dst, uint16_t net_index, const uint8_t *
 		.len = len,
 	};
 
-	return mesh_send(&d->mesh, radio_now(&d->radio), &tx, NULL);
+	rc = mesh_send(&d->mesh, radio_now(&d->radio), &tx, &handle);
+	if (rc == 0)
+		segtx_add(d, handle, dst, access, len);
+	return rc;
 }
 
 static void cfg_event(void *ctx, const struct cfgsrv_event *ev)
@@ -1035,6 +1238,7 @@ static const struct mesh_ops node_mesh_ops = {
 	.reserve_seq = node_reserve_seq,
 	.dev_key = node_dev_key,
 	.access = node_access,
+	.tx_done = node_tx_done,
 };
 
 /* Provisioning Complete: become a node with what we were given. */
@@ -1081,13 +1285,16 @@ static void node_clear(struct simdev *d)
 	d->ali_ready = false;
 	d->ind_active = false;
 	d->ind_next = NO_DEADLINE;
+	memset(d->segtx, 0, sizeof(d->segtx));
 }
 
 /* Unprovisioned again (Node Reset, AliGenie fallback): beacon and listen. */
 static void node_unprovision(struct simdev *d, const char *reason)
 {
-	struct json_object *o = report_new(d, "unprovisioned");
+	struct json_object *o;
 
+	node_report_pending(d, reason);
+	o = report_new(d, "unprovisioned");
 	node_clear(d);
 	d->provisioned = false;
 	if (o) {
@@ -1096,6 +1303,12 @@ static void node_unprovision(struct simdev *d, const char *reason)
 	}
 	if (d->stopping || d->dead)
 		return;
+	/* a Complete still held is never sent; the link of that provisioning
+	 * (its provisioner may be gone without closing it) is closed: a device
+	 * that starts over takes a new Link Open */
+	d->complete_at = NO_DEADLINE;
+	if (d->link.state == PB_ADV_OPEN)
+		pb_adv_close(&d->link, radio_now(&d->radio), PB_ADV_CLOSE_FAIL);
 	/* a link still open (or closing) listens again when it closes */
 	if (d->link.state == PB_ADV_IDLE)
 		pb_adv_listen(&d->link, d->beacon.uuid);
@@ -1296,6 +1509,7 @@ void simdev_stop(struct simdev *d)
 		return;
 	d->stopping = true;
 	ev_timer_stop(d->loop, &d->beacon_timer);
+	node_report_pending(d, "stopped");
 	if (!d->open) {
 		on_stopped(d);
 		return;
@@ -1328,5 +1542,6 @@ void simdev_close(struct simdev *d)
 	d->prov_active = false;
 	queue_clear(d);
 	OPENSSL_cleanse(d->oob_priv, sizeof(d->oob_priv));
+	node_report_pending(d, "stopped");
 	node_clear(d);
 }

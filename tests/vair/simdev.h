@@ -7,6 +7,7 @@
  *
  * Device specs:
  *   aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K][,deaf=MS]
+ *            [,fail-at=STEP:CODE][,close-at=STEP:REASON][,complete-delay=MS]
  *       PID decimal or 0x-hex, MAC "78:da:07:c1:1c:a8" or 12 hex digits in
  *       display order, SECRET 32 hex digits. The UUID is an AliGenie one:
  *       PID flags 0x71, UUID version 1 (v0: 0), flags2 0x10 (random-auth
@@ -20,7 +21,7 @@
  *       ProductID's low 16 bits, the vendor model (0x01a8, 0x0000).
  *   uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]
  *             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob][,comp=K]
- *             [,deaf=MS]
+ *             [,deaf=MS][,fail-at=STEP:CODE][,close-at=STEP:REASON][,complete-delay=MS]
  *       a plain device with that UUID, OOB Information (beacon field) and
  *       URI hash. Provisioning: 1 element (or N), algorithms 0x0001 (or the
  *       bitmask N: 0x0003 adds HMAC-SHA256), no OOB (default; no-oob says
@@ -30,10 +31,23 @@
  *       pair is made at start and announced in the report).
  *       Composition (comp=plain, the default): CID 0x05f1, PID 0x0001, no
  *       vendor model.
+ *   fail-at=STEP:CODE, close-at=STEP:REASON (both kinds): a device that
+ *   misbehaves, for tests. STEP is the provisioner's PDU it acts on: invite,
+ *   start, public-key, confirmation, random or data. fail-at answers it with
+ *   Provisioning Failed carrying CODE (1-255, 0x-hex or decimal), as a device
+ *   that rejects it; close-at closes the link with Link Close reason REASON
+ *   (0 Success, 1 Timeout, 2 Fail; any 0-255). Otherwise the protocol as
+ *   the specification says.
  *   deaf=MS (both kinds): for MS milliseconds after its first provisioning
  *   (not later ones, not scaled) the node ignores every Network PDU, as if
  *   out of range: its configuration fails, and an AliGenie device then
  *   falls back to unprovisioned.
+ *   complete-delay=MS (both kinds, 1-60000): the device accepts Provisioning
+ *   Data at once (it is provisioned: the report's "provisioned" event, no
+ *   more beacons) but sends Provisioning Complete only MS ms later, as a
+ *   device that writes its flash first may; that is the window in which a
+ *   provisioner that dies leaves a device holding an address it never
+ *   recorded ("complete_sent" in the report when it goes out).
  *   elements=N: 1..SIMDEV_MAX_ELEMENTS. comp=light: the primary element has
  *   Configuration Server 0x0000, Generic OnOff Server 0x1000, Light
  *   Lightness Server 0x1300, Light CTL Server 0x1303 (and the vendor
@@ -87,6 +101,7 @@
  *       keys 32 lower-case hex; algorithm and auth named as meshprov's JSON does
  *       ("BTM_ECDH_P256_CMAC_AES128_AES_CCM", "BTM_ECDH_P256_HMAC_SHA256_AES_CCM";
  *       "no-oob", "static-oob", "output-oob", "input-oob")
+ *   {"event":"complete_sent","uuid"}   complete-delay: the held Complete goes out
  *   {"event":"failed","uuid","error","message"}    error: the Provisioning Failed
  *                                                  code sent, 0 when none
  *   {"event":"link_closed","uuid","reason","by_peer"}  reason: Link Close reason
@@ -108,6 +123,15 @@
  *   {"event":"indication","uuid","tid","n","app_index"}   each send (n from 1)
  *   {"event":"indication_confirmed","uuid","tid","n","src"}
  *   {"event":"indication_timeout","uuid","tid","n"}      SIMDEV_IND_TRIES sent
+ *   {"event":"indication_unconfirmed","uuid","tid","n","reason"}  still being
+ *       repeated when the node stopped ("stopped": vair shuts down) or was
+ *       unprovisioned ("node_reset", "fallback")
+ *   {"event":"seg_unacked","uuid","dst","opcode","reason"}  a segmented message
+ *       the node sent (its Composition Data Status) that the receiver never
+ *       acknowledged in full: "timeout" (the lower transport gave up after its
+ *       retransmissions), "refused" (BlockAck 0), "overflow" (no SEQ), or still
+ *       being retransmitted when the node stopped or was unprovisioned
+ *       ("stopped", "node_reset", "fallback"); opcode as 4 hex digits
  *   {"event":"fallback","uuid","unicast"}   AliGenie: no AppKey Add in time
  *   {"event":"unprovisioned","uuid","reason"}  "node_reset" or "fallback": it
  *                                            beacons and listens again
@@ -150,6 +174,14 @@ enum simdev_kind { SIMDEV_ALIGENIE, SIMDEV_UUID };
 enum simdev_comp { SIMDEV_COMP_LIGHT, SIMDEV_COMP_PLAIN };
 
 struct simdev;
+
+/* A segmented message the node sent and the lower transport still
+ * retransmits (handle 0: a free entry). */
+struct simdev_segtx {
+	unsigned handle;
+	uint16_t dst;
+	uint32_t opcode;
+};
 
 struct simdev_ops {
 	void (*ready)(void *ctx, struct simdev *d);            /* set up and beaconing */
@@ -225,10 +257,19 @@ struct simdev {
 	uint16_t ind_app_index;
 	unsigned ind_sent;
 	uint64_t ind_next;
+	struct simdev_segtx segtx[LOWER_TX_SLOTS]; /* its segmented sends still going */
 	unsigned long resets, fallbacks;
+	/* fail-at=, close-at=: on receiving the provisioner's PDU of this type,
+	 * answer Provisioning Failed with fail_code / close the link with
+	 * close_at_reason, instead of going on */
+	bool fail_at_set, close_at_set;
+	uint8_t fail_at_type, fail_code, close_at_type, close_at_reason;
+	bool forced_failure;      /* the failure being reported is fail-at's */
 	uint32_t deaf_ms;         /* deaf=: after the first provisioning, hear nothing this long */
 	uint64_t deaf_until;
 	unsigned long deaf_dropped;
+	uint32_t complete_delay_ms; /* complete-delay=: hold Provisioning Complete this long */
+	uint64_t complete_at;       /* when the held one goes out, or NO_DEADLINE */
 };
 
 /* Parse a device spec into d (zeroed first). 0, or -1 with one line in err. */

@@ -37,14 +37,16 @@ static void usage(FILE *f)
 		"  --connect SPEC         devices connect to this transport instead\n"
 		"  --device SPEC          a simulated device (repeatable):\n"
 		"        aligenie:PID,MAC,SECRET[,silent][,random-auth][,v0][,elements=N][,comp=K]\n"
-		"            [,deaf=MS]\n"
+		"            [,deaf=MS][,fail-at=STEP:CODE][,close-at=STEP:REASON]\n"
+		"            [,complete-delay=MS]\n"
 		"            AliGenie UUID (v0: UUID version 0, else 1); provisioning:\n"
 		"            static OOB with the AliGenie AuthValue (random-auth: the\n"
 		"            random-bound variant), CMAC; composition K light (default)\n"
 		"            or plain, CID 0x01a8, PID from the ProductID, vendor model\n"
 		"        uuid:HEX32[,oob=N][,uri=HEX8][,no-oob][,static=HEX][,algs=N]\n"
 		"             [,output=numeric:VALUE|output=alpha:VALUE][,elements=N][,pubkey-oob]\n"
-		"             [,comp=K][,deaf=MS]\n"
+		"             [,comp=K][,deaf=MS][,fail-at=STEP:CODE][,close-at=STEP:REASON]\n"
+		"             [,complete-delay=MS]\n"
 		"            a plain device: OOB Information N, URI hash; provisioning:\n"
 		"            no OOB (default), static OOB (16 or 32 octets), algorithms\n"
 		"            bitmask (default 0x0001; 0x0003 adds HMAC-SHA256), output\n"
@@ -54,6 +56,12 @@ static void usage(FILE *f)
 		"            or light (and Light Lightness, Light CTL Servers)\n"
 		"        deaf=MS: for MS ms after its first provisioning the node hears\n"
 		"            nothing (its configuration fails; AliGenie: it falls back)\n"
+		"        fail-at=STEP:CODE, close-at=STEP:REASON (both kinds): on the\n"
+		"            provisioner's STEP PDU (invite, start, public-key,\n"
+		"            confirmation, random, data) answer Provisioning Failed with\n"
+		"            CODE, or close the link with reason REASON (0-2)\n"
+		"        complete-delay=MS: Provisioning Data is taken at once, Provisioning\n"
+		"            Complete sent MS ms later\n"
 		"        Devices take PB-ADV provisioning; once provisioned they stop\n"
 		"        beaconing, ignore Link Open and are mesh nodes with a\n"
 		"        Configuration Server (AppKey Add, Composition Data Get, Model\n"
@@ -69,8 +77,11 @@ static void usage(FILE *f)
 		"                         (with keys: test data), failed, link_closed,\n"
 		"                         config, self_config, indication,\n"
 		"                         indication_confirmed, indication_timeout,\n"
+		"                         indication_unconfirmed, seg_unacked,\n"
 		"                         fallback, unprovisioned (see simdev.h)\n"
 		"  --loss P               drop each delivery with probability P (0..1)\n"
+		"  --loss-rx-dev P        ... but those to the simulated devices with P instead\n"
+		"                         (what the devices receive; --loss stays for the others)\n"
 		"  --latency MS           delivery delay (default 0); airtime is always added\n"
 		"  --jitter MS            +-MS uniform on top of the latency\n"
 		"  --batch MS             reports due within MS go into one report event (default 1)\n"
@@ -289,6 +300,7 @@ enum {
 	OPT_CONNECT,
 	OPT_DEVICE,
 	OPT_LOSS,
+	OPT_LOSS_RX_DEV,
 	OPT_LATENCY,
 	OPT_JITTER,
 	OPT_BATCH,
@@ -308,6 +320,7 @@ static const struct option long_opts[] = {
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "loss", required_argument, NULL, OPT_LOSS },
+	{ "loss-rx-dev", required_argument, NULL, OPT_LOSS_RX_DEV },
 	{ "latency", required_argument, NULL, OPT_LATENCY },
 	{ "jitter", required_argument, NULL, OPT_JITTER },
 	{ "batch", required_argument, NULL, OPT_BATCH },
@@ -362,6 +375,11 @@ int main(int argc, char **argv)
 		case OPT_LOSS:
 			if (parse_double(optarg, 0.0, 1.0, &cfg.loss) < 0)
 				goto bad;
+			break;
+		case OPT_LOSS_RX_DEV:
+			if (parse_double(optarg, 0.0, 1.0, &cfg.loss_dev) < 0)
+				goto bad;
+			cfg.loss_dev_set = true;
 			break;
 		case OPT_LATENCY:
 			if (parse_double(optarg, 0.0, 60000.0, &cfg.latency_ms) < 0)

@@ -1,0 +1,144 @@
+/* The daemon's own shared state, for its three files only (not an API):
+ * daemon.c (the service's life cycle, reload, signals, timers, and the
+ * radio's dispatch), daemon_jobs.c (the provisioning and configuration
+ * sessions, and acting on the automatic policy, autoprov.h) and ctlreq.c
+ * (the control socket's requests). The edge: libev lives here. */
+#ifndef MESHPROV_DAEMON_H
+#define MESHPROV_DAEMON_H
+
+#include <ev.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "autoprov.h"
+#include "cfgjob.h"
+#include "cli.h"
+#include "client.h"
+#include "conf.h"
+#include "ctlsrv.h"
+#include "devtable.h"
+#include "nodedb.h"
+#include "provjob.h"
+#include "provreq.h"
+#include "radio.h"
+
+struct daemon;
+struct conn;
+
+/* A provisioning session: automatic, or asked for on the control socket. */
+struct slot {
+	bool used;
+	bool started;          /* the job runs; else waiting for the beacon */
+	bool reap;             /* the job is over: free it outside its callbacks */
+	struct daemon *d;
+	struct conn *conn;     /* who asked, or NULL (automatic, or gone) */
+	bool requested;        /* on the control socket, not automatic */
+	bool starting;         /* inside provjob_start */
+	bool cancel_started;   /* the client left meanwhile: cancel once started */
+	struct provreq req;
+	uint64_t wait_until, give_up_at;
+	struct provjob job;
+};
+
+/* A config request from the control socket, or the automatic configuring
+ * again of a node left unconfigured. */
+struct cfgslot {
+	struct daemon *d;
+	bool used;
+	bool reap;
+	bool automatic;
+	struct conn *conn;
+	struct cfgjob job;
+};
+
+/* A control client: its connection (ctlsrv allocates the whole struct),
+ * what it asked for. */
+struct conn {
+	struct ctlconn io;     /* first */
+	struct slot *slot;     /* its provision request */
+	struct cfgslot *cfg;   /* its config request */
+	bool following;        /* scan follow */
+	bool follow_aligenie;
+	uint64_t follow_until; /* NO_DEADLINE: until the client hangs up */
+};
+
+struct daemon {
+	const struct global_opts *g;
+	const char *config_path;
+	bool config_given;
+	const char *creds_override;
+	bool no_auto;
+	unsigned sessions_override;
+	struct conf conf;
+	struct creds creds;
+	struct ev_loop *loop;
+	struct radio radio;
+	struct nodedb *db;
+	struct client client;
+	bool client_on;
+	struct devtable table;
+	struct slot slots[CONF_MAX_SESSIONS];
+	struct cfgslot cfgs[CONF_MAX_SESSIONS];
+	struct autoprov ap;     /* the automatic attempts */
+	struct ctlsrv ctl;
+	ev_signal sigterm, sigint, sighup;
+	ev_timer tick, stop_timer;
+	ev_idle reaper;
+	uint64_t started_at;
+	int64_t listen_since;  /* Unix seconds: scanning since (pending reservations) */
+	uint64_t next_settle;
+	bool ready;
+	bool stopping;
+	int rc;
+};
+
+/* ---- daemon_jobs.c: sessions ---- */
+
+struct slot *find_slot(struct daemon *d, const uint8_t uuid[16]);
+/* A job of ours runs for uuid (ctx: the daemon): its reservation is its own. */
+bool job_running(void *ctx, const uint8_t uuid[16]);
+struct cfgslot *find_cfg(struct daemon *d, const uint8_t uuid[16]);
+struct cfgslot *free_cfg(struct daemon *d);
+unsigned active_slots(const struct daemon *d);
+/* A free provisioning slot within max_sessions, or NULL. */
+struct slot *free_slot(struct daemon *d);
+/* A progress line to the client that asked, if any. */
+void slot_event(struct slot *s, const char *text);
+/* The device's beacon was heard: open the link. */
+void slot_start(struct daemon *d, struct slot *s);
+/* A slot still waiting for its beacon fails with msg. */
+void slot_fail_waiting(struct slot *s, const char *msg);
+/* A config job for node in the free slot cs: for the client c, or
+ * automatic (c NULL). The caller starts it (cfgjob_start with cfg_done).
+ * 0; -1 usage error, -2 failure, with one line in err (cfgjob_prepare). */
+int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const char *node, int argc,
+		    char *const *argv, bool force, struct conn *c, char *err, size_t errlen);
+void cfg_done(void *ctx);
+/* Free the sessions that are over (the reaper, an idle watcher). */
+void jobs_reap(struct ev_loop *loop, ev_idle *w, int revents);
+/* Automatic provisioning of a device just heard, when it is due. */
+void maybe_provision(struct daemon *d, const struct dev_entry *e);
+/* Configure again the nodes left unconfigured that are due at now. */
+void retry_configuration(struct daemon *d, uint64_t now);
+/* Nodes in the database left unconfigured whose credentials the daemon
+ * holds: due now. */
+void schedule_unconfigured(struct daemon *d);
+/* The sessions' deadlines at now: no beacon in time, a request's timeout. */
+void jobs_tick(struct daemon *d, uint64_t now);
+/* Stop every session (the daemon is stopping). */
+void jobs_cancel_all(struct daemon *d, const char *msg);
+/* Free every session (exit). */
+void jobs_free(struct daemon *d);
+
+/* ---- ctlreq.c: the control socket's requests ---- */
+
+extern const struct ctlsrv_ops ctlreq_ops;
+/* A streaming request is over: read the client's next one. */
+void conn_request_done(struct conn *c);
+/* A device new in the table: to the clients following the scan. */
+void follow_event(struct daemon *d, const struct dev_entry *e);
+/* Scans followed with a timeout that ran out at now end. */
+void ctlreq_tick(struct daemon *d, uint64_t now);
+
+#endif
