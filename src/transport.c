@@ -90,7 +90,7 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 		di.dev_id = (uint16_t)dev;
 		if (ioctl(fd, HCIGETDEVINFO, &di) < 0) {
 			if (errno == ENODEV)
-				snprintf(err, errlen, "no controller hci%d", dev);
+				snprintf(err, errlen, "no controller hci%d: no such device", dev);
 			else
 				fail(err, errlen, t->name, errno);
 			close(fd);
@@ -127,7 +127,7 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 		int e = errno;
 
 		if (e == ENODEV)
-			snprintf(err, errlen, "no controller hci%d", dev);
+			snprintf(err, errlen, "no controller hci%d: no such device", dev);
 		else if (user && e == EBUSY && !dev_up(fd, dev))
 			/* down, but in the kernel's set-up (or init) still */
 			snprintf(err, errlen, "hci%d is busy: the kernel is still setting it up; "
