@@ -1,6 +1,15 @@
 /* The advertising bearer: AD structures in (dispatched by AD type), mesh PDUs
- * out (one ADV_NONCONN_IND advertising set per PDU, enabled for a number of
- * transmissions and disabled again). A pure core on top of struct hci. */
+ * out (one ADV_NONCONN_IND advertisement per PDU, sent a number of times).
+ * A pure core on top of struct hci.
+ *
+ * With the legacy commands a PDU is enabled and disabled again once its
+ * transmissions should be over (a host timer). With extended advertising
+ * (adv_use_ext) each PDU goes into an advertising set with legacy
+ * ADV_NONCONN_IND properties and Max_Extended_Advertising_Events = count: the
+ * controller stops after count events and says so (LE Advertising Set
+ * Terminated); a host timer only backs that up. Sets use the handles at the
+ * top of the controller's range (the kernel uses 0 and 1, 2, ...), and the
+ * sets are kept in an array so that several PDUs can be on the air at once. */
 #ifndef MESHPROV_ADV_H
 #define MESHPROV_ADV_H
 
@@ -20,6 +29,14 @@
 
 #define ADV_DEFAULT_INTERVAL_MS 20
 #define ADV_DEFAULT_COUNT 3
+
+/* Advertising sets used at once (at most the controller's number). */
+#define ADV_MAX_SETS 1
+/* An extended set that has not reported its end this long after its
+ * transmissions (count x (interval + 10 ms advDelay)) is disabled by the host. */
+#define ADV_TERMINATE_GRACE_MS 20
+/* Commands adv_cleanup() may list: a disable and a removal per set, scan off. */
+#define ADV_CLEANUP_MAX (2 * ADV_MAX_SETS + 1)
 
 /* ---- AD structure iteration over untrusted data ---- */
 
@@ -55,8 +72,26 @@ struct adv_pdu {
 enum adv_tx_state {
 	ADV_TX_IDLE,    /* nothing on the air */
 	ADV_TX_STARTING,/* parameters, data and enable in flight */
-	ADV_TX_ON,      /* advertising until tx_deadline */
+	ADV_TX_ON,      /* advertising until tx_deadline (or Set Terminated) */
 	ADV_TX_STOPPING,/* disable in flight */
+};
+
+struct adv;
+
+/* One advertising set (with the legacy commands: the one advertisement). */
+struct adv_set {
+	struct adv *adv;
+	uint8_t handle;       /* extended: Advertising_Handle */
+	enum adv_tx_state state;
+	bool params_set;      /* advertising parameters match interval_ms */
+	bool created;         /* extended: the controller holds the set (remove it at the end) */
+	bool enabled;         /* our enable succeeded and the set has not stopped since */
+	bool enable_sent;     /* our enable is in flight */
+	bool terminated;      /* Set Terminated came while the enable was in flight */
+	uint64_t tx_deadline;
+	unsigned pending;     /* HCI commands of the current step still in flight */
+	int step_status;
+	uint16_t step_failed_op;
 };
 
 struct adv_stats {
@@ -72,29 +107,62 @@ struct adv {
 	void *ctx;
 	unsigned interval_ms; /* between transmissions of one PDU */
 	unsigned count;       /* transmissions per PDU */
-	bool params_set;      /* advertising parameters match interval_ms */
-	enum adv_tx_state state;
-	uint64_t tx_deadline;
-	unsigned pending;     /* HCI commands of the current step still in flight */
-	int step_status;
-	uint16_t step_failed_op;
+	bool ext_adv;         /* extended advertising commands */
+	bool ext_scan;        /* extended scanning commands */
+	struct adv_set sets[ADV_MAX_SETS];
+	unsigned nsets;
 	struct adv_pdu queue[ADV_TX_QUEUE];
 	unsigned head, qlen;
-	bool scanning;
+	bool scanning;        /* our scan enable succeeded (and no disable since) */
+	bool scan_sent;       /* a scan enable or disable of ours is in flight */
+	bool scan_want;       /* ... which one */
+	hci_cmd_fn scan_fn;
+	void *scan_fn_ctx;
+	unsigned releasing;   /* adv_release() commands in flight */
+	void (*release_done)(void *ctx);
+	void *release_ctx;
 	struct adv_stats stats;
 };
 
 void adv_init(struct adv *a, struct hci *h, const struct adv_ops *ops, void *ctx);
 
-/* Transmissions per PDU and the interval between them (>= 20 ms). */
+/* Transmissions per PDU (at most 255) and the interval between them (>= 20 ms). */
 void adv_set_tx(struct adv *a, unsigned interval_ms, unsigned count);
+
+/* Use the extended scanning commands (ext_scan) and extended advertising
+ * with adv_sets sets supported by the controller (0: the legacy commands).
+ * Call before the first adv_scan/adv_send. */
+void adv_use_ext(struct adv *a, bool ext_scan, unsigned adv_sets);
+
+/* Feed an LE Advertising Set Terminated event (from hci_ops). */
+void adv_set_terminated(struct adv *a, uint8_t status, uint8_t handle, uint8_t events);
+
+/* A command another host sent (the kernel's, on a shared raw socket): what
+ * it did to our scanning and advertising. Returns true when it turned the
+ * scanning on or off: the scanning is then the other host's (not turned off
+ * at the end), and we hear what its scan reports. */
+bool adv_foreign_cmd(struct adv *a, uint16_t opcode, const uint8_t *p, size_t plen);
+
+/* The commands that undo what this bearer did to the controller: disable the
+ * advertising it enabled, remove the sets it created, turn off the scanning
+ * it turned on, nothing else. Returns how many were written to out. */
+unsigned adv_cleanup(const struct adv *a, struct hci_cmd *out, unsigned max);
+
+/* Send adv_cleanup()'s commands; done(ctx) once all have been answered (at
+ * once when there are none). Afterwards the bearer holds nothing. */
+void adv_release(struct adv *a, uint64_t now, void (*done)(void *ctx), void *ctx);
+
+/* The cleanup commands were written some other way (a last resort at exit):
+ * forget what they undid. */
+void adv_released(struct adv *a);
 
 /* Queue a PDU: ad_type and its payload. Returns 0, -EMSGSIZE (payload over 29
  * octets), or -ENOBUFS (queue full). */
 int adv_send(struct adv *a, uint64_t now, uint8_t ad_type, const uint8_t *data, size_t len);
 
 /* Start or stop passive scanning (duplicate filtering always off: mesh needs
- * every packet). fn reports the outcome. */
+ * every packet), with the extended command when adv_use_ext said so. fn
+ * reports the outcome. */
 int adv_scan(struct adv *a, uint64_t now, bool enable, hci_cmd_fn fn, void *fn_ctx);
 
 /* True while PDUs are queued or on the air. */

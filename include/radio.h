@@ -17,6 +17,7 @@
 
 #define RADIO_MAX_TIMERS 64
 #define RADIO_STOP_TIMEOUT_MS 3000
+#define RADIO_MSG_MAX 400
 
 struct radio_ops {
 	/* the controller is set up and scanning */
@@ -24,9 +25,11 @@ struct radio_ops {
 	/* a mesh AD structure arrived (PB-ADV, Mesh Message or Mesh Beacon) */
 	void (*rx)(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
 		   const struct hci_adv_report *r);
-	/* the controller failed or the connection was lost: one line of text */
+	/* the controller failed or the connection was lost: one line of text
+	 * (always from the loop, after what we did to the controller was undone) */
 	void (*fatal)(void *ctx, const char *msg);
-	/* radio_stop() finished: transmissions drained, scanning off */
+	/* radio_stop() finished: transmissions drained, our scanning off, our
+	 * advertising sets removed */
 	void (*stopped)(void *ctx);
 };
 
@@ -51,9 +54,13 @@ struct radio {
 	unsigned ntimers;
 	bool ready;
 	bool stopping;
-	bool scan_off_sent;
+	bool release_sent;
 	uint64_t stop_deadline;
 	bool dead;
+	bool write_failed;    /* the transport is broken: nothing more to write */
+	bool scan_taken;      /* the kernel changed the scanning under us (said once) */
+	ev_idle fatal_idle;   /* reports fatal_msg from the loop */
+	char fatal_msg[RADIO_MSG_MAX];
 	struct btsnoop snoop;
 	bool snooping;
 };

@@ -38,6 +38,11 @@ int transport_open(struct transport *t, const char *spec, char *err, size_t errl
  * socket shared with the kernel). */
 bool transport_exclusive(const struct transport *t);
 
+/* One line for a failed write or read (errno e): "hci0 is down: bring it up
+ * with ..." for a controller that went down, else "NAME: what failed: why". */
+void transport_error_msg(const struct transport *t, const char *what, int e, char *msg,
+			 size_t len);
+
 /* Write one H4 packet. 0, or -1 (errno set). */
 int transport_write(struct transport *t, const uint8_t *pkt, size_t len);
 

@@ -15,20 +15,27 @@ void hci_init(struct hci *h, const struct hci_ops *ops, void *ctx)
 	h->timeout_ms = HCI_CMD_TIMEOUT_MS;
 }
 
+size_t hci_build_cmd(uint8_t *pkt, uint16_t opcode, const void *params, uint8_t plen)
+{
+	pkt[0] = H4_CMD;
+	put_le16(pkt + 1, opcode);
+	pkt[3] = plen;
+	if (plen)
+		memcpy(pkt + 4, params, plen);
+	return 4u + plen;
+}
+
 static void transmit(struct hci *h, uint64_t now)
 {
 	while (h->sent < h->count && h->credits > 0) {
 		struct hci_cmd *c = &h->queue[h->sent];
 		uint8_t pkt[4 + 255];
+		size_t len = hci_build_cmd(pkt, c->opcode, c->params, c->plen);
 
-		pkt[0] = H4_CMD;
-		put_le16(pkt + 1, c->opcode);
-		pkt[3] = c->plen;
-		memcpy(pkt + 4, c->params, c->plen);
 		c->deadline = now + h->timeout_ms;
 		h->credits--;
 		h->sent++;
-		h->ops->send(h->ctx, pkt, 4u + c->plen);
+		h->ops->send(h->ctx, pkt, len);
 	}
 }
 
@@ -128,6 +135,77 @@ int hci_parse_adv_reports(const uint8_t *p, size_t len,
 	return (int)n;
 }
 
+/* Legacy PDU types from the Event_Type of an extended report (7.7.65.13,
+ * Table 7.1); -1 for a combination that is not one. */
+static int legacy_type(uint16_t t)
+{
+	switch (t & 0x1f) {
+	case 0x13: return 0; /* ADV_IND */
+	case 0x15: return 1; /* ADV_DIRECT_IND */
+	case 0x12: return 2; /* ADV_SCAN_IND */
+	case 0x10: return 3; /* ADV_NONCONN_IND */
+	case 0x1b:           /* SCAN_RSP to an ADV_IND */
+	case 0x1a: return 4; /* SCAN_RSP to an ADV_SCAN_IND */
+	default: return -1;
+	}
+}
+
+/* Event_Type(2) Address_Type Address(6) Primary_PHY Secondary_PHY SID
+ * TX_Power RSSI Periodic_Advertising_Interval(2) Direct_Address_Type
+ * Direct_Address(6) Data_Length, then Data */
+#define EXT_REPORT_FIXED 24
+
+int hci_parse_ext_adv_reports(const uint8_t *p, size_t len,
+			      void (*fn)(void *ctx, const struct hci_adv_report *r), void *ctx)
+{
+	size_t off;
+	unsigned n, i;
+
+	if (len < 1)
+		return -1;
+	n = p[0];
+	for (i = 0, off = 1; i < n; i++) {
+		uint16_t t;
+		uint8_t dl;
+
+		if (len - off < EXT_REPORT_FIXED)
+			return -1;
+		t = get_le16(p + off);
+		dl = p[off + EXT_REPORT_FIXED - 1];
+		if (len - off - EXT_REPORT_FIXED < dl)
+			return -1;
+		if ((t & HCI_EXT_EVT_LEGACY) && dl > 31)
+			return -1; /* a legacy PDU carries at most 31 octets */
+		off += EXT_REPORT_FIXED + dl;
+	}
+	if (off != len)
+		return -1;
+	for (i = 0, off = 1; i < n; i++) {
+		struct hci_adv_report r;
+		uint16_t t = get_le16(p + off);
+		int lt = legacy_type(t);
+
+		r.addr_type = p[off + 2];
+		memcpy(r.addr, p + off + 3, 6);
+		r.rssi = (int8_t)p[off + 13];
+		r.data_len = p[off + EXT_REPORT_FIXED - 1];
+		r.data = p + off + EXT_REPORT_FIXED;
+		off += EXT_REPORT_FIXED + r.data_len;
+		if (t & HCI_EXT_EVT_LEGACY) {
+			if (lt < 0)
+				continue;
+			r.evt_type = (uint8_t)lt;
+		} else {
+			if (HCI_EXT_EVT_DATA_STATUS(t) != 0)
+				continue; /* a fragment: mesh never sends these */
+			r.evt_type = HCI_ADV_EVT_EXTENDED;
+		}
+		if (fn)
+			fn(ctx, &r);
+	}
+	return (int)n;
+}
+
 static void adv_report_fn(void *ctx, const struct hci_adv_report *r)
 {
 	struct hci *h = ctx;
@@ -160,9 +238,20 @@ static void handle_event(struct hci *h, uint8_t code, const uint8_t *p, size_t p
 			h->stats.malformed++;
 			return;
 		}
-		if (p[0] == HCI_LE_ADV_REPORT &&
-		    hci_parse_adv_reports(p + 1, plen - 1, adv_report_fn, h) < 0)
-			h->stats.malformed++;
+		if (p[0] == HCI_LE_ADV_REPORT) {
+			if (hci_parse_adv_reports(p + 1, plen - 1, adv_report_fn, h) < 0)
+				h->stats.malformed++;
+		} else if (p[0] == HCI_LE_EXT_ADV_REPORT) {
+			if (hci_parse_ext_adv_reports(p + 1, plen - 1, adv_report_fn, h) < 0)
+				h->stats.malformed++;
+		} else if (p[0] == HCI_LE_ADV_SET_TERMINATED) {
+			/* Status, Advertising_Handle, Connection_Handle(2),
+			 * Num_Completed_Extended_Advertising_Events */
+			if (plen != 6)
+				h->stats.malformed++;
+			else if (h->ops->adv_set_terminated)
+				h->ops->adv_set_terminated(h->ctx, p[1], p[2], p[5]);
+		}
 		break;
 	default:
 		break;
@@ -172,6 +261,14 @@ static void handle_event(struct hci *h, uint8_t code, const uint8_t *p, size_t p
 void hci_receive(struct hci *h, uint64_t now, const uint8_t *pkt, size_t len)
 {
 	h->now = now;
+	if (len >= 1 && pkt[0] == H4_CMD) {
+		/* opcode(2) plen(1) parameters */
+		if (len < 4 || (size_t)pkt[3] != len - 4)
+			h->stats.malformed++;
+		else if (h->ops->foreign_cmd)
+			h->ops->foreign_cmd(h->ctx, get_le16(pkt + 1), pkt + 4, pkt[3]);
+		return;
+	}
 	if (len < 1 || pkt[0] != H4_EVT)
 		return; /* ACL and others: not ours */
 	h->stats.events++;
@@ -221,13 +318,87 @@ void hci_tick(struct hci *h, uint64_t now)
 
 /* ---- controller set-up ---- */
 
-static const uint16_t setup_steps[] = {
-	HCI_OP_RESET,
-	HCI_OP_READ_LOCAL_VERSION,
-	HCI_OP_SET_EVENT_MASK,
-	HCI_OP_LE_SET_EVENT_MASK,
-	HCI_OP_LE_SET_SCAN_PARAMS,
+/* Why a shared raw socket gets no Set Event Mask and no LE Set Event Mask:
+ * HCI has no command to read the masks back, so whatever we wrote would
+ * replace the kernel's, and the kernel would stop getting the events it lives
+ * on (Disconnection Complete, LE Connection Complete...) until the next power
+ * cycle. Nor do we need to: the kernel's masks always include LE Meta and
+ * the advertising report events of the scanning it does itself (LE
+ * Advertising Report, or LE Extended Advertising Report and LE Advertising
+ * Set Terminated once it uses the extended commands, which it does whenever
+ * the controller has them, as we do), and the raw socket hears every event.
+ * The exclusive transports (user channel, Unix socket, tty) have nobody to
+ * share with: they reset the controller and set exactly the masks we need. */
+enum setup_step {
+	STEP_RESET,
+	STEP_VERSION,
+	STEP_COMMANDS,
+	STEP_NUM_SETS,
+	STEP_EVENT_MASK,
+	STEP_LE_EVENT_MASK,
+	STEP_SCAN_PARAMS,
+	STEP_DONE,
 };
+
+static const uint16_t step_opcode[] = {
+	[STEP_RESET] = HCI_OP_RESET,
+	[STEP_VERSION] = HCI_OP_READ_LOCAL_VERSION,
+	[STEP_COMMANDS] = HCI_OP_READ_LOCAL_COMMANDS,
+	[STEP_NUM_SETS] = HCI_OP_LE_READ_NUM_ADV_SETS,
+	[STEP_EVENT_MASK] = HCI_OP_SET_EVENT_MASK,
+	[STEP_LE_EVENT_MASK] = HCI_OP_LE_SET_EVENT_MASK,
+	[STEP_SCAN_PARAMS] = HCI_OP_LE_SET_SCAN_PARAMS, /* or the extended one */
+};
+
+static bool supported(const uint8_t *cmds, size_t len, unsigned bit)
+{
+	return bit / 8 < len && (cmds[bit / 8] & (1u << (bit % 8)));
+}
+
+static bool step_skipped(const struct hci_setup *s, unsigned step)
+{
+	switch (step) {
+	case STEP_RESET:
+	case STEP_EVENT_MASK:
+	case STEP_LE_EVENT_MASK:
+		return !s->exclusive;
+	case STEP_NUM_SETS:
+		return !s->ext_adv;
+	default:
+		return false;
+	}
+}
+
+uint8_t hci_scan_params(uint8_t *p, bool ext, uint16_t interval)
+{
+	/* passive; interval = window, so the radio listens all the time */
+	if (ext) {
+		p[0] = 0x00; /* own address public */
+		p[1] = 0x00; /* accept all */
+		p[2] = 0x01; /* Scanning_PHYs: LE 1M */
+		p[3] = 0x00; /* passive */
+		put_le16(p + 4, interval);
+		put_le16(p + 6, interval);
+		return 8;
+	}
+	p[0] = 0x00; /* passive */
+	put_le16(p + 1, interval);
+	put_le16(p + 3, interval);
+	p[5] = 0x00; /* own address public */
+	p[6] = 0x00; /* accept all */
+	return 7;
+}
+
+uint8_t hci_scan_enable(uint8_t *p, bool ext, bool enable)
+{
+	p[0] = enable ? 0x01 : 0x00;
+	p[1] = 0x00; /* no duplicate filtering: mesh needs every packet */
+	if (!ext)
+		return 2;
+	put_le16(p + 2, 0); /* Duration: until disabled */
+	put_le16(p + 4, 0); /* Period */
+	return 6;
+}
 
 static void setup_next(struct hci_setup *s);
 
@@ -235,6 +406,10 @@ static void setup_cmd_done(void *ctx, uint16_t opcode, int status, const uint8_t
 {
 	struct hci_setup *s = ctx;
 
+	if (opcode == HCI_OP_READ_LOCAL_COMMANDS && status > 0) {
+		status = 0; /* a 1.1 controller: the legacy commands then */
+		rlen = 0;
+	}
 	if (status != 0) {
 		s->done(s->ctx, status, opcode);
 		return;
@@ -243,6 +418,21 @@ static void setup_cmd_done(void *ctx, uint16_t opcode, int status, const uint8_t
 		/* status, hci_ver, hci_rev(2), lmp_ver, manufacturer(2), lmp_subver(2) */
 		s->hci_version = rp[1];
 		s->manufacturer = get_le16(rp + 5);
+	} else if (opcode == HCI_OP_READ_LOCAL_COMMANDS) {
+		const uint8_t *c = rlen > 1 ? rp + 1 : NULL;
+		size_t n = rlen > 1 ? rlen - 1 : 0;
+
+		s->ext_scan = supported(c, n, HCI_SUP_LE_SET_EXT_SCAN_PARAMS) &&
+			      supported(c, n, HCI_SUP_LE_SET_EXT_SCAN_ENABLE);
+		s->ext_adv = supported(c, n, HCI_SUP_LE_SET_EXT_ADV_PARAMS) &&
+			     supported(c, n, HCI_SUP_LE_SET_EXT_ADV_DATA) &&
+			     supported(c, n, HCI_SUP_LE_SET_EXT_ADV_ENABLE) &&
+			     supported(c, n, HCI_SUP_LE_READ_NUM_ADV_SETS) &&
+			     supported(c, n, HCI_SUP_LE_REMOVE_ADV_SET);
+	} else if (opcode == HCI_OP_LE_READ_NUM_ADV_SETS) {
+		s->num_adv_sets = rlen >= 2 ? rp[1] : 0;
+		if (s->num_adv_sets == 0)
+			s->ext_adv = false;
 	}
 	s->step++;
 	setup_next(s);
@@ -254,15 +444,15 @@ static void setup_next(struct hci_setup *s)
 	uint8_t plen = 0;
 	uint16_t op;
 
-	if (s->step == 0 && !s->reset)
-		s->step = 1;
-	if (s->step >= ARRAY_SIZE(setup_steps)) {
+	while (s->step < STEP_DONE && step_skipped(s, s->step))
+		s->step++;
+	if (s->step >= STEP_DONE) {
 		s->done(s->ctx, 0, 0);
 		return;
 	}
-	op = setup_steps[s->step];
-	switch (op) {
-	case HCI_OP_SET_EVENT_MASK:
+	op = step_opcode[s->step];
+	switch (s->step) {
+	case STEP_EVENT_MASK:
 		/* Hardware Error (bit 15), Data Buffer Overflow (bit 25), LE Meta (bit 61);
 		 * Command Complete/Status are always delivered */
 		memset(p, 0, 8);
@@ -271,19 +461,19 @@ static void setup_next(struct hci_setup *s)
 		p[7] = 0x20;
 		plen = 8;
 		break;
-	case HCI_OP_LE_SET_EVENT_MASK:
+	case STEP_LE_EVENT_MASK:
 		memset(p, 0, 8);
-		p[0] = 0x02; /* LE Advertising Report (bit 1) */
+		p[0] = 0x02;     /* LE Advertising Report (bit 1) */
+		if (s->ext_scan)
+			p[1] |= 0x10; /* LE Extended Advertising Report (bit 12) */
+		if (s->ext_adv)
+			p[2] |= 0x02; /* LE Advertising Set Terminated (bit 17) */
 		plen = 8;
 		break;
-	case HCI_OP_LE_SET_SCAN_PARAMS:
-		/* passive; interval = window, so the radio listens all the time */
-		p[0] = 0x00;
-		put_le16(p + 1, s->scan_interval);
-		put_le16(p + 3, s->scan_interval);
-		p[5] = 0x00; /* own address public */
-		p[6] = 0x00; /* accept all */
-		plen = 7;
+	case STEP_SCAN_PARAMS:
+		if (s->ext_scan)
+			op = HCI_OP_LE_SET_EXT_SCAN_PARAMS;
+		plen = hci_scan_params(p, s->ext_scan, s->scan_interval);
 		break;
 	default:
 		break;
@@ -292,12 +482,12 @@ static void setup_next(struct hci_setup *s)
 		s->done(s->ctx, -ENOSPC, op);
 }
 
-void hci_setup_start(struct hci_setup *s, struct hci *h, uint64_t now, bool reset,
+void hci_setup_start(struct hci_setup *s, struct hci *h, uint64_t now, bool exclusive,
 		     void (*done)(void *ctx, int status, uint16_t failed_opcode), void *ctx)
 {
 	memset(s, 0, sizeof(*s));
 	s->hci = h;
-	s->reset = reset;
+	s->exclusive = exclusive;
 	s->scan_interval = 0x0030; /* 30 ms, window the same */
 	s->done = done;
 	s->ctx = ctx;
@@ -311,6 +501,7 @@ const char *hci_opcode_name(uint16_t opcode)
 	case HCI_OP_RESET: return "HCI_Reset";
 	case HCI_OP_SET_EVENT_MASK: return "HCI_Set_Event_Mask";
 	case HCI_OP_READ_LOCAL_VERSION: return "HCI_Read_Local_Version_Information";
+	case HCI_OP_READ_LOCAL_COMMANDS: return "HCI_Read_Local_Supported_Commands";
 	case HCI_OP_READ_BD_ADDR: return "HCI_Read_BD_ADDR";
 	case HCI_OP_LE_SET_EVENT_MASK: return "HCI_LE_Set_Event_Mask";
 	case HCI_OP_LE_SET_RANDOM_ADDR: return "HCI_LE_Set_Random_Address";
@@ -319,6 +510,13 @@ const char *hci_opcode_name(uint16_t opcode)
 	case HCI_OP_LE_SET_ADV_ENABLE: return "HCI_LE_Set_Advertising_Enable";
 	case HCI_OP_LE_SET_SCAN_PARAMS: return "HCI_LE_Set_Scan_Parameters";
 	case HCI_OP_LE_SET_SCAN_ENABLE: return "HCI_LE_Set_Scan_Enable";
+	case HCI_OP_LE_SET_EXT_ADV_PARAMS: return "HCI_LE_Set_Extended_Advertising_Parameters";
+	case HCI_OP_LE_SET_EXT_ADV_DATA: return "HCI_LE_Set_Extended_Advertising_Data";
+	case HCI_OP_LE_SET_EXT_ADV_ENABLE: return "HCI_LE_Set_Extended_Advertising_Enable";
+	case HCI_OP_LE_READ_NUM_ADV_SETS: return "HCI_LE_Read_Number_of_Supported_Advertising_Sets";
+	case HCI_OP_LE_REMOVE_ADV_SET: return "HCI_LE_Remove_Advertising_Set";
+	case HCI_OP_LE_SET_EXT_SCAN_PARAMS: return "HCI_LE_Set_Extended_Scan_Parameters";
+	case HCI_OP_LE_SET_EXT_SCAN_ENABLE: return "HCI_LE_Set_Extended_Scan_Enable";
 	default: return "HCI command";
 	}
 }

@@ -13,15 +13,54 @@ uint64_t radio_now(const struct radio *r)
 	return mono_ms();
 }
 
+static void raw_write(struct radio *r, const uint8_t *pkt, size_t len)
+{
+	if (r->snooping)
+		btsnoop_write(&r->snoop, false, pkt, len, btsnoop_wall_us());
+	if (transport_write(&r->tr, pkt, len) < 0)
+		r->write_failed = true;
+}
+
+/* The last resort, when there is no waiting for answers (a fatal error, or
+ * the program leaves without radio_stop finishing): write the commands that
+ * undo what we did to the controller (our advertising, our sets, our
+ * scanning) and forget them. On a raw socket the kernel queues them and
+ * sends them as the controller grants credits. */
+static void undo_now(struct radio *r)
+{
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	unsigned n = adv_cleanup(&r->adv, cmds, ADV_CLEANUP_MAX);
+	uint8_t pkt[4 + 255];
+
+	for (unsigned i = 0; i < n && !r->write_failed; i++) {
+		log_debug("%s: %s on the way out", r->tr.name, hci_opcode_name(cmds[i].opcode));
+		raw_write(r, pkt, hci_build_cmd(pkt, cmds[i].opcode, cmds[i].params, cmds[i].plen));
+	}
+	adv_released(&r->adv);
+}
+
+static void on_fatal_idle(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	struct radio *r = w->data;
+
+	(void)revents;
+	ev_idle_stop(loop, w);
+	if (r->ops->fatal)
+		r->ops->fatal(r->ctx, r->fatal_msg);
+}
+
+/* Fatal: undo what we can, stop, and report from the loop (a callback that
+ * stops the loop must not run before the loop does: ev_run would forget it). */
 static void die(struct radio *r, const char *msg)
 {
 	if (r->dead)
 		return;
+	undo_now(r);
 	r->dead = true;
 	ev_io_stop(r->loop, &r->io);
 	ev_timer_stop(r->loop, &r->timer);
-	if (r->ops->fatal)
-		r->ops->fatal(r->ctx, msg);
+	snprintf(r->fatal_msg, sizeof(r->fatal_msg), "%s", msg);
+	ev_idle_start(r->loop, &r->fatal_idle);
 }
 
 /* hciN:mesh runs the management core in place of the HCI and ADV cores. */
@@ -33,12 +72,13 @@ static bool on_mgmt(const struct radio *r)
 static void tr_out(void *ctx, const uint8_t *pkt, size_t len)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	if (r->dead)
 		return;
 	if (transport_write(&r->tr, pkt, len) < 0) {
-		snprintf(msg, sizeof(msg), "%s: write failed: %s", r->tr.name, strerror(errno));
+		r->write_failed = true;
+		transport_error_msg(&r->tr, "write", errno, msg, sizeof(msg));
 		die(r, msg);
 	}
 }
@@ -52,6 +92,39 @@ static void hci_out(void *ctx, const uint8_t *pkt, size_t len)
 	tr_out(ctx, pkt, len);
 }
 
+/* One line for a command the controller refused. On a raw socket Command
+ * Disallowed means the kernel scans or advertises itself (or drives the
+ * controller with the other kind of command, legacy or extended): name it
+ * and say what to do instead of a bare status code. */
+static void refused_msg(const struct radio *r, uint16_t op, int status, char *msg, size_t len)
+{
+	const char *name = hci_opcode_name(op);
+	bool scan = op == HCI_OP_LE_SET_SCAN_PARAMS || op == HCI_OP_LE_SET_SCAN_ENABLE ||
+		    op == HCI_OP_LE_SET_EXT_SCAN_PARAMS || op == HCI_OP_LE_SET_EXT_SCAN_ENABLE;
+	int i = (int)r->tr.dev;
+
+	if (status == -ETIMEDOUT)
+		snprintf(msg, len, "%s: controller did not answer %s within %u ms", r->tr.name, name,
+			 r->hci.timeout_ms);
+	else if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW && scan)
+		snprintf(msg, len, "%s: %s: Command Disallowed: the kernel is scanning on hci%d "
+			 "(bluetoothd's discovery, or its background scan); stop the discovery "
+			 "(`bluetoothctl scan off`, the desktop's Bluetooth panel, or `btmgmt "
+			 "--index %d stop-find` with the find's -l/-b) or use hci%d:mesh",
+			 r->tr.name, name, i, i, i);
+	else if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW)
+		snprintf(msg, len, "%s: %s: Command Disallowed: the kernel is advertising on hci%d "
+			 "(for bluetoothd) with the advertising commands we need; use hci%d:mesh, "
+			 "or stop that advertising (`btmgmt --index %d advertising off`, "
+			 "`btmgmt --index %d clr-adv`)", r->tr.name, name, i, i, i, i);
+	else if (status == HCI_ERR_MEMORY_EXCEEDED && op == HCI_OP_LE_SET_EXT_ADV_PARAMS)
+		snprintf(msg, len, "%s: %s: no free advertising set (another host uses them all)%s",
+			 r->tr.name, name, r->tr.kind == TRANSPORT_HCI_RAW ? "; use the :mesh transport" : "");
+	else
+		snprintf(msg, len, "%s: %s failed with HCI status 0x%02x", r->tr.name, name,
+			 (unsigned)status);
+}
+
 static void hci_adv_report(void *ctx, const struct hci_adv_report *rep)
 {
 	struct radio *r = ctx;
@@ -59,9 +132,33 @@ static void hci_adv_report(void *ctx, const struct hci_adv_report *rep)
 	adv_input(&r->adv, rep);
 }
 
+static void hci_set_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_t events)
+{
+	struct radio *r = ctx;
+
+	adv_set_terminated(&r->adv, status, handle, events);
+}
+
+/* The kernel's own commands (a raw socket shows them): it may take over the
+ * scanning (bluetoothd's discovery) or clear our advertising set. */
+static void hci_foreign_cmd(void *ctx, uint16_t opcode, const uint8_t *p, size_t plen)
+{
+	struct radio *r = ctx;
+
+	if (adv_foreign_cmd(&r->adv, opcode, p, plen) && !r->scan_taken) {
+		r->scan_taken = true;
+		log_warn("%s: the kernel %s the scanning (bluetoothd's discovery?): meshprov now "
+			 "hears what the kernel's scan reports, and leaves that scan alone; for a "
+			 "scan of its own use %s:mesh", r->tr.name,
+			 plen >= 1 && p[0] ? "took over" : "turned off", r->tr.name);
+	}
+}
+
 static const struct hci_ops radio_hci_ops = {
 	.send = hci_out,
 	.adv_report = hci_adv_report,
+	.adv_set_terminated = hci_set_terminated,
+	.foreign_cmd = hci_foreign_cmd,
 };
 
 static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
@@ -76,14 +173,17 @@ static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 static void adv_error(void *ctx, uint16_t opcode, int status)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
-	if (status == -ETIMEDOUT) {
-		snprintf(msg, sizeof(msg), "%s: controller did not answer %s", r->tr.name,
-			 hci_opcode_name(opcode));
+	/* another host's advertising will refuse every PDU: say so at once */
+	if (status == -ETIMEDOUT || status == HCI_ERR_MEMORY_EXCEEDED ||
+	    (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW)) {
+		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
+		return;
 	}
 	/* a refused transmission loses one PDU; the protocols above retransmit */
+	log_debug("%s: %s failed (%d): one PDU lost", r->tr.name, hci_opcode_name(opcode), status);
 }
 
 static const struct adv_ops radio_adv_ops = {
@@ -188,7 +288,7 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t len)
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct radio *r = w->data;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	(void)loop;
 	(void)revents;
@@ -198,7 +298,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		else if (errno == EPROTO)
 			snprintf(msg, sizeof(msg), "%s: unknown H4 packet type: framing lost", r->tr.name);
 		else
-			snprintf(msg, sizeof(msg), "%s: read failed: %s", r->tr.name, strerror(errno));
+			transport_error_msg(&r->tr, "read", errno, msg, sizeof(msg));
+		r->write_failed = true; /* nothing more to write on a broken connection */
 		die(r, msg);
 		return;
 	}
@@ -228,6 +329,8 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 	r->io.data = r;
 	ev_init(&r->timer, on_timer);
 	r->timer.data = r;
+	ev_idle_init(&r->fatal_idle, on_fatal_idle);
+	r->fatal_idle.data = r;
 	ev_io_start(loop, &r->io);
 	return 0;
 }
@@ -235,13 +338,12 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	(void)rp;
 	(void)rlen;
 	if (status != 0) {
-		snprintf(msg, sizeof(msg), "%s: %s failed: %s", r->tr.name, hci_opcode_name(opcode),
-			 status == -ETIMEDOUT ? "controller did not answer" : "controller refused");
+		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
 		return;
 	}
@@ -253,21 +355,20 @@ static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *
 static void setup_done(void *ctx, int status, uint16_t opcode)
 {
 	struct radio *r = ctx;
-	char msg[200];
+	char msg[RADIO_MSG_MAX];
 
 	if (status != 0) {
-		if (status == -ETIMEDOUT)
-			snprintf(msg, sizeof(msg), "%s: controller did not answer %s within %u ms",
-				 r->tr.name, hci_opcode_name(opcode), r->hci.timeout_ms);
-		else
-			snprintf(msg, sizeof(msg), "%s: %s failed with HCI status 0x%02x", r->tr.name,
-				 hci_opcode_name(opcode), (unsigned)status);
+		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
 		return;
 	}
-	log_info("%s: HCI version %u, manufacturer 0x%04x", r->tr.name, r->setup.hci_version,
-		 r->setup.manufacturer);
-	adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r);
+	log_info("%s: HCI version %u, manufacturer 0x%04x, %s scanning, %s advertising",
+		 r->tr.name, r->setup.hci_version, r->setup.manufacturer,
+		 r->setup.ext_scan ? "extended" : "legacy",
+		 r->setup.ext_adv ? "extended" : "legacy");
+	adv_use_ext(&r->adv, r->setup.ext_scan, r->setup.ext_adv ? r->setup.num_adv_sets : 0);
+	if (adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r) < 0)
+		scan_on_done(r, HCI_OP_LE_SET_SCAN_ENABLE, -ENOSPC, NULL, 0);
 }
 
 void radio_start(struct radio *r)
@@ -297,14 +398,10 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 	return err;
 }
 
-static void scan_off_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
+static void released(void *ctx)
 {
 	struct radio *r = ctx;
 
-	(void)opcode;
-	(void)status;
-	(void)rp;
-	(void)rlen;
 	r->stopping = false;
 	r->ready = false;
 	if (r->ops->stopped)
@@ -317,17 +414,21 @@ static void stop_progress(struct radio *r)
 		return;
 	if (radio_now(r) >= r->stop_deadline) {
 		r->stopping = false;
-		if (!on_mgmt(r))
+		if (!on_mgmt(r)) {
 			hci_forget(&r->hci, r);
+			/* no late "released" after this "stopped"; what the release
+			 * would have undone is written again by radio_close */
+			hci_forget(&r->hci, &r->adv);
+		}
 		if (r->ops->stopped)
 			r->ops->stopped(r->ctx);
 		return;
 	}
-	if (on_mgmt(r) || r->scan_off_sent || adv_busy(&r->adv))
+	if (on_mgmt(r) || r->release_sent || adv_busy(&r->adv))
 		return;
-	r->scan_off_sent = true;
-	if (adv_scan(&r->adv, radio_now(r), false, scan_off_done, r) < 0)
-		scan_off_done(r, HCI_OP_LE_SET_SCAN_ENABLE, -ENOSPC, NULL, 0);
+	/* turn off our scanning, remove our advertising sets */
+	r->release_sent = true;
+	adv_release(&r->adv, radio_now(r), released, r);
 }
 
 void radio_stop(struct radio *r)
@@ -338,7 +439,7 @@ void radio_stop(struct radio *r)
 		return;
 	}
 	r->stopping = true;
-	r->scan_off_sent = false;
+	r->release_sent = false;
 	r->stop_deadline = radio_now(r) + RADIO_STOP_TIMEOUT_MS;
 	if (on_mgmt(r))
 		mgmt_stop(&r->mgmt, radio_now(r));
@@ -349,8 +450,11 @@ void radio_stop(struct radio *r)
 
 void radio_close(struct radio *r)
 {
+	if (!r->dead)
+		undo_now(r); /* left without radio_stop finishing */
 	ev_io_stop(r->loop, &r->io);
 	ev_timer_stop(r->loop, &r->timer);
+	ev_idle_stop(r->loop, &r->fatal_idle);
 	transport_close(&r->tr);
 	r->dead = true;
 	if (r->snooping)

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +46,31 @@ static void fail(char *err, size_t errlen, const char *name, int e)
 	snprintf(err, errlen, "cannot open %s: %s", name, why);
 }
 
+static void down_msg(int dev, char *msg, size_t len)
+{
+	snprintf(msg, len, "hci%d is down: bring it up with `btmgmt --index %d power on` "
+		 "(or `hciconfig hci%d up`)", dev, dev, dev);
+}
+
+void transport_error_msg(const struct transport *t, const char *what, int e, char *msg,
+			 size_t len)
+{
+	if (e == ENETDOWN && (t->kind == TRANSPORT_HCI_RAW || t->kind == TRANSPORT_HCI_USER))
+		down_msg((int)t->dev, msg, len);
+	else
+		snprintf(msg, len, "%s: %s failed: %s", t->name, what, strerror(e));
+}
+
+/* Is controller dev up? (false also when it cannot be asked) */
+static bool dev_up(int fd, int dev)
+{
+	struct hci_dev_info di;
+
+	memset(&di, 0, sizeof(di));
+	di.dev_id = (uint16_t)dev;
+	return ioctl(fd, HCIGETDEVINFO, &di) == 0 && hci_test_bit(HCI_UP, &di.flags);
+}
+
 static int open_hci(struct transport *t, int dev, bool user, char *err, size_t errlen)
 {
 	struct sockaddr_hci addr;
@@ -56,10 +82,34 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 		return -1;
 	}
 	if (!user) {
+		/* the raw socket binds to a controller that is down or even
+		 * absent: look first, so that nothing waits for it */
+		struct hci_dev_info di;
+
+		memset(&di, 0, sizeof(di));
+		di.dev_id = (uint16_t)dev;
+		if (ioctl(fd, HCIGETDEVINFO, &di) < 0) {
+			if (errno == ENODEV)
+				snprintf(err, errlen, "no controller hci%d: no such device", dev);
+			else
+				fail(err, errlen, t->name, errno);
+			close(fd);
+			return -1;
+		}
+		if (!hci_test_bit(HCI_UP, &di.flags)) {
+			down_msg(dev, err, errlen);
+			close(fd);
+			return -1;
+		}
+	}
+	if (!user) {
 		struct hci_filter flt;
 
 		hci_filter_clear(&flt);
 		hci_filter_set_ptype(HCI_EVENT_PKT, &flt);
+		/* the kernel's own commands too: to see it take over the scanning
+		 * or clear advertising sets (never our own: the kernel skips them) */
+		hci_filter_set_ptype(HCI_COMMAND_PKT, &flt);
 		hci_filter_set_event(EVT_CMD_COMPLETE, &flt);
 		hci_filter_set_event(EVT_CMD_STATUS, &flt);
 		hci_filter_set_event(EVT_LE_META_EVENT, &flt);
@@ -76,11 +126,20 @@ static int open_hci(struct transport *t, int dev, bool user, char *err, size_t e
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		int e = errno;
 
-		if (user && e == EBUSY)
+		if (e == ENODEV)
+			snprintf(err, errlen, "no controller hci%d: no such device", dev);
+		else if (user && e == EBUSY && !dev_up(fd, dev))
+			/* down, but in the kernel's set-up (or init) still */
+			snprintf(err, errlen, "hci%d is busy: the kernel is still setting it up; "
+				 "try again in a moment", dev);
+		else if (user && e == EBUSY)
+			/* up: the kernel has it (bluetoothd powers controllers back on) */
 			snprintf(err, errlen,
-				 "cannot open %s: controller is up; the user channel needs it down "
-				 "(btmgmt --index %d power off, or hciconfig hci%d down)",
-				 t->name, dev, dev);
+				 "hci%d is up (powered by the kernel or bluetoothd): "
+				 "`btmgmt --index %d power off` first, or use hci%d or hci%d:mesh",
+				 dev, dev, dev, dev);
+		else if (user && e == EUSERS)
+			snprintf(err, errlen, "hci%d: another program holds its user channel", dev);
 		else
 			fail(err, errlen, t->name, e);
 		close(fd);

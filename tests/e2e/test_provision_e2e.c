@@ -22,9 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "btsnoop_read.h"
 #include "btvirt.h"
 #include "check_main.h"
 #include "e2e.h"
+#include "hci.h"
 #include "proc.h"
 #include "util.h"
 
@@ -836,6 +838,130 @@ START_TEST(test_lossy_air)
 }
 END_TEST
 
+/* ---- Bluetooth 5 controllers, and older ones ---- */
+
+static bool has_op(const uint16_t *ops, size_t n, uint16_t op)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ops[i] == op)
+			return true;
+	return false;
+}
+
+/* Provision on an air whose controllers offer the extended advertising and
+ * scanning commands (ext) or only the legacy ones, with a BTSnoop record of
+ * what meshprov sent. Like hardware, vair refuses the legacy commands after
+ * an extended one and the other way round, so one kind only may be used. */
+static void provision_kind(bool ext)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	static const char *const legacy[] = { "--legacy-only", NULL };
+	static const uint16_t ext_ops[] = {
+		HCI_OP_LE_SET_EXT_SCAN_PARAMS, HCI_OP_LE_SET_EXT_SCAN_ENABLE,
+		HCI_OP_LE_READ_NUM_ADV_SETS, HCI_OP_LE_SET_EXT_ADV_PARAMS,
+		HCI_OP_LE_SET_EXT_ADV_DATA, HCI_OP_LE_SET_EXT_ADV_ENABLE, HCI_OP_LE_REMOVE_ADV_SET,
+	};
+	static const uint16_t legacy_ops[] = {
+		HCI_OP_LE_SET_SCAN_PARAMS, HCI_OP_LE_SET_SCAN_ENABLE, HCI_OP_LE_SET_ADV_PARAMS,
+		HCI_OP_LE_SET_ADV_DATA, HCI_OP_LE_SET_ADV_ENABLE,
+	};
+	struct want w = { ALI_A_UUID, 0x0011, 1, ALG_CMAC, "static-oob" };
+	char snoop[PATH_MAX], err[300];
+	uint16_t ops[4096];
+	size_t n;
+	struct vair a;
+	struct run r;
+
+	snprintf(snoop, sizeof(snoop), "%s/hci.snoop", e2e_dir);
+	air_start(&a, devs, ext ? NULL : legacy);
+	{
+		const char *args[] = { "--hci", a.hci, "--db", e2e_db, "--btsnoop", snoop, "-v",
+				       "provision", "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET,
+				       "--json", NULL };
+
+		run_argv(&r, NULL, args);
+	}
+	check_provisioned(&a, &r, &w);
+	REQ(strstr(r.err, ext ? "extended scanning, extended advertising" :
+			      "legacy scanning, legacy advertising"),
+	    "meshprov did not say which commands it uses: %s", run_desc(&r));
+	run_free(&r);
+	vair_stop(&a);
+	REQ(btsnoop_sent_commands(snoop, ops, ARRAY_SIZE(ops), &n, err, sizeof(err)) == 0, "%s", err);
+	REQ(n > 10 && n < ARRAY_SIZE(ops), "%zu commands in %s", n, snoop);
+	for (size_t i = 0; i < ARRAY_SIZE(ext_ops); i++)
+		REQ(has_op(ops, n, ext_ops[i]) == ext, "%s %s", hci_opcode_name(ext_ops[i]),
+		    ext ? "not sent to a Bluetooth 5 controller" : "sent to a legacy controller");
+	for (size_t i = 0; i < ARRAY_SIZE(legacy_ops); i++)
+		REQ(has_op(ops, n, legacy_ops[i]) == !ext, "%s %s", hci_opcode_name(legacy_ops[i]),
+		    ext ? "sent to a Bluetooth 5 controller" : "not sent to a legacy controller");
+	/* the set ends itself: no disable per PDU, only at the end */
+	if (ext) {
+		size_t enables = 0;
+
+		for (size_t i = 0; i < n; i++)
+			enables += ops[i] == HCI_OP_LE_SET_EXT_ADV_ENABLE;
+		REQ(enables > 10, "%zu Set Extended Advertising Enable commands", enables);
+	}
+	/* at the end: our set removed, our scanning off, in that order, last */
+	if (ext)
+		REQ(ops[n - 2] == HCI_OP_LE_REMOVE_ADV_SET && ops[n - 1] == HCI_OP_LE_SET_EXT_SCAN_ENABLE,
+		    "the last commands are %s, %s", hci_opcode_name(ops[n - 2]),
+		    hci_opcode_name(ops[n - 1]));
+	else
+		REQ(ops[n - 1] == HCI_OP_LE_SET_SCAN_ENABLE, "the last command is %s",
+		    hci_opcode_name(ops[n - 1]));
+	REQ(vair_stat(&a, "commands") > 0, "vair counted no commands");
+	air_free(&a);
+}
+
+START_TEST(test_bluetooth5_controller)
+{
+	provision_kind(true);
+}
+END_TEST
+
+START_TEST(test_legacy_controller)
+{
+	provision_kind(false);
+}
+END_TEST
+
+/* SIGTERM while the link is open: meshprov closes the link, then removes its
+ * advertising set and turns its scanning off, nothing after that. */
+START_TEST(test_sigterm_undoes)
+{
+	static const char *const devs[] = { ALI_A_SPEC, NULL };
+	char snoop[PATH_MAX], err[300];
+	uint16_t ops[4096];
+	size_t n;
+	struct vair a;
+	struct run r;
+
+	snprintf(snoop, sizeof(snoop), "%s/hci.snoop", e2e_dir);
+	air_start(&a, devs, NULL);
+	{
+		const char *args[] = { "--hci", a.hci, "--db", e2e_db, "--btsnoop", snoop, "provision",
+				       "--uuid", ALI_A_UUID, "--secret", ALI_A_SECRET, "--json", NULL };
+
+		run_spawn(&r, NULL, args);
+	}
+	json_object_put(report_wait(&a, ALI_A_UUID, "link_open", 1));
+	REQ(r.p.pid > 0, "meshprov is not running"); /* never kill(0): the test's own group */
+	REQ(kill(r.p.pid, SIGTERM) == 0, "kill: %s", strerror(errno));
+	run_wait(&r);
+	expect_exit(&r, 1);
+	run_free(&r);
+	vair_stop(&a);
+	REQ(btsnoop_sent_commands(snoop, ops, ARRAY_SIZE(ops), &n, err, sizeof(err)) == 0, "%s", err);
+	REQ(n >= 2 && ops[n - 2] == HCI_OP_LE_REMOVE_ADV_SET &&
+	    ops[n - 1] == HCI_OP_LE_SET_EXT_SCAN_ENABLE,
+	    "after SIGTERM the last commands are %s, %s", hci_opcode_name(ops[n - 2]),
+	    hci_opcode_name(ops[n - 1]));
+	air_free(&a);
+}
+END_TEST
+
 /* ---- the same over BlueZ's btvirt ---- */
 
 START_TEST(test_provision_btvirt)
@@ -924,6 +1050,9 @@ static Suite *provision_e2e_suite(void)
 	tcase_add_test(air, test_device_stops);
 	tcase_add_test(air, test_damaged_database);
 	tcase_add_test(air, test_lossy_air);
+	tcase_add_test(air, test_bluetooth5_controller);
+	tcase_add_test(air, test_legacy_controller);
+	tcase_add_test(air, test_sigterm_undoes);
 	suite_add_tcase(s, air);
 
 	tcase_add_test(bt, test_provision_btvirt);

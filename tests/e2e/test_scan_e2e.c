@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "btvirt.h"
@@ -405,6 +406,7 @@ struct reports {
 	unsigned from_addr;   /* from the address we look for */
 	unsigned bad;         /* from it, with wrong type, data or RSSI */
 	unsigned events;
+	unsigned ext_events;  /* LE Extended Advertising Report events */
 	uint8_t addr[6];
 	const uint8_t *data;
 	uint8_t data_len;
@@ -439,6 +441,11 @@ static int hc_collect(int fd, int ms, struct reports *c)
 		if (ev[0] == HCI_EV_LE_META && ev[1] >= 1 && ev[2] == HCI_LE_ADV_REPORT) {
 			c->events++;
 			if (hci_parse_adv_reports(ev + 3, ev[1] - 1u, count_report, c) < 0)
+				return -1;
+		}
+		if (ev[0] == HCI_EV_LE_META && ev[1] >= 1 && ev[2] == HCI_LE_EXT_ADV_REPORT) {
+			c->ext_events++;
+			if (hci_parse_ext_adv_reports(ev + 3, ev[1] - 1u, count_report, c) < 0)
 				return -1;
 		}
 	}
@@ -592,6 +599,154 @@ START_TEST(test_vair_controller)
 }
 END_TEST
 
+/* The extended advertising and scanning of a Bluetooth 5 controller, as
+ * meshprov uses them: a set with legacy ADV_NONCONN_IND properties stops by
+ * itself after Max_Extended_Advertising_Events and says so; an extended
+ * scanner hears it in LE Extended Advertising Reports; a controller refuses
+ * the legacy commands after the extended ones (as hardware does). */
+START_TEST(test_vair_extended)
+{
+	static const char *const rssi[] = { "--rssi", "-60", NULL };
+	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
+	/* LE Advertising Report, LE Extended Advertising Report, LE Advertising Set Terminated */
+	static const uint8_t le_mask[8] = { 0x02, 0x10, 0x02 };
+	static const uint8_t adv_data[] = { 0x05, 0x09, 'v', 'a', 'i', 'r' };
+	static const uint8_t ext_params[25] = {
+		0x03, 0x10, 0x00, 0x20, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x01, 0x00, 0x01, 0x00, 0x00,
+	};
+	static const uint8_t scan_params[8] = { 0x00, 0x00, 0x01, 0x00, 0x30, 0x00, 0x30, 0x00 };
+	static const uint8_t scan_on[6] = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t enable_2[6] = { 0x01, 0x01, 0x03, 0x00, 0x00, 0x02 };
+	uint8_t legacy_params[15] = { 0x20, 0x00, 0x20, 0x00, 0x03, 0, 0 };
+	uint8_t data_cmd[4 + sizeof(adv_data)] = { 0x03, 0x03, 0x01, sizeof(adv_data) };
+	uint8_t rp[256], ev[257], addr_a[6];
+	size_t rl = 0;
+	uint64_t deadline;
+	unsigned terminated = 0;
+	struct vair air;
+	struct reports rep;
+	int a, b;
+
+	legacy_params[13] = 0x07;
+	memcpy(data_cmd + 4, adv_data, sizeof(adv_data));
+	air_start(&air, false, rssi);
+	a = hc_connect(air.sock);
+	b = hc_connect(air.sock);
+	PROC_REQUIRE(a >= 0 && b >= 0, "cannot connect to %s", air.sock);
+	REQ_STATUS(hc_cmd(a, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+	REQ_STATUS(hc_cmd(b, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+	REQ_STATUS(hc_cmd(a, HCI_OP_READ_BD_ADDR, NULL, 0, rp, &rl), 0, "Read BD_ADDR");
+	memcpy(addr_a, rp + 1, 6);
+	REQ_STATUS(hc_cmd(a, HCI_OP_READ_LOCAL_COMMANDS, NULL, 0, rp, &rl), 0, "Read Local Commands");
+	PROC_REQUIRE(rl == 65 && (rp[1 + 36] & 0xac) == 0xac && (rp[1 + 37] & 0x61) == 0x61,
+		     "the extended commands are not offered");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_READ_NUM_ADV_SETS, NULL, 0, rp, &rl), 0, "Read Number of Sets");
+	PROC_REQUIRE(rl == 2 && rp[1] >= 1, "%u advertising sets", rl == 2 ? rp[1] : 0);
+	for (int *c = (int[]){ a, b, -1 }; *c >= 0; c++) {
+		REQ_STATUS(hc_cmd(*c, HCI_OP_SET_EVENT_MASK, ev_mask_le, 8, NULL, NULL), 0, "Set Event Mask");
+		REQ_STATUS(hc_cmd(*c, HCI_OP_LE_SET_EVENT_MASK, le_mask, 8, NULL, NULL), 0,
+			   "LE Set Event Mask");
+	}
+
+	/* b scans the extended way */
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_EXT_SCAN_PARAMS, scan_params, 8, NULL, NULL), 0,
+		   "LE Set Extended Scan Parameters");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_EXT_SCAN_ENABLE, scan_on, 6, NULL, NULL), 0,
+		   "LE Set Extended Scan Enable");
+
+	/* a sends one PDU twice from set 3 */
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_DATA, data_cmd, sizeof(data_cmd), NULL, NULL),
+		   HCI_ERR_UNKNOWN_ADV_ID, "data for a set that does not exist");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, ext_params, 25, rp, &rl), 0,
+		   "LE Set Extended Advertising Parameters");
+	PROC_REQUIRE(rl == 2, "Set Extended Advertising Parameters returned %zu octets", rl);
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_DATA, data_cmd, sizeof(data_cmd), NULL, NULL), 0,
+		   "LE Set Extended Advertising Data");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_ENABLE, enable_2, 6, NULL, NULL), 0,
+		   "LE Set Extended Advertising Enable");
+	deadline = mono_ms() + 1000;
+	while (hc_event(a, ev, deadline) == 1) {
+		if (ev[0] != HCI_EV_LE_META || ev[2] != HCI_LE_ADV_SET_TERMINATED)
+			continue;
+		PROC_REQUIRE(ev[1] == 6 && ev[3] == HCI_ERR_LIMIT_REACHED && ev[4] == 0x03 &&
+			     ev[7] == 2, "LE Advertising Set Terminated: status 0x%02x, handle %u, "
+			     "%u events", ev[3], ev[4], ev[7]);
+		terminated++;
+	}
+	PROC_REQUIRE(terminated == 1, "%u LE Advertising Set Terminated events, want 1", terminated);
+	memset(&rep, 0, sizeof(rep));
+	memcpy(rep.addr, addr_a, 6);
+	rep.data = adv_data;
+	rep.data_len = sizeof(adv_data);
+	PROC_REQUIRE(hc_collect(b, 300, &rep) == 0, "b's event stream broke");
+	PROC_REQUIRE(rep.from_addr == 2 && rep.bad == 0 && rep.events == 0 && rep.ext_events >= 1,
+		     "b heard %u reports from a (%u wrong) in %u legacy and %u extended events, "
+		     "want 2 in extended ones", rep.from_addr, rep.bad, rep.events, rep.ext_events);
+
+	/* legacy commands after extended ones: refused */
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_PARAMS, legacy_params, 15, NULL, NULL),
+		   HCI_ERR_COMMAND_DISALLOWED, "legacy advertising after extended");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, "\x00\x00", 2, NULL, NULL),
+		   HCI_ERR_COMMAND_DISALLOWED, "legacy scanning after extended");
+	/* the set is gone once removed */
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_REMOVE_ADV_SET, "\x03", 1, NULL, NULL), 0, "Remove Set");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_REMOVE_ADV_SET, "\x03", 1, NULL, NULL),
+		   HCI_ERR_UNKNOWN_ADV_ID, "Remove Set twice");
+	/* until a Reset */
+	REQ_STATUS(hc_cmd(a, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_ADV_PARAMS, legacy_params, 15, NULL, NULL), 0,
+		   "legacy advertising after a Reset");
+	close(a);
+	close(b);
+	vair_stop(&air);
+	vair_free(&air);
+}
+END_TEST
+
+/* A controller that is gone before the first command (here: a connection
+ * whose other end is closed, so the first write fails): meshprov says so and
+ * exits at once. It used to report it before its event loop ran, where the
+ * loop forgot it, and then waited for --timeout (issue 10, defect 6: a raw
+ * socket on a controller that is down, "Network is down"). */
+START_TEST(test_dead_controller_fails_at_once)
+{
+	char errlog[PATH_MAX], hci[32], st[64], *err;
+	const char *argv[8];
+	struct proc_opts o = { .capture_stdout = true, .ignore_sigpipe = false };
+	struct proc p;
+	int sv[2];
+
+	PROC_REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+	close(sv[1]);
+	snprintf(hci, sizeof(hci), "fd:%d", sv[0]);
+	snprintf(errlog, sizeof(errlog), "%s/dead.err", g_dir);
+	argv[0] = g_meshprov;
+	argv[1] = "--hci";
+	argv[2] = hci;
+	argv[3] = "scan";
+	argv[4] = "--timeout";
+	argv[5] = "600"; /* far beyond the bound below: waiting for it is the bug */
+	argv[6] = NULL;
+	o.stderr_path = errlog;
+	PROC_REQUIRE(proc_spawn(&p, argv, &o) == 0, "cannot start meshprov: %s", strerror(errno));
+	close(sv[0]);
+	if (proc_wait(&p, SCAN_GRACE_MS) < 0) {
+		proc_stop(&p, SIGKILL, 1000);
+		proc_cleanup_all();
+		ck_abort_msg("meshprov waited on a dead controller (still %s after %d ms)",
+			     proc_status_str(&p, st, sizeof(st)), SCAN_GRACE_MS);
+	}
+	err = file_or_empty(errlog);
+	ck_assert_msg(proc_exit_code(&p) == 1, "%s; stderr:\n%s", proc_status_str(&p, st, sizeof(st)),
+		      err);
+	ck_assert_msg(strstr(err, "write failed") || strstr(err, "connection closed"),
+		      "no reason given; stderr:\n%s", err);
+	free(err);
+	proc_free(&p);
+}
+END_TEST
+
 /* ---- (e) the same scan over BlueZ's btvirt ---- */
 
 START_TEST(test_scan_btvirt)
@@ -630,6 +785,8 @@ static Suite *scan_e2e_suite(void)
 	tcase_add_checked_fixture(air, test_setup, test_teardown);
 	tcase_set_timeout(air, TEST_TIMEOUT_S);
 	tcase_add_test(air, test_vair_controller);
+	tcase_add_test(air, test_vair_extended);
+	tcase_add_test(air, test_dead_controller_fails_at_once);
 	tcase_add_test(air, test_scan_json);
 	tcase_add_test(air, test_scan_aligenie_only);
 	tcase_add_test(air, test_scan_lossy_air);

@@ -83,8 +83,14 @@ static size_t h4_len(const uint8_t *d, size_t len)
 	}
 }
 
+struct opcodes {
+	uint16_t *ops;
+	size_t max, n;
+};
+
 static int check(const char *path, const uint8_t *f, size_t flen, size_t *records, size_t *sent,
-		 size_t *received, uint16_t *first_opcode, char *err, size_t errlen)
+		 size_t *received, uint16_t *first_opcode, struct opcodes *cmds, char *err,
+		 size_t errlen)
 {
 	size_t off = BTSNOOP_HEADER_LEN, n = 0, ns = 0, nr = 0;
 	uint16_t opcode = 0;
@@ -183,6 +189,8 @@ static int check(const char *path, const uint8_t *f, size_t flen, size_t *record
 		} else {
 			if (ns == 0 && d[0] == H4_CMD)
 				opcode = get_le16(d + 1);
+			if (cmds && d[0] == H4_CMD && cmds->n < cmds->max)
+				cmds->ops[cmds->n++] = get_le16(d + 1);
 			ns++;
 		}
 		n++;
@@ -208,7 +216,23 @@ int btsnoop_check_file(const char *path, size_t *records, size_t *sent, size_t *
 
 	if (slurp(path, &f, &flen, err, errlen) < 0)
 		return -1;
-	ret = check(path, f, flen, records, sent, received, first_opcode, err, errlen);
+	ret = check(path, f, flen, records, sent, received, first_opcode, NULL, err, errlen);
 	free(f);
+	return ret;
+}
+
+int btsnoop_sent_commands(const char *path, uint16_t *ops, size_t max, size_t *n, char *err,
+			  size_t errlen)
+{
+	struct opcodes c = { ops, max, 0 };
+	uint8_t *f;
+	size_t flen;
+	int ret;
+
+	if (slurp(path, &f, &flen, err, errlen) < 0)
+		return -1;
+	ret = check(path, f, flen, NULL, NULL, NULL, NULL, &c, err, errlen);
+	free(f);
+	*n = c.n;
 	return ret;
 }

@@ -22,4 +22,9 @@
 int btsnoop_check_file(const char *path, size_t *records, size_t *sent, size_t *received,
 		       uint16_t *first_opcode, char *err, size_t errlen);
 
+/* The same check; then the opcodes of the commands the host sent, in order
+ * (the first max of them), in ops and their number in n. */
+int btsnoop_sent_commands(const char *path, uint16_t *ops, size_t max, size_t *n, char *err,
+			  size_t errlen);
+
 #endif

@@ -213,9 +213,16 @@ static void fake_report(void *ctx, const struct hci_adv_report *r)
 		adv_input(&adv, r);
 }
 
+static void fake_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_t events)
+{
+	ck_assert_ptr_eq(ctx, &hci);
+	adv_set_terminated(&adv, status, handle, events);
+}
+
 static const struct hci_ops hops = {
 	.send = fake_send,
 	.adv_report = fake_report,
+	.adv_set_terminated = fake_terminated,
 };
 
 static void fake_rx(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
@@ -355,6 +362,26 @@ static uint64_t complete_start(uint64_t now, size_t first)
 		i++;
 	}
 	return now;
+}
+
+/* The same for an extended set: parameters (when sent), data, enable. */
+static uint64_t complete_ext_start(uint64_t now)
+{
+	for (;;) {
+		uint16_t op = last_sent()->opcode;
+
+		ck_assert(op == HCI_OP_LE_SET_EXT_ADV_PARAMS || op == HCI_OP_LE_SET_EXT_ADV_DATA ||
+			  op == HCI_OP_LE_SET_EXT_ADV_ENABLE);
+		complete(now, op, 0);
+		if (op == HCI_OP_LE_SET_EXT_ADV_ENABLE)
+			return now;
+		now++;
+	}
+}
+
+static void release_cb(void *ctx)
+{
+	(*(int *)ctx)++;
 }
 
 /* ---- transmit ---- */
@@ -642,23 +669,25 @@ START_TEST(test_set_data_fails)
 }
 END_TEST
 
-/* Enable(1) refused as well: one error (the first), advertising left off. */
+/* Enable(1) refused as well: one error (the first), and no Enable(0): the
+ * advertising that is on (if any) is not ours (on a shared controller it
+ * would be the kernel's). */
 START_TEST(test_set_data_and_enable_fail)
 {
 	fill_pdus();
 	ck_assert_int_eq(adv_send(&adv, 0, AD_TYPE_PB_ADV, pdu25, sizeof(pdu25)), 0);
 	complete(1, HCI_OP_LE_SET_ADV_PARAMS, 0);
 	complete(2, HCI_OP_LE_SET_ADV_DATA, 0x12);
-	if (last_sent()->opcode == HCI_OP_LE_SET_ADV_ENABLE && last_sent()->params[0] == 1)
-		complete(3, HCI_OP_LE_SET_ADV_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
+	expect_enable(nsent - 1, 1);
+	complete(3, HCI_OP_LE_SET_ADV_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
 	ck_assert_uint_eq(nerr, 1);
 	ck_assert_uint_eq(errs[0].opcode, HCI_OP_LE_SET_ADV_DATA);
 	ck_assert_int_eq(errs[0].status, 0x12);
-	expect_enable(nsent - 1, 0);
-	complete(4, HCI_OP_LE_SET_ADV_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
+	ck_assert_uint_eq(nsent, 3);
 	ck_assert(!adv_busy(&adv));
 	ck_assert_uint_eq(nerr, 1);
 	ck_assert_uint_eq(adv_next_deadline(&adv), NO_DEADLINE);
+	ck_assert_uint_eq(hci_next_deadline(&hci), NO_DEADLINE);
 }
 END_TEST
 
@@ -697,7 +726,8 @@ START_TEST(test_start_timeout)
 	ck_assert_int_eq(errs[0].status, -ETIMEDOUT);
 	ck_assert(!adv_busy(&adv));
 	ck_assert_uint_eq(adv.stats.tx_pdus, 0);
-	expect_enable(nsent - 1, 0);
+	/* no Enable(0) for an enable that never succeeded */
+	expect_enable(nsent - 1, 1);
 }
 END_TEST
 
@@ -734,6 +764,257 @@ START_TEST(test_partial_hci_queue_failure)
 }
 END_TEST
 
+/* ---- extended advertising ---- */
+
+static void rx_terminated(uint64_t now, uint8_t status, uint8_t handle, uint8_t events)
+{
+	uint8_t pkt[] = { H4_EVT, HCI_EV_LE_META, 6, HCI_LE_ADV_SET_TERMINATED, status, handle,
+			  0x00, 0x00, events };
+
+	hci_receive(&hci, now, pkt, sizeof(pkt));
+}
+
+static void expect_bytes(size_t i, uint16_t opcode, const uint8_t *want, size_t len)
+{
+	expect_sent(i, opcode);
+	ck_assert_uint_eq(sent[i].plen, len);
+	ck_assert_mem_eq(sent[i].params, want, len);
+}
+
+/* 7.8.53 LE Set Extended Advertising Parameters for set 2 (the top handle of
+ * 3): legacy ADV_NONCONN_IND, 20 ms, all channels, public address, no
+ * filter, no TX power preference, LE 1M, SID 0, no scan request events */
+static const uint8_t ext_params_h2[25] = {
+	0x02, 0x10, 0x00, 0x20, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x01, 0x00, 0x01, 0x00, 0x00,
+};
+/* 7.8.56 LE Set Extended Advertising Enable: set 2, no duration, 3 events */
+static const uint8_t ext_enable_h2[] = { 0x01, 0x01, 0x02, 0x00, 0x00, 0x03 };
+static const uint8_t ext_disable_h2[] = { 0x00, 0x01, 0x02, 0x00, 0x00, 0x00 };
+
+START_TEST(test_ext_send_one_pdu)
+{
+	uint8_t want_data[4 + 2 + sizeof(pdu_b)];
+	uint64_t t = 100;
+	size_t before;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 3);
+	ck_assert_int_eq(adv_send(&adv, t, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	expect_bytes(0, HCI_OP_LE_SET_EXT_ADV_PARAMS, ext_params_h2, sizeof(ext_params_h2));
+	complete(++t, HCI_OP_LE_SET_EXT_ADV_PARAMS, 0);
+	/* 7.8.54: set 2, complete data, no fragmenting, one AD structure */
+	want_data[0] = 0x02;
+	want_data[1] = 0x03;
+	want_data[2] = 0x01;
+	want_data[3] = (uint8_t)(2 + sizeof(pdu_b));
+	want_data[4] = (uint8_t)(1 + sizeof(pdu_b));
+	want_data[5] = AD_TYPE_PB_ADV;
+	memcpy(want_data + 6, pdu_b, sizeof(pdu_b));
+	expect_bytes(1, HCI_OP_LE_SET_EXT_ADV_DATA, want_data, sizeof(want_data));
+	complete(++t, HCI_OP_LE_SET_EXT_ADV_DATA, 0);
+	expect_bytes(2, HCI_OP_LE_SET_EXT_ADV_ENABLE, ext_enable_h2, sizeof(ext_enable_h2));
+	complete(++t, HCI_OP_LE_SET_EXT_ADV_ENABLE, 0);
+	ck_assert(adv_busy(&adv));
+	ck_assert_uint_eq(adv.stats.tx_pdus, 1);
+	/* the back-up timer: after the transmissions and their advDelay */
+	ck_assert_uint_eq(adv_next_deadline(&adv),
+			  t + ADV_DEFAULT_COUNT * (ADV_DEFAULT_INTERVAL_MS + 10) + ADV_TERMINATE_GRACE_MS);
+
+	/* the kernel's set ending is not ours */
+	rx_terminated(t + 30, HCI_ERR_LIMIT_REACHED, 0x00, 1);
+	ck_assert(adv_busy(&adv));
+	/* ours: the controller stopped it, no disable from us */
+	rx_terminated(t + 61, HCI_ERR_LIMIT_REACHED, 0x02, 3);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_uint_eq(adv_next_deadline(&adv), NO_DEADLINE);
+
+	/* the next PDU: the set keeps its parameters */
+	before = nsent;
+	ck_assert_int_eq(adv_send(&adv, t + 70, AD_TYPE_PB_ADV, pdu25, sizeof(pdu25)), 0);
+	expect_sent(before, HCI_OP_LE_SET_EXT_ADV_DATA);
+	ck_assert_uint_eq(sent[before].plen, 4 + 2 + sizeof(pdu25));
+	complete(t + 71, HCI_OP_LE_SET_EXT_ADV_DATA, 0);
+	expect_bytes(before + 1, HCI_OP_LE_SET_EXT_ADV_ENABLE, ext_enable_h2, sizeof(ext_enable_h2));
+	ck_assert_uint_eq(nerr, 0);
+}
+END_TEST
+
+/* A controller that never reports the set's end (BlueZ's emulator ignores
+ * Max_Extended_Advertising_Events): the back-up timer disables the set. */
+START_TEST(test_ext_no_terminated)
+{
+	uint64_t d;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 3);
+	adv_set_tx(&adv, 20, 5);
+	ck_assert_int_eq(adv_send(&adv, 0, AD_TYPE_MESH_MESSAGE, pdu_b, sizeof(pdu_b)), 0);
+	complete_ext_start(1);
+	ck_assert_uint_eq(last_sent()->params[5], 5); /* Max_Extended_Advertising_Events */
+	d = adv_next_deadline(&adv);
+	ck_assert_uint_eq(d, 3 + 5 * 30 + ADV_TERMINATE_GRACE_MS);
+	adv_tick(&adv, d - 1);
+	ck_assert_uint_eq(nsent, 3);
+	adv_tick(&adv, d);
+	expect_bytes(3, HCI_OP_LE_SET_EXT_ADV_ENABLE, ext_disable_h2, sizeof(ext_disable_h2));
+	/* Set Terminated racing the disable changes nothing */
+	rx_terminated(d + 1, 0x00, 0x02, 5);
+	ck_assert(adv_busy(&adv));
+	complete(d + 2, HCI_OP_LE_SET_EXT_ADV_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(nerr, 0);
+}
+END_TEST
+
+/* The set ends before the answer to its enable arrives. */
+START_TEST(test_ext_terminated_early)
+{
+	fill_pdus();
+	adv_use_ext(&adv, false, 1);
+	adv_set_tx(&adv, 20, 1);
+	ck_assert_int_eq(adv_send(&adv, 0, AD_TYPE_MESH_MESSAGE, pdu_b, sizeof(pdu_b)), 0);
+	ck_assert_uint_eq(sent[0].params[0], 0x00); /* the only handle of one set */
+	complete(1, HCI_OP_LE_SET_EXT_ADV_PARAMS, 0);
+	complete(2, HCI_OP_LE_SET_EXT_ADV_DATA, 0);
+	rx_terminated(3, HCI_ERR_LIMIT_REACHED, 0x00, 1);
+	complete(4, HCI_OP_LE_SET_EXT_ADV_ENABLE, 0);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(adv_next_deadline(&adv), NO_DEADLINE);
+	ck_assert_uint_eq(nsent, 3);
+	ck_assert_uint_eq(adv.stats.tx_pdus, 1);
+}
+END_TEST
+
+/* A set whose parameters were refused (another host holds every set) is not
+ * removed at the end: it is not ours. */
+START_TEST(test_ext_params_refused)
+{
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+
+	fill_pdus();
+	adv_use_ext(&adv, false, 2);
+	ck_assert_int_eq(adv_send(&adv, 0, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	ck_assert_uint_eq(sent[0].params[0], 0x01);
+	complete(1, HCI_OP_LE_SET_EXT_ADV_PARAMS, HCI_ERR_MEMORY_EXCEEDED);
+	complete(2, HCI_OP_LE_SET_EXT_ADV_DATA, HCI_ERR_UNKNOWN_ADV_ID);
+	complete(3, HCI_OP_LE_SET_EXT_ADV_ENABLE, HCI_ERR_UNKNOWN_ADV_ID);
+	ck_assert_uint_eq(nerr, 1);
+	ck_assert_uint_eq(errs[0].opcode, HCI_OP_LE_SET_EXT_ADV_PARAMS);
+	ck_assert_int_eq(errs[0].status, HCI_ERR_MEMORY_EXCEEDED);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(nsent, 3); /* no disable */
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 0);
+}
+END_TEST
+
+/* What the bearer leaves behind, and only that: its set and its scanning. */
+START_TEST(test_cleanup_release)
+{
+	static const uint8_t want_scan_on[] = { 0x01, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t want_scan_off[] = { 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	static int done_calls;
+	size_t before;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 3);
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 0);
+	ck_assert_int_eq(adv_scan(&adv, 0, true, NULL, NULL), 0);
+	expect_bytes(0, HCI_OP_LE_SET_EXT_SCAN_ENABLE, want_scan_on, sizeof(want_scan_on));
+	/* in flight: it may go through, so it is undone */
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 1);
+	complete(1, HCI_OP_LE_SET_EXT_SCAN_ENABLE, 0);
+	ck_assert_int_eq(adv_send(&adv, 2, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	complete_ext_start(3);
+	/* on the air: disable, remove, scan off */
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 3);
+	ck_assert_uint_eq(cmds[0].opcode, HCI_OP_LE_SET_EXT_ADV_ENABLE);
+	ck_assert_mem_eq(cmds[0].params, ext_disable_h2, sizeof(ext_disable_h2));
+	ck_assert_uint_eq(cmds[1].opcode, HCI_OP_LE_REMOVE_ADV_SET);
+	ck_assert_uint_eq(cmds[1].plen, 1);
+	ck_assert_uint_eq(cmds[1].params[0], 0x02);
+	ck_assert_uint_eq(cmds[2].opcode, HCI_OP_LE_SET_EXT_SCAN_ENABLE);
+	ck_assert_mem_eq(cmds[2].params, want_scan_off, sizeof(want_scan_off));
+	rx_terminated(100, HCI_ERR_LIMIT_REACHED, 0x02, 3);
+	ck_assert(!adv_busy(&adv));
+
+	before = nsent;
+	done_calls = 0;
+	adv_release(&adv, 101, release_cb, &done_calls);
+	expect_bytes(before, HCI_OP_LE_REMOVE_ADV_SET, (const uint8_t *)"\x02", 1);
+	/* until answered, a last resort would still send them */
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 2);
+	complete(102, HCI_OP_LE_REMOVE_ADV_SET, 0);
+	expect_bytes(before + 1, HCI_OP_LE_SET_EXT_SCAN_ENABLE, want_scan_off, sizeof(want_scan_off));
+	ck_assert_int_eq(done_calls, 0);
+	complete(103, HCI_OP_LE_SET_EXT_SCAN_ENABLE, 0);
+	ck_assert_int_eq(done_calls, 1);
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 0);
+
+	/* nothing to undo: done at once, nothing sent */
+	before = nsent;
+	adv_release(&adv, 104, release_cb, &done_calls);
+	ck_assert_int_eq(done_calls, 2);
+	ck_assert_uint_eq(nsent, before);
+}
+END_TEST
+
+/* Another host's scanning and advertising are left alone. */
+START_TEST(test_cleanup_not_ours)
+{
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+
+	fill_pdus();
+	ck_assert_int_eq(adv_scan(&adv, 0, true, NULL, NULL), 0);
+	complete(1, HCI_OP_LE_SET_SCAN_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
+	ck_assert_int_eq(adv_send(&adv, 2, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	complete(3, HCI_OP_LE_SET_ADV_PARAMS, HCI_ERR_COMMAND_DISALLOWED);
+	complete(4, HCI_OP_LE_SET_ADV_DATA, 0);
+	complete(5, HCI_OP_LE_SET_ADV_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 0);
+	ck_assert_uint_eq(nsent, 4);
+}
+END_TEST
+
+/* The kernel's commands on a shared controller: it takes over the scanning
+ * (ours is then not turned off at the end), or clears our set (it is then
+ * made again, and not removed at the end). */
+START_TEST(test_foreign_commands)
+{
+	static const uint8_t kernel_scan_on[6] = { 0x01, 0x01, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t kernel_disable_all[2] = { 0x00, 0x00 };
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	size_t before;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 3);
+	ck_assert_int_eq(adv_scan(&adv, 0, true, NULL, NULL), 0);
+	complete(1, HCI_OP_LE_SET_EXT_SCAN_ENABLE, 0);
+	ck_assert_int_eq(adv_send(&adv, 2, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	complete_ext_start(3);
+	/* the kernel's own set 0 is none of ours */
+	ck_assert(!adv_foreign_cmd(&adv, HCI_OP_LE_REMOVE_ADV_SET, (const uint8_t *)"\x00", 1));
+	ck_assert(adv_busy(&adv));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 3);
+	/* the kernel starts its discovery: the scanning is its own now */
+	ck_assert(adv_foreign_cmd(&adv, HCI_OP_LE_SET_EXT_SCAN_ENABLE, kernel_scan_on, 6));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 2);
+	ck_assert_uint_eq(cmds[1].opcode, HCI_OP_LE_REMOVE_ADV_SET);
+	/* the kernel disables every set, then clears them (as at power off) */
+	ck_assert(!adv_foreign_cmd(&adv, HCI_OP_LE_SET_EXT_ADV_ENABLE, kernel_disable_all, 2));
+	ck_assert(!adv_busy(&adv));
+	ck_assert(!adv_foreign_cmd(&adv, HCI_OP_LE_CLEAR_ADV_SETS, NULL, 0));
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 0);
+	/* the next PDU makes the set again */
+	before = nsent;
+	ck_assert_int_eq(adv_send(&adv, 100, AD_TYPE_PB_ADV, pdu_b, sizeof(pdu_b)), 0);
+	expect_sent(before, HCI_OP_LE_SET_EXT_ADV_PARAMS);
+}
+END_TEST
+
 START_TEST(test_scan)
 {
 	static int scan_ctx;
@@ -745,14 +1026,16 @@ START_TEST(test_scan)
 	ck_assert_uint_eq(sent[0].plen, 2);
 	ck_assert_uint_eq(sent[0].params[0], 0x01);
 	ck_assert_uint_eq(sent[0].params[1], 0x00); /* Filter_Duplicates off */
-	ck_assert(adv.scanning);
+	ck_assert(!adv.scanning); /* not before the controller says so */
 	complete(1, HCI_OP_LE_SET_SCAN_ENABLE, 0);
+	ck_assert(adv.scanning);
 
 	i = nsent;
 	ck_assert_int_eq(adv_scan(&adv, 2, false, NULL, NULL), 0);
 	expect_sent(i, HCI_OP_LE_SET_SCAN_ENABLE);
 	ck_assert_uint_eq(sent[i].params[0], 0x00);
 	ck_assert_uint_eq(sent[i].params[1], 0x00);
+	complete(3, HCI_OP_LE_SET_SCAN_ENABLE, 0);
 	ck_assert(!adv.scanning);
 }
 END_TEST
@@ -772,6 +1055,8 @@ START_TEST(test_scan_callback)
 	ck_assert_int_eq(adv_scan(&adv, 0, true, scan_cb, &scan_status), 0);
 	complete(1, HCI_OP_LE_SET_SCAN_ENABLE, HCI_ERR_COMMAND_DISALLOWED);
 	ck_assert_int_eq(scan_status, HCI_ERR_COMMAND_DISALLOWED);
+	/* another host's scan: ours never started, so nothing to turn off */
+	ck_assert(!adv.scanning);
 }
 END_TEST
 
@@ -900,6 +1185,13 @@ static Suite *adv_suite(void)
 	tcase_add_test(tt, test_params_fail);
 	tcase_add_test(tt, test_start_timeout);
 	tcase_add_test(tt, test_partial_hci_queue_failure);
+	tcase_add_test(tt, test_ext_send_one_pdu);
+	tcase_add_test(tt, test_ext_no_terminated);
+	tcase_add_test(tt, test_ext_terminated_early);
+	tcase_add_test(tt, test_ext_params_refused);
+	tcase_add_test(tt, test_cleanup_release);
+	tcase_add_test(tt, test_cleanup_not_ours);
+	tcase_add_test(tt, test_foreign_commands);
 	tcase_add_test(tt, test_scan);
 	tcase_add_test(tt, test_scan_callback);
 	suite_add_tcase(s, tt);

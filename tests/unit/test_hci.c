@@ -68,9 +68,41 @@ static void fake_report(void *ctx, const struct hci_adv_report *r)
 	rec->r.data = rec->data;
 }
 
+static struct {
+	unsigned calls;
+	uint8_t status, handle, events;
+} term;
+
+static void fake_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_t events)
+{
+	ck_assert_ptr_eq(ctx, &hci_ctx_tag);
+	term.calls++;
+	term.status = status;
+	term.handle = handle;
+	term.events = events;
+}
+
+static struct {
+	unsigned calls;
+	uint16_t opcode;
+	size_t plen;
+	uint8_t p[255];
+} foreign;
+
+static void fake_foreign(void *ctx, uint16_t opcode, const uint8_t *p, size_t plen)
+{
+	ck_assert_ptr_eq(ctx, &hci_ctx_tag);
+	foreign.calls++;
+	foreign.opcode = opcode;
+	foreign.plen = plen;
+	memcpy(foreign.p, p, plen);
+}
+
 static const struct hci_ops ops = {
 	.send = fake_send,
 	.adv_report = fake_report,
+	.adv_set_terminated = fake_terminated,
+	.foreign_cmd = fake_foreign,
 };
 
 static void cmd_cb(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
@@ -98,6 +130,8 @@ static void setup(void)
 	memset(sent, 0, sizeof(sent));
 	memset(cbs, 0, sizeof(cbs));
 	memset(reports, 0, sizeof(reports));
+	memset(&term, 0, sizeof(term));
+	memset(&foreign, 0, sizeof(foreign));
 }
 
 static void teardown(void)
@@ -179,6 +213,14 @@ START_TEST(test_opcode_values)
 	ck_assert_uint_eq(HCI_OP_LE_SET_ADV_ENABLE, 0x200a);
 	ck_assert_uint_eq(HCI_OP_LE_SET_SCAN_PARAMS, 0x200b);
 	ck_assert_uint_eq(HCI_OP_LE_SET_SCAN_ENABLE, 0x200c);
+	ck_assert_uint_eq(HCI_OP_READ_LOCAL_COMMANDS, 0x1002);
+	ck_assert_uint_eq(HCI_OP_LE_SET_EXT_ADV_PARAMS, 0x2036);
+	ck_assert_uint_eq(HCI_OP_LE_SET_EXT_ADV_DATA, 0x2037);
+	ck_assert_uint_eq(HCI_OP_LE_SET_EXT_ADV_ENABLE, 0x2039);
+	ck_assert_uint_eq(HCI_OP_LE_READ_NUM_ADV_SETS, 0x203b);
+	ck_assert_uint_eq(HCI_OP_LE_REMOVE_ADV_SET, 0x203c);
+	ck_assert_uint_eq(HCI_OP_LE_SET_EXT_SCAN_PARAMS, 0x2041);
+	ck_assert_uint_eq(HCI_OP_LE_SET_EXT_SCAN_ENABLE, 0x2042);
 	ck_assert_str_eq(hci_opcode_name(HCI_OP_RESET), "HCI_Reset");
 	ck_assert_str_eq(hci_opcode_name(HCI_OP_LE_SET_ADV_DATA), "HCI_LE_Set_Advertising_Data");
 	ck_assert_ptr_nonnull(hci_opcode_name(0xfc01));
@@ -689,6 +731,143 @@ START_TEST(test_three_reports)
 }
 END_TEST
 
+/* ---- LE Extended Advertising Report (7.7.65.13) ---- */
+
+/* A mesh beacon as a legacy ADV_NONCONN_IND PDU, byte for byte as a
+ * Bluetooth 5 controller reports it to a host that scans the extended way. */
+static const uint8_t ext_beacon_evt[] = {
+	0x04, 0x3e, 0x2f,   /* LE Meta, 47 octets */
+	0x0d, 0x01,         /* LE Extended Advertising Report, 1 report */
+	0x10, 0x00,         /* Event_Type: legacy, ADV_NONCONN_IND */
+	0x00,               /* public address */
+	0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+	0x01, 0x00,         /* primary PHY LE 1M, no secondary */
+	0xff,               /* no ADI */
+	0x7f,               /* TX power unknown */
+	0xc4,               /* RSSI -60 */
+	0x00, 0x00,         /* no periodic advertising */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* no direct address */
+	0x15,               /* 21 octets of data */
+	0x14, 0x2b, 0x00,   /* Mesh Beacon: Unprovisioned Device, UUID, OOB information */
+	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10,
+	0x00, 0x00,
+};
+
+START_TEST(test_ext_report_legacy)
+{
+	static const uint8_t addr[6] = { 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+
+	ck_assert_uint_eq(sizeof(ext_beacon_evt), 3 + 0x2f);
+	hci_receive(&hci, 0, ext_beacon_evt, sizeof(ext_beacon_evt));
+	ck_assert_uint_eq(hci.stats.malformed, 0);
+	ck_assert_uint_eq(nreports, 1);
+	ck_assert_uint_eq(reports[0].r.evt_type, 0x03); /* as in a legacy report */
+	ck_assert_uint_eq(reports[0].r.addr_type, 0x00);
+	ck_assert_mem_eq(reports[0].r.addr, addr, 6);
+	ck_assert_int_eq(reports[0].r.rssi, -60);
+	ck_assert_uint_eq(reports[0].r.data_len, 21);
+	ck_assert_mem_eq(reports[0].data, ext_beacon_evt + 3 + 2 + 24, 21);
+	ck_assert_int_eq(hci_parse_ext_adv_reports(ext_beacon_evt + 4, sizeof(ext_beacon_evt) - 4,
+						   NULL, NULL), 1);
+}
+END_TEST
+
+/* Several reports in one event: legacy PDU types map to the legacy codes,
+ * a complete extended PDU is passed on as extended, a fragment is not. */
+START_TEST(test_ext_report_types)
+{
+	static const struct {
+		uint16_t type;
+		int want; /* -1: not passed on */
+	} cases[] = {
+		{ 0x0013, 0 }, { 0x0015, 1 }, { 0x0012, 2 }, { 0x0010, 3 }, { 0x001b, 4 },
+		{ 0x001a, 4 }, { 0x0000, HCI_ADV_EVT_EXTENDED }, { 0x0020, -1 }, { 0x0040, -1 },
+		{ 0x0011, -1 },
+	};
+	uint8_t pkt[3 + 255];
+	size_t off = 5;
+	unsigned want_n = 0;
+
+	memset(pkt, 0, sizeof(pkt));
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		put_le16(pkt + off, cases[i].type);
+		pkt[off + 13] = (uint8_t)(-40 - (int)i); /* RSSI tells them apart */
+		pkt[off + 23] = 1;                      /* one octet of data */
+		pkt[off + 24] = (uint8_t)i;
+		off += 25;
+		want_n += cases[i].want >= 0;
+	}
+	pkt[0] = H4_EVT;
+	pkt[1] = HCI_EV_LE_META;
+	pkt[2] = (uint8_t)(off - 3);
+	pkt[3] = HCI_LE_EXT_ADV_REPORT;
+	pkt[4] = (uint8_t)ARRAY_SIZE(cases);
+	hci_receive(&hci, 0, pkt, off);
+	ck_assert_uint_eq(hci.stats.malformed, 0);
+	ck_assert_uint_eq(nreports, want_n);
+	for (size_t i = 0, j = 0; i < ARRAY_SIZE(cases); i++) {
+		if (cases[i].want < 0)
+			continue;
+		ck_assert_uint_eq(reports[j].r.evt_type, (unsigned)cases[i].want);
+		ck_assert_int_eq(reports[j].r.rssi, -40 - (int)i);
+		ck_assert_uint_eq(reports[j].data[0], i);
+		j++;
+	}
+}
+END_TEST
+
+/* Truncated or inconsistent: nothing is passed on, the event is counted. */
+START_TEST(test_ext_report_malformed)
+{
+	uint8_t pkt[sizeof(ext_beacon_evt) + 40];
+
+	/* data length one past the end */
+	memcpy(pkt, ext_beacon_evt, sizeof(ext_beacon_evt));
+	pkt[3 + 2 + 23] = 22;
+	hci_receive(&hci, 0, pkt, sizeof(ext_beacon_evt));
+	/* a trailing octet */
+	memcpy(pkt, ext_beacon_evt, sizeof(ext_beacon_evt));
+	pkt[2]++;
+	pkt[sizeof(ext_beacon_evt)] = 0;
+	hci_receive(&hci, 0, pkt, sizeof(ext_beacon_evt) + 1);
+	/* two reports announced, one there */
+	memcpy(pkt, ext_beacon_evt, sizeof(ext_beacon_evt));
+	pkt[4] = 2;
+	hci_receive(&hci, 0, pkt, sizeof(ext_beacon_evt));
+	/* shorter than the fixed part */
+	memcpy(pkt, ext_beacon_evt, 3 + 2 + 20);
+	pkt[2] = 2 + 20;
+	hci_receive(&hci, 0, pkt, 3 + 2 + 20);
+	/* a legacy PDU with 32 octets of data */
+	memset(pkt, 0, sizeof(pkt));
+	memcpy(pkt, ext_beacon_evt, 3 + 2 + 24);
+	pkt[3 + 2 + 23] = 32;
+	pkt[2] = 2 + 24 + 32;
+	hci_receive(&hci, 0, pkt, 3 + 2 + 24 + 32);
+	ck_assert_uint_eq(nreports, 0);
+	ck_assert_uint_eq(hci.stats.malformed, 5);
+	ck_assert_int_eq(hci_parse_ext_adv_reports(pkt, 0, NULL, NULL), -1);
+}
+END_TEST
+
+/* LE Advertising Set Terminated (7.7.65.18) */
+START_TEST(test_adv_set_terminated)
+{
+	/* Limit Reached, handle 2, no connection, 3 events */
+	static const uint8_t ev[] = { 0x04, 0x3e, 0x06, 0x12, 0x43, 0x02, 0x00, 0x00, 0x03 };
+	static const uint8_t short_ev[] = { 0x04, 0x3e, 0x05, 0x12, 0x43, 0x02, 0x00, 0x00 };
+
+	hci_receive(&hci, 0, ev, sizeof(ev));
+	ck_assert_uint_eq(term.calls, 1);
+	ck_assert_uint_eq(term.status, HCI_ERR_LIMIT_REACHED);
+	ck_assert_uint_eq(term.handle, 2);
+	ck_assert_uint_eq(term.events, 3);
+	hci_receive(&hci, 0, short_ev, sizeof(short_ev));
+	ck_assert_uint_eq(term.calls, 1);
+	ck_assert_uint_eq(hci.stats.malformed, 1);
+}
+END_TEST
+
 START_TEST(test_zero_reports)
 {
 	static const uint8_t pkt[] = { 0x04, 0x3e, 0x02, 0x02, 0x00 };
@@ -851,7 +1030,8 @@ START_TEST(test_non_event_ignored)
 	static const uint8_t acl[] = { 0x02, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
 	static const uint8_t sco[] = { 0x03, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
 	static const uint8_t iso[] = { 0x05, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
-	static const uint8_t cmd[] = { 0x01, 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };
+	/* a command (another host's, on a shared socket) with those octets as parameters */
+	static const uint8_t cmd[] = { 0x01, 0x0e, 0x04, 0x03, 0x01, 0x03, 0x0c };
 	uint8_t rep[300];
 	size_t len = build_reports(rep, &rep_beacon, 1);
 
@@ -869,6 +1049,31 @@ START_TEST(test_non_event_ignored)
 	ck_assert_uint_eq(hci.stats.malformed, 0);
 	ck_assert_uint_eq(hci.stats.unmatched, 0);
 	ck_assert_uint_eq(hci_next_deadline(&hci), HCI_CMD_TIMEOUT_MS);
+	ck_assert_uint_eq(foreign.calls, 1);
+}
+END_TEST
+
+/* Another host's commands (the kernel's, which a shared raw socket shows):
+ * passed on as they are, never taken for completions of ours. */
+START_TEST(test_foreign_cmd)
+{
+	/* the kernel turns scanning off: LE Set Extended Scan Enable(0) */
+	static const uint8_t scan_off[] = { 0x01, 0x42, 0x20, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t bad_len[] = { 0x01, 0x42, 0x20, 0x06, 0x00, 0x00 };
+	static const uint8_t short_hdr[] = { 0x01, 0x42, 0x20 };
+
+	ck_assert_int_eq(hci_send_cmd(&hci, 0, HCI_OP_LE_SET_EXT_SCAN_ENABLE, scan_off + 4, 6, cmd_cb,
+				      &ctx_a), 0);
+	hci_receive(&hci, 1, scan_off, sizeof(scan_off));
+	ck_assert_uint_eq(foreign.calls, 1);
+	ck_assert_uint_eq(foreign.opcode, HCI_OP_LE_SET_EXT_SCAN_ENABLE);
+	ck_assert_uint_eq(foreign.plen, 6);
+	ck_assert_mem_eq(foreign.p, scan_off + 4, 6);
+	ck_assert_uint_eq(ncb, 0); /* ours still waits for its completion */
+	hci_receive(&hci, 1, bad_len, sizeof(bad_len));
+	hci_receive(&hci, 1, short_hdr, sizeof(short_hdr));
+	ck_assert_uint_eq(foreign.calls, 1);
+	ck_assert_uint_eq(hci.stats.malformed, 2);
 }
 END_TEST
 
@@ -909,6 +1114,24 @@ static const struct sent_pkt *expect_one(size_t before, uint16_t opcode)
 	return &sent[before];
 }
 
+/* Read Local Supported Commands answered: the legacy LE commands, plus the
+ * extended scanning and/or advertising ones (7.4.2, octets 36 and 37). */
+static void rx_commands(uint64_t now, bool ext_scan, bool ext_adv)
+{
+	uint8_t rp[1 + 64];
+
+	memset(rp, 0, sizeof(rp));
+	rp[1 + 25] = 0xf7;
+	rp[1 + 26] = 0x0f;
+	if (ext_adv) {
+		rp[1 + 36] |= 0x04 | 0x08 | 0x20 | 0x80; /* Ext Adv Params, Data, Enable; Num Sets */
+		rp[1 + 37] |= 0x01;                      /* Remove Advertising Set */
+	}
+	if (ext_scan)
+		rp[1 + 37] |= 0x20 | 0x40;               /* Ext Scan Params, Enable */
+	rx_cc(now, 1, HCI_OP_READ_LOCAL_COMMANDS, rp, sizeof(rp));
+}
+
 static void assert_mask_bit(const uint8_t *mask, unsigned bit)
 {
 	ck_assert_msg(mask[bit / 8] & (1u << (bit % 8)), "event mask bit %u not set", bit);
@@ -934,19 +1157,28 @@ START_TEST(test_setup_with_reset)
 	ck_assert_uint_eq(hci_next_deadline(&hci), t + HCI_CMD_TIMEOUT_MS);
 
 	rx_cc(t += 10, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
-	p = expect_one(2, HCI_OP_SET_EVENT_MASK);
-	ck_assert_uint_eq(p->len, 4 + 8);
-	assert_mask_bit(p->b + 4, 61); /* LE Meta */
+	p = expect_one(2, HCI_OP_READ_LOCAL_COMMANDS);
+	ck_assert_uint_eq(p->len, 4);
 	ck_assert_uint_eq(hs.hci_version, 0x09);
 	ck_assert_uint_eq(hs.manufacturer, 0x005d);
 
-	rx_cc_status(t += 10, 1, HCI_OP_SET_EVENT_MASK, 0);
-	p = expect_one(3, HCI_OP_LE_SET_EVENT_MASK);
+	rx_commands(t += 10, false, false);
+	p = expect_one(3, HCI_OP_SET_EVENT_MASK);
 	ck_assert_uint_eq(p->len, 4 + 8);
-	assert_mask_bit(p->b + 4, 1); /* LE Advertising Report */
+	assert_mask_bit(p->b + 4, 61); /* LE Meta */
+
+	rx_cc_status(t += 10, 1, HCI_OP_SET_EVENT_MASK, 0);
+	p = expect_one(4, HCI_OP_LE_SET_EVENT_MASK);
+	ck_assert_uint_eq(p->len, 4 + 8);
+	{
+		/* LE Advertising Report (bit 1) only: no extended events asked for */
+		static const uint8_t want[8] = { 0x02 };
+
+		ck_assert_mem_eq(p->b + 4, want, 8);
+	}
 
 	rx_cc_status(t += 10, 1, HCI_OP_LE_SET_EVENT_MASK, 0);
-	p = expect_one(4, HCI_OP_LE_SET_SCAN_PARAMS);
+	p = expect_one(5, HCI_OP_LE_SET_SCAN_PARAMS);
 	ck_assert_uint_eq(p->len, 4 + 7);
 	ck_assert_uint_eq(p->b[4], 0x00);                          /* passive */
 	ck_assert_uint_eq(get_le16(p->b + 5), get_le16(p->b + 7)); /* interval == window */
@@ -959,17 +1191,20 @@ START_TEST(test_setup_with_reset)
 	rx_cc_status(t += 10, 1, HCI_OP_LE_SET_SCAN_PARAMS, 0);
 	ck_assert_int_eq(setup_res.calls, 1);
 	ck_assert_int_eq(setup_res.status, 0);
-	ck_assert_uint_eq(nsent, 5);
+	ck_assert_uint_eq(nsent, 6);
+	ck_assert(!hs.ext_scan);
+	ck_assert(!hs.ext_adv);
 	ck_assert_uint_eq(hci_next_deadline(&hci), NO_DEADLINE);
 	ck_assert_uint_eq(hs.hci_version, 0x09);
 	ck_assert_uint_eq(hs.manufacturer, 0x005d);
 }
 END_TEST
 
-START_TEST(test_setup_without_reset)
+/* A raw socket shared with the kernel: no Reset, and no Set Event Mask nor
+ * LE Set Event Mask (they cannot be read back; writing them would replace
+ * the kernel's). */
+START_TEST(test_setup_shared_legacy)
 {
-	static const uint16_t rest[] = { HCI_OP_SET_EVENT_MASK, HCI_OP_LE_SET_EVENT_MASK,
-					 HCI_OP_LE_SET_SCAN_PARAMS };
 	uint8_t rp[9];
 
 	memset(&setup_res, 0, sizeof(setup_res));
@@ -980,17 +1215,123 @@ START_TEST(test_setup_without_reset)
 	rp[5] = 0x02;  /* Intel */
 	rp[6] = 0x01;  /* manufacturer 0x0102 */
 	rx_cc(60, 1, HCI_OP_READ_LOCAL_VERSION, rp, sizeof(rp));
-	for (size_t i = 0; i < ARRAY_SIZE(rest); i++) {
-		expect_one(1 + i, rest[i]);
-		rx_cc_status(70 + i, 1, rest[i], 0);
-	}
-	ck_assert_uint_eq(nsent, 4);
+	expect_one(1, HCI_OP_READ_LOCAL_COMMANDS);
+	rx_commands(61, false, false);
+	expect_one(2, HCI_OP_LE_SET_SCAN_PARAMS);
+	rx_cc_status(62, 1, HCI_OP_LE_SET_SCAN_PARAMS, 0);
+	ck_assert_uint_eq(nsent, 3);
 	ck_assert_int_eq(setup_res.calls, 1);
 	ck_assert_int_eq(setup_res.status, 0);
 	ck_assert_uint_eq(hs.hci_version, 0x0c);
 	ck_assert_uint_eq(hs.manufacturer, 0x0102);
-	for (size_t i = 0; i < nsent; i++)
+	for (size_t i = 0; i < nsent; i++) {
 		ck_assert_uint_ne(sent_opcode(i), HCI_OP_RESET);
+		ck_assert_uint_ne(sent_opcode(i), HCI_OP_SET_EVENT_MASK);
+		ck_assert_uint_ne(sent_opcode(i), HCI_OP_LE_SET_EVENT_MASK);
+	}
+}
+END_TEST
+
+/* A Bluetooth 5 controller shared with the kernel: the extended commands
+ * (the kernel uses them too; a controller refuses legacy ones after them). */
+START_TEST(test_setup_shared_ext)
+{
+	/* 7.8.64: Own_Address_Type public, Scanning_Filter_Policy 0,
+	 * Scanning_PHYs LE 1M, then for it: passive, interval 30 ms, window 30 ms */
+	static const uint8_t want_scan[] = { 0x01, 0x41, 0x20, 0x08, 0x00, 0x00, 0x01, 0x00,
+					     0x30, 0x00, 0x30, 0x00 };
+	static const uint8_t want_num_sets[] = { 0x01, 0x3b, 0x20, 0x00 };
+
+	memset(&setup_res, 0, sizeof(setup_res));
+	hci_setup_start(&hs, &hci, 0, false, setup_done, &setup_res);
+	rx_cc(1, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	rx_commands(2, true, true);
+	assert_sent(2, want_num_sets, sizeof(want_num_sets));
+	rx_cc(3, 1, HCI_OP_LE_READ_NUM_ADV_SETS, (const uint8_t *)"\x00\x03", 2);
+	assert_sent(3, want_scan, sizeof(want_scan));
+	rx_cc_status(4, 1, HCI_OP_LE_SET_EXT_SCAN_PARAMS, 0);
+	ck_assert_uint_eq(nsent, 4);
+	ck_assert_int_eq(setup_res.calls, 1);
+	ck_assert_int_eq(setup_res.status, 0);
+	ck_assert(hs.ext_scan);
+	ck_assert(hs.ext_adv);
+	ck_assert_uint_eq(hs.num_adv_sets, 3);
+}
+END_TEST
+
+/* Exclusive and extended: the LE event mask asks for the extended events. */
+START_TEST(test_setup_exclusive_ext)
+{
+	/* LE Advertising Report (1), LE Extended Advertising Report (12),
+	 * LE Advertising Set Terminated (17) */
+	static const uint8_t want_le_mask[] = { 0x01, 0x01, 0x20, 0x08,
+						0x02, 0x10, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00 };
+
+	memset(&setup_res, 0, sizeof(setup_res));
+	hci_setup_start(&hs, &hci, 0, true, setup_done, &setup_res);
+	rx_cc_status(1, 1, HCI_OP_RESET, 0);
+	rx_cc(2, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	rx_commands(3, true, true);
+	expect_one(3, HCI_OP_LE_READ_NUM_ADV_SETS);
+	rx_cc(4, 1, HCI_OP_LE_READ_NUM_ADV_SETS, (const uint8_t *)"\x00\x10", 2);
+	expect_one(4, HCI_OP_SET_EVENT_MASK);
+	rx_cc_status(5, 1, HCI_OP_SET_EVENT_MASK, 0);
+	assert_sent(5, want_le_mask, sizeof(want_le_mask));
+	rx_cc_status(6, 1, HCI_OP_LE_SET_EVENT_MASK, 0);
+	expect_one(6, HCI_OP_LE_SET_EXT_SCAN_PARAMS);
+	rx_cc_status(7, 1, HCI_OP_LE_SET_EXT_SCAN_PARAMS, 0);
+	ck_assert_int_eq(setup_res.calls, 1);
+	ck_assert_int_eq(setup_res.status, 0);
+	ck_assert_uint_eq(hs.num_adv_sets, 16);
+}
+END_TEST
+
+/* Extended scanning without extended advertising (and the other way round);
+ * a controller with no advertising sets to spare advertises the legacy way. */
+START_TEST(test_setup_ext_partial)
+{
+	memset(&setup_res, 0, sizeof(setup_res));
+	hci_setup_start(&hs, &hci, 0, true, setup_done, &setup_res);
+	rx_cc_status(1, 1, HCI_OP_RESET, 0);
+	rx_cc(2, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	rx_commands(3, true, false);
+	expect_one(3, HCI_OP_SET_EVENT_MASK); /* no Read Number of Supported Advertising Sets */
+	rx_cc_status(4, 1, HCI_OP_SET_EVENT_MASK, 0);
+	expect_one(4, HCI_OP_LE_SET_EVENT_MASK);
+	ck_assert_uint_eq(sent[4].b[4 + 1], 0x10);
+	ck_assert_uint_eq(sent[4].b[4 + 2], 0x00);
+	ck_assert(hs.ext_scan && !hs.ext_adv);
+
+	setup();
+	memset(&setup_res, 0, sizeof(setup_res));
+	hci_setup_start(&hs, &hci, 0, false, setup_done, &setup_res);
+	rx_cc(1, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	rx_commands(2, false, true);
+	rx_cc(3, 1, HCI_OP_LE_READ_NUM_ADV_SETS, (const uint8_t *)"\x00\x00", 2);
+	expect_one(3, HCI_OP_LE_SET_SCAN_PARAMS);
+	ck_assert(!hs.ext_scan && !hs.ext_adv);
+}
+END_TEST
+
+/* A controller without Read Local Supported Commands (Bluetooth 1.1) gets
+ * the legacy commands; a timeout still fails the set-up. */
+START_TEST(test_setup_commands_unknown)
+{
+	memset(&setup_res, 0, sizeof(setup_res));
+	hci_setup_start(&hs, &hci, 0, false, setup_done, &setup_res);
+	rx_cc(1, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	rx_cc_status(2, 1, HCI_OP_READ_LOCAL_COMMANDS, HCI_ERR_UNKNOWN_COMMAND);
+	expect_one(2, HCI_OP_LE_SET_SCAN_PARAMS);
+	ck_assert_int_eq(setup_res.calls, 0);
+
+	setup();
+	memset(&setup_res, 0, sizeof(setup_res));
+	hci_setup_start(&hs, &hci, 0, false, setup_done, &setup_res);
+	rx_cc(1, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	hci_tick(&hci, 1 + HCI_CMD_TIMEOUT_MS);
+	ck_assert_int_eq(setup_res.calls, 1);
+	ck_assert_int_eq(setup_res.status, -ETIMEDOUT);
+	ck_assert_uint_eq(setup_res.opcode, HCI_OP_READ_LOCAL_COMMANDS);
 }
 END_TEST
 
@@ -1000,17 +1341,18 @@ START_TEST(test_setup_failure)
 	hci_setup_start(&hs, &hci, 0, true, setup_done, &setup_res);
 	rx_cc_status(1, 1, HCI_OP_RESET, 0);
 	rx_cc(2, 1, HCI_OP_READ_LOCAL_VERSION, local_version_rp, sizeof(local_version_rp));
+	rx_commands(3, false, false);
 	rx_cc_status(3, 1, HCI_OP_SET_EVENT_MASK, 0);
-	expect_one(3, HCI_OP_LE_SET_EVENT_MASK);
+	expect_one(4, HCI_OP_LE_SET_EVENT_MASK);
 	rx_cc_status(4, 1, HCI_OP_LE_SET_EVENT_MASK, HCI_ERR_UNKNOWN_COMMAND);
 	ck_assert_int_eq(setup_res.calls, 1);
 	ck_assert_int_eq(setup_res.status, HCI_ERR_UNKNOWN_COMMAND);
 	ck_assert_uint_eq(setup_res.opcode, HCI_OP_LE_SET_EVENT_MASK);
 	/* stops there */
-	ck_assert_uint_eq(nsent, 4);
+	ck_assert_uint_eq(nsent, 5);
 	ck_assert_uint_eq(hci_next_deadline(&hci), NO_DEADLINE);
 	hci_tick(&hci, 100000);
-	ck_assert_uint_eq(nsent, 4);
+	ck_assert_uint_eq(nsent, 5);
 	ck_assert_int_eq(setup_res.calls, 1);
 }
 END_TEST
@@ -1073,6 +1415,11 @@ static Suite *hci_suite(void)
 	tcase_add_test(tr, test_one_report);
 	tcase_add_test(tr, test_three_reports);
 	tcase_add_test(tr, test_zero_reports);
+	tcase_add_test(tr, test_ext_report_legacy);
+	tcase_add_test(tr, test_ext_report_types);
+	tcase_add_test(tr, test_ext_report_malformed);
+	tcase_add_test(tr, test_adv_set_terminated);
+	tcase_add_test(tr, test_foreign_cmd);
 	tcase_add_test(tr, test_truncated_reports);
 	tcase_add_test(tr, test_num_reports_too_large);
 	tcase_add_test(tr, test_data_len_over_31);
@@ -1083,7 +1430,11 @@ static Suite *hci_suite(void)
 
 	tcase_add_checked_fixture(ts, setup, teardown);
 	tcase_add_test(ts, test_setup_with_reset);
-	tcase_add_test(ts, test_setup_without_reset);
+	tcase_add_test(ts, test_setup_shared_legacy);
+	tcase_add_test(ts, test_setup_shared_ext);
+	tcase_add_test(ts, test_setup_exclusive_ext);
+	tcase_add_test(ts, test_setup_ext_partial);
+	tcase_add_test(ts, test_setup_commands_unknown);
 	tcase_add_test(ts, test_setup_failure);
 	tcase_add_test(ts, test_setup_reset_fails);
 	tcase_add_test(ts, test_setup_timeout);

@@ -10,7 +10,16 @@
  * emulator (emulator/btdev.c): Command Disallowed for an enable that is
  * already in the requested state, for advertising parameters while
  * advertising and for scan parameters while scanning; a scan enable reports
- * the advertisers that are on the air at that moment. */
+ * the advertisers that are on the air at that moment.
+ *
+ * Extended advertising and scanning (Core 5.0) are modelled for legacy PDUs:
+ * up to AIR_ADV_SETS advertising sets with legacy properties, each stopping
+ * after its Max_Extended_Advertising_Events with LE Advertising Set
+ * Terminated, and extended scanning, which reports in LE Extended
+ * Advertising Report events. Like hardware (and unlike btvirt), a controller
+ * refuses the legacy advertising/scanning commands once an extended one was
+ * used and the other way round (Command Disallowed) until HCI_Reset; with
+ * legacy_only it offers no extended commands at all. */
 #include "air.h"
 
 #include <errno.h>
@@ -36,7 +45,10 @@
 #define OP_LE_READ_ADV_TX_POWER HCI_OP(0x08, 0x0007)
 #define OP_LE_SET_SCAN_RSP_DATA HCI_OP(0x08, 0x0009)
 
+#define ERR_UNSUPPORTED 0x11
 #define ERR_INVALID_PARAMS 0x12
+
+#define AIR_ADV_SETS 4
 
 #define MAX_CTRLS 256
 #define OUT_SOFT_LIMIT (256u * 1024u) /* reports are dropped beyond this backlog */
@@ -67,6 +79,28 @@ struct seen {
 	uint8_t data[31];
 };
 
+/* One advertisement: the legacy one, or an extended advertising set. */
+struct advset {
+	struct ctrl *c;
+	bool used;              /* extended: created; the legacy one: always */
+	uint8_t handle;
+	uint16_t int_min, int_max;
+	uint8_t type;           /* legacy PDU type, 0x00-0x04 (ADV_IND...) */
+	uint8_t own_addr_type;
+	uint8_t direct_addr_type;
+	uint8_t direct_addr[6];
+	uint8_t chan_map;
+	uint8_t filter;
+	uint8_t data_len;
+	uint8_t data[31];
+	bool enable;
+	unsigned max_events;    /* extended: stop after this many (0: no limit) */
+	unsigned events;
+	ev_timer timer;
+};
+
+enum cmd_kind { KIND_ANY, KIND_LEGACY, KIND_EXT };
+
 struct ctrl {
 	struct air *air;
 	struct ctrl *next;
@@ -76,7 +110,7 @@ struct ctrl {
 	bool local;             /* a simulated device's, not an accepted connection */
 	unsigned long reports, report_events, multi_report_events;
 	ev_io rio, wio;
-	ev_timer adv_timer, rx_timer;
+	ev_timer rx_timer;
 	uint8_t *out;
 	size_t out_len, out_cap;
 
@@ -86,18 +120,12 @@ struct ctrl {
 	uint8_t le_event_mask[8];
 
 	/* advertising */
-	uint16_t adv_int_min, adv_int_max;
-	uint8_t adv_type;
-	uint8_t adv_own_addr_type;
-	uint8_t adv_direct_addr_type;
-	uint8_t adv_direct_addr[6];
-	uint8_t adv_chan_map;
-	uint8_t adv_filter;
-	uint8_t adv_data_len;
-	uint8_t adv_data[31];
+	struct advset adv;      /* the legacy commands' */
+	struct advset sets[AIR_ADV_SETS];
 	uint8_t scan_rsp_len;
 	uint8_t scan_rsp[31];
-	bool adv_enable;
+	enum cmd_kind kind_used; /* legacy or extended advertising/scanning, once used */
+	uint8_t cmd_plen;        /* of the command being handled */
 
 	/* scanning */
 	uint8_t scan_type;
@@ -106,6 +134,7 @@ struct ctrl {
 	uint8_t scan_filter;
 	bool scan_enable;
 	bool filter_dup;
+	bool scan_ext;          /* enabled with the extended command: extended reports */
 	double scan_start;
 	struct seen *seen;
 	size_t nseen;
@@ -177,7 +206,9 @@ static void ctrl_kill(struct ctrl *c, const char *why)
 	c->dead = true;
 	ev_io_stop(a->loop, &c->rio);
 	ev_io_stop(a->loop, &c->wio);
-	ev_timer_stop(a->loop, &c->adv_timer);
+	ev_timer_stop(a->loop, &c->adv.timer);
+	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+		ev_timer_stop(a->loop, &c->sets[i].timer);
 	ev_timer_stop(a->loop, &c->rx_timer);
 	close(c->fd);
 	c->fd = -1;
@@ -371,14 +402,14 @@ static bool seen_before(struct ctrl *c, const struct report *r)
 	return false;
 }
 
-/* Send one LE Advertising Report event with the n reports in ev[2..off). */
+/* Send one LE (Extended) Advertising Report event with the n reports in ev[2..off). */
 static void flush_reports(struct ctrl *c, uint8_t *ev, size_t off, unsigned n)
 {
 	struct air *a = c->air;
 
 	if (n == 0)
 		return;
-	ev[0] = HCI_LE_ADV_REPORT;
+	ev[0] = c->scan_ext ? HCI_LE_EXT_ADV_REPORT : HCI_LE_ADV_REPORT;
 	ev[1] = (uint8_t)n;
 	if (send_event(c, HCI_EV_LE_META, ev, off, true)) {
 		a->stats.report_events++;
@@ -394,6 +425,26 @@ static void flush_reports(struct ctrl *c, uint8_t *ev, size_t off, unsigned n)
 	}
 }
 
+/* One report of an LE Extended Advertising Report (7.7.65.13), a legacy PDU. */
+static void put_ext_report(uint8_t *p, const struct report *r)
+{
+	static const uint16_t legacy[] = { 0x0013, 0x0015, 0x0012, 0x0010, 0x001b };
+
+	put_le16(p, legacy[r->evt_type <= 4 ? r->evt_type : 3]);
+	p[2] = r->addr_type;
+	memcpy(p + 3, r->addr, 6);
+	p[9] = 0x01;  /* primary PHY: LE 1M */
+	p[10] = 0x00; /* no secondary PHY */
+	p[11] = 0xff; /* no ADI */
+	p[12] = 0x7f; /* TX power not available */
+	p[13] = (uint8_t)r->rssi;
+	put_le16(p + 14, 0); /* no periodic advertising */
+	p[16] = 0x00;
+	memset(p + 17, 0, 6);
+	p[23] = r->data_len;
+	memcpy(p + 24, r->data, r->data_len);
+}
+
 static void on_rx_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct ctrl *c = w->data;
@@ -406,7 +457,7 @@ static void on_rx_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	while (c->rxq && c->rxq->due <= now + 1e-9 && !c->dead) {
 		struct report *r = c->rxq;
-		size_t need = 10u + r->data_len;
+		size_t need = (c->scan_ext ? 24u : 10u) + r->data_len;
 
 		c->rxq = r->next;
 		c->rxq_len--;
@@ -414,7 +465,7 @@ static void on_rx_timer(struct ev_loop *loop, ev_timer *w, int revents)
 			free(r);
 			continue;
 		}
-		if (!le_event_enabled(c, HCI_LE_ADV_REPORT)) {
+		if (!le_event_enabled(c, c->scan_ext ? HCI_LE_EXT_ADV_REPORT : HCI_LE_ADV_REPORT)) {
 			a->stats.masked++;
 			free(r);
 			continue;
@@ -429,13 +480,17 @@ static void on_rx_timer(struct ev_loop *loop, ev_timer *w, int revents)
 			off = 2;
 			n = 0;
 		}
-		/* interleaved per report: type, address type, address, length, data, RSSI */
-		ev[off] = r->evt_type;
-		ev[off + 1] = r->addr_type;
-		memcpy(ev + off + 2, r->addr, 6);
-		ev[off + 8] = r->data_len;
-		memcpy(ev + off + 9, r->data, r->data_len);
-		ev[off + 9 + r->data_len] = (uint8_t)r->rssi;
+		if (c->scan_ext) {
+			put_ext_report(ev + off, r);
+		} else {
+			/* per report: type, address type, address, length, data, RSSI */
+			ev[off] = r->evt_type;
+			ev[off + 1] = r->addr_type;
+			memcpy(ev + off + 2, r->addr, 6);
+			ev[off + 8] = r->data_len;
+			memcpy(ev + off + 9, r->data, r->data_len);
+			ev[off + 9 + r->data_len] = (uint8_t)r->rssi;
+		}
 		off += need;
 		n++;
 		free(r);
@@ -527,60 +582,107 @@ static const uint8_t *scanner_addr(const struct ctrl *c)
 	return (c->scan_own_addr_type & 1) ? c->random_addr : c->bdaddr;
 }
 
-/* One advertising event of adv as heard by the scanner r. */
-static void transmit_to(struct ctrl *adv, struct ctrl *r, double now)
+/* One advertising event of the set s as heard by the scanner r. */
+static void transmit_to(struct advset *s, struct ctrl *r, double now)
 {
-	bool directed = adv->adv_type == 0x01 || adv->adv_type == 0x04;
-	const uint8_t *addr = (adv->adv_own_addr_type & 1) ? adv->random_addr : adv->bdaddr;
-	uint8_t addr_type = adv->adv_own_addr_type & 1;
+	struct ctrl *adv = s->c;
+	bool directed = s->type == 0x01 || s->type == 0x04;
+	const uint8_t *addr = (s->own_addr_type & 1) ? adv->random_addr : adv->bdaddr;
+	uint8_t addr_type = s->own_addr_type & 1;
 
 	if (directed) {
-		if ((r->scan_own_addr_type & 1) != adv->adv_direct_addr_type ||
-		    memcmp(scanner_addr(r), adv->adv_direct_addr, 6))
+		if ((r->scan_own_addr_type & 1) != s->direct_addr_type ||
+		    memcmp(scanner_addr(r), s->direct_addr, 6))
 			return;
 		deliver(r, now, 0, 0x01, addr_type, addr, NULL, 0);
 		return;
 	}
-	deliver(r, now, 0, report_type(adv->adv_type), addr_type, addr, adv->adv_data,
-		adv->adv_data_len);
+	deliver(r, now, 0, report_type(s->type), addr_type, addr, s->data, s->data_len);
 	/* an active scanner gets the scan response of a scannable advertiser */
-	if (r->scan_type == 0x01 && (adv->adv_type == 0x00 || adv->adv_type == 0x02))
+	if (r->scan_type == 0x01 && s == &adv->adv && (s->type == 0x00 || s->type == 0x02))
 		deliver(r, now, SCAN_RSP_EXTRA_S, 0x04, addr_type, addr, adv->scan_rsp,
 			adv->scan_rsp_len);
 }
 
-static void adv_event(struct ctrl *c)
+static void adv_event(struct advset *s)
 {
-	struct air *a = c->air;
+	struct air *a = s->c->air;
 	double now = ev_now(a->loop);
 
 	a->stats.adv_events++;
 	for (struct ctrl *r = a->ctrls; r; r = r->next)
-		if (r != c && !r->dead && r->scan_enable)
-			transmit_to(c, r, now);
+		if (r != s->c && !r->dead && r->scan_enable)
+			transmit_to(s, r, now);
 }
 
-static void adv_schedule(struct ctrl *c)
+static void adv_schedule(struct advset *s)
 {
-	struct air *a = c->air;
-	unsigned units = c->adv_int_min < 0x20 ? 0x20 : c->adv_int_min;
+	struct air *a = s->c->air;
+	unsigned units = s->int_min < 0x20 ? 0x20 : s->int_min;
 	double next = units * 0.000625 + rng_unit(&a->rng) * ADV_DELAY_MAX_MS / 1000.0;
 
-	ev_timer_stop(a->loop, &c->adv_timer);
-	ev_timer_set(&c->adv_timer, next, 0.0);
-	ev_timer_start(a->loop, &c->adv_timer);
+	ev_timer_stop(a->loop, &s->timer);
+	ev_timer_set(&s->timer, next, 0.0);
+	ev_timer_start(a->loop, &s->timer);
+}
+
+/* An extended set that sent its Max_Extended_Advertising_Events stops and
+ * says so (LE Advertising Set Terminated, status Limit Reached). */
+static bool adv_limit(struct advset *s)
+{
+	uint8_t ev[6];
+
+	if (s->max_events == 0 || ++s->events < s->max_events)
+		return false;
+	s->enable = false;
+	ev_timer_stop(s->c->air->loop, &s->timer);
+	if (!le_event_enabled(s->c, HCI_LE_ADV_SET_TERMINATED))
+		return true;
+	ev[0] = HCI_LE_ADV_SET_TERMINATED;
+	ev[1] = 0x43; /* Limit Reached */
+	ev[2] = s->handle;
+	put_le16(ev + 3, 0x0000);
+	ev[5] = (uint8_t)s->events;
+	send_event(s->c, HCI_EV_LE_META, ev, sizeof(ev), false);
+	return true;
+}
+
+/* The first event goes out at once, the next after the interval. */
+static void adv_start(struct advset *s)
+{
+	adv_event(s);
+	if (!s->c->dead && !adv_limit(s))
+		adv_schedule(s);
 }
 
 static void on_adv_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct ctrl *c = w->data;
+	struct advset *s = w->data;
 
 	(void)loop;
 	(void)revents;
-	if (c->dead || !c->adv_enable)
+	if (s->c->dead || !s->enable)
 		return;
-	adv_event(c);
-	adv_schedule(c);
+	adv_event(s);
+	if (!s->c->dead && !adv_limit(s))
+		adv_schedule(s);
+}
+
+static void advset_reset(struct advset *s)
+{
+	ev_timer_stop(s->c->air->loop, &s->timer);
+	s->used = false;
+	s->int_min = s->int_max = 0x0800;
+	s->type = 0x00;
+	s->own_addr_type = 0x00;
+	s->direct_addr_type = 0x00;
+	memset(s->direct_addr, 0, 6);
+	s->chan_map = 0x07;
+	s->filter = 0x00;
+	s->data_len = 0;
+	memset(s->data, 0, sizeof(s->data));
+	s->enable = false;
+	s->max_events = s->events = 0;
 }
 
 /* ---- commands ---- */
@@ -590,25 +692,20 @@ static void ctrl_reset(struct ctrl *c)
 	static const uint8_t default_mask[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x00 };
 	static const uint8_t default_le_mask[8] = { 0x1f };
 
-	ev_timer_stop(c->air->loop, &c->adv_timer);
 	ev_timer_stop(c->air->loop, &c->rx_timer);
 	rxq_clear(c);
 	c->nseen = 0;
 	memcpy(c->event_mask, default_mask, 8);
 	memcpy(c->le_event_mask, default_le_mask, 8);
 	memset(c->random_addr, 0, 6);
-	c->adv_int_min = c->adv_int_max = 0x0800;
-	c->adv_type = 0x00;
-	c->adv_own_addr_type = 0x00;
-	c->adv_direct_addr_type = 0x00;
-	memset(c->adv_direct_addr, 0, 6);
-	c->adv_chan_map = 0x07;
-	c->adv_filter = 0x00;
-	c->adv_data_len = 0;
-	memset(c->adv_data, 0, sizeof(c->adv_data));
+	advset_reset(&c->adv);
+	c->adv.used = true;
+	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+		advset_reset(&c->sets[i]);
 	c->scan_rsp_len = 0;
 	memset(c->scan_rsp, 0, sizeof(c->scan_rsp));
-	c->adv_enable = false;
+	c->kind_used = KIND_ANY;
+	c->scan_ext = false;
 	c->scan_type = 0x00;
 	c->scan_interval = c->scan_window = 0x0010;
 	c->scan_own_addr_type = 0x00;
@@ -659,6 +756,12 @@ static void cmd_read_local_commands(struct ctrl *c, uint16_t op, const uint8_t *
 	 * Set Adv Parameters, Read Adv TX Power, Set Adv Data */
 	rp[1 + 26] = 0x01 | 0x02 | 0x04 | 0x08;
 	/* LE Set Scan Response Data, Set Adv Enable, Set Scan Parameters, Set Scan Enable */
+	if (!c->air->cfg.legacy_only) {
+		rp[1 + 36] = 0x04 | 0x08 | 0x20 | 0x80;
+		/* LE Set Ext Adv Parameters, Data, Enable; Read Number of Supported Adv Sets */
+		rp[1 + 37] = 0x01 | 0x02 | 0x20 | 0x40;
+		/* LE Remove Adv Set, Clear Adv Sets, Set Ext Scan Parameters, Enable */
+	}
 	cmd_complete(c, op, rp, sizeof(rp));
 }
 
@@ -710,7 +813,8 @@ static void cmd_le_read_local_features(struct ctrl *c, uint16_t op, const uint8_
 
 static void cmd_le_set_random_addr(struct ctrl *c, uint16_t op, const uint8_t *p)
 {
-	if (c->adv_enable || c->scan_enable) {
+	/* extended sets have their own random address: only legacy advertising counts */
+	if (c->adv.enable || c->scan_enable) {
 		cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
 		return;
 	}
@@ -723,7 +827,7 @@ static void cmd_le_set_adv_params(struct ctrl *c, uint16_t op, const uint8_t *p)
 	uint16_t min = get_le16(p), max = get_le16(p + 2);
 	uint8_t type = p[4];
 
-	if (c->adv_enable) {
+	if (c->adv.enable) {
 		cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
 		return;
 	}
@@ -733,14 +837,14 @@ static void cmd_le_set_adv_params(struct ctrl *c, uint16_t op, const uint8_t *p)
 		cmd_status(c, op, ERR_INVALID_PARAMS);
 		return;
 	}
-	c->adv_int_min = min;
-	c->adv_int_max = max;
-	c->adv_type = type;
-	c->adv_own_addr_type = p[5];
-	c->adv_direct_addr_type = p[6];
-	memcpy(c->adv_direct_addr, p + 7, 6);
-	c->adv_chan_map = p[13];
-	c->adv_filter = p[14];
+	c->adv.int_min = min;
+	c->adv.int_max = max;
+	c->adv.type = type;
+	c->adv.own_addr_type = p[5];
+	c->adv.direct_addr_type = p[6];
+	memcpy(c->adv.direct_addr, p + 7, 6);
+	c->adv.chan_map = p[13];
+	c->adv.filter = p[14];
 	cmd_status(c, op, 0);
 }
 
@@ -758,8 +862,8 @@ static void cmd_le_set_adv_data(struct ctrl *c, uint16_t op, const uint8_t *p)
 		cmd_status(c, op, ERR_INVALID_PARAMS);
 		return;
 	}
-	c->adv_data_len = p[0];
-	memcpy(c->adv_data, p + 1, 31);
+	c->adv.data_len = p[0];
+	memcpy(c->adv.data, p + 1, 31);
 	cmd_status(c, op, 0);
 }
 
@@ -780,21 +884,19 @@ static void cmd_le_set_adv_enable(struct ctrl *c, uint16_t op, const uint8_t *p)
 
 	if (p[0] > 0x01)
 		st = ERR_INVALID_PARAMS;
-	else if ((p[0] == 0x01) == c->adv_enable)
+	else if ((p[0] == 0x01) == c->adv.enable)
 		st = HCI_ERR_COMMAND_DISALLOWED;
-	else if (p[0] && (c->adv_own_addr_type & 1) && addr_zero(c->random_addr))
+	else if (p[0] && (c->adv.own_addr_type & 1) && addr_zero(c->random_addr))
 		st = ERR_INVALID_PARAMS;
 	if (st == 0)
-		c->adv_enable = p[0] == 0x01;
+		c->adv.enable = p[0] == 0x01;
 	cmd_status(c, op, st);
 	if (st != 0 || c->dead)
 		return;
-	if (c->adv_enable) {
-		adv_event(c); /* the first event goes out at once */
-		adv_schedule(c);
-	} else {
-		ev_timer_stop(c->air->loop, &c->adv_timer);
-	}
+	if (c->adv.enable)
+		adv_start(&c->adv);
+	else
+		ev_timer_stop(c->air->loop, &c->adv.timer);
 }
 
 static void cmd_le_set_scan_params(struct ctrl *c, uint16_t op, const uint8_t *p)
@@ -831,6 +933,7 @@ static void cmd_le_set_scan_enable(struct ctrl *c, uint16_t op, const uint8_t *p
 		st = ERR_INVALID_PARAMS;
 	if (st == 0) {
 		c->scan_enable = p[0] == 0x01;
+		c->scan_ext = op == HCI_OP_LE_SET_EXT_SCAN_ENABLE;
 		c->filter_dup = p[1] == 0x01;
 		c->nseen = 0;
 		if (c->scan_enable) {
@@ -844,15 +947,228 @@ static void cmd_le_set_scan_enable(struct ctrl *c, uint16_t op, const uint8_t *p
 	if (st != 0 || c->dead || !c->scan_enable)
 		return;
 	/* like btvirt: what is on the air now is heard at once */
-	for (struct ctrl *adv = a->ctrls; adv; adv = adv->next)
-		if (adv != c && !adv->dead && adv->adv_enable)
-			transmit_to(adv, c, ev_now(a->loop));
+	for (struct ctrl *adv = a->ctrls; adv; adv = adv->next) {
+		if (adv == c || adv->dead)
+			continue;
+		if (adv->adv.enable)
+			transmit_to(&adv->adv, c, ev_now(a->loop));
+		for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+			if (adv->sets[i].used && adv->sets[i].enable)
+				transmit_to(&adv->sets[i], c, ev_now(a->loop));
+	}
 }
+
+/* ---- extended advertising and scanning (7.8.53-7.8.65) ---- */
+
+static struct advset *find_set(struct ctrl *c, uint8_t handle)
+{
+	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+		if (c->sets[i].used && c->sets[i].handle == handle)
+			return &c->sets[i];
+	return NULL;
+}
+
+static void cmd_le_read_num_adv_sets(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	uint8_t rp[2] = { 0, AIR_ADV_SETS };
+
+	(void)p;
+	cmd_complete(c, op, rp, sizeof(rp));
+}
+
+static void cmd_le_set_ext_adv_params(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	struct advset *s = find_set(c, p[0]);
+	uint8_t rp[2] = { 0, 0 }; /* status, selected TX power 0 dBm */
+	uint16_t props = get_le16(p + 1);
+	uint32_t min = p[3] | (uint32_t)p[4] << 8 | (uint32_t)p[5] << 16;
+	uint32_t max = p[6] | (uint32_t)p[7] << 8 | (uint32_t)p[8] << 16;
+	static const struct { uint16_t props; uint8_t type; } legacy[] = {
+		{ 0x13, 0x00 }, { 0x15, 0x04 }, { 0x1d, 0x01 }, { 0x12, 0x02 }, { 0x10, 0x03 },
+	};
+	int type = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(legacy); i++)
+		if (props == legacy[i].props)
+			type = legacy[i].type;
+	if (p[0] > 0xef || (p[9] & 0x07) == 0 || p[10] > 0x03 || p[18] > 0x03 ||
+	    (type != 0x01 && (min < 0x20 || min > max)))
+		rp[0] = ERR_INVALID_PARAMS;
+	else if (type < 0)
+		rp[0] = ERR_UNSUPPORTED; /* extended PDUs are not modelled */
+	else if (s && s->enable)
+		rp[0] = HCI_ERR_COMMAND_DISALLOWED;
+	if (rp[0] == 0 && !s) {
+		for (unsigned i = 0; i < AIR_ADV_SETS && !s; i++)
+			if (!c->sets[i].used)
+				s = &c->sets[i];
+		if (!s)
+			rp[0] = 0x07; /* Memory Capacity Exceeded */
+		else {
+			advset_reset(s);
+			s->used = true;
+			s->handle = p[0];
+		}
+	}
+	if (rp[0] == 0) {
+		s->int_min = (uint16_t)(min > 0xffff ? 0xffff : min);
+		s->int_max = (uint16_t)(max > 0xffff ? 0xffff : max);
+		s->type = (uint8_t)type;
+		s->chan_map = p[9];
+		s->own_addr_type = p[10];
+		s->direct_addr_type = p[11];
+		memcpy(s->direct_addr, p + 12, 6);
+		s->filter = p[18];
+	}
+	cmd_complete(c, op, rp, sizeof(rp));
+}
+
+static void cmd_le_set_ext_adv_data(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	struct advset *s;
+
+	if (c->cmd_plen < 4 || c->cmd_plen != 4 + p[3]) {
+		cmd_status(c, op, ERR_INVALID_PARAMS);
+		return;
+	}
+	s = find_set(c, p[0]);
+	if (!s)
+		cmd_status(c, op, HCI_ERR_UNKNOWN_ADV_ID);
+	else if (p[1] != 0x03 || p[3] > 31) /* legacy PDUs: complete data, 31 octets */
+		cmd_status(c, op, ERR_INVALID_PARAMS);
+	else {
+		s->data_len = p[3];
+		memset(s->data, 0, sizeof(s->data));
+		memcpy(s->data, p + 4, p[3]);
+		cmd_status(c, op, 0);
+	}
+}
+
+static void cmd_le_set_ext_adv_enable(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	unsigned n;
+
+	if (c->cmd_plen < 2 || p[0] > 0x01 || c->cmd_plen != 2 + 4 * p[1] ||
+	    (p[0] && p[1] == 0)) {
+		cmd_status(c, op, ERR_INVALID_PARAMS);
+		return;
+	}
+	n = p[1];
+	if (n == 0) { /* disable all */
+		for (unsigned i = 0; i < AIR_ADV_SETS; i++) {
+			c->sets[i].enable = false;
+			ev_timer_stop(c->air->loop, &c->sets[i].timer);
+		}
+		cmd_status(c, op, 0);
+		return;
+	}
+	/* all or nothing: check every set first */
+	for (unsigned i = 0; i < n; i++) {
+		struct advset *s = find_set(c, p[2 + 4 * i]);
+
+		if (!s) {
+			cmd_status(c, op, HCI_ERR_UNKNOWN_ADV_ID);
+			return;
+		}
+		/* disabling a disabled set "has no effect" (7.8.56) */
+		if (p[0] && (s->own_addr_type & 1)) {
+			cmd_status(c, op, ERR_INVALID_PARAMS); /* no set random address modelled */
+			return;
+		}
+	}
+	cmd_status(c, op, 0);
+	for (unsigned i = 0; i < n && !c->dead; i++) {
+		struct advset *s = find_set(c, p[2 + 4 * i]);
+
+		if (!p[0]) {
+			s->enable = false;
+			ev_timer_stop(c->air->loop, &s->timer);
+			continue;
+		}
+		/* enabling an enabled set restarts its count (7.8.56) */
+		s->enable = true;
+		s->events = 0;
+		s->max_events = p[2 + 4 * i + 3];
+		adv_start(s);
+	}
+}
+
+static void cmd_le_remove_adv_set(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	struct advset *s = find_set(c, p[0]);
+
+	if (!s)
+		cmd_status(c, op, HCI_ERR_UNKNOWN_ADV_ID);
+	else if (s->enable)
+		cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
+	else {
+		advset_reset(s);
+		cmd_status(c, op, 0);
+	}
+}
+
+static void cmd_le_clear_adv_sets(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	(void)p;
+	for (unsigned i = 0; i < AIR_ADV_SETS; i++) {
+		if (c->sets[i].used && c->sets[i].enable) {
+			cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
+			return;
+		}
+	}
+	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+		advset_reset(&c->sets[i]);
+	cmd_status(c, op, 0);
+}
+
+static void cmd_le_set_ext_scan_params(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	uint16_t interval, window;
+
+	if (c->cmd_plen < 3 || c->cmd_plen != 3 + 5 * __builtin_popcount(p[2])) {
+		cmd_status(c, op, ERR_INVALID_PARAMS);
+		return;
+	}
+	if (c->scan_enable) {
+		cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
+		return;
+	}
+	if (p[2] != 0x01) { /* LE 1M only */
+		cmd_status(c, op, ERR_UNSUPPORTED);
+		return;
+	}
+	interval = get_le16(p + 4);
+	window = get_le16(p + 6);
+	if (p[0] > 0x03 || p[1] > 0x03 || p[3] > 0x01 || interval < 0x0004 || window < 0x0004 ||
+	    window > interval) {
+		cmd_status(c, op, ERR_INVALID_PARAMS);
+		return;
+	}
+	c->scan_own_addr_type = p[0];
+	c->scan_filter = p[1];
+	c->scan_type = p[3];
+	c->scan_interval = interval;
+	c->scan_window = window;
+	cmd_status(c, op, 0);
+}
+
+static void cmd_le_set_ext_scan_enable(struct ctrl *c, uint16_t op, const uint8_t *p)
+{
+	/* Enable, Filter_Duplicates (0x02, per period, is not modelled), Duration, Period */
+	if (p[1] > 0x01 || get_le16(p + 2) != 0 || get_le16(p + 4) != 0) {
+		cmd_status(c, op, p[1] > 0x02 ? ERR_INVALID_PARAMS : ERR_UNSUPPORTED);
+		return;
+	}
+	cmd_le_set_scan_enable(c, op, p);
+}
+
+#define VAR_PLEN 0xff /* variable: the handler checks c->cmd_plen */
 
 struct cmd_def {
 	uint16_t opcode;
 	uint8_t plen;
 	void (*fn)(struct ctrl *c, uint16_t op, const uint8_t *p);
+	enum cmd_kind kind; /* legacy and extended advertising/scanning do not mix */
 };
 
 static const struct cmd_def cmd_defs[] = {
@@ -866,13 +1182,21 @@ static const struct cmd_def cmd_defs[] = {
 	{ OP_LE_READ_BUFFER_SIZE, 0, cmd_le_read_buffer_size },
 	{ OP_LE_READ_LOCAL_FEATURES, 0, cmd_le_read_local_features },
 	{ HCI_OP_LE_SET_RANDOM_ADDR, 6, cmd_le_set_random_addr },
-	{ HCI_OP_LE_SET_ADV_PARAMS, 15, cmd_le_set_adv_params },
-	{ OP_LE_READ_ADV_TX_POWER, 0, cmd_le_read_adv_tx_power },
-	{ HCI_OP_LE_SET_ADV_DATA, 32, cmd_le_set_adv_data },
-	{ OP_LE_SET_SCAN_RSP_DATA, 32, cmd_le_set_scan_rsp_data },
-	{ HCI_OP_LE_SET_ADV_ENABLE, 1, cmd_le_set_adv_enable },
-	{ HCI_OP_LE_SET_SCAN_PARAMS, 7, cmd_le_set_scan_params },
-	{ HCI_OP_LE_SET_SCAN_ENABLE, 2, cmd_le_set_scan_enable },
+	{ HCI_OP_LE_SET_ADV_PARAMS, 15, cmd_le_set_adv_params, KIND_LEGACY },
+	{ OP_LE_READ_ADV_TX_POWER, 0, cmd_le_read_adv_tx_power, KIND_LEGACY },
+	{ HCI_OP_LE_SET_ADV_DATA, 32, cmd_le_set_adv_data, KIND_LEGACY },
+	{ OP_LE_SET_SCAN_RSP_DATA, 32, cmd_le_set_scan_rsp_data, KIND_LEGACY },
+	{ HCI_OP_LE_SET_ADV_ENABLE, 1, cmd_le_set_adv_enable, KIND_LEGACY },
+	{ HCI_OP_LE_SET_SCAN_PARAMS, 7, cmd_le_set_scan_params, KIND_LEGACY },
+	{ HCI_OP_LE_SET_SCAN_ENABLE, 2, cmd_le_set_scan_enable, KIND_LEGACY },
+	{ HCI_OP_LE_SET_EXT_ADV_PARAMS, 25, cmd_le_set_ext_adv_params, KIND_EXT },
+	{ HCI_OP_LE_SET_EXT_ADV_DATA, VAR_PLEN, cmd_le_set_ext_adv_data, KIND_EXT },
+	{ HCI_OP_LE_SET_EXT_ADV_ENABLE, VAR_PLEN, cmd_le_set_ext_adv_enable, KIND_EXT },
+	{ HCI_OP_LE_READ_NUM_ADV_SETS, 0, cmd_le_read_num_adv_sets, KIND_EXT },
+	{ HCI_OP_LE_REMOVE_ADV_SET, 1, cmd_le_remove_adv_set, KIND_EXT },
+	{ HCI_OP_LE_CLEAR_ADV_SETS, 0, cmd_le_clear_adv_sets, KIND_EXT },
+	{ HCI_OP_LE_SET_EXT_SCAN_PARAMS, VAR_PLEN, cmd_le_set_ext_scan_params, KIND_EXT },
+	{ HCI_OP_LE_SET_EXT_SCAN_ENABLE, 6, cmd_le_set_ext_scan_enable, KIND_EXT },
 };
 
 static void handle_cmd(struct ctrl *c, const uint8_t *pkt, size_t len)
@@ -889,12 +1213,26 @@ static void handle_cmd(struct ctrl *c, const uint8_t *pkt, size_t len)
 	for (size_t i = 0; i < ARRAY_SIZE(cmd_defs); i++) {
 		if (cmd_defs[i].opcode != op)
 			continue;
-		if (plen != cmd_defs[i].plen) {
+		if (cmd_defs[i].kind == KIND_EXT && c->air->cfg.legacy_only)
+			break;
+		if (cmd_defs[i].plen != VAR_PLEN && plen != cmd_defs[i].plen) {
 			vlog(c->air, "controller %u: opcode 0x%04x with %u parameter octets, want %u",
 			     c->id, op, plen, cmd_defs[i].plen);
 			cmd_status(c, op, ERR_INVALID_PARAMS);
 			return;
 		}
+		if (cmd_defs[i].kind != KIND_ANY) {
+			/* a controller refuses the other kind once one was used (4.E.3.1.1) */
+			if (c->kind_used != KIND_ANY && c->kind_used != cmd_defs[i].kind) {
+				vlog(c->air, "controller %u: %s after the %s commands: Command Disallowed",
+				     c->id, hci_opcode_name(op),
+				     c->kind_used == KIND_EXT ? "extended" : "legacy");
+				cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
+				return;
+			}
+			c->kind_used = cmd_defs[i].kind;
+		}
+		c->cmd_plen = plen;
 		cmd_defs[i].fn(c, op, pkt + 4);
 		return;
 	}
@@ -970,9 +1308,16 @@ static int attach(struct air *a, int fd, const uint8_t bdaddr[6], bool local)
 	h4_reset(&c->parser);
 	ev_io_init(&c->rio, on_readable, fd, EV_READ);
 	ev_io_init(&c->wio, on_writable, fd, EV_WRITE);
-	ev_init(&c->adv_timer, on_adv_timer);
 	ev_init(&c->rx_timer, on_rx_timer);
-	c->rio.data = c->wio.data = c->adv_timer.data = c->rx_timer.data = c;
+	c->rio.data = c->wio.data = c->rx_timer.data = c;
+	c->adv.c = c;
+	ev_init(&c->adv.timer, on_adv_timer);
+	c->adv.timer.data = &c->adv;
+	for (unsigned i = 0; i < AIR_ADV_SETS; i++) {
+		c->sets[i].c = c;
+		ev_init(&c->sets[i].timer, on_adv_timer);
+		c->sets[i].timer.data = &c->sets[i];
+	}
 	ctrl_reset(c);
 	for (pp = &a->ctrls; *pp; pp = &(*pp)->next)
 		;

@@ -20,6 +20,7 @@ struct air_config {
 	double batch_ms;    /* a receiver's reporting granularity: reports due within this
 			     * window of the first one go into one LE Advertising Report event */
 	bool rssi_unknown;  /* report RSSI 127 */
+	bool legacy_only;   /* offer no extended advertising/scanning commands */
 	int rssi;           /* base RSSI in dBm; each report adds uniform noise of +-5 dB */
 	uint64_t seed;
 	bool verbose;

@@ -90,6 +90,11 @@ static void usage(FILE *f)
 		"  --beacon-interval MS   device beacon interval (default 100)\n"
 		"  --ready-file PATH      write \"ready\\n\" here once serving and every device\n"
 		"                         is set up and beaconing\n"
+		"  --legacy-only          controllers offer only the legacy advertising and\n"
+		"                         scanning commands (default: also the extended ones\n"
+		"                         of Bluetooth 5, with 4 advertising sets; like\n"
+		"                         hardware, a controller then refuses the legacy ones\n"
+		"                         after an extended one, and the other way round)\n"
 		"  --verbose              log connections and commands to stderr\n"
 		"\n"
 		"SIGTERM or SIGINT: devices stop scanning and close, then exit 0.\n");
@@ -306,6 +311,7 @@ enum {
 	OPT_REPORT,
 	OPT_TIME_SCALE,
 	OPT_VERBOSE,
+	OPT_LEGACY_ONLY,
 	OPT_HELP,
 };
 
@@ -325,6 +331,7 @@ static const struct option long_opts[] = {
 	{ "report", required_argument, NULL, OPT_REPORT },
 	{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "legacy-only", no_argument, NULL, OPT_LEGACY_ONLY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -414,6 +421,9 @@ int main(int argc, char **argv)
 		case OPT_TIME_SCALE:
 			if (parse_double(optarg, 0.0001, 1000.0, &time_scale) < 0)
 				goto bad;
+			break;
+		case OPT_LEGACY_ONLY:
+			cfg.legacy_only = true;
 			break;
 		case OPT_VERBOSE:
 			v.verbose = cfg.verbose = true;
