@@ -80,17 +80,6 @@ static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static inline void hex_upper(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
 static inline bool is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -198,7 +187,7 @@ static inline int set_key(struct json_object *o, const char *key, const uint8_t 
 	char buf[33];
 	int r;
 
-	hex_upper(k, 16, buf);
+	hex_encode_upper(k, 16, buf);
 	r = set_str(o, key, buf);
 	explicit_bzero(buf, sizeof(buf));
 	return r;

@@ -37,6 +37,9 @@ static inline uint64_t min_deadline(uint64_t a, uint64_t b) { return a < b ? a :
 /* Lower-case hex of len bytes into out (2*len+1 bytes, NUL-terminated). */
 void hex_encode(const uint8_t *in, size_t len, char *out);
 
+/* The same in upper case (the Mesh Configuration Database's JSON form). */
+void hex_encode_upper(const uint8_t *in, size_t len, char *out);
+
 /* Decode exactly out_len bytes from hex (upper or lower case; ':' and '-'
  * separators between bytes are accepted). Returns 0, or -1 when the text is
  * not exactly out_len bytes of hex. */

@@ -62,7 +62,7 @@ void ndb_format_uuid(const uint8_t uuid[16], char out[37])
 	char hex[33];
 	size_t o = 0;
 
-	hex_upper(uuid, 16, hex);
+	hex_encode_upper(uuid, 16, hex);
 	for (size_t i = 0; i < 32; i++) {
 		if (i == 8 || i == 12 || i == 16 || i == 20)
 			out[o++] = '-';

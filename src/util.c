@@ -6,15 +6,23 @@
 #include <stdlib.h>
 #include <time.h>
 
-void hex_encode(const uint8_t *in, size_t len, char *out)
+static void hex_with(const char digits[16], const uint8_t *in, size_t len, char *out)
 {
-	static const char digits[] = "0123456789abcdef";
-
 	for (size_t i = 0; i < len; i++) {
 		out[2 * i] = digits[in[i] >> 4];
 		out[2 * i + 1] = digits[in[i] & 0x0f];
 	}
 	out[2 * len] = '\0';
+}
+
+void hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	hex_with("0123456789abcdef", in, len, out);
+}
+
+void hex_encode_upper(const uint8_t *in, size_t len, char *out)
+{
+	hex_with("0123456789ABCDEF", in, len, out);
 }
 
 static int nibble(char c)
