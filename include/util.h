@@ -48,6 +48,11 @@ int hex_decode(const char *hex, uint8_t *out, size_t out_len);
 /* Decode up to max bytes; returns the byte count, or -1 on bad hex or overflow. */
 int hex_decode_var(const char *hex, uint8_t *out, size_t max);
 
+/* The one way to report an error into a caller's (err, errlen) buffer:
+ * printf-formats fmt into err (nothing when err is NULL or errlen 0).
+ * Returns -1, so that a parser can `return seterr(...)`. */
+int seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Milliseconds on CLOCK_MONOTONIC. Used by the edges only: cores take time as input. */
 uint64_t mono_ms(void);
 

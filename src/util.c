@@ -3,6 +3,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -23,6 +25,18 @@ void hex_encode(const uint8_t *in, size_t len, char *out)
 void hex_encode_upper(const uint8_t *in, size_t len, char *out)
 {
 	hex_with("0123456789ABCDEF", in, len, out);
+}
+
+int seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }
 
 static int nibble(char c)
