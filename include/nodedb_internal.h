@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -177,7 +178,7 @@ static inline int set_key(struct json_object *o, const char *key, const uint8_t 
 
 	hex_encode_upper(k, 16, buf);
 	r = set_str(o, key, buf);
-	explicit_bzero(buf, sizeof(buf));
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return r;
 }
 

@@ -2,6 +2,7 @@
 #include "net.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -34,7 +35,7 @@ int net_keys_derive(const uint8_t net_key[16], uint16_t index, struct net_keys *
 		ret = mesh_k1(net_key, 16, salt, id128, sizeof(id128), k.beacon_key);
 	if (!ret)
 		*out = k;
-	explicit_bzero(&k, sizeof(k));
+	OPENSSL_cleanse(&k, sizeof(k));
 	return ret;
 }
 
@@ -90,7 +91,7 @@ int net_encrypt(const struct net_keys *k, const struct net_hdr *h, const uint8_t
 	net_nonce(h, nonce);
 	ret = mesh_aes_ccm_encrypt(k->enc_key, nonce, NULL, 0, plain, enc_len, pdu + NET_HDR_LEN,
 				   pdu + NET_HDR_LEN + enc_len, mic_len);
-	explicit_bzero(plain, sizeof(plain));
+	OPENSSL_cleanse(plain, sizeof(plain));
 	if (ret)
 		return ret;
 
@@ -151,14 +152,14 @@ static int try_key(const struct net_keys *k, uint32_t iv_index, const uint8_t *p
 
 	got.dst = get_be16(plain);
 	if (!addr_is_unicast(got.src) || addr_is_unassigned(got.dst)) {
-		explicit_bzero(plain, sizeof(plain));
+		OPENSSL_cleanse(plain, sizeof(plain));
 		*res = TRY_MALFORMED;
 		return 0;
 	}
 	*h = got;
 	memcpy(transport, plain + 2, enc_len - 2);
 	*tlen = enc_len - 2;
-	explicit_bzero(plain, sizeof(plain));
+	OPENSSL_cleanse(plain, sizeof(plain));
 	*res = TRY_OK;
 	return 0;
 }
