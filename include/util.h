@@ -53,6 +53,11 @@ int hex_decode_var(const char *hex, uint8_t *out, size_t max);
  * Returns -1, so that a parser can `return seterr(...)`. */
 int seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Fill sa with the AF_UNIX address of a filesystem path. 0, or -1 with
+ * errno ENAMETOOLONG when the path does not fit sun_path with its NUL. */
+struct sockaddr_un;
+int unix_addr(struct sockaddr_un *sa, const char *path);
+
 /* Milliseconds on CLOCK_MONOTONIC. Used by the edges only: cores take time as input. */
 uint64_t mono_ms(void);
 
