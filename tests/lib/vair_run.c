@@ -230,17 +230,13 @@ unsigned long vair_stat(const struct vair *a, const char *name)
 int hc_connect(const char *path)
 {
 	struct sockaddr_un addr;
-	size_t len = strlen(path);
 	int fd;
 
-	if (len >= sizeof(addr.sun_path))
+	if (unix_addr(&addr, path) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, path, len + 1);
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		close(fd);
 		return -1;
