@@ -69,19 +69,11 @@ struct nodedb {
 
 /* ---- small helpers on the json-c tree ---- */
 
-static inline bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Exactly 2*len hex digits, nothing else. */
 static inline int parse_hex_exact(const char *s, uint8_t *out, size_t len)
 {
-	if (!s || strlen(s) != 2 * len)
+	if (!s || !hex_digits(s, 2 * len))
 		return -1;
-	for (size_t i = 0; i < 2 * len; i++)
-		if (!is_hex(s[i]))
-			return -1;
 	return hex_decode(s, out, len);
 }
 

@@ -40,6 +40,9 @@ void hex_encode(const uint8_t *in, size_t len, char *out);
 /* The same in upper case (the Mesh Configuration Database's JSON form). */
 void hex_encode_upper(const uint8_t *in, size_t len, char *out);
 
+/* True when s is exactly n hex digits (either case), nothing else. */
+bool hex_digits(const char *s, size_t n);
+
 /* Decode exactly out_len bytes from hex (upper or lower case; ':' and '-'
  * separators between bytes are accepted). Returns 0, or -1 when the text is
  * not exactly out_len bytes of hex. */

@@ -56,6 +56,14 @@ int unix_addr(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
+bool hex_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return s[n] == '\0';
+}
+
 static int nibble(char c)
 {
 	if (c >= '0' && c <= '9')
