@@ -61,6 +61,10 @@ int seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format
 struct sockaddr_un;
 int unix_addr(struct sockaddr_un *sa, const char *path);
 
+/* A blocking SOCK_STREAM connection (close-on-exec) to the socket at path:
+ * the descriptor, or -1 with errno set. */
+int unix_connect(const char *path);
+
 /* Milliseconds on CLOCK_MONOTONIC. Used by the edges only: cores take time as input. */
 uint64_t mono_ms(void);
 

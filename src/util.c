@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+#include <unistd.h>
 
 static void hex_with(const char digits[16], const uint8_t *in, size_t len, char *out)
 {
@@ -62,6 +63,25 @@ bool hex_digits(const char *s, size_t n)
 		if (!isxdigit((unsigned char)s[i]))
 			return false;
 	return s[n] == '\0';
+}
+
+int unix_connect(const char *path)
+{
+	struct sockaddr_un sa;
+	int fd, e;
+
+	if (unix_addr(&sa, path) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 static int nibble(char c)

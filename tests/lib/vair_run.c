@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "h4.h"
@@ -229,19 +228,7 @@ unsigned long vair_stat(const struct vair *a, const char *name)
 
 int hc_connect(const char *path)
 {
-	struct sockaddr_un addr;
-	int fd;
-
-	if (unix_addr(&addr, path) < 0)
-		return -1;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return unix_connect(path);
 }
 
 int hc_send(int fd, const uint8_t *pkt, size_t len)
