@@ -246,7 +246,7 @@ int provreq_parse(struct json_object *req, struct provreq *r, char *err, size_t 
 		rc = bad(err, errlen, "--uuid needs the device UUID (32 hex digits)");
 	if (rc == 0 && f.pubkey &&
 	    (hex_decode(f.pubkey, r->job.prov.device_pubkey, 64) < 0 ||
-	     mesh_ecdh_check_public(r->job.prov.device_pubkey) != 0))
+	     crypto_ecdh_check_public(r->job.prov.device_pubkey) != 0))
 		rc = bad(err, errlen, "--device-public-key needs a valid P-256 public key "
 			 "(64 octets of hex, X then Y)");
 	r->job.prov.has_device_pubkey = f.pubkey != NULL;
