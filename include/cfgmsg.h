@@ -40,8 +40,7 @@
 #define CFG_OP_NODE_RESET 0x8049u
 #define CFG_OP_NODE_RESET_STATUS 0x804au
 
-/* AliGenie (Company ID 0x01a8) vendor attribute messages. */
-#define CFG_ALI_CID 0x01a8u
+/* AliGenie (Company ID ALIGENIE_CID, aligenie.h) vendor attribute messages. */
 #define CFG_OP_ALI_ATTR_INDICATION 0xd4a801u   /* TID(1) || attributes */
 #define CFG_OP_ALI_ATTR_CONFIRMATION 0xd5a801u /* TID(1) */
 

@@ -49,10 +49,6 @@ struct localnode {
 	struct mesh mesh;
 	uint16_t self;
 	uint8_t self_devkey[16];
-	/* a node not in the database yet (just provisioned): its device key */
-	uint16_t extra_addr;
-	uint8_t extra_elements;
-	uint8_t extra_devkey[16];
 	struct localnode_reg *regs; /* registered jobs, in the order they came */
 	unsigned indications; /* answered */
 	uint64_t ind_quiet_at; /* the last indication answered may be repeated until then */
@@ -74,10 +70,6 @@ void localnode_register(struct localnode *c, struct localnode_reg *reg);
 
 /* Stop routing to reg; nothing when it is not registered. */
 void localnode_unregister(struct localnode *c, struct localnode_reg *reg);
-
-/* Make a node's device key known before it is in the database. */
-void localnode_add_node_key(struct localnode *c, uint16_t addr, uint8_t elements,
-			    const uint8_t key[16]);
 
 /* A Mesh Message AD payload from the radio. */
 void localnode_input(struct localnode *c, const uint8_t *data, size_t len);

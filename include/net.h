@@ -44,7 +44,7 @@ struct net_keys {            /* one NetKey and what is derived from it */
 
 /* Fill out from a NetKey with the master credentials. Friendship credentials
  * (k2 with P = 01||LPNAddr||FrndAddr||LPNCounter||FrndCounter) are a
- * struct net_keys whose nid/enc_key/privacy_key the caller sets from mesh_k2().
+ * struct net_keys whose nid/enc_key/privacy_key the caller sets from crypto_k2().
  * 0, -EINVAL (NULL) or -EIO. */
 int net_keys_derive(const uint8_t net_key[16], uint16_t index, struct net_keys *out);
 

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -68,42 +69,11 @@ struct nodedb {
 
 /* ---- small helpers on the json-c tree ---- */
 
-static inline void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static inline void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static inline void hex_upper(const uint8_t *in, size_t len, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * len] = '\0';
-}
-
-static inline bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Exactly 2*len hex digits, nothing else. */
 static inline int parse_hex_exact(const char *s, uint8_t *out, size_t len)
 {
-	if (!s || strlen(s) != 2 * len)
+	if (!s || !hex_digits(s, 2 * len))
 		return -1;
-	for (size_t i = 0; i < 2 * len; i++)
-		if (!is_hex(s[i]))
-			return -1;
 	return hex_decode(s, out, len);
 }
 
@@ -198,9 +168,9 @@ static inline int set_key(struct json_object *o, const char *key, const uint8_t 
 	char buf[33];
 	int r;
 
-	hex_upper(k, 16, buf);
+	hex_encode_upper(k, 16, buf);
 	r = set_str(o, key, buf);
-	explicit_bzero(buf, sizeof(buf));
+	OPENSSL_cleanse(buf, sizeof(buf));
 	return r;
 }
 

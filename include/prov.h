@@ -135,7 +135,7 @@ enum prov_state {
 	PROV_S_FAILED,
 };
 
-struct mesh_ecdh;
+struct crypto_ecdh;
 
 struct prov {
 	const struct prov_ops *ops;
@@ -143,7 +143,7 @@ struct prov {
 	struct prov_params params;
 	enum prov_state state;
 	uint64_t deadline;
-	struct mesh_ecdh *key;
+	struct crypto_ecdh *key;
 	struct prov_conf_inputs conf_inputs;
 	struct prov_caps caps;
 	uint8_t algorithm;

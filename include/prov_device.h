@@ -102,7 +102,7 @@ enum prov_device_state {
 	PROV_DEV_S_FAILED,
 };
 
-struct mesh_ecdh;
+struct crypto_ecdh;
 
 struct prov_device {
 	const struct prov_device_ops *ops;
@@ -110,7 +110,7 @@ struct prov_device {
 	struct prov_device_params params;
 	enum prov_device_state state;
 	uint64_t deadline;
-	struct mesh_ecdh *key;
+	struct crypto_ecdh *key;
 	struct prov_conf_inputs conf_inputs;
 	uint8_t algorithm;
 	enum prov_auth_method method;

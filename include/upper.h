@@ -36,14 +36,11 @@
 #define UPPER_MAX_PDU 384
 #define UPPER_MAX_ACCESS_MIC32 (UPPER_MAX_PDU - UPPER_MIC32) /* 380 */
 #define UPPER_MAX_ACCESS_MIC64 (UPPER_MAX_PDU - UPPER_MIC64) /* 376 */
-/* An access payload that fits an unsegmented message (15 - 4 octets). */
-#define UPPER_MAX_ACCESS_UNSEG 11
 
 static inline size_t upper_mic_len(bool szmic) { return szmic ? UPPER_MIC64 : UPPER_MIC32; }
 
 static inline bool upper_addr_is_unicast(uint16_t a) { return a != 0 && a < 0x8000; }
 static inline bool upper_addr_is_virtual(uint16_t a) { return (a & 0xc000) == 0x8000; }
-static inline bool upper_addr_is_group(uint16_t a) { return (a & 0xc000) == 0xc000; }
 
 /* The application (akf) or device (!akf) nonce. seq is SeqAuth's 24-bit SEQ
  * (higher bits are ignored). */

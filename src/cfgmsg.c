@@ -77,23 +77,17 @@ int cfg_model_id_get(const uint8_t *p, size_t len, struct cfg_model_id *m)
 	return 0;
 }
 
-static void hex16(uint16_t v, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 0; i < 4; i++)
-		out[i] = digits[(v >> (12 - 4 * i)) & 0xf];
-}
-
 void cfg_model_id_str(struct cfg_model_id m, char out[9])
 {
+	uint8_t be[4];
+
 	if (m.vendor) {
-		hex16(m.cid, out);
-		hex16(m.id, out + 4);
-		out[8] = '\0';
+		put_be16(be, m.cid);
+		put_be16(be + 2, m.id);
+		hex_encode(be, 4, out);
 	} else {
-		hex16(m.id, out);
-		out[4] = '\0';
+		put_be16(be, m.id);
+		hex_encode(be, 2, out);
 	}
 }
 

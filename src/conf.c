@@ -196,16 +196,16 @@ static int parse_groups(const char *key, const char *s, struct conf_groups *g, c
 		unsigned long v;
 
 		if (out.n == NODE_SETUP_MAX_GROUPS)
-			return errorf(msg, msglen, "%s: at most %d group addresses", key,
+			return seterr(msg, msglen, "%s: at most %d group addresses", key,
 				      NODE_SETUP_MAX_GROUPS);
 		span_trim(&s, &n);
 		if (parse_uint_n(s, n, 0xffff, &v) < 0 || v < GROUP_MIN || v > GROUP_MAX)
-			return errorf(msg, msglen,
+			return seterr(msg, msglen,
 				      "%s: '%.*s' is not a group address (0x%04x-0x%04x)", key,
 				      (int)(n < SHOW ? n : SHOW), s, GROUP_MIN, GROUP_MAX);
 		for (unsigned i = 0; i < out.n; i++) {
 			if (out.addr[i] == v)
-				return errorf(msg, msglen, "%s: group 0x%04lx given twice", key, v);
+				return seterr(msg, msglen, "%s: group 0x%04lx given twice", key, v);
 		}
 		out.addr[out.n++] = (uint16_t)v;
 		if (!comma)
@@ -225,7 +225,7 @@ static int set_product_groups(struct conf *c, const char *key, const char *val, 
 	unsigned long pid;
 
 	if (parse_uint(key + strlen(PRODUCT_PREFIX), 0xffffffff, &pid) < 0)
-		return errorf(msg, msglen,
+		return seterr(msg, msglen,
 			      "bad ProductID in '%.*s' (aligenie_groups.PID, PID decimal or 0x hex up to 0xffffffff)",
 			      SHOW, key);
 	if (parse_groups(key, val, &g, msg, msglen) < 0)
@@ -236,7 +236,7 @@ static int set_product_groups(struct conf *c, const char *key, const char *val, 
 	}
 	if (!e) {
 		if (c->nproduct_groups == CONF_MAX_PRODUCT_GROUPS)
-			return errorf(msg, msglen, "too many aligenie_groups.PID keys (at most %d)",
+			return seterr(msg, msglen, "too many aligenie_groups.PID keys (at most %d)",
 				      CONF_MAX_PRODUCT_GROUPS);
 		e = &c->product_groups[c->nproduct_groups++];
 		e->pid = (uint32_t)pid;
@@ -258,38 +258,38 @@ static int set_key(struct conf *c, const char *key, const char *val, char *msg, 
 	if (!k) {
 		if (!strncmp(key, PRODUCT_PREFIX, strlen(PRODUCT_PREFIX)))
 			return set_product_groups(c, key, val, msg, msglen);
-		return errorf(msg, msglen, "unknown key '%.*s'", SHOW, key);
+		return seterr(msg, msglen, "unknown key '%.*s'", SHOW, key);
 	}
 	field = (char *)c + k->off;
 	switch (k->type) {
 	case KEY_STRING:
 		if (strlen(val) >= k->size)
-			return errorf(msg, msglen, "%s must be at most %zu characters, not %zu",
+			return seterr(msg, msglen, "%s must be at most %zu characters, not %zu",
 				      key, k->size - 1, strlen(val));
 		memcpy(field, val, strlen(val) + 1);
 		return 0;
 	case KEY_GROUP_NAME:
 		if (strlen(val) >= k->size || !group_name_ok(val))
-			return errorf(msg, msglen,
+			return seterr(msg, msglen,
 				      "%s must be 1-%zu characters of A-Z a-z 0-9 _ . -, not '%.*s'",
 				      key, k->size - 1, SHOW, val);
 		memcpy(field, val, strlen(val) + 1);
 		return 0;
 	case KEY_BOOL:
 		if (parse_bool(val, (bool *)(void *)field) < 0)
-			return errorf(msg, msglen,
+			return seterr(msg, msglen,
 				      "%s must be yes or no (true/false, on/off, 1/0), not '%.*s'",
 				      key, SHOW, val);
 		return 0;
 	case KEY_UINT:
 		if (parse_uint(val, k->max, &v) < 0 || v < k->min)
-			return errorf(msg, msglen, "%s must be %lu-%lu, not '%.*s'", key, k->min,
+			return seterr(msg, msglen, "%s must be %lu-%lu, not '%.*s'", key, k->min,
 				      k->max, SHOW, val);
 		*(unsigned *)(void *)field = (unsigned)v;
 		return 0;
 	case KEY_RANGE:
 		if (parse_range(val, &c->unicast_low, &c->unicast_high) < 0)
-			return errorf(msg, msglen,
+			return seterr(msg, msglen,
 				      "%s must be LOW-HIGH, 0x%04x <= LOW <= HIGH <= 0x%04x, not '%.*s'",
 				      key, UNICAST_MIN, UNICAST_MAX, SHOW, val);
 		c->has_unicast_range = true;
@@ -298,12 +298,12 @@ static int set_key(struct conf *c, const char *key, const char *val, char *msg, 
 		return parse_groups(key, val, &c->aligenie_groups, msg, msglen);
 	case KEY_LEVEL:
 		if (parse_level(val, (enum log_level *)(void *)field) < 0)
-			return errorf(msg, msglen,
+			return seterr(msg, msglen,
 				      "%s must be error, warning, info or debug, not '%.*s'", key,
 				      SHOW, val);
 		return 0;
 	}
-	return errorf(msg, msglen, "internal error: key %s", key);
+	return seterr(msg, msglen, "internal error: key %s", key);
 }
 
 /* Cut a comment off a value: a '#' at its start or after whitespace. */

@@ -45,23 +45,23 @@ static int hex_field(const char *s, const struct hex_spec *spec, uint8_t *out, c
 		if (isxdigit((unsigned char)*p))
 			digits++;
 		else if (*p != ':' && *p != '-')
-			return errorf(msg, msglen,
+			return seterr(msg, msglen,
 				      "%s must be %s (found a character that is not hex)",
 				      spec->what, spec->want);
 	}
 	if (digits % 2)
-		return errorf(msg, msglen, "%s must be %s (an odd number of hex digits)",
+		return seterr(msg, msglen, "%s must be %s (an odd number of hex digits)",
 			      spec->what, spec->want);
 	if (digits / 2 > spec->max)
-		return errorf(msg, msglen, "%s must be %s (not %zu octets)", spec->what, spec->want,
+		return seterr(msg, msglen, "%s must be %s (not %zu octets)", spec->what, spec->want,
 			      digits / 2);
 	n = hex_decode_var(s, out, spec->max);
 	if (n < 0)
-		return errorf(msg, msglen, "%s must be %s (misplaced ':' or '-')", spec->what,
+		return seterr(msg, msglen, "%s must be %s (misplaced ':' or '-')", spec->what,
 			      spec->want);
 	if ((size_t)n < spec->min ||
 	    (spec->ends_only && (size_t)n != spec->min && (size_t)n != spec->max))
-		return errorf(msg, msglen, "%s must be %s (not %d octets)", spec->what, spec->want,
+		return seterr(msg, msglen, "%s must be %s (not %d octets)", spec->what, spec->want,
 			      n);
 	return n;
 }
@@ -115,12 +115,12 @@ static int parse_aligenie(struct creds_entry *cr, char **f, unsigned nf, char *m
 	int n;
 
 	if (nf < 4)
-		return errorf(msg, msglen, "missing %s (aligenie PID MAC SECRET)", missing[nf]);
+		return seterr(msg, msglen, "missing %s (aligenie PID MAC SECRET)", missing[nf]);
 	if (nf > 4)
-		return errorf(msg, msglen,
+		return seterr(msg, msglen,
 			      "extra field after the secret (aligenie PID MAC SECRET)");
 	if (parse_uint(f[1], 0xffffffff, &pid) < 0)
-		return errorf(msg, msglen,
+		return seterr(msg, msglen,
 			      "the ProductID must be decimal or 0x hex, up to 0xffffffff");
 	if (hex_field(f[2], &mac_spec, cr->mac, msg, msglen) < 0)
 		return -1;
@@ -138,22 +138,22 @@ static int parse_uuid(struct creds_entry *cr, char **f, unsigned nf, char *msg, 
 	int n;
 
 	if (nf < 2)
-		return errorf(msg, msglen,
+		return seterr(msg, msglen,
 			      "missing the UUID (uuid UUID static-oob HEX, or uuid UUID no-oob)");
 	if (hex_field(f[1], &uuid_spec, cr->uuid, msg, msglen) < 0)
 		return -1;
 	if (nf < 3 || (strcmp(f[2], "static-oob") && strcmp(f[2], "no-oob")))
-		return errorf(msg, msglen, "expected 'static-oob HEX' or 'no-oob' after the UUID");
+		return seterr(msg, msglen, "expected 'static-oob HEX' or 'no-oob' after the UUID");
 	if (!strcmp(f[2], "no-oob")) {
 		if (nf > 3)
-			return errorf(msg, msglen, "extra field after 'no-oob'");
+			return seterr(msg, msglen, "extra field after 'no-oob'");
 		cr->kind = CREDS_NO_OOB;
 		return 0;
 	}
 	if (nf < 4)
-		return errorf(msg, msglen, "missing the value after 'static-oob'");
+		return seterr(msg, msglen, "missing the value after 'static-oob'");
 	if (nf > 4)
-		return errorf(msg, msglen, "extra field after the static OOB value");
+		return seterr(msg, msglen, "extra field after the static OOB value");
 	n = hex_field(f[3], &oob_spec, cr->static_oob, msg, msglen);
 	if (n < 0)
 		return -1;
@@ -169,8 +169,8 @@ static int parse_cred(struct creds_entry *cr, char **f, unsigned nf, char *msg, 
 	if (!strcmp(f[0], "uuid"))
 		return parse_uuid(cr, f, nf, msg, msglen);
 	if (quotable(f[0]))
-		return errorf(msg, msglen, "unknown kind '%s' (aligenie or uuid)", f[0]);
-	return errorf(msg, msglen, "unknown kind (aligenie or uuid)");
+		return seterr(msg, msglen, "unknown kind '%s' (aligenie or uuid)", f[0]);
+	return seterr(msg, msglen, "unknown kind (aligenie or uuid)");
 }
 
 void creds_init(struct creds *c)

@@ -91,7 +91,7 @@ static bool buf_ok(const void *p, size_t len)
 	return p || !len;
 }
 
-int mesh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])
+int crypto_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])
 {
 	struct iov v = { msg, len };
 
@@ -100,24 +100,24 @@ int mesh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t
 	return cmac_iov(key, &v, 1, out);
 }
 
-int mesh_s1(const uint8_t *m, size_t len, uint8_t out[16])
+int crypto_s1(const uint8_t *m, size_t len, uint8_t out[16])
 {
 	static const uint8_t zero[16];
 
-	return mesh_aes_cmac(zero, m, len, out);
+	return crypto_aes_cmac(zero, m, len, out);
 }
 
-int mesh_k1(const uint8_t *n, size_t nlen, const uint8_t salt[16], const uint8_t *p, size_t plen,
-	    uint8_t out[16])
+int crypto_k1(const uint8_t *n, size_t nlen, const uint8_t salt[16], const uint8_t *p, size_t plen,
+	      uint8_t out[16])
 {
 	uint8_t t[16];
 	int ret;
 
 	if (!salt || !out || !buf_ok(n, nlen) || !buf_ok(p, plen))
 		return -EINVAL;
-	ret = mesh_aes_cmac(salt, n, nlen, t);
+	ret = crypto_aes_cmac(salt, n, nlen, t);
 	if (!ret)
-		ret = mesh_aes_cmac(t, p, plen, out);
+		ret = crypto_aes_cmac(t, p, plen, out);
 	OPENSSL_cleanse(t, sizeof(t));
 	return ret;
 }
@@ -125,11 +125,11 @@ int mesh_k1(const uint8_t *n, size_t nlen, const uint8_t salt[16], const uint8_t
 /* s1 of a short ASCII label. */
 static int s1_str(const char *label, uint8_t out[16])
 {
-	return mesh_s1((const uint8_t *)label, strlen(label), out);
+	return crypto_s1((const uint8_t *)label, strlen(label), out);
 }
 
-int mesh_k2(const uint8_t n[16], const uint8_t *p, size_t plen, uint8_t *nid, uint8_t enc_key[16],
-	    uint8_t priv_key[16])
+int crypto_k2(const uint8_t n[16], const uint8_t *p, size_t plen, uint8_t *nid, uint8_t enc_key[16],
+	      uint8_t priv_key[16])
 {
 	uint8_t salt[16], t[16], t1[16], t2[16], t3[16];
 	uint8_t ctr;
@@ -140,7 +140,7 @@ int mesh_k2(const uint8_t n[16], const uint8_t *p, size_t plen, uint8_t *nid, ui
 		return -EINVAL;
 	ret = s1_str("smk2", salt);
 	if (!ret)
-		ret = mesh_aes_cmac(salt, n, 16, t);
+		ret = crypto_aes_cmac(salt, n, 16, t);
 	/* Tk = CMAC(T, Tk-1 || P || k), T0 empty. */
 	v[1] = (struct iov){ p, plen };
 	v[2] = (struct iov){ &ctr, 1 };
@@ -181,14 +181,14 @@ static int k34(const uint8_t n[16], const char *salt_label, const char *info, ui
 
 	ret = s1_str(salt_label, salt);
 	if (!ret)
-		ret = mesh_aes_cmac(salt, n, 16, t);
+		ret = crypto_aes_cmac(salt, n, 16, t);
 	if (!ret)
 		ret = cmac_iov(t, v, 2, out);
 	OPENSSL_cleanse(t, sizeof(t));
 	return ret;
 }
 
-int mesh_k3(const uint8_t n[16], uint8_t out[8])
+int crypto_k3(const uint8_t n[16], uint8_t out[8])
 {
 	uint8_t r[16];
 	int ret;
@@ -202,7 +202,7 @@ int mesh_k3(const uint8_t n[16], uint8_t out[8])
 	return ret;
 }
 
-int mesh_k4(const uint8_t n[16], uint8_t *aid)
+int crypto_k4(const uint8_t n[16], uint8_t *aid)
 {
 	uint8_t r[16];
 	int ret;
@@ -216,7 +216,7 @@ int mesh_k4(const uint8_t n[16], uint8_t *aid)
 	return ret;
 }
 
-int mesh_aes_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
+int crypto_aes_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
 	EVP_CIPHER *cipher = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
@@ -292,8 +292,8 @@ out:
 	return ret;
 }
 
-int mesh_aes_ccm_encrypt(const uint8_t key[16], const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
-			 const uint8_t *in, size_t len, uint8_t *out, uint8_t *mic, size_t mic_len)
+int crypto_aes_ccm_encrypt(const uint8_t key[16], const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
+			   const uint8_t *in, size_t len, uint8_t *out, uint8_t *mic, size_t mic_len)
 {
 	uint8_t tag[16];
 	int ret;
@@ -307,8 +307,8 @@ int mesh_aes_ccm_encrypt(const uint8_t key[16], const uint8_t nonce[13], const u
 	return ret;
 }
 
-int mesh_aes_ccm_decrypt(const uint8_t key[16], const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
-			 const uint8_t *in, size_t len, const uint8_t *mic, size_t mic_len, uint8_t *out)
+int crypto_aes_ccm_decrypt(const uint8_t key[16], const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
+			   const uint8_t *in, size_t len, const uint8_t *mic, size_t mic_len, uint8_t *out)
 {
 	uint8_t tag[16];
 	int ret;
@@ -328,7 +328,7 @@ int mesh_aes_ccm_decrypt(const uint8_t key[16], const uint8_t nonce[13], const u
 	return ret;
 }
 
-int mesh_sha256(const uint8_t *m, size_t len, uint8_t out[32])
+int crypto_sha256(const uint8_t *m, size_t len, uint8_t out[32])
 {
 	unsigned int got = 0;
 
@@ -339,7 +339,7 @@ int mesh_sha256(const uint8_t *m, size_t len, uint8_t out[32])
 	return 0;
 }
 
-int mesh_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *m, size_t len, uint8_t out[32])
+int crypto_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *m, size_t len, uint8_t out[32])
 {
 	struct iov v = { m, len };
 
@@ -348,29 +348,29 @@ int mesh_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *m, size_
 	return hmac_iov(key, key_len, &v, 1, out);
 }
 
-int mesh_s2(const uint8_t *m, size_t len, uint8_t out[32])
+int crypto_s2(const uint8_t *m, size_t len, uint8_t out[32])
 {
 	static const uint8_t zero[32];
 
-	return mesh_hmac_sha256(zero, sizeof(zero), m, len, out);
+	return crypto_hmac_sha256(zero, sizeof(zero), m, len, out);
 }
 
-int mesh_k5(const uint8_t *n, size_t nlen, const uint8_t salt[32], const uint8_t *p, size_t plen,
-	    uint8_t out[32])
+int crypto_k5(const uint8_t *n, size_t nlen, const uint8_t salt[32], const uint8_t *p, size_t plen,
+	      uint8_t out[32])
 {
 	uint8_t t[32];
 	int ret;
 
 	if (!salt || !out || !buf_ok(n, nlen) || !buf_ok(p, plen))
 		return -EINVAL;
-	ret = mesh_hmac_sha256(salt, 32, n, nlen, t);
+	ret = crypto_hmac_sha256(salt, 32, n, nlen, t);
 	if (!ret)
-		ret = mesh_hmac_sha256(t, sizeof(t), p, plen, out);
+		ret = crypto_hmac_sha256(t, sizeof(t), p, plen, out);
 	OPENSSL_cleanse(t, sizeof(t));
 	return ret;
 }
 
-int mesh_random(uint8_t *buf, size_t len)
+int crypto_random(uint8_t *buf, size_t len)
 {
 	if (!buf_ok(buf, len) || len > INT_MAX)
 		return -EINVAL;
@@ -381,7 +381,7 @@ int mesh_random(uint8_t *buf, size_t len)
 
 /* ---- ECDH P-256 ---- */
 
-struct mesh_ecdh {
+struct crypto_ecdh {
 	EVP_PKEY *pkey;
 };
 
@@ -454,9 +454,9 @@ out:
 	return ret;
 }
 
-static int wrap_pkey(EVP_PKEY *pkey, struct mesh_ecdh **out)
+static int wrap_pkey(EVP_PKEY *pkey, struct crypto_ecdh **out)
 {
-	struct mesh_ecdh *k = OPENSSL_zalloc(sizeof(*k));
+	struct crypto_ecdh *k = OPENSSL_zalloc(sizeof(*k));
 
 	if (!k) {
 		EVP_PKEY_free(pkey);
@@ -467,7 +467,7 @@ static int wrap_pkey(EVP_PKEY *pkey, struct mesh_ecdh **out)
 	return 0;
 }
 
-int mesh_ecdh_generate(struct mesh_ecdh **out)
+int crypto_ecdh_generate(struct crypto_ecdh **out)
 {
 	EVP_PKEY_CTX *pctx;
 	EVP_PKEY *pkey = NULL;
@@ -487,7 +487,7 @@ int mesh_ecdh_generate(struct mesh_ecdh **out)
 	return wrap_pkey(pkey, out);
 }
 
-int mesh_ecdh_from_private(const uint8_t priv[32], struct mesh_ecdh **out)
+int crypto_ecdh_from_private(const uint8_t priv[32], struct crypto_ecdh **out)
 {
 	EC_GROUP *group = NULL;
 	EC_POINT *pt = NULL;
@@ -546,7 +546,7 @@ out:
 	return ret;
 }
 
-int mesh_ecdh_public(const struct mesh_ecdh *k, uint8_t pub[64])
+int crypto_ecdh_public(const struct crypto_ecdh *k, uint8_t pub[64])
 {
 	uint8_t point[65];
 	size_t got = 0;
@@ -560,7 +560,7 @@ int mesh_ecdh_public(const struct mesh_ecdh *k, uint8_t pub[64])
 	return 0;
 }
 
-int mesh_ecdh_check_public(const uint8_t pub[64])
+int crypto_ecdh_check_public(const uint8_t pub[64])
 {
 	EVP_PKEY *pkey;
 	int ret;
@@ -572,7 +572,7 @@ int mesh_ecdh_check_public(const uint8_t pub[64])
 	return ret;
 }
 
-int mesh_ecdh_shared(const struct mesh_ecdh *k, const uint8_t peer_pub[64], uint8_t secret[32])
+int crypto_ecdh_shared(const struct crypto_ecdh *k, const uint8_t peer_pub[64], uint8_t secret[32])
 {
 	EVP_PKEY *peer = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
@@ -601,7 +601,7 @@ out:
 	return ret;
 }
 
-void mesh_ecdh_free(struct mesh_ecdh *k)
+void crypto_ecdh_free(struct crypto_ecdh *k)
 {
 	if (!k)
 		return;
@@ -613,8 +613,8 @@ void mesh_ecdh_free(struct mesh_ecdh *k)
 
 #define ALIGENIE_SECRET_MAX 64
 
-int mesh_aligenie_auth_value(uint32_t product_id, const uint8_t mac[6], const uint8_t *secret, size_t secret_len,
-			     const uint8_t random[16], uint8_t out[16])
+int crypto_aligenie_auth_value(uint32_t product_id, const uint8_t mac[6], const uint8_t *secret, size_t secret_len,
+			       const uint8_t random[16], uint8_t out[16])
 {
 	/* "%08x" "," mac(12) "," secret(2*len) ["," random(32)] NUL */
 	char text[8 + 1 + 12 + 1 + 2 * ALIGENIE_SECRET_MAX + 1 + 32 + 1];
@@ -636,7 +636,7 @@ int mesh_aligenie_auth_value(uint32_t product_id, const uint8_t mac[6], const ui
 		hex_encode(random, 16, text + n);
 		n += 32;
 	}
-	ret = mesh_sha256((const uint8_t *)text, n, digest);
+	ret = crypto_sha256((const uint8_t *)text, n, digest);
 	if (!ret)
 		memcpy(out, digest, 16);
 	OPENSSL_cleanse(text, sizeof(text));

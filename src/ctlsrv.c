@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "ctl.h"
 #include "log.h"
+#include "util.h"
 
 #define CTLSRV_OUT_MAX (1u << 20) /* a client that reads nothing is dropped */
 
@@ -290,18 +291,17 @@ int ctlsrv_open(struct ctlsrv *s, struct ev_loop *loop, const char *path, const 
 		unsigned max_conns, size_t conn_size, const struct ctlsrv_ops *ops, void *ctx,
 		char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	struct group *gr;
 	mode_t old;
 	int fd;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
-	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(s->path)) {
+	if (unix_addr(&sa, path) < 0 || strlen(path) >= sizeof(s->path)) {
 		snprintf(err, errlen, "control socket %s: the path is too long", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
 	fd = ctl_connect(path);
 	if (fd >= 0) {
 		close(fd);

@@ -74,10 +74,6 @@ static int c_dev_key(void *ctx, uint16_t addr, uint8_t key[16])
 		memcpy(key, c->self_devkey, 16);
 		return 0;
 	}
-	if (c->extra_addr && addr >= c->extra_addr && addr < c->extra_addr + c->extra_elements) {
-		memcpy(key, c->extra_devkey, 16);
-		return 0;
-	}
 	if (nodedb_find_addr(c->db, addr, &n) != 0)
 		return -ENOENT;
 	memcpy(key, n.devkey, 16);
@@ -201,14 +197,6 @@ void localnode_unregister(struct localnode *c, struct localnode_reg *reg)
 	reg->linked = false;
 }
 
-void localnode_add_node_key(struct localnode *c, uint16_t addr, uint8_t elements,
-			    const uint8_t key[16])
-{
-	c->extra_addr = addr;
-	c->extra_elements = elements ? elements : 1;
-	memcpy(c->extra_devkey, key, 16);
-}
-
 void localnode_input(struct localnode *c, const uint8_t *data, size_t len)
 {
 	if (c->on)
@@ -264,6 +252,5 @@ void localnode_free(struct localnode *c)
 	while (c->regs)
 		localnode_unregister(c, c->regs);
 	OPENSSL_cleanse(c->self_devkey, sizeof(c->self_devkey));
-	OPENSSL_cleanse(c->extra_devkey, sizeof(c->extra_devkey));
 	OPENSSL_cleanse(&c->mesh, sizeof(c->mesh));
 }

@@ -7,7 +7,6 @@
 static enum log_level current = LOG_LVL_WARN;
 
 void log_set_level(enum log_level lvl) { current = lvl; }
-enum log_level log_get_level(void) { return current; }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {

@@ -2,6 +2,7 @@
 #include "mesh.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "access.h"
@@ -259,7 +260,7 @@ static enum open_result upper_open(struct mesh *m, const struct lower_msg *lm, s
 			if (try_upper(m, keys[i], lm, NULL, out, olen))
 				found = i;
 		}
-		explicit_bzero(keys, sizeof(keys));
+		OPENSSL_cleanse(keys, sizeof(keys));
 		if (found < 0)
 			return tried ? OPEN_FAILED : OPEN_NO_KEY;
 		rx->dev_key = true;
@@ -342,7 +343,7 @@ static void l_receive(void *ctx, const struct lower_msg *lm)
 		if (m->ops->access)
 			m->ops->access(m->ctx, &rx);
 	}
-	explicit_bzero(out, sizeof(out));
+	OPENSSL_cleanse(out, sizeof(out));
 }
 
 static const struct lower_ops mesh_lower_ops = {
@@ -441,7 +442,7 @@ int mesh_del_app_key(struct mesh *m, uint16_t index)
 
 	if (!a)
 		return -ENOENT;
-	explicit_bzero(a, sizeof(*a));
+	OPENSSL_cleanse(a, sizeof(*a));
 	return 0;
 }
 
@@ -621,8 +622,8 @@ int mesh_send(struct mesh *m, uint64_t now, const struct mesh_tx *tx, unsigned *
 	if (handle)
 		*handle = h;
 out:
-	explicit_bzero(key, sizeof(key));
-	explicit_bzero(upper, sizeof(upper));
+	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(upper, sizeof(upper));
 	return ret;
 }
 
@@ -695,7 +696,7 @@ void mesh_input(struct mesh *m, uint64_t now, const uint8_t *net_pdu, size_t len
 	m->cur.iv_index = h.iv_index;
 	lower_input(&m->lower, now, h.ctl, h.ttl, h.seq, h.src, h.dst, h.iv_index, transport, tlen);
 	m->cur.valid = false;
-	explicit_bzero(transport, sizeof(transport));
+	OPENSSL_cleanse(transport, sizeof(transport));
 
 	if (m->lower.stats.rx_short + m->lower.stats.rx_invalid != bad_before)
 		m->stats.malformed++;

@@ -2,6 +2,7 @@
 #include "net.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -25,16 +26,16 @@ int net_keys_derive(const uint8_t net_key[16], uint16_t index, struct net_keys *
 	memset(&k, 0, sizeof(k));
 	k.index = index;
 	memcpy(k.net_key, net_key, 16);
-	ret = mesh_k2(net_key, p_master, sizeof(p_master), &k.nid, k.enc_key, k.privacy_key);
+	ret = crypto_k2(net_key, p_master, sizeof(p_master), &k.nid, k.enc_key, k.privacy_key);
 	if (!ret)
-		ret = mesh_k3(net_key, k.network_id);
+		ret = crypto_k3(net_key, k.network_id);
 	if (!ret)
-		ret = mesh_s1((const uint8_t *)"nkbk", 4, salt);
+		ret = crypto_s1((const uint8_t *)"nkbk", 4, salt);
 	if (!ret)
-		ret = mesh_k1(net_key, 16, salt, id128, sizeof(id128), k.beacon_key);
+		ret = crypto_k1(net_key, 16, salt, id128, sizeof(id128), k.beacon_key);
 	if (!ret)
 		*out = k;
-	explicit_bzero(&k, sizeof(k));
+	OPENSSL_cleanse(&k, sizeof(k));
 	return ret;
 }
 
@@ -60,7 +61,7 @@ static int pecb(const uint8_t privacy_key[16], uint32_t iv_index, const uint8_t 
 
 	put_be32(block + 5, iv_index);
 	memcpy(block + 9, random, PRIVACY_RANDOM_LEN);
-	ret = mesh_aes_ecb(privacy_key, block, block);
+	ret = crypto_aes_ecb(privacy_key, block, block);
 	if (!ret)
 		memcpy(out, block, 6);
 	return ret;
@@ -88,9 +89,9 @@ int net_encrypt(const struct net_keys *k, const struct net_hdr *h, const uint8_t
 	memcpy(plain + 2, transport, tlen); /* before out is written: they may overlap */
 
 	net_nonce(h, nonce);
-	ret = mesh_aes_ccm_encrypt(k->enc_key, nonce, NULL, 0, plain, enc_len, pdu + NET_HDR_LEN,
-				   pdu + NET_HDR_LEN + enc_len, mic_len);
-	explicit_bzero(plain, sizeof(plain));
+	ret = crypto_aes_ccm_encrypt(k->enc_key, nonce, NULL, 0, plain, enc_len, pdu + NET_HDR_LEN,
+				     pdu + NET_HDR_LEN + enc_len, mic_len);
+	OPENSSL_cleanse(plain, sizeof(plain));
 	if (ret)
 		return ret;
 
@@ -140,8 +141,8 @@ static int try_key(const struct net_keys *k, uint32_t iv_index, const uint8_t *p
 	enc_len = len - NET_HDR_LEN - mic_len;
 
 	net_nonce(&got, nonce);
-	ret = mesh_aes_ccm_decrypt(k->enc_key, nonce, NULL, 0, pdu + NET_HDR_LEN, enc_len, pdu + len - mic_len,
-				   mic_len, plain);
+	ret = crypto_aes_ccm_decrypt(k->enc_key, nonce, NULL, 0, pdu + NET_HDR_LEN, enc_len, pdu + len - mic_len,
+				     mic_len, plain);
 	if (ret == -EBADMSG) {
 		*res = TRY_NO_AUTH;
 		return 0;
@@ -151,14 +152,14 @@ static int try_key(const struct net_keys *k, uint32_t iv_index, const uint8_t *p
 
 	got.dst = get_be16(plain);
 	if (!addr_is_unicast(got.src) || addr_is_unassigned(got.dst)) {
-		explicit_bzero(plain, sizeof(plain));
+		OPENSSL_cleanse(plain, sizeof(plain));
 		*res = TRY_MALFORMED;
 		return 0;
 	}
 	*h = got;
 	memcpy(transport, plain + 2, enc_len - 2);
 	*tlen = enc_len - 2;
-	explicit_bzero(plain, sizeof(plain));
+	OPENSSL_cleanse(plain, sizeof(plain));
 	*res = TRY_OK;
 	return 0;
 }
@@ -271,7 +272,7 @@ static int beacon_auth(const struct net_keys *k, uint8_t flags, uint32_t iv_inde
 	msg[0] = flags;
 	memcpy(msg + 1, k->network_id, 8);
 	put_be32(msg + 9, iv_index);
-	ret = mesh_aes_cmac(k->beacon_key, msg, sizeof(msg), mac);
+	ret = crypto_aes_cmac(k->beacon_key, msg, sizeof(msg), mac);
 	if (!ret)
 		memcpy(auth, mac, 8);
 	return ret;

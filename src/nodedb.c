@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,7 @@ void ndb_format_uuid(const uint8_t uuid[16], char out[37])
 	char hex[33];
 	size_t o = 0;
 
-	hex_upper(uuid, 16, hex);
+	hex_encode_upper(uuid, 16, hex);
 	for (size_t i = 0; i < 32; i++) {
 		if (i == 8 || i == 12 || i == 16 || i == 20)
 			out[o++] = '-';
@@ -161,7 +162,7 @@ static int cache_add(struct nodedb *db, const struct nodedb_node *n, struct json
 		if (db->n_nodes)
 			memcpy(e, db->nodes, db->n_nodes * sizeof(*e));
 		if (db->nodes) {
-			explicit_bzero(db->nodes, db->cap_nodes * sizeof(*db->nodes));
+			OPENSSL_cleanse(db->nodes, db->cap_nodes * sizeof(*db->nodes));
 			free(db->nodes);
 		}
 		db->nodes = e;
@@ -203,7 +204,7 @@ static void load_nodes(struct nodedb *db, struct json_object **self)
 		}
 		if (ndb_parse_node(j, &node) == 0)
 			cache_add(db, &node, j);
-		explicit_bzero(&node, sizeof(node));
+		OPENSSL_cleanse(&node, sizeof(node));
 	}
 }
 
@@ -314,8 +315,8 @@ static struct json_object *new_database(void)
 	r |= set_int(root, "ivIndex", 0);
 	r |= set_int(root, "ivUpdate", 0);
 out:
-	explicit_bzero(netkey, sizeof(netkey));
-	explicit_bzero(appkey, sizeof(appkey));
+	OPENSSL_cleanse(netkey, sizeof(netkey));
+	OPENSSL_cleanse(appkey, sizeof(appkey));
 	if (r) {
 		json_object_put(root);
 		return NULL;
@@ -464,10 +465,10 @@ void nodedb_close(struct nodedb *db)
 	if (db->root)
 		json_object_put(db->root);
 	if (db->nodes) {
-		explicit_bzero(db->nodes, db->cap_nodes * sizeof(*db->nodes));
+		OPENSSL_cleanse(db->nodes, db->cap_nodes * sizeof(*db->nodes));
 		free(db->nodes);
 	}
-	explicit_bzero(&db->self_n, sizeof(db->self_n));
+	OPENSSL_cleanse(&db->self_n, sizeof(db->self_n));
 	free(db->res);
 	free(db->path);
 	free(db->lock_path);
@@ -655,7 +656,7 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 	copy.config_complete = false;
 	copy.config_error[0] = '\0';
 	r = cache_add(db, &copy, j);
-	explicit_bzero(&copy, sizeof(copy));
+	OPENSSL_cleanse(&copy, sizeof(copy));
 	if (r < 0) {
 		json_object_put(j);
 		return r;
@@ -663,7 +664,7 @@ int nodedb_add_node(struct nodedb *db, const struct nodedb_node *n)
 	r = array_add(nodes, j);
 	if (r < 0) {
 		db->n_nodes--;
-		explicit_bzero(&db->nodes[db->n_nodes], sizeof(db->nodes[0]));
+		OPENSSL_cleanse(&db->nodes[db->n_nodes], sizeof(db->nodes[0]));
 		return r;
 	}
 	return 0;
@@ -714,7 +715,7 @@ int nodedb_remove_node(struct nodedb *db, const uint8_t uuid[16])
 	pos = (size_t)(e - db->nodes);
 	memmove(&db->nodes[pos], &db->nodes[pos + 1], (db->n_nodes - pos - 1) * sizeof(*db->nodes));
 	db->n_nodes--;
-	explicit_bzero(&db->nodes[db->n_nodes], sizeof(db->nodes[0]));
+	OPENSSL_cleanse(&db->nodes[db->n_nodes], sizeof(db->nodes[0]));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * parsed tree; see nodedb_internal.h for the other units. */
 #include <errno.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -323,7 +324,7 @@ static int parse_resv(struct json_object *j, struct nodedb_reservation *r)
 	r->time = v;
 	return 0;
 bad:
-	explicit_bzero(r, sizeof(*r));
+	OPENSSL_cleanse(r, sizeof(*r));
 	return -1;
 }
 
@@ -336,7 +337,7 @@ static void map_reservations(struct nodedb *db, struct addrmap *m)
 	for (size_t i = 0; i < n; i++) {
 		if (parse_resv(json_object_array_get_idx(a, i), &r) == 0)
 			map_set(m, r.unicast, r.unicast + r.elements - 1u);
-		explicit_bzero(&r, sizeof(r));
+		OPENSSL_cleanse(&r, sizeof(r));
 	}
 }
 
@@ -361,7 +362,7 @@ static bool resv_overlaps(struct nodedb *db, unsigned lo, unsigned hi, size_t sk
 		if (i != skip && parse_resv(json_object_array_get_idx(a, i), &r) == 0 &&
 		    ranges_overlap(lo, hi, r.unicast, r.unicast + r.elements - 1u))
 			hit = true;
-		explicit_bzero(&r, sizeof(r));
+		OPENSSL_cleanse(&r, sizeof(r));
 	}
 	return hit;
 }
@@ -377,10 +378,10 @@ static ssize_t resv_index(struct nodedb *db, const uint8_t uuid[16], struct node
 		if (parse_resv(json_object_array_get_idx(a, i), &r) == 0 && !memcmp(r.uuid, uuid, 16)) {
 			if (out)
 				*out = r;
-			explicit_bzero(&r, sizeof(r));
+			OPENSSL_cleanse(&r, sizeof(r));
 			return (ssize_t)i;
 		}
-		explicit_bzero(&r, sizeof(r));
+		OPENSSL_cleanse(&r, sizeof(r));
 	}
 	return -1;
 }
@@ -413,7 +414,7 @@ int ndb_check_reservations(struct nodedb *db, char *err, size_t errlen)
 			why = "has meshprov's own UUID";
 		else if (resv_overlaps(db, r.unicast, r.unicast + r.elements - 1u, i))
 			why = "overlaps the addresses of a node or of another reservation";
-		explicit_bzero(&r, sizeof(r));
+		OPENSSL_cleanse(&r, sizeof(r));
 		if (why) {
 			seterr(err, errlen, "database %s: %s[%zu] %s", db->path, RESV_KEY, i, why);
 			return -1;
@@ -479,7 +480,7 @@ int nodedb_reservation_at(struct nodedb *db, size_t i, struct nodedb_reservation
 		return -EIO; /* not after a successful open: only valid ones are written */
 	if (out)
 		*out = r;
-	explicit_bzero(&r, sizeof(r));
+	OPENSSL_cleanse(&r, sizeof(r));
 	return 0;
 }
 
@@ -523,7 +524,7 @@ int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16])
 	memset(&n, 0, sizeof(n));
 	n.unicast = r.unicast;
 	n.elements = r.elements;
-	explicit_bzero(&r, sizeof(r));
+	OPENSSL_cleanse(&r, sizeof(r));
 	rc = ndb_add_exclusion(db, &n);
 	if (rc < 0)
 		return rc;
@@ -547,7 +548,7 @@ int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const cha
 	n.elements = r.elements;
 	memcpy(n.devkey, r.devkey, 16);
 	n.net_key_index = r.net_key_index;
-	explicit_bzero(&r, sizeof(r));
+	OPENSSL_cleanse(&r, sizeof(r));
 	rc = nodedb_find_uuid(db, uuid, &old);
 	if (rc == 0 && old.config_complete)
 		rc = -EEXIST; /* cannot happen: a configured node is never provisioned again */
@@ -555,10 +556,10 @@ int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const cha
 		rc = nodedb_remove_node(db, uuid); /* the stale record it replaces */
 	else
 		rc = 0;
-	explicit_bzero(&old, sizeof(old));
+	OPENSSL_cleanse(&old, sizeof(old));
 	if (rc == 0)
 		rc = nodedb_add_node(db, &n);
-	explicit_bzero(&n, sizeof(n));
+	OPENSSL_cleanse(&n, sizeof(n));
 	if (rc < 0)
 		return rc;
 	resv_delete(db, (size_t)i);
@@ -602,7 +603,7 @@ int ndb_reservations_json(struct nodedb *db, struct json_object *a)
 		rc |= set(o, "appkeys", json_object_new_array());
 		rc |= set_bool(o, "pending", true);
 		rc |= set_int(o, "reserved_at", r.time);
-		explicit_bzero(&r, sizeof(r));
+		OPENSSL_cleanse(&r, sizeof(r));
 		if (rc)
 			json_object_put(o);
 		else
@@ -625,10 +626,10 @@ int nodedb_reservation_lookup(struct nodedb *db, const char *text, struct nodedb
 		if (addr >= r.unicast && addr < (unsigned long)r.unicast + r.elements) {
 			if (out)
 				*out = r;
-			explicit_bzero(&r, sizeof(r));
+			OPENSSL_cleanse(&r, sizeof(r));
 			return 0;
 		}
-		explicit_bzero(&r, sizeof(r));
+		OPENSSL_cleanse(&r, sizeof(r));
 	}
 	return -ENOENT;
 }

@@ -5,6 +5,7 @@
 #include "nodedb_check.h"
 #include "nodedb_io.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <json.h>
 #include <limits.h>
@@ -85,20 +86,6 @@ struct member {
 	int64_t min, max; /* K_INT */
 };
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* Exactly n hex digits. */
-static bool hex_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!is_hex(s[i]))
-			return false;
-	return s[n] == '\0';
-}
-
 static bool is_uuid(const char *s)
 {
 	static const size_t groups[] = { 8, 4, 4, 4, 12 };
@@ -109,7 +96,7 @@ static bool is_uuid(const char *s)
 		return false;
 	for (size_t g = 0; g < ARRAY_SIZE(groups); s += groups[g++] + 1) {
 		for (size_t i = 0; i < groups[g]; i++)
-			if (!is_hex(s[i]))
+			if (!isxdigit((unsigned char)s[i]))
 				return false;
 		if (g + 1 < ARRAY_SIZE(groups) && s[groups[g]] != '-')
 			return false;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -94,7 +95,7 @@ static int read_file(const char *path, const char *what, char **buf, size_t *len
 	*len = got;
 	return 0;
 fail:
-	explicit_bzero(b, got);
+	OPENSSL_cleanse(b, got);
 	free(b);
 	close(fd);
 	return -1;
@@ -175,7 +176,7 @@ int ndb_io_load(const char *path, const char *what, struct json_object **root, c
 	if (r != 0)
 		return r;
 	*root = parse_json(path, what, buf, len, err, errlen);
-	explicit_bzero(buf, len);
+	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return *root ? 0 : -1;
 }

@@ -4,6 +4,7 @@
  * nodedb_internal.h for the other units. */
 #include <errno.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,7 +25,7 @@ static int ensure_devkey(struct json_object *j)
 		if (r == 0)
 			r = set_key(j, "deviceKey", k);
 	}
-	explicit_bzero(k, sizeof(k));
+	OPENSSL_cleanse(k, sizeof(k));
 	return r;
 }
 
@@ -74,7 +75,7 @@ static struct json_object *new_self_json(struct nodedb *db, uint16_t addr)
 	if (ndb_random_bytes(n.devkey, 16) < 0)
 		return NULL;
 	j = ndb_new_node_json(&n);
-	explicit_bzero(&n, sizeof(n));
+	OPENSSL_cleanse(&n, sizeof(n));
 	if (!j)
 		return NULL;
 	r |= set_bool(j, "configComplete", true);
@@ -215,7 +216,7 @@ int ndb_ensure_self(struct nodedb *db, struct json_object *found, char *err, siz
 	}
 	db->self = j;
 	db->self_n = n;
-	explicit_bzero(&n, sizeof(n));
+	OPENSSL_cleanse(&n, sizeof(n));
 	return seq_merge(db, err, errlen);
 fail:
 	seterr(err, errlen, "cannot load database %s: adding meshprov's own node: %s", db->path, strerror(-r));

@@ -71,19 +71,19 @@ int prov_confirmation_key(uint8_t alg, const uint8_t inputs[PROV_CONF_INPUTS_LEN
 	int err;
 
 	if (alg == PROV_ALG_CMAC) {
-		err = mesh_s1(inputs, PROV_CONF_INPUTS_LEN, salt);
+		err = crypto_s1(inputs, PROV_CONF_INPUTS_LEN, salt);
 		if (!err)
-			err = mesh_k1(secret, 32, salt, (const uint8_t *)"prck", 4, key);
+			err = crypto_k1(secret, 32, salt, (const uint8_t *)"prck", 4, key);
 		return err;
 	}
 	if (alg == PROV_ALG_HMAC) {
 		uint8_t n[64];
 
-		err = mesh_s2(inputs, PROV_CONF_INPUTS_LEN, salt);
+		err = crypto_s2(inputs, PROV_CONF_INPUTS_LEN, salt);
 		memcpy(n, secret, 32);
 		memcpy(n + 32, auth_value, 32);
 		if (!err)
-			err = mesh_k5(n, sizeof(n), salt, (const uint8_t *)"prck256", 7, key);
+			err = crypto_k5(n, sizeof(n), salt, (const uint8_t *)"prck256", 7, key);
 		OPENSSL_cleanse(n, sizeof(n));
 		return err;
 	}
@@ -99,12 +99,12 @@ int prov_confirmation(uint8_t alg, const uint8_t *key, const uint8_t *random,
 
 		memcpy(m, random, 16);
 		memcpy(m + 16, auth_value, 16);
-		err = mesh_aes_cmac(key, m, sizeof(m), out);
+		err = crypto_aes_cmac(key, m, sizeof(m), out);
 		OPENSSL_cleanse(m, sizeof(m));
 		return err;
 	}
 	if (alg == PROV_ALG_HMAC)
-		return mesh_hmac_sha256(key, 32, random, 32, out);
+		return crypto_hmac_sha256(key, 32, random, 32, out);
 	return -EINVAL;
 }
 
@@ -119,13 +119,13 @@ int prov_session_keys(uint8_t alg, const uint8_t *conf_salt, const uint8_t *rand
 	memcpy(inputs, conf_salt, l);
 	memcpy(inputs + l, rand_prov, l);
 	memcpy(inputs + 2 * l, rand_dev, l);
-	err = mesh_s1(inputs, 3 * l, salt);
+	err = crypto_s1(inputs, 3 * l, salt);
 	if (!err)
-		err = mesh_k1(secret, 32, salt, (const uint8_t *)"prsk", 4, session_key);
+		err = crypto_k1(secret, 32, salt, (const uint8_t *)"prsk", 4, session_key);
 	if (!err)
-		err = mesh_k1(secret, 32, salt, (const uint8_t *)"prsn", 4, n16);
+		err = crypto_k1(secret, 32, salt, (const uint8_t *)"prsn", 4, n16);
 	if (!err)
-		err = mesh_k1(secret, 32, salt, (const uint8_t *)"prdk", 4, device_key);
+		err = crypto_k1(secret, 32, salt, (const uint8_t *)"prdk", 4, device_key);
 	memcpy(nonce, n16 + 3, 13);
 	OPENSSL_cleanse(n16, sizeof(n16));
 	return err;
@@ -167,7 +167,7 @@ int prov_random_oob_value(bool alphanumeric, bool count, uint8_t size, char *out
 
 	if (size < 1 || size > 8 || outlen < (size_t)size + 1)
 		return -EINVAL;
-	if (mesh_random(rnd, sizeof(rnd)) != 0)
+	if (crypto_random(rnd, sizeof(rnd)) != 0)
 		return -EIO;
 	if (alphanumeric) {
 		for (size_t i = 0; i < size; i++)
@@ -201,7 +201,7 @@ void prov_init(struct prov *p, const struct prov_params *params, const struct pr
 void prov_free(struct prov *p)
 {
 	if (p->key)
-		mesh_ecdh_free(p->key);
+		crypto_ecdh_free(p->key);
 	OPENSSL_cleanse(p, sizeof(*p));
 	p->deadline = NO_DEADLINE;
 }
@@ -213,9 +213,9 @@ int prov_test_fix(struct prov *p, const uint8_t priv[32], const uint8_t *random,
 	if (random_len != 16 && random_len != 32)
 		return -EINVAL;
 	if (p->key)
-		mesh_ecdh_free(p->key);
+		crypto_ecdh_free(p->key);
 	p->key = NULL;
-	err = mesh_ecdh_from_private(priv, &p->key);
+	err = crypto_ecdh_from_private(priv, &p->key);
 	if (err)
 		return err;
 	memcpy(p->my_random, random, random_len);
@@ -298,8 +298,8 @@ static int auth_value_for(struct prov *p, const uint8_t *random, uint8_t *out)
 
 	if (a->kind == PROV_USE_ALIGENIE && a->random_bound) {
 		memset(out, 0, 32);
-		return mesh_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len,
-						random, out);
+		return crypto_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len,
+						  random, out);
 	}
 	memcpy(out, p->auth_value, 32);
 	return 0;
@@ -381,8 +381,8 @@ static int prepare_auth_value(struct prov *p)
 		return 0;
 	}
 	if (a->kind == PROV_USE_ALIGENIE && !a->random_bound)
-		return mesh_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len, NULL,
-						p->auth_value);
+		return crypto_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len, NULL,
+						  p->auth_value);
 	return 0;
 }
 
@@ -411,15 +411,15 @@ static void handle_caps(struct prov *p, const uint8_t *c, size_t len)
 	if (p->ops->progress)
 		p->ops->progress(p->ctx, PROV_STEP_CAPABILITIES);
 
-	if (!p->key && mesh_ecdh_generate(&p->key) != 0) {
+	if (!p->key && crypto_ecdh_generate(&p->key) != 0) {
 		fail(p, 0, false, false, "cannot generate an ECDH key pair");
 		return;
 	}
-	if (mesh_ecdh_public(p->key, p->my_pub) != 0 || prepare_auth_value(p) != 0) {
+	if (crypto_ecdh_public(p->key, p->my_pub) != 0 || prepare_auth_value(p) != 0) {
 		fail(p, 0, false, false, "key generation failed");
 		return;
 	}
-	if (!p->test_random && mesh_random(p->my_random, p->rand_len) != 0) {
+	if (!p->test_random && crypto_random(p->my_random, p->rand_len) != 0) {
 		fail(p, 0, false, false, "no random numbers");
 		return;
 	}
@@ -462,8 +462,8 @@ static void keys_exchanged(struct prov *p)
 		     "device public key equals ours: rejected");
 		return;
 	}
-	if (mesh_ecdh_check_public(p->dev_pub) != 0 ||
-	    mesh_ecdh_shared(p->key, p->dev_pub, p->secret) != 0) {
+	if (crypto_ecdh_check_public(p->dev_pub) != 0 ||
+	    crypto_ecdh_shared(p->key, p->dev_pub, p->secret) != 0) {
 		fail(p, PROV_ERR_UNEXPECTED_ERROR, false, false,
 		     "device public key is not a valid P-256 point");
 		return;
@@ -559,7 +559,7 @@ static void handle_random(struct prov *p, const uint8_t *dev_random)
 	data[18] = p->params.flags;
 	put_be32(data + 19, p->params.iv_index);
 	put_be16(data + 23, p->unicast);
-	err = mesh_aes_ccm_encrypt(session_key, nonce, NULL, 0, data, 25, pdu, pdu + 25, 8);
+	err = crypto_aes_ccm_encrypt(session_key, nonce, NULL, 0, data, 25, pdu, pdu + 25, 8);
 	OPENSSL_cleanse(data, sizeof(data));
 	OPENSSL_cleanse(session_key, sizeof(session_key));
 	if (err) {

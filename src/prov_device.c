@@ -80,7 +80,7 @@ int prov_device_init(struct prov_device *d, const struct prov_device_params *par
 void prov_device_free(struct prov_device *d)
 {
 	if (d->key)
-		mesh_ecdh_free(d->key);
+		crypto_ecdh_free(d->key);
 	OPENSSL_cleanse(d, sizeof(*d));
 	d->deadline = NO_DEADLINE;
 }
@@ -93,9 +93,9 @@ int prov_device_test_fix(struct prov_device *d, const uint8_t priv[32], const ui
 	if (random_len != 16 && random_len != 32)
 		return -EINVAL;
 	if (d->key)
-		mesh_ecdh_free(d->key);
+		crypto_ecdh_free(d->key);
 	d->key = NULL;
-	err = mesh_ecdh_from_private(priv, &d->key);
+	err = crypto_ecdh_from_private(priv, &d->key);
 	if (err)
 		return err;
 	memcpy(d->my_random, random, random_len);
@@ -109,11 +109,11 @@ int prov_device_public_key(struct prov_device *d, uint8_t pub[64])
 	int err;
 
 	if (!d->key) {
-		err = mesh_ecdh_generate(&d->key);
+		err = crypto_ecdh_generate(&d->key);
 		if (err)
 			return err;
 	}
-	return mesh_ecdh_public(d->key, pub);
+	return crypto_ecdh_public(d->key, pub);
 }
 
 bool prov_device_done(const struct prov_device *d)
@@ -173,7 +173,7 @@ static int auth_value_for(const struct prov_device *d, const uint8_t *random, ui
 
 	if (d->method == PROV_AUTH_STATIC && a->kind == PROV_USE_ALIGENIE && a->random_bound) {
 		memset(out, 0, 32);
-		return mesh_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len, random, out);
+		return crypto_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len, random, out);
 	}
 	memcpy(out, d->auth_value, 32);
 	return 0;
@@ -267,7 +267,7 @@ static void handle_start(struct prov_device *d, const uint8_t *s)
 			fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "the fixed test random is too short");
 			return;
 		}
-	} else if (mesh_random(d->my_random, d->rand_len) != 0) {
+	} else if (crypto_random(d->my_random, d->rand_len) != 0) {
 		fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "no random numbers");
 		return;
 	}
@@ -276,8 +276,8 @@ static void handle_start(struct prov_device *d, const uint8_t *s)
 		if (a->kind == PROV_USE_STATIC) {
 			memcpy(d->auth_value, a->static_value, a->static_len);
 		} else if (!a->random_bound &&
-			   mesh_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len, NULL,
-						    d->auth_value) != 0) {
+			   crypto_aligenie_auth_value(a->product_id, a->mac, a->secret, a->secret_len, NULL,
+						      d->auth_value) != 0) {
 			fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "AliGenie AuthValue computation failed");
 			return;
 		}
@@ -303,7 +303,7 @@ static void handle_pubkey(struct prov_device *d, const uint8_t *pub)
 		fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "provisioner public key equals ours: rejected");
 		return;
 	}
-	if (mesh_ecdh_check_public(pub) != 0 || mesh_ecdh_shared(d->key, pub, d->secret) != 0) {
+	if (crypto_ecdh_check_public(pub) != 0 || crypto_ecdh_shared(d->key, pub, d->secret) != 0) {
 		fail(d, PROV_ERR_UNEXPECTED_ERROR, false, "provisioner public key is not a valid P-256 point");
 		return;
 	}
@@ -416,7 +416,7 @@ static void handle_data(struct prov_device *d, const uint8_t *enc)
 	unsigned last;
 	int err;
 
-	err = mesh_aes_ccm_decrypt(d->session_key, d->nonce, NULL, 0, enc, 25, enc + 25, 8, data);
+	err = crypto_aes_ccm_decrypt(d->session_key, d->nonce, NULL, 0, enc, 25, enc + 25, 8, data);
 	if (err) {
 		fail(d, err == -EBADMSG ? PROV_ERR_DECRYPTION_FAILED : PROV_ERR_UNEXPECTED_ERROR, false,
 		     err == -EBADMSG ? "provisioning data does not authenticate (MIC)"

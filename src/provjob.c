@@ -500,7 +500,7 @@ int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
 	j->params.prov.iv_index = nodedb_iv_index(db);
 	j->params.prov.flags = nodedb_iv_update(db) ? 0x02 : 0x00;
 	j->params.prov.unicast = 0;
-	if (mesh_random((uint8_t *)&link_id, sizeof(link_id)) != 0) {
+	if (crypto_random((uint8_t *)&link_id, sizeof(link_id)) != 0) {
 		snprintf(err, errlen, "no random numbers");
 		provjob_free(j);
 		return -1;

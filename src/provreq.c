@@ -60,9 +60,9 @@ static int set_auth(struct provreq *r, const struct fields *f, char *err, size_t
 
 	hex_encode(r->job.uuid, 16, hex);
 	if (f->kind_opts + (want_ali ? 1 : 0) > 1)
-		return errorf(err, errlen, "choose one authentication method");
+		return seterr(err, errlen, "choose one authentication method");
 	if (!want_ali && f->kind_opts == 0 && is_ali)
-		return errorf(err, errlen, "%s is an AliGenie device: give its --secret "
+		return seterr(err, errlen, "%s is an AliGenie device: give its --secret "
 			   "(or --secret-file, or MESHPROV_SECRET)", hex);
 	if (!want_ali) {
 		a->kind = f->kind_opts ? f->kind : PROV_USE_NO_OOB;
@@ -70,41 +70,41 @@ static int set_auth(struct provreq *r, const struct fields *f, char *err, size_t
 			return 0;
 		n = hex_decode_var(f->static_oob, a->static_value, sizeof(a->static_value));
 		if (n != 16 && n != 32)
-			return errorf(err, errlen, "--static-oob needs 16 or 32 octets of hex");
+			return seterr(err, errlen, "--static-oob needs 16 or 32 octets of hex");
 		a->static_len = (uint8_t)n;
 		return 0;
 	}
 	a->kind = PROV_USE_ALIGENIE;
 	if (!f->secret)
-		return errorf(err, errlen, "AliGenie authentication needs --secret "
+		return seterr(err, errlen, "AliGenie authentication needs --secret "
 			   "(or --secret-file, or MESHPROV_SECRET)");
 	n = hex_decode_var(f->secret, a->secret, sizeof(a->secret));
 	if (n <= 0)
-		return errorf(err, errlen, "the secret must be hex digits");
+		return seterr(err, errlen, "the secret must be hex digits");
 	a->secret_len = (uint8_t)n;
 	if (f->pid) {
 		unsigned long v;
 
 		if (uint_of(f->pid, 0xffffffffUL, &v) < 0)
-			return errorf(err, errlen, "--pid needs a number");
+			return seterr(err, errlen, "--pid needs a number");
 		if (is_ali && v != ali.product_id)
-			return errorf(err, errlen, "--pid %lu disagrees with the UUID's ProductID %u", v,
+			return seterr(err, errlen, "--pid %lu disagrees with the UUID's ProductID %u", v,
 				   (unsigned)ali.product_id);
 		a->product_id = (uint32_t)v;
 	} else if (is_ali) {
 		a->product_id = ali.product_id;
 	} else {
-		return errorf(err, errlen, "not an AliGenie UUID: give --pid and --mac");
+		return seterr(err, errlen, "not an AliGenie UUID: give --pid and --mac");
 	}
 	if (f->mac) {
 		if (hex_decode(f->mac, a->mac, 6) < 0)
-			return errorf(err, errlen, "--mac needs 6 octets of hex");
+			return seterr(err, errlen, "--mac needs 6 octets of hex");
 		if (is_ali && memcmp(a->mac, ali.mac, 6))
-			return errorf(err, errlen, "--mac disagrees with the UUID's MAC");
+			return seterr(err, errlen, "--mac disagrees with the UUID's MAC");
 	} else if (is_ali) {
 		memcpy(a->mac, ali.mac, 6);
 	} else {
-		return errorf(err, errlen, "not an AliGenie UUID: give --pid and --mac");
+		return seterr(err, errlen, "not an AliGenie UUID: give --pid and --mac");
 	}
 	a->random_bound = is_ali && ali.random_auth;
 	return 0;
@@ -115,7 +115,7 @@ static int seconds_of(const char *opt, const char *s, double *out, char *err, si
 	char buf[40];
 
 	if ((*out = parse_seconds(bounded(s, buf, sizeof(buf)))) < 0)
-		return errorf(err, errlen, "--%s needs a positive number of seconds", opt);
+		return seterr(err, errlen, "--%s needs a positive number of seconds", opt);
 	return 0;
 }
 
@@ -139,12 +139,12 @@ static int check_number(const struct provreq_words *w, uint8_t which, struct pro
 	switch (which) {
 	case N_UNICAST:
 		if (uint_of(w->unicast, 0x7fff, &n) < 0 || n == 0)
-			return errorf(err, errlen, "--unicast needs an address 0x0001-0x7fff");
+			return seterr(err, errlen, "--unicast needs an address 0x0001-0x7fff");
 		r->job.want_unicast = (uint16_t)n;
 		return 0;
 	case N_ATTENTION:
 		if (uint_of(w->attention, 255, &n) < 0)
-			return errorf(err, errlen, "--attention needs 0-255 seconds");
+			return seterr(err, errlen, "--attention needs 0-255 seconds");
 		r->job.prov.attention = (uint8_t)n;
 		return 0;
 	case N_WAIT:
@@ -155,7 +155,7 @@ static int check_number(const struct provreq_words *w, uint8_t which, struct pro
 		for (unsigned i = 0; i < w->ngroups; i++) {
 			if (uint_of(w->groups[i], 0xffff, &n) < 0 || n < 0xc000 || n >= 0xff00 ||
 			    i == NODE_SETUP_MAX_GROUPS)
-				return errorf(err, errlen,
+				return seterr(err, errlen,
 					   "--group needs a group address 0xc000-0xfeff (at most %d)",
 					   NODE_SETUP_MAX_GROUPS);
 			r->job.groups[r->job.ngroups++] = (uint16_t)n;
@@ -198,15 +198,15 @@ static int check(const struct provreq_words *w, struct provreq *r, char *err, si
 		if (check_number(w, w->order[i], r, err, errlen) < 0)
 			return -1;
 	if (!f.uuid || hex_decode(f.uuid, r->job.uuid, 16) < 0)
-		return errorf(err, errlen, "--uuid needs the device UUID (32 hex digits)");
+		return seterr(err, errlen, "--uuid needs the device UUID (32 hex digits)");
 	if (f.pubkey && (hex_decode(f.pubkey, r->job.prov.device_pubkey, 64) < 0 ||
-			 mesh_ecdh_check_public(r->job.prov.device_pubkey) != 0))
-		return errorf(err, errlen, "--device-public-key needs a valid P-256 public key "
+			 crypto_ecdh_check_public(r->job.prov.device_pubkey) != 0))
+		return seterr(err, errlen, "--device-public-key needs a valid P-256 public key "
 			   "(64 octets of hex, X then Y)");
 	r->job.prov.has_device_pubkey = f.pubkey != NULL;
 	if (f.auth_value && snprintf(r->job.auth_value, sizeof(r->job.auth_value), "%s",
 				     f.auth_value) >= (int)sizeof(r->job.auth_value))
-		return errorf(err, errlen, "--auth-value is too long");
+		return seterr(err, errlen, "--auth-value is too long");
 	if (set_auth(r, &f, err, errlen) < 0)
 		return -1;
 	if (r->job.ngroups == 0) {
@@ -233,7 +233,7 @@ static int want_string(const char *key, struct json_object *v, const char **out,
 		       size_t errlen)
 {
 	if (!json_object_is_type(v, json_type_string))
-		return errorf(err, errlen, "'%s' must be a string", key);
+		return seterr(err, errlen, "'%s' must be a string", key);
 	*out = json_object_get_string(v);
 	return 0;
 }
@@ -241,7 +241,7 @@ static int want_string(const char *key, struct json_object *v, const char **out,
 static int want_flag(const char *key, struct json_object *v, bool *out, char *err, size_t errlen)
 {
 	if (!json_object_is_type(v, json_type_boolean))
-		return errorf(err, errlen, "'%s' must be true or false", key);
+		return seterr(err, errlen, "'%s' must be true or false", key);
 	*out = json_object_get_boolean(v);
 	return 0;
 }
@@ -251,7 +251,7 @@ static int groups_of(struct json_object *v, struct provreq_words *w, char *err, 
 	size_t n;
 
 	if (!json_object_is_type(v, json_type_array))
-		return errorf(err, errlen, "'groups' must be an array");
+		return seterr(err, errlen, "'groups' must be an array");
 	came(w, N_GROUPS);
 	n = json_object_array_length(v);
 	for (size_t i = 0; i < n && w->ngroups < PROVREQ_MAX_GROUP_WORDS; i++)
@@ -320,7 +320,7 @@ static int json_field(const char *key, struct json_object *v, struct provreq_wor
 	}
 	if (!strcmp(key, "groups"))
 		return groups_of(v, w, err, errlen);
-	return errorf(err, errlen, "unknown field '%.40s'", key);
+	return seterr(err, errlen, "unknown field '%.40s'", key);
 }
 
 int provreq_words_from_json(struct json_object *req, struct provreq_words *w, char *err,
@@ -328,7 +328,7 @@ int provreq_words_from_json(struct json_object *req, struct provreq_words *w, ch
 {
 	memset(w, 0, sizeof(*w));
 	if (!json_object_is_type(req, json_type_object))
-		return errorf(err, errlen, "a provision request is a JSON object");
+		return seterr(err, errlen, "a provision request is a JSON object");
 	json_object_object_foreach(req, key, val) {
 		if (json_field(key, val, w, err, errlen) < 0)
 			return -1;
@@ -427,7 +427,7 @@ int provreq_words_from_argv(int argc, char **argv, struct provreq_words *w, char
 		}
 	}
 	if (optind < argc)
-		return errorf(err, errlen, "unexpected argument '%.100s'", argv[optind]) - 1;
+		return seterr(err, errlen, "unexpected argument '%.100s'", argv[optind]) - 1;
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 #include "sdnotify.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,22 +8,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util.h"
+
 /* How much of the address a message shows. */
 #define SHOWN_ADDR_MAX 120
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* The address as a message shows it: control characters as '?', so that
  * the message stays one line; truncated to SHOWN_ADDR_MAX characters. */
@@ -55,7 +42,7 @@ int sd_notify_send(const char *state, char *err, size_t errlen)
 		return 1;
 	shown_addr(addr, shown);
 	if ((addr[0] != '/' && addr[0] != '@') || !addr[1]) {
-		set_err(err, errlen,
+		seterr(err, errlen,
 			"NOTIFY_SOCKET %s: neither an absolute path nor an abstract address", shown);
 		return -1;
 	}
@@ -63,12 +50,12 @@ int sd_notify_send(const char *state, char *err, size_t errlen)
 	/* A path needs room for its NUL; an abstract address has none: its
 	 * leading NUL byte stands in for the '@'. */
 	if (alen > sizeof(sa.sun_path) - (addr[0] == '/')) {
-		set_err(err, errlen, "NOTIFY_SOCKET %s: address too long (%zu bytes, at most %zu)",
+		seterr(err, errlen, "NOTIFY_SOCKET %s: address too long (%zu bytes, at most %zu)",
 			shown, alen, sizeof(sa.sun_path) - (addr[0] == '/'));
 		return -1;
 	}
 	if (!state || !state[0]) {
-		set_err(err, errlen, "NOTIFY_SOCKET %s: empty notification", shown);
+		seterr(err, errlen, "NOTIFY_SOCKET %s: empty notification", shown);
 		return -1;
 	}
 	memcpy(sa.sun_path, addr, alen);
@@ -80,7 +67,7 @@ int sd_notify_send(const char *state, char *err, size_t errlen)
 	}
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		set_err(err, errlen, "NOTIFY_SOCKET %s: socket: %s", shown, strerror(errno));
+		seterr(err, errlen, "NOTIFY_SOCKET %s: socket: %s", shown, strerror(errno));
 		return -1;
 	}
 	slen = strlen(state);
@@ -90,12 +77,12 @@ int sd_notify_send(const char *state, char *err, size_t errlen)
 	saved = errno;
 	close(fd);
 	if (n < 0) {
-		set_err(err, errlen, "NOTIFY_SOCKET %s: %s", shown, strerror(saved));
+		seterr(err, errlen, "NOTIFY_SOCKET %s: %s", shown, strerror(saved));
 		return -1;
 	}
 	if ((size_t)n != slen) {
 		/* cannot happen to a datagram; never report a partial one as sent */
-		set_err(err, errlen, "NOTIFY_SOCKET %s: sent %zd of %zu bytes", shown, n, slen);
+		seterr(err, errlen, "NOTIFY_SOCKET %s: sent %zd of %zu bytes", shown, n, slen);
 		return -1;
 	}
 	return 0;

@@ -50,8 +50,8 @@ int upper_encrypt(const uint8_t key[16], bool akf, bool szmic, uint32_t seq_auth
 	if (alen > UPPER_MAX_PDU - mic)
 		return -EMSGSIZE;
 	upper_nonce(nonce, akf, szmic, seq_auth, src, dst, iv_index);
-	ret = mesh_aes_ccm_encrypt(key, nonce, label_uuid, label_uuid ? LABEL_LEN : 0, access, alen, out,
-				   out + alen, mic);
+	ret = crypto_aes_ccm_encrypt(key, nonce, label_uuid, label_uuid ? LABEL_LEN : 0, access, alen, out,
+				     out + alen, mic);
 	if (ret)
 		return ret;
 	*olen = alen + mic;
@@ -74,8 +74,8 @@ int upper_decrypt(const uint8_t key[16], bool akf, bool szmic, uint32_t seq_auth
 	if (len > UPPER_MAX_PDU)
 		return -EMSGSIZE;
 	upper_nonce(nonce, akf, szmic, seq_auth, src, dst, iv_index);
-	ret = mesh_aes_ccm_decrypt(key, nonce, label_uuid, label_uuid ? LABEL_LEN : 0, pdu, len - mic,
-				   pdu + len - mic, mic, out);
+	ret = crypto_aes_ccm_decrypt(key, nonce, label_uuid, label_uuid ? LABEL_LEN : 0, pdu, len - mic,
+				     pdu + len - mic, mic, out);
 	if (ret)
 		return ret;
 	*olen = len - mic;
@@ -86,7 +86,7 @@ int upper_aid(const uint8_t app_key[16], uint8_t *aid)
 {
 	if (!app_key || !aid)
 		return -EINVAL;
-	return mesh_k4(app_key, aid);
+	return crypto_k4(app_key, aid);
 }
 
 int upper_virtual_address(const uint8_t label_uuid[16], uint16_t *addr)
@@ -96,9 +96,9 @@ int upper_virtual_address(const uint8_t label_uuid[16], uint16_t *addr)
 
 	if (!label_uuid || !addr)
 		return -EINVAL;
-	ret = mesh_s1((const uint8_t *)"vtad", 4, salt);
+	ret = crypto_s1((const uint8_t *)"vtad", 4, salt);
 	if (!ret)
-		ret = mesh_aes_cmac(salt, label_uuid, LABEL_LEN, t);
+		ret = crypto_aes_cmac(salt, label_uuid, LABEL_LEN, t);
 	if (ret)
 		return ret;
 	*addr = (uint16_t)(0x8000 | (get_be16(t + 14) & 0x3fff));

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <ev.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -514,7 +515,7 @@ static void client_close(struct client *c)
 	ev_timer_stop(c->loop, &c->wake);
 	ev_loop_destroy(c->loop);
 	c->loop = NULL;
-	explicit_bzero(&c->mesh, sizeof(c->mesh));
+	OPENSSL_cleanse(&c->mesh, sizeof(c->mesh));
 }
 
 /* One request through cfgcli: its rc (0 Success, 1..255 the node's status,

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "btvirt.h"
+#include "vair_run.h"
 #include "proc.h"
 
 #define REQ PROC_REQUIRE

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 extern char **environ;
 
 static struct proc *registry;
@@ -392,11 +394,8 @@ int wait_for_unix_socket(const char *path, int timeout_ms, struct proc *watch)
 	struct sockaddr_un addr;
 	uint64_t end = now_ms() + (uint64_t)timeout_ms;
 
-	if (strlen(path) >= sizeof(addr.sun_path))
+	if (unix_addr(&addr, path) < 0)
 		return -1;
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	for (;;) {
 		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access.h"
+#include "aligenie.h"
 #include "cfgmsg.h"
 #include "check_main.h"
 #include "testhex.h"
@@ -68,8 +69,8 @@ START_TEST(test_opcode_encode_all_sizes)
 	ck_assert_uint_eq(ACCESS_VENDOR_OP(0x15, 0x000a), 0xd50a00);
 	ck_assert_uint_eq(access_vendor_cid(0xd4a801), 0x01a8);
 	ck_assert_uint_eq(access_vendor_cid(0xd50a00), 0x000a);
-	ck_assert_uint_eq(CFG_OP_ALI_ATTR_INDICATION, ACCESS_VENDOR_OP(0x14, CFG_ALI_CID));
-	ck_assert_uint_eq(CFG_OP_ALI_ATTR_CONFIRMATION, ACCESS_VENDOR_OP(0x15, CFG_ALI_CID));
+	ck_assert_uint_eq(CFG_OP_ALI_ATTR_INDICATION, ACCESS_VENDOR_OP(0x14, ALIGENIE_CID));
+	ck_assert_uint_eq(CFG_OP_ALI_ATTR_CONFIRMATION, ACCESS_VENDOR_OP(0x15, ALIGENIE_CID));
 }
 END_TEST
 
@@ -726,7 +727,7 @@ START_TEST(test_aligenie_round_trip)
 	copy = exact_copy(ind, (size_t)n);
 	ck_assert_int_eq(access_parse(copy, (size_t)n, &op, &p, &plen), 0);
 	ck_assert_uint_eq(op, CFG_OP_ALI_ATTR_INDICATION);
-	ck_assert_uint_eq(access_vendor_cid(op), CFG_ALI_CID);
+	ck_assert_uint_eq(access_vendor_cid(op), ALIGENIE_CID);
 	ck_assert_int_eq(cfg_ali_indication_parse(p, plen, &in), 0);
 	ck_assert_uint_eq(in.tid, 0x5a);
 	EXPECT_HEX(in.attrs, in.attrs_len, "010001");

@@ -117,8 +117,8 @@ static void setup_keys(void)
 	hx_to(NETKEY, nk, 16);
 	OK(net_keys_derive(nk, 0, &keys[MASTER]));
 	keys[FRIEND] = keys[MASTER];
-	OK(mesh_k2(nk, p_friend, sizeof(p_friend), &keys[FRIEND].nid, keys[FRIEND].enc_key,
-		   keys[FRIEND].privacy_key));
+	OK(crypto_k2(nk, p_friend, sizeof(p_friend), &keys[FRIEND].nid, keys[FRIEND].enc_key,
+		     keys[FRIEND].privacy_key));
 }
 
 static struct net_hdr vec_hdr(const struct vec *v)
@@ -153,10 +153,10 @@ static size_t ref_encrypt(const struct net_keys *k, bool ctl, uint8_t ttl, uint3
 	plain[0] = (uint8_t)(dst >> 8);
 	plain[1] = (uint8_t)dst;
 	memcpy(plain + 2, transport, tlen);
-	OK(mesh_aes_ccm_encrypt(k->enc_key, nonce, NULL, 0, plain, 2 + tlen, out + 7, out + 9 + tlen, mic));
+	OK(crypto_aes_ccm_encrypt(k->enc_key, nonce, NULL, 0, plain, 2 + tlen, out + 7, out + 9 + tlen, mic));
 	memcpy(block + 5, nonce + 9, 4);
 	memcpy(block + 9, out + 7, 7);
-	OK(mesh_aes_ecb(k->privacy_key, block, block));
+	OK(crypto_aes_ecb(k->privacy_key, block, block));
 	out[0] = (uint8_t)((iv & 1) << 7 | k->nid);
 	for (int i = 0; i < 6; i++)
 		out[1 + i] = nonce[1 + i] ^ block[i];
@@ -839,7 +839,7 @@ START_TEST(test_beacon_args_rfu)
 	msg[0] = 0x84;
 	memcpy(msg + 1, keys[MASTER].network_id, 8);
 	put_be32(msg + 9, 0x0a0b0c0d);
-	OK(mesh_aes_cmac(keys[MASTER].beacon_key, msg, sizeof(msg), mac));
+	OK(crypto_aes_cmac(keys[MASTER].beacon_key, msg, sizeof(msg), mac));
 	out[0] = 0x01;
 	memcpy(out + 1, msg, sizeof(msg));
 	memcpy(out + 14, mac, 8);

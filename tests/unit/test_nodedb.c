@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <json.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1389,7 +1390,7 @@ START_TEST(test_self_node)
 	root = load_json(dbpath);
 	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 2);
 	json_object_put(root);
-	explicit_bzero(devkey, sizeof(devkey));
+	OPENSSL_cleanse(devkey, sizeof(devkey));
 }
 END_TEST
 

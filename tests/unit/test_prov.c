@@ -955,8 +955,8 @@ START_TEST(test_assign_address)
 
 		hx_to(SESSION_KEY, key, 16);
 		hx_to(SESSION_NONCE, nonce, 13);
-		ck_assert_int_eq(mesh_aes_ccm_decrypt(key, nonce, NULL, 0, m->sent[5] + 1, 25, m->sent[5] + 26, 8,
-						      plain), 0);
+		ck_assert_int_eq(crypto_aes_ccm_decrypt(key, nonce, NULL, 0, m->sent[5] + 1, 25, m->sent[5] + 26, 8,
+						        plain), 0);
 		memcpy(data_params, plain, 25);
 		ck_assert_uint_eq(get_be16(data_params + 23), 0x1234);
 		ck_assert_uint_eq(get_be16(data_params + 16), 0x0567);
@@ -1095,7 +1095,7 @@ START_TEST(test_aligenie_plain)
 
 	/* the §4 AuthValue, also recomputed by the crypto module */
 	hx_to(ALI_AUTH, av, 16);
-	ck_assert_int_eq(mesh_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, NULL, computed), 0);
+	ck_assert_int_eq(crypto_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, NULL, computed), 0);
 	ck_assert_mem_eq(computed, av, 16);
 	assert_our_confirmation(m, S_CAPS, S_START, av);
 
@@ -1122,8 +1122,8 @@ START_TEST(test_aligenie_random_bound)
 
 	hx_to(RAND_P, rp, 16);
 	hx_to(RAND_D, rd, 16);
-	ck_assert_int_eq(mesh_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, rp, av_p), 0);
-	ck_assert_int_eq(mesh_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, rd, av_d), 0);
+	ck_assert_int_eq(crypto_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, rp, av_p), 0);
+	ck_assert_int_eq(crypto_aligenie_auth_value(ALI_PID, pp.auth.mac, pp.auth.secret, 16, rd, av_d), 0);
 	hx_to(ALI_AUTH, av_plain, 16);
 	ck_assert(memcmp(av_p, av_plain, 16) != 0);
 	ck_assert(memcmp(av_p, av_d, 16) != 0);

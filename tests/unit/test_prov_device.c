@@ -678,7 +678,7 @@ START_TEST(test_device_data_checks)
 		else
 			put_be16(plain + 23, 0x7fff); /* one element: the last unicast address is fine */
 		pdu[0] = PROV_DATA;
-		ck_assert_int_eq(mesh_aes_ccm_encrypt(key, nonce, NULL, 0, plain, 25, pdu + 1, pdu + 26, 8), 0);
+		ck_assert_int_eq(crypto_aes_ccm_encrypt(key, nonce, NULL, 0, plain, 25, pdu + 1, pdu + 26, 8), 0);
 		dfeed_bytes(m, 60, pdu, 34);
 		if (i < 3) {
 			dassert_failed(m, PROV_ERR_INVALID_DATA);

@@ -1372,13 +1372,10 @@ int air_listen(struct air *a, const char *path, char *err, size_t errlen)
 	struct stat st;
 	int fd;
 
-	if (strlen(path) >= sizeof(addr.sun_path)) {
+	if (unix_addr(&addr, path) < 0) {
 		snprintf(err, errlen, "socket path too long: %s", path);
 		return -1;
 	}
-	memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	memcpy(addr.sun_path, path, strlen(path) + 1);
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			snprintf(err, errlen, "%s exists and is not a socket", path);

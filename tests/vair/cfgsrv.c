@@ -126,12 +126,6 @@ int cfgsrv_init(struct cfgsrv *s, const struct cfgsrv_comp *comp, struct mesh *m
 	return 0;
 }
 
-void cfgsrv_reset(struct cfgsrv *s)
-{
-	memset(s->bindings, 0, sizeof(s->bindings));
-	memset(s->subs, 0, sizeof(s->subs));
-}
-
 /* ---- the checks, shared by the messages and the node itself ---- */
 
 /* The element index of an address, or -1 when it is not one of ours. */
@@ -221,21 +215,6 @@ uint8_t cfgsrv_sub_add(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, str
 	free_slot->model = model;
 	free_slot->addr = group;
 	return CFG_STATUS_SUCCESS;
-}
-
-bool cfgsrv_is_bound(const struct cfgsrv *s, uint16_t elem_addr, struct cfg_model_id model,
-		     uint16_t app_index)
-{
-	int e = elem_index(s, elem_addr);
-
-	for (size_t i = 0; e >= 0 && i < CFGSRV_MAX_BINDINGS; i++) {
-		const struct cfgsrv_binding *b = &s->bindings[i];
-
-		if (b->used && b->elem == e && b->app_index == app_index &&
-		    cfg_model_id_eq(b->model, model))
-			return true;
-	}
-	return false;
 }
 
 static uint8_t appkey_add(struct cfgsrv *s, uint16_t net_index, uint16_t app_index, const uint8_t key[16])

@@ -172,9 +172,6 @@ struct cfgsrv {
 int cfgsrv_init(struct cfgsrv *s, const struct cfgsrv_comp *comp, struct mesh *mesh,
 		const struct cfgsrv_ops *ops, void *ctx);
 
-/* Forget every binding and subscription (the keys are the mesh's). */
-void cfgsrv_reset(struct cfgsrv *s);
-
 /* One access message the node received: true when it was one of the
  * Configuration messages above for us and was handled (answered). */
 bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx);
@@ -184,9 +181,5 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx);
  * status code. */
 uint8_t cfgsrv_bind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, struct cfg_model_id model);
 uint8_t cfgsrv_sub_add(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, struct cfg_model_id model);
-
-/* Is that model bound to that AppKey? */
-bool cfgsrv_is_bound(const struct cfgsrv *s, uint16_t elem_addr, struct cfg_model_id model,
-		     uint16_t app_index);
 
 #endif

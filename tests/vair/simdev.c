@@ -741,7 +741,7 @@ static void link_opened(void *ctx)
 		return;
 	}
 	d->prov_active = true;
-	if (d->pubkey_oob && mesh_ecdh_from_private(d->oob_priv, &d->prov.key) != 0) {
+	if (d->pubkey_oob && crypto_ecdh_from_private(d->oob_priv, &d->prov.key) != 0) {
 		prov_device_cancel(&d->prov, "cannot load our OOB key pair");
 		pb_adv_close(&d->link, now, PB_ADV_CLOSE_FAIL);
 		return;
@@ -1453,22 +1453,22 @@ static const struct radio_ops simdev_radio_ops = {
 /* pubkey-oob: a key pair for the life of the device, announced in the report. */
 static int make_oob_key(struct simdev *d, char *err, size_t errlen)
 {
-	struct mesh_ecdh *k = NULL;
+	struct crypto_ecdh *k = NULL;
 	struct json_object *o;
 
 	for (int tries = 0; tries < 8 && !k; tries++) {
-		if (mesh_random(d->oob_priv, sizeof(d->oob_priv)) != 0)
+		if (crypto_random(d->oob_priv, sizeof(d->oob_priv)) != 0)
 			break;
-		if (mesh_ecdh_from_private(d->oob_priv, &k) != 0)
+		if (crypto_ecdh_from_private(d->oob_priv, &k) != 0)
 			k = NULL;
 	}
-	if (!k || mesh_ecdh_public(k, d->oob_pub) != 0) {
+	if (!k || crypto_ecdh_public(k, d->oob_pub) != 0) {
 		if (k)
-			mesh_ecdh_free(k);
+			crypto_ecdh_free(k);
 		snprintf(err, errlen, "cannot make an OOB key pair");
 		return -1;
 	}
-	mesh_ecdh_free(k);
+	crypto_ecdh_free(k);
 	o = report_new(d, "public_key");
 	if (o) {
 		report_add_hex(o, "key", d->oob_pub, 64);
