@@ -202,6 +202,8 @@ int ndb_parse_node(struct json_object *j, struct nodedb_node *n);
 struct json_object *ndb_new_node_json(const struct nodedb_node *n);
 /* {"index", "updated": false} for a node's netKeys / appKeys. */
 struct json_object *ndb_new_node_key(uint16_t index);
+/* The entry of parent's array whose "index" (0..max) is index, or NULL. */
+struct json_object *ndb_find_index(struct json_object *parent, const char *array, int64_t max, int64_t index);
 /* The entry of "netKeys" / "appKeys" with this index, or NULL. */
 struct json_object *ndb_find_key(struct nodedb *db, const char *array, uint16_t index);
 struct ent *ndb_find_uuid(struct nodedb *db, const uint8_t uuid[16]);

@@ -483,19 +483,24 @@ const char *nodedb_path(struct nodedb *db)
 
 /* ---- keys, IV Index ---- */
 
-struct json_object *ndb_find_key(struct nodedb *db, const char *array, uint16_t index)
+struct json_object *ndb_find_index(struct json_object *parent, const char *array, int64_t max, int64_t index)
 {
-	struct json_object *a = get_array(db->root, array);
+	struct json_object *a = get_array(parent, array);
 	size_t n = a ? json_object_array_length(a) : 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *k = json_object_array_get_idx(a, i);
 		int64_t idx;
 
-		if (get_int(k, "index", 0, 0xFFF, &idx) == 0 && idx == index)
+		if (get_int(k, "index", 0, max, &idx) == 0 && idx == index)
 			return k;
 	}
 	return NULL;
+}
+
+struct json_object *ndb_find_key(struct nodedb *db, const char *array, uint16_t index)
+{
+	return ndb_find_index(db->root, array, 0xFFF, index);
 }
 
 int nodedb_net_key(struct nodedb *db, uint16_t index, uint8_t key[16])
@@ -723,7 +728,6 @@ int nodedb_node_add_app_key(struct nodedb *db, const uint8_t uuid[16], uint16_t 
 {
 	struct ent *e = ndb_find_uuid(db, uuid);
 	struct json_object *a, *k;
-	size_t n;
 
 	db->dirty = true;
 	if (!e || !ndb_find_key(db, "appKeys", app_index))
@@ -736,13 +740,8 @@ int nodedb_node_add_app_key(struct nodedb *db, const uint8_t uuid[16], uint16_t 
 	}
 	if (!json_object_is_type(a, json_type_array))
 		return -EINVAL;
-	n = json_object_array_length(a);
-	for (size_t i = 0; i < n; i++) {
-		int64_t idx;
-
-		if (get_int(json_object_array_get_idx(a, i), "index", 0, 0xFFF, &idx) == 0 && idx == app_index)
-			return 0;
-	}
+	if (ndb_find_index(e->j, "appKeys", 0xFFF, app_index))
+		return 0;
 	k = ndb_new_node_key(app_index);
 	if (!k)
 		return -ENOMEM;

@@ -511,21 +511,36 @@ int nodedb_reservation_drop(struct nodedb *db, const uint8_t uuid[16])
 	return 0;
 }
 
-int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16])
+/* uuid's reservation as the node record it stands for, and its index, or
+ * -ENOENT. n holds the device key: the caller wipes it. */
+static ssize_t resv_node(struct nodedb *db, const uint8_t uuid[16], struct nodedb_node *n)
 {
 	struct nodedb_reservation r;
-	struct nodedb_node n;
 	ssize_t i = resv_index(db, uuid, &r);
-	int rc;
 
 	db->dirty = true;
+	memset(n, 0, sizeof(*n));
 	if (i < 0)
 		return -ENOENT;
-	memset(&n, 0, sizeof(n));
-	n.unicast = r.unicast;
-	n.elements = r.elements;
+	memcpy(n->uuid, r.uuid, 16);
+	n->unicast = r.unicast;
+	n->elements = r.elements;
+	memcpy(n->devkey, r.devkey, 16);
+	n->net_key_index = r.net_key_index;
 	OPENSSL_cleanse(&r, sizeof(r));
+	return i;
+}
+
+int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16])
+{
+	struct nodedb_node n;
+	ssize_t i = resv_node(db, uuid, &n);
+	int rc;
+
+	if (i < 0)
+		return (int)i;
 	rc = ndb_add_exclusion(db, &n);
+	OPENSSL_cleanse(&n, sizeof(n));
 	if (rc < 0)
 		return rc;
 	resv_delete(db, (size_t)i);
@@ -534,21 +549,12 @@ int nodedb_reservation_release(struct nodedb *db, const uint8_t uuid[16])
 
 int nodedb_reservation_keep(struct nodedb *db, const uint8_t uuid[16], const char *reason)
 {
-	struct nodedb_reservation r;
 	struct nodedb_node n, old;
-	ssize_t i = resv_index(db, uuid, &r);
+	ssize_t i = resv_node(db, uuid, &n);
 	int rc;
 
-	db->dirty = true;
 	if (i < 0)
-		return -ENOENT;
-	memset(&n, 0, sizeof(n));
-	memcpy(n.uuid, r.uuid, 16);
-	n.unicast = r.unicast;
-	n.elements = r.elements;
-	memcpy(n.devkey, r.devkey, 16);
-	n.net_key_index = r.net_key_index;
-	OPENSSL_cleanse(&r, sizeof(r));
+		return (int)i;
 	rc = nodedb_find_uuid(db, uuid, &old);
 	if (rc == 0 && old.config_complete)
 		rc = -EEXIST; /* cannot happen: a configured node is never provisioned again */

@@ -70,17 +70,7 @@ static struct json_object *element_model(struct json_object *el, struct cfg_mode
 /* The element entry with "index" idx, or NULL. */
 static struct json_object *node_element(struct json_object *node, unsigned idx)
 {
-	struct json_object *a = get_array(node, "elements");
-	size_t n = a ? json_object_array_length(a) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *el = json_object_array_get_idx(a, i);
-		int64_t x;
-
-		if (get_int(el, "index", 0, 255, &x) == 0 && x == idx)
-			return el;
-	}
-	return NULL;
+	return ndb_find_index(node, "elements", 255, idx);
 }
 
 /* ---- Composition Data ---- */

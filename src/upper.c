@@ -21,16 +21,37 @@ void upper_nonce(uint8_t nonce[UPPER_NONCE_LEN], bool akf, bool aszmic, uint32_t
 	put_be32(nonce + 9, iv_index);
 }
 
-/* Arguments shared by both directions. */
-static int check_common(const uint8_t *key, uint32_t seq_auth, uint16_t src, uint16_t dst,
-			const uint8_t *label_uuid, const uint8_t *out, const size_t *olen)
+/* Both directions: the same argument checks and nonce; encrypt turns in
+ * (alen bytes of access payload) into in + MIC, decrypt turns in (len bytes
+ * of PDU, MIC last) into the payload. */
+static int upper_ccm(bool encrypt, const uint8_t *key, bool akf, bool szmic, uint32_t seq_auth, uint16_t src,
+		     uint16_t dst, uint32_t iv_index, const uint8_t *label_uuid, const uint8_t *in, size_t len,
+		     uint8_t *out, size_t *olen)
 {
+	size_t mic = upper_mic_len(szmic);
+	size_t ad_len = label_uuid ? LABEL_LEN : 0;
+	uint8_t nonce[UPPER_NONCE_LEN];
+	int ret;
+
 	if (!key || !out || !olen)
 		return -EINVAL;
 	if (seq_auth > 0xffffff || !upper_addr_is_unicast(src) || dst == 0)
 		return -EINVAL;
 	if (upper_addr_is_virtual(dst) != (label_uuid != NULL))
 		return -EINVAL;
+	if (!in || len <= (encrypt ? 0 : mic))
+		return -EINVAL;
+	if (len > UPPER_MAX_PDU - (encrypt ? mic : 0))
+		return -EMSGSIZE;
+	upper_nonce(nonce, akf, szmic, seq_auth, src, dst, iv_index);
+	if (encrypt)
+		ret = crypto_aes_ccm_encrypt(key, nonce, label_uuid, ad_len, in, len, out, out + len, mic);
+	else
+		ret = crypto_aes_ccm_decrypt(key, nonce, label_uuid, ad_len, in, len - mic, in + len - mic, mic,
+					     out);
+	if (ret)
+		return ret;
+	*olen = encrypt ? len + mic : len - mic;
 	return 0;
 }
 
@@ -38,48 +59,15 @@ int upper_encrypt(const uint8_t key[16], bool akf, bool szmic, uint32_t seq_auth
 		  uint32_t iv_index, const uint8_t *label_uuid, const uint8_t *access, size_t alen, uint8_t *out,
 		  size_t *olen)
 {
-	size_t mic = upper_mic_len(szmic);
-	uint8_t nonce[UPPER_NONCE_LEN];
-	int ret;
-
-	ret = check_common(key, seq_auth, src, dst, label_uuid, out, olen);
-	if (ret)
-		return ret;
-	if (!access || alen == 0)
-		return -EINVAL;
-	if (alen > UPPER_MAX_PDU - mic)
-		return -EMSGSIZE;
-	upper_nonce(nonce, akf, szmic, seq_auth, src, dst, iv_index);
-	ret = crypto_aes_ccm_encrypt(key, nonce, label_uuid, label_uuid ? LABEL_LEN : 0, access, alen, out,
-				     out + alen, mic);
-	if (ret)
-		return ret;
-	*olen = alen + mic;
-	return 0;
+	return upper_ccm(true, key, akf, szmic, seq_auth, src, dst, iv_index, label_uuid, access, alen, out,
+			 olen);
 }
 
 int upper_decrypt(const uint8_t key[16], bool akf, bool szmic, uint32_t seq_auth, uint16_t src, uint16_t dst,
 		  uint32_t iv_index, const uint8_t *label_uuid, const uint8_t *pdu, size_t len, uint8_t *out,
 		  size_t *olen)
 {
-	size_t mic = upper_mic_len(szmic);
-	uint8_t nonce[UPPER_NONCE_LEN];
-	int ret;
-
-	ret = check_common(key, seq_auth, src, dst, label_uuid, out, olen);
-	if (ret)
-		return ret;
-	if (!pdu || len <= mic)
-		return -EINVAL;
-	if (len > UPPER_MAX_PDU)
-		return -EMSGSIZE;
-	upper_nonce(nonce, akf, szmic, seq_auth, src, dst, iv_index);
-	ret = crypto_aes_ccm_decrypt(key, nonce, label_uuid, label_uuid ? LABEL_LEN : 0, pdu, len - mic,
-				     pdu + len - mic, mic, out);
-	if (ret)
-		return ret;
-	*olen = len - mic;
-	return 0;
+	return upper_ccm(false, key, akf, szmic, seq_auth, src, dst, iv_index, label_uuid, pdu, len, out, olen);
 }
 
 int upper_aid(const uint8_t app_key[16], uint8_t *aid)
