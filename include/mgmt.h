@@ -136,6 +136,7 @@ struct mgmt {
 	 * scans, and stays so after it is off: bluetoothd's Start Discovery is
 	 * then refused. Seen after our receiver went on: stopped when we stop. */
 	bool our_discovery;
+	uint8_t our_discovery_type; /* what Stop Discovery must name */
 	uint8_t bdaddr[6];
 	struct mgmt_stats stats;
 };

@@ -311,7 +311,7 @@ static void complete(struct mgmt *m, uint64_t now, uint16_t opcode, uint8_t stat
 		return;
 	}
 	if (m->state == MGMT_STOPPING && opcode == MGMT_OP_SET_MESH_RECEIVER && m->our_discovery) {
-		static const uint8_t type = 0x00;
+		uint8_t type = m->our_discovery_type;
 
 		m->our_discovery = false;
 		send_cmd(m, now, MGMT_OP_STOP_DISCOVERY, &type, 1);
@@ -483,11 +483,17 @@ void mgmt_receive(struct mgmt *m, uint64_t now, const uint8_t *f, size_t len)
 			m->stats.malformed++;
 			return;
 		}
-		/* discovery types are 0x01, 0x06, 0x07: type 0 is the mesh scan */
-		if (p[1] && p[0] == 0x00 && (m->state == MGMT_SET_RECEIVER || m->state == MGMT_READY))
+		/* discovery types are 0x01, 0x06, 0x07: type 0 is the mesh scan.
+		 * One that starts while our Set Mesh Receiver is in flight is
+		 * ours whatever its type: Linux 6.1 reports the type of the last
+		 * discovery there was (bluetoothd's 0x06), and Stop Discovery
+		 * must name the type the kernel holds. */
+		if (p[1] && (m->state == MGMT_SET_RECEIVER || (p[0] == 0x00 && m->state == MGMT_READY))) {
 			m->our_discovery = true;
-		else if (!p[1])
+			m->our_discovery_type = p[0];
+		} else if (!p[1]) {
 			m->our_discovery = false;
+		}
 		return;
 	case MGMT_EV_NEW_SETTINGS:
 		if (plen < 4) {

@@ -629,6 +629,30 @@ START_TEST(test_stop_ends_mesh_discovery)
 	ck_assert_uint_eq(cap.stopped, 1);
 	ck_assert_uint_eq(cap.nframes, 1);
 
+	/* Linux 6.1 after bluetoothd's discovery: the mesh scan's Discovering
+	 * event, sent while our Set Mesh Receiver is in flight, carries the old
+	 * type 0x06; ours all the same, and Stop Discovery names 0x06 */
+	setup();
+	mgmt_start(&m, 0);
+	reply_info(1, MGMT_SETTING_POWERED | MGMT_SETTING_LE);
+	exp_reply(2, 1);
+	features_reply(3, 3);
+	feed(4, MGMT_EV_DISCOVERING, 0, le_discovery, 2);
+	reply(4, MGMT_OP_SET_MESH_RECEIVER, 0, NULL, 0);
+	ck_assert_int_eq(m.state, MGMT_READY);
+	cap.nframes = 0;
+	mgmt_stop(&m, 6);
+	expect_frame(receiver_off, sizeof(receiver_off));
+	reply(7, MGMT_OP_SET_MESH_RECEIVER, 0, NULL, 0);
+	{
+		static const uint8_t stop_le[] = { 0x24, 0x00, 0x00, 0x00, 0x01, 0x00, 0x06 };
+
+		expect_frame(stop_le, sizeof(stop_le));
+	}
+	cmd_status(8, MGMT_OP_STOP_DISCOVERY, MGMT_STATUS_SUCCESS);
+	ck_assert_uint_eq(cap.stopped, 1);
+	ck_assert_uint_eq(cap.nframes, 2);
+
 	/* no answer to Stop Discovery: stopped all the same */
 	setup();
 	bring_up(3);
