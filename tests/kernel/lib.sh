@@ -191,6 +191,8 @@ AG2_MAC=28:fa:7a:01:91:da
 AG2_SECRET=00112233445566778899aabbccddeeff
 AG2_UUID=a8017134120000da91017afa28021000
 use_device2() { AG_PID=$AG2_PID AG_MAC=$AG2_MAC AG_SECRET=$AG2_SECRET AG_UUID=$AG2_UUID; }
+# A device no scenario provisions (scenarios 2 and 3: heard by the last discovery).
+WITNESS_UUID=0011223344556677889900000000ee01
 
 # Scenarios 2 and 3: meshprov through SPEC while bluetoothd is running and
 # discovering (btmgmt find -l), then while it advertises (btmgmt add-adv):
@@ -200,7 +202,10 @@ use_device2() { AG_PID=$AG2_PID AG_MAC=$AG2_MAC AG_SECRET=$AG2_SECRET AG_UUID=$A
 beside_bluetoothd() { # N SPEC [MUST]
 	n=$1 spec=$2 must=${3:-}
 	air_start || { notok "$n the air: no hci0 from btvirt -l1 -s"; return; }
-	device_start --device "aligenie:$AG2_PID,$AG2_MAC,$AG2_SECRET" ||
+	# a third device is never provisioned: it beacons throughout, so that a
+	# discovery after both AliGenie devices became nodes has one to hear
+	device_start --device "aligenie:$AG2_PID,$AG2_MAC,$AG2_SECRET" \
+		--device "uuid:$WITNESS_UUID" ||
 		{ notok "$n the devices: vair did not connect to btvirt"; return; }
 	bluetoothd_start || { notok "$n bluetoothd did not start and power hci0"; return; }
 	sleep 1
