@@ -2,7 +2,6 @@
  * own fresh temporary directory. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <json.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -20,17 +19,10 @@
 #include "check_main.h"
 #include "nodedb.h"
 #include "util.h"
+#include "proc.h"
 
 static char tmpdir[256];
 static char dbpath[512];
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static void setup(void)
 {
@@ -42,7 +34,7 @@ static void setup(void)
 static void teardown(void)
 {
 	chmod(tmpdir, 0700);
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 }
 
 static char *slurp(const char *path, size_t *len)

@@ -6,7 +6,6 @@
  * meshprov's own node (0001), nodes[1] 0011-0012, nodes[2] 0013, nodes[3]
  * 0014; one NetKey and one AppKey (index 0); IV Index 0. */
 #include <errno.h>
-#include <ftw.h>
 #include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +16,10 @@
 #include "check_main.h"
 #include "nodedb.h"
 #include "util.h"
+#include "proc.h"
 
 static char tmpdir[256];
 static char dbpath[512];
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static void setup(void)
 {
@@ -38,7 +30,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 }
 
 static char *slurp(size_t *len)

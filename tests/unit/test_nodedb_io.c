@@ -3,7 +3,6 @@
  * fresh temporary directory. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <json.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,18 +13,11 @@
 
 #include "check_main.h"
 #include "nodedb_io.h"
+#include "proc.h"
 
 static char tmpdir[256];
 static char path[512];
 static char tmp[520];
-
-static int rm_cb(const char *p, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
 
 static void setup(void)
 {
@@ -38,7 +30,7 @@ static void setup(void)
 static void teardown(void)
 {
 	chmod(tmpdir, 0700);
-	nftw(tmpdir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(tmpdir);
 }
 
 static void spit(const char *p, const char *text)
