@@ -6,7 +6,8 @@
  *
  * The derivations both roles share (confirmation, session keys) are exported
  * too, so the simulator's device role uses the same, vector-tested code; the
- * wire format both share (PDU types, lengths, the receive check,
+ * wire format both share (PDU types, lengths, the receive check, the
+ * Capabilities layout,
  * ConfirmationInputs) is prov_pdu.h, included here. */
 #ifndef MESHPROV_PROV_H
 #define MESHPROV_PROV_H
@@ -34,17 +35,6 @@ enum { PROV_OUT_BLINK, PROV_OUT_BEEP, PROV_OUT_VIBRATE, PROV_OUT_NUMERIC, PROV_O
 enum { PROV_IN_PUSH, PROV_IN_TWIST, PROV_IN_NUMERIC, PROV_IN_ALPHA };
 
 #define PROV_TIMEOUT_MS 60000
-
-struct prov_caps {
-	uint8_t elements;
-	uint16_t algorithms;
-	uint8_t pubkey_type;
-	uint8_t static_oob;
-	uint8_t output_size;
-	uint16_t output_actions;
-	uint8_t input_size;
-	uint16_t input_actions;
-};
 
 /* How the user wants the device authenticated. */
 enum prov_auth_kind {
@@ -204,9 +194,6 @@ void prov_tick(struct prov *p, uint64_t now);
 bool prov_done(const struct prov *p);
 
 /* ---- shared derivations (both roles) ---- */
-
-/* Parse and validate Capabilities parameters (11 octets). 0 or PROV_ERR_INVALID_FORMAT. */
-int prov_parse_caps(const uint8_t *params, size_t len, struct prov_caps *c);
 
 /* ConfirmationSalt (16 octets CMAC, 32 HMAC) and ConfirmationKey from the 145
  * octets of ConfirmationInputs (struct prov_conf_inputs), the ECDH secret and the AuthValue

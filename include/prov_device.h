@@ -134,7 +134,7 @@ struct prov_device {
 };
 
 /* 0, or -EINVAL when the parameters are inconsistent (capabilities that
- * prov_parse_caps rejects, static OOB offered without material or material
+ * prov_pdu_parse_caps rejects, static OOB offered without material or material
  * of a bad length, an output value that is not digits or 0-9 A-Z). */
 int prov_device_init(struct prov_device *d, const struct prov_device_params *params,
 		     const struct prov_device_ops *ops, void *ctx);

@@ -1,7 +1,8 @@
 /* Provisioning PDUs on the wire (Mesh Profile 1.0.1 §5.4.1), for both roles
  * (prov.c, the provisioner; prov_device.c, the device): the PDU types and
  * error codes, each type's parameter length, the one check every received
- * PDU passes, and the layout of ConfirmationInputs (§5.4.2.4.1). Pure: no
+ * PDU passes, the layout of Capabilities (§5.4.1.2) and of
+ * ConfirmationInputs (§5.4.2.4.1). Pure: no
  * state, no allocation, no logging. */
 #ifndef MESHPROV_PROV_PDU_H
 #define MESHPROV_PROV_PDU_H
@@ -42,12 +43,36 @@ enum {
 /* A set of PDU types, for prov_pdu_check's expect. */
 #define PROV_PDU_BIT(type) (1u << (type))
 
+/* Provisioning Capabilities, the parameters of the PDU: the device encodes
+ * its own (prov_pdu_build_caps), the provisioner decodes the device's
+ * (prov_pdu_parse_caps); both copy the octets into ConfirmationInputs. */
+struct prov_caps {
+	uint8_t elements;
+	uint16_t algorithms;
+	uint8_t pubkey_type;
+	uint8_t static_oob;
+	uint8_t output_size;
+	uint16_t output_actions;
+	uint8_t input_size;
+	uint16_t input_actions;
+};
+
+#define PROV_CAPS_LEN 11
+
+/* Decode and validate Capabilities parameters (PROV_CAPS_LEN octets): 0, or
+ * PROV_ERR_INVALID_FORMAT for another length, no elements, an OOB size
+ * over 8, or a size without actions (or the reverse). */
+int prov_pdu_parse_caps(const uint8_t *params, size_t len, struct prov_caps *c);
+
+/* Encode c as Capabilities parameters (no check: see prov_pdu_parse_caps). */
+void prov_pdu_build_caps(const struct prov_caps *c, uint8_t out[PROV_CAPS_LEN]);
+
 /* ConfirmationInputs: the parameters of Invite, Capabilities and Start, and
  * the two public keys, in this order; both roles fill it as the PDUs pass
  * and hash it whole (prov_confirmation_key). */
 struct prov_conf_inputs {
 	uint8_t invite[1];
-	uint8_t capabilities[11];
+	uint8_t capabilities[PROV_CAPS_LEN];
 	uint8_t start[5];
 	uint8_t provisioner_key[64];
 	uint8_t device_key[64];

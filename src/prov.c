@@ -43,27 +43,6 @@ const char *prov_auth_name(enum prov_auth_method m)
 
 /* ---- shared derivations ---- */
 
-int prov_parse_caps(const uint8_t *c, size_t len, struct prov_caps *caps)
-{
-	if (len != 11)
-		return PROV_ERR_INVALID_FORMAT;
-	caps->elements = c[0];
-	caps->algorithms = get_be16(c + 1);
-	caps->pubkey_type = c[3];
-	caps->static_oob = c[4];
-	caps->output_size = c[5];
-	caps->output_actions = get_be16(c + 6);
-	caps->input_size = c[8];
-	caps->input_actions = get_be16(c + 9);
-	/* sizes 0x09-0xFF are prohibited; a size with no actions (or the reverse) is nonsense */
-	if (caps->elements == 0 || caps->output_size > 8 || caps->input_size > 8)
-		return PROV_ERR_INVALID_FORMAT;
-	if ((caps->output_size == 0) != (caps->output_actions == 0) ||
-	    (caps->input_size == 0) != (caps->input_actions == 0))
-		return PROV_ERR_INVALID_FORMAT;
-	return 0;
-}
-
 int prov_confirmation_key(uint8_t alg, const uint8_t inputs[PROV_CONF_INPUTS_LEN],
 			  const uint8_t secret[32], const uint8_t *auth_value, uint8_t *salt,
 			  uint8_t *key)
@@ -391,7 +370,7 @@ static void handle_caps(struct prov *p, const uint8_t *c, size_t len)
 	uint8_t start[5];
 	const char *why;
 
-	if (prov_parse_caps(c, len, &p->caps) != 0) {
+	if (prov_pdu_parse_caps(c, len, &p->caps) != 0) {
 		fail(p, PROV_ERR_INVALID_FORMAT, false, false, "device sent invalid capabilities");
 		return;
 	}

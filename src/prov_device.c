@@ -9,18 +9,6 @@
 #include "crypto.h"
 #include "util.h"
 
-static void encode_caps(const struct prov_caps *c, uint8_t out[11])
-{
-	out[0] = c->elements;
-	put_be16(out + 1, c->algorithms);
-	out[3] = c->pubkey_type;
-	out[4] = c->static_oob;
-	out[5] = c->output_size;
-	put_be16(out + 6, c->output_actions);
-	out[8] = c->input_size;
-	put_be16(out + 9, c->input_actions);
-}
-
 /* An OOB value for an action: text of 0-9 A-Z (alphanumeric) or digits, 1..size characters. */
 static bool oob_value_fits(bool alpha, const char *v, uint8_t size)
 {
@@ -42,15 +30,15 @@ int prov_device_init(struct prov_device *d, const struct prov_device_params *par
 {
 	const struct prov_auth *a = &params->static_oob;
 	struct prov_caps check;
-	uint8_t caps[11];
+	uint8_t caps[PROV_CAPS_LEN];
 	size_t n;
 
 	memset(d, 0, sizeof(*d));
 	d->deadline = NO_DEADLINE;
 	if (!ops || !ops->send || !ops->complete || !ops->failed)
 		return -EINVAL;
-	encode_caps(&params->caps, caps);
-	if (prov_parse_caps(caps, sizeof(caps), &check) != 0)
+	prov_pdu_build_caps(&params->caps, caps);
+	if (prov_pdu_parse_caps(caps, sizeof(caps), &check) != 0)
 		return -EINVAL;
 	switch (a->kind) {
 	case PROV_USE_NO_OOB:
@@ -181,14 +169,14 @@ static int auth_value_for(const struct prov_device *d, const uint8_t *random, ui
 
 static void handle_invite(struct prov_device *d, const uint8_t *params)
 {
-	uint8_t caps[11];
+	uint8_t caps[PROV_CAPS_LEN];
 
 	d->conf_inputs.invite[0] = params[0];
-	encode_caps(&d->params.caps, caps);
+	prov_pdu_build_caps(&d->params.caps, caps);
 	memcpy(d->conf_inputs.capabilities, caps, sizeof(caps));
 	if (d->ops->attention)
 		d->ops->attention(d->ctx, params[0]);
-	send_pdu(d, PROV_CAPABILITIES, caps, 11);
+	send_pdu(d, PROV_CAPABILITIES, caps, sizeof(caps));
 	d->state = PROV_DEV_S_WAIT_START;
 }
 

@@ -52,6 +52,39 @@ int prov_pdu_check(const uint8_t *pdu, size_t len, unsigned expect, size_t rand_
 	return 0;
 }
 
+int prov_pdu_parse_caps(const uint8_t *c, size_t len, struct prov_caps *caps)
+{
+	if (len != PROV_CAPS_LEN)
+		return PROV_ERR_INVALID_FORMAT;
+	caps->elements = c[0];
+	caps->algorithms = get_be16(c + 1);
+	caps->pubkey_type = c[3];
+	caps->static_oob = c[4];
+	caps->output_size = c[5];
+	caps->output_actions = get_be16(c + 6);
+	caps->input_size = c[8];
+	caps->input_actions = get_be16(c + 9);
+	/* sizes 0x09-0xFF are prohibited; a size with no actions (or the reverse) is nonsense */
+	if (caps->elements == 0 || caps->output_size > 8 || caps->input_size > 8)
+		return PROV_ERR_INVALID_FORMAT;
+	if ((caps->output_size == 0) != (caps->output_actions == 0) ||
+	    (caps->input_size == 0) != (caps->input_actions == 0))
+		return PROV_ERR_INVALID_FORMAT;
+	return 0;
+}
+
+void prov_pdu_build_caps(const struct prov_caps *c, uint8_t out[PROV_CAPS_LEN])
+{
+	out[0] = c->elements;
+	put_be16(out + 1, c->algorithms);
+	out[3] = c->pubkey_type;
+	out[4] = c->static_oob;
+	out[5] = c->output_size;
+	put_be16(out + 6, c->output_actions);
+	out[8] = c->input_size;
+	put_be16(out + 9, c->input_actions);
+}
+
 const char *prov_pdu_name(uint8_t type, char buf[20])
 {
 	static const char *const names[] = {

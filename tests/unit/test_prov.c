@@ -1350,7 +1350,7 @@ START_TEST(test_parse_caps)
 	struct prov_caps c;
 	struct bytes b = hx("0200030103050018040009");
 
-	ck_assert_int_eq(prov_parse_caps(b.b, 11, &c), 0);
+	ck_assert_int_eq(prov_pdu_parse_caps(b.b, 11, &c), 0);
 	ck_assert_uint_eq(c.elements, 2);
 	ck_assert_uint_eq(c.algorithms, 0x0003);
 	ck_assert_uint_eq(c.pubkey_type, 1);
@@ -1359,8 +1359,8 @@ START_TEST(test_parse_caps)
 	ck_assert_uint_eq(c.output_actions, 0x0018);
 	ck_assert_uint_eq(c.input_size, 4);
 	ck_assert_uint_eq(c.input_actions, 0x0009);
-	ck_assert_int_eq(prov_parse_caps(b.b, 10, &c), PROV_ERR_INVALID_FORMAT);
-	ck_assert_int_eq(prov_parse_caps(b.b, 12, &c), PROV_ERR_INVALID_FORMAT);
+	ck_assert_int_eq(prov_pdu_parse_caps(b.b, 10, &c), PROV_ERR_INVALID_FORMAT);
+	ck_assert_int_eq(prov_pdu_parse_caps(b.b, 12, &c), PROV_ERR_INVALID_FORMAT);
 	ck_assert_str_eq(prov_error_str(PROV_ERR_CONFIRMATION_FAILED), "Confirmation Failed");
 }
 END_TEST

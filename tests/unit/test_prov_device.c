@@ -40,7 +40,7 @@ static struct prov_caps caps_of(const char *hex)
 	struct prov_caps c;
 	struct bytes b = hx(hex);
 
-	ck_assert_int_eq(prov_parse_caps(b.b, b.len, &c), 0);
+	ck_assert_int_eq(prov_pdu_parse_caps(b.b, b.len, &c), 0);
 	return c;
 }
 
