@@ -20,58 +20,14 @@
 #include "nodedb.h"
 #include "util.h"
 #include "proc.h"
+#include "testdir.h"
 
-static char tmpdir[256];
 static char dbpath[512];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_nodedb.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(dbpath, sizeof(dbpath), "%s/mesh.json", tmpdir);
-}
-
-static void teardown(void)
-{
-	chmod(tmpdir, 0700);
-	tmpdir_remove(tmpdir);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
-static void spit(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
+	test_dir_setup();
+	test_dir_path(dbpath, sizeof(dbpath), "mesh.json");
 }
 
 static char *tmp_path(const char *base)
@@ -84,7 +40,7 @@ static char *tmp_path(const char *base)
 
 static struct json_object *load_json(const char *path)
 {
-	char *text = slurp(path, NULL);
+	char *text = read_file_str(path, NULL);
 	struct json_object *o;
 
 	ck_assert_ptr_nonnull(text);
@@ -238,12 +194,12 @@ START_TEST(test_create_commit)
 	char lockp[600];
 
 	/* created in memory only */
-	ck_assert(!exists(dbpath));
+	ck_assert(!test_file_exists(dbpath));
 	commit_ok(db);
 	ck_assert_int_eq(stat(dbpath, &st), 0);
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
-	ck_assert(!exists(tmp_path(dbpath)));
+	ck_assert(!test_file_exists(tmp_path(dbpath)));
 	snprintf(lockp, sizeof(lockp), "%s.lock", dbpath);
 	ck_assert_int_eq(stat(lockp, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
@@ -353,7 +309,7 @@ START_TEST(test_two_databases_differ)
 	char other[600], err[256];
 	struct nodedb *db2;
 
-	snprintf(other, sizeof(other), "%s/other.json", tmpdir);
+	snprintf(other, sizeof(other), "%s/other.json", test_dir);
 	db2 = nodedb_open(other, 0, err, sizeof(err));
 	ck_assert_msg(db2 != NULL, "%s", err);
 	ck_assert_int_eq(nodedb_net_key(db, 0, a), 0);
@@ -437,7 +393,7 @@ START_TEST(test_add_find_reopen)
 	json_object_put(root);
 
 	/* the device key is in the file, in upper-case hex */
-	text = slurp(dbpath, NULL);
+	text = read_file_str(dbpath, NULL);
 	{
 		char hex[33];
 
@@ -848,17 +804,17 @@ static void expect_open_fails(const char *what)
 	char err[1024];
 	struct nodedb *db;
 	size_t len0, len1;
-	char *before = slurp(dbpath, &len0), *after;
+	char *before = read_file_str(dbpath, &len0), *after;
 
 	ck_assert_ptr_nonnull(before);
 	db = nodedb_open(dbpath, 0, err, sizeof(err));
 	ck_assert_msg(db == NULL, "%s: opened", what);
 	ck_assert_msg(strstr(err, dbpath) != NULL, "%s: message does not name the file: %s", what, err);
 	ck_assert_msg(strchr(err, '\n') == NULL, "%s: more than one line", what);
-	after = slurp(dbpath, &len1);
+	after = read_file_str(dbpath, &len1);
 	ck_assert_uint_eq(len0, len1);
 	ck_assert_mem_eq(before, after, len0);
-	ck_assert(!exists(tmp_path(dbpath)));
+	ck_assert(!test_file_exists(tmp_path(dbpath)));
 	free(before);
 	free(after);
 }
@@ -876,9 +832,9 @@ START_TEST(test_corrupt_file)
 	nodedb_close(db);
 
 	/* truncated JSON */
-	full = slurp(dbpath, &len);
+	full = read_file_str(dbpath, &len);
 	full[len / 2] = '\0';
-	spit(dbpath, full);
+	test_file_write(dbpath, full);
 	free(full);
 	expect_open_fails("truncated");
 	db = nodedb_open(dbpath, 0, err, sizeof(err));
@@ -886,30 +842,30 @@ START_TEST(test_corrupt_file)
 	ck_assert_ptr_nonnull(strstr(err, "not valid JSON"));
 
 	/* JSON, but not a database */
-	spit(dbpath, "{\"meshName\": \"x\", \"nodes\": []}\n");
+	test_file_write(dbpath, "{\"meshName\": \"x\", \"nodes\": []}\n");
 	expect_open_fails("no netKeys");
 	db = nodedb_open(dbpath, 0, err, sizeof(err));
 	ck_assert_ptr_nonnull(strstr(err, "netKeys"));
 
-	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"not a key\"}]}");
+	test_file_write(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"not a key\"}]}");
 	expect_open_fails("bad key");
-	spit(dbpath, "{\"netKeys\": []}");
+	test_file_write(dbpath, "{\"netKeys\": []}");
 	expect_open_fails("empty netKeys");
-	spit(dbpath, "[1, 2, 3]");
+	test_file_write(dbpath, "[1, 2, 3]");
 	expect_open_fails("array");
-	spit(dbpath, "");
+	test_file_write(dbpath, "");
 	expect_open_fails("empty file");
-	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]} x");
+	test_file_write(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]} x");
 	expect_open_fails("trailing garbage");
-	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}], \"nodes\": 5}");
+	test_file_write(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}], \"nodes\": 5}");
 	expect_open_fails("nodes not an array");
-	spit(dbpath, "{\"a\": [1, 2,, 3]}");
+	test_file_write(dbpath, "{\"a\": [1, 2,, 3]}");
 	expect_open_fails("syntax error");
 	db = nodedb_open(dbpath, 0, err, sizeof(err));
 	ck_assert_ptr_nonnull(strstr(err, "line 1"));
 
 	/* the minimal database is accepted, and the arrays it lacks are added */
-	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}");
+	test_file_write(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}");
 	db = open_ok(0);
 	{
 		uint8_t k[16];
@@ -936,12 +892,12 @@ START_TEST(test_missing_dir)
 	char err[1024], p[600];
 	struct nodedb *db;
 
-	snprintf(p, sizeof(p), "%s/no/such/dir/mesh.json", tmpdir);
+	snprintf(p, sizeof(p), "%s/no/such/dir/mesh.json", test_dir);
 	db = nodedb_open(p, 0, err, sizeof(err));
 	ck_assert_ptr_null(db);
 	ck_assert_ptr_nonnull(strstr(err, p));
 	ck_assert_ptr_nonnull(strstr(err, strerror(ENOENT)));
-	ck_assert(!exists(p));
+	ck_assert(!test_file_exists(p));
 }
 END_TEST
 
@@ -956,11 +912,11 @@ static void expect_commit_fails(struct nodedb *db, const char *path, const char 
 
 	ck_assert_int_lt(r, 0);
 	ck_assert_msg(strstr(err, path) != NULL, "message does not name the file: %s", err);
-	after = slurp(path, &len1);
+	after = read_file_str(path, &len1);
 	ck_assert_ptr_nonnull(after);
 	ck_assert_uint_eq(len0, len1);
 	ck_assert_mem_eq(before, after, len0);
-	ck_assert(!exists(tmp_path(path)));
+	ck_assert(!test_file_exists(tmp_path(path)));
 	free(after);
 }
 
@@ -973,8 +929,8 @@ START_TEST(test_commit_readonly_dir)
 	char *before;
 
 	/* a directory that disappears under us: works as root too */
-	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
-	snprintf(moved, sizeof(moved), "%s/moved", tmpdir);
+	snprintf(sub, sizeof(sub), "%s/sub", test_dir);
+	snprintf(moved, sizeof(moved), "%s/moved", test_dir);
 	snprintf(p, sizeof(p), "%s/mesh.json", sub);
 	snprintf(moved_p, sizeof(moved_p), "%s/mesh.json", moved);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
@@ -985,7 +941,7 @@ START_TEST(test_commit_readonly_dir)
 		ck_assert_msg(db != NULL, "%s", err);
 	}
 	commit_ok(db);
-	before = slurp(p, &len0);
+	before = read_file_str(p, &len0);
 	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
 	ck_assert_int_eq(rename(sub, moved), 0);
 	{
@@ -995,17 +951,17 @@ START_TEST(test_commit_readonly_dir)
 		ck_assert_ptr_nonnull(strstr(err, p));
 		ck_assert_ptr_nonnull(strstr(err, strerror(ENOENT)));
 	}
-	ck_assert(!exists(p));
+	ck_assert(!test_file_exists(p));
 	ck_assert_int_eq(rename(moved, sub), 0);
 	{
 		size_t len1;
-		char *after = slurp(p, &len1);
+		char *after = read_file_str(p, &len1);
 
 		ck_assert_uint_eq(len0, len1);
 		ck_assert_mem_eq(before, after, len0);
 		free(after);
 	}
-	ck_assert(!exists(tmp_path(p)));
+	ck_assert(!test_file_exists(tmp_path(p)));
 
 	/* a read-only directory (root bypasses permission checks) */
 	if (geteuid() != 0) {
@@ -1033,10 +989,10 @@ START_TEST(test_commit_stale_tmp)
 	struct nodedb *db = open_ok(0);
 	struct stat st;
 
-	spit(tmp_path(dbpath), "stale garbage from a crash");
+	test_file_write(tmp_path(dbpath), "stale garbage from a crash");
 	chmod(tmp_path(dbpath), 0644);
 	commit_ok(db);
-	ck_assert(!exists(tmp_path(dbpath)));
+	ck_assert(!test_file_exists(tmp_path(dbpath)));
 	ck_assert_int_eq(stat(dbpath, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 07777, 0600);
 	nodedb_close(db);
@@ -1054,7 +1010,7 @@ START_TEST(test_commit_write_error)
 	pid_t pid;
 
 	commit_ok(db);
-	before = slurp(dbpath, &len0);
+	before = read_file_str(dbpath, &len0);
 	ck_assert_uint_lt(len0, 4096);
 	for (uint8_t i = 1; i <= 60; i++) {
 		struct nodedb_node n = mknode(i, (uint16_t)(0x0100 + 4 * i), 4, "a node with a long name");
@@ -1148,7 +1104,7 @@ START_TEST(test_import_roundtrip)
 	uint16_t addr, bound;
 	size_t i;
 
-	spit(dbpath, nrf_export);
+	test_file_write(dbpath, nrf_export);
 	orig = json_tokener_parse(nrf_export);
 	ck_assert_ptr_nonnull(orig);
 
@@ -1255,7 +1211,7 @@ START_TEST(test_bluez_style_import)
 	uint16_t addr, lo, hi;
 	uint8_t k[16];
 
-	spit(dbpath, bluez);
+	test_file_write(dbpath, bluez);
 	db = open_ok(0);
 	ck_assert_uint_eq(nodedb_iv_index(db), 6);
 	ck_assert(!nodedb_iv_update(db));
@@ -1394,7 +1350,7 @@ START_TEST(test_self_import)
 	char text[4096];
 
 	/* nRF Mesh's export: 0001 is nRF's provisioner, 0002-0003 the lamp */
-	spit(dbpath, nrf_export);
+	test_file_write(dbpath, nrf_export);
 	db = open_ok(0);
 	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
 	ck_assert_uint_eq(addr, 0x0004);
@@ -1413,7 +1369,7 @@ START_TEST(test_self_import)
 		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\",\n"
 		 "   \"elements\": [%s]}]}",
 		 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}");
-	spit(dbpath, text);
+	test_file_write(dbpath, text);
 	db = open_ok(0);
 	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
 	ck_assert_uint_eq(addr, 0x0011);
@@ -1430,7 +1386,7 @@ START_TEST(test_self_import)
 	json_object_put(root);
 
 	/* our own node without an address or key (hand-edited): repaired in place */
-	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
+	test_file_write(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}],\n"
 		     " \"provisioners\": [{\"provisionerName\": \"meshprov\",\n"
 		     "   \"UUID\": \"3777A832-E315-4596-895D-39638C17FFC4\"}],\n"
 		     " \"nodes\": [{\"UUID\": \"3777a832e3154596895d39638c17ffc4\", \"name\": \"me\", \"x\": 1}],\n"
@@ -1450,7 +1406,7 @@ START_TEST(test_self_import)
 	json_object_put(root);
 
 	/* the minimal file: 0001 free */
-	spit(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}");
+	test_file_write(dbpath, "{\"netKeys\": [{\"index\": 0, \"key\": \"00112233445566778899AABBCCDDEEFF\"}]}");
 	db = open_ok(0);
 	ck_assert_int_eq(nodedb_self(db, &addr, NULL), 0);
 	ck_assert_uint_eq(addr, 0x0001);
@@ -1464,7 +1420,7 @@ START_TEST(test_self_import)
 		 "   \"UUID\": \"3777A832-E315-4596-895D-39638C17FFC4\",\n"
 		 "   \"allocatedUnicastRange\": [{\"lowAddress\": \"0011\", \"highAddress\": \"0011\"}]}],\n"
 		 " \"nodes\": [{\"UUID\": \"0000000000000000000000000000AA01\", \"unicastAddress\": \"0001\"}]}");
-	spit(dbpath, text);
+	test_file_write(dbpath, text);
 	expect_open_fails("own node missing");
 	{
 		char err[512];
@@ -1494,7 +1450,7 @@ START_TEST(test_self_import)
 			json_object_object_add(node, "elements", els);
 			json_object_array_add(nodes, node);
 		}
-		spit(dbpath, json_object_to_json_string(full));
+		test_file_write(dbpath, json_object_to_json_string(full));
 		json_object_put(full);
 		db = open_ok(0);
 		ck_assert_int_eq(nodedb_self(db, &addr, NULL), -ENOENT);
@@ -1525,7 +1481,7 @@ static void disk_seq(int64_t *seq, int64_t *iv)
 
 	*seq = jint(self, "sequenceNumber");
 	*iv = jint(self, "meshprovSeqIvIndex");
-	if (exists(seq_path())) {
+	if (test_file_exists(seq_path())) {
 		struct json_object *rec = load_json(seq_path());
 		int64_t s = jint(rec, "sequenceNumber"), i = jint(rec, "meshprovSeqIvIndex");
 
@@ -1557,7 +1513,7 @@ START_TEST(test_seq_reserve)
 	uint32_t first;
 	char err[512];
 
-	ck_assert(!exists(dbpath));
+	ck_assert(!test_file_exists(dbpath));
 	ck_assert_uint_eq(reserve_ok(db, 10), 0);
 	/* on disk before it returned, with the IV Index it is for */
 	disk_seq(&seq, &iv);
@@ -1624,19 +1580,19 @@ START_TEST(test_seq_foreign)
 	root = load_json(dbpath);
 	self = file_self(root);
 	json_object_object_add(self, "sequenceNumber", json_object_new_int(500));
-	spit(dbpath, json_object_to_json_string(root));
+	test_file_write(dbpath, json_object_to_json_string(root));
 	db = open_ok(0);
 	ck_assert_uint_eq(reserve_ok(db, 1), 500);
 	nodedb_close(db);
 
 	/* not a number: the database is refused when opened, nothing written */
 	json_object_object_add(self, "sequenceNumber", json_object_new_string("01F4"));
-	spit(dbpath, json_object_to_json_string(root));
+	test_file_write(dbpath, json_object_to_json_string(root));
 	expect_open_fails("sequenceNumber a string");
 	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "nodes[0].sequenceNumber: not an integer"));
 	json_object_object_add(self, "sequenceNumber", json_object_new_int(0x1000001)); /* past 2^24 */
-	spit(dbpath, json_object_to_json_string(root));
+	test_file_write(dbpath, json_object_to_json_string(root));
 	expect_open_fails("sequenceNumber past 2^24");
 	json_object_put(root);
 	(void)first;
@@ -1695,7 +1651,7 @@ START_TEST(test_seq_overflow)
 	char err[512];
 
 	ck_assert_int_eq(nodedb_reserve_seq(db, NODEDB_SEQ_MAX + 1, &first, err, sizeof(err)), -EOVERFLOW);
-	ck_assert(!exists(dbpath)); /* nothing written */
+	ck_assert(!test_file_exists(dbpath)); /* nothing written */
 	ck_assert_uint_eq(reserve_ok(db, NODEDB_SEQ_MAX - 1), 0); /* 0 .. 0xfffffd */
 	disk_seq(&seq, &iv);
 	ck_assert_int_eq(seq, 0xFFFFFE);
@@ -1723,8 +1679,8 @@ START_TEST(test_seq_commit_fails)
 	struct nodedb *db;
 	uint32_t first = 0;
 
-	snprintf(sub, sizeof(sub), "%s/sub", tmpdir);
-	snprintf(moved, sizeof(moved), "%s/moved", tmpdir);
+	snprintf(sub, sizeof(sub), "%s/sub", test_dir);
+	snprintf(moved, sizeof(moved), "%s/moved", test_dir);
 	snprintf(p, sizeof(p), "%s/mesh.json", sub);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	db = nodedb_open(p, 0, err, sizeof(err));
@@ -1759,7 +1715,7 @@ static void file_state(const char *path, struct file_state *fs)
 	ck_assert_int_eq(stat(path, &st), 0);
 	fs->ino = st.st_ino;
 	fs->mtime = st.st_mtim;
-	fs->text = slurp(path, NULL);
+	fs->text = read_file_str(path, NULL);
 	ck_assert_ptr_nonnull(fs->text);
 }
 
@@ -1798,7 +1754,7 @@ START_TEST(test_seq_record)
 	db = open_ok(0);
 	/* the first reservation of a session commits the whole database */
 	ck_assert_uint_eq(reserve_ok(db, 10), 0);
-	ck_assert(exists(dbpath));
+	ck_assert(test_file_exists(dbpath));
 	file_state(dbpath, &fs);
 	ck_assert_uint_eq(reserve_ok(db, 20), 10);
 	ck_assert_uint_eq(reserve_ok(db, 5), 30);
@@ -1806,7 +1762,7 @@ START_TEST(test_seq_record)
 	free(fs.text);
 	ck_assert_int_eq(stat(seq_path(), &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
-	ck_assert(!exists(tmp_path(seq_path())));
+	ck_assert(!test_file_exists(tmp_path(seq_path())));
 	rec = load_json(seq_path());
 	root = load_json(dbpath);
 	ck_assert_str_eq(jstr(rec, "UUID"), jstr(file_self(root), "UUID"));
@@ -1912,24 +1868,24 @@ START_TEST(test_seq_record_merge)
 	json_object_object_add(rec, "UUID", json_object_new_string("00112233-4455-6677-8899-AABBCCDDEEFF"));
 	json_object_object_add(rec, "sequenceNumber", json_object_new_int(5000));
 	json_object_object_add(rec, "meshprovSeqIvIndex", json_object_new_int(1));
-	spit(seq_path(), json_object_to_json_string(rec));
+	test_file_write(seq_path(), json_object_to_json_string(rec));
 	db = open_ok(0);
 	ck_assert_uint_eq(reserve_ok(db, 1), 3);
 	nodedb_close(db);
 
 	/* ours: used */
 	json_object_object_add(rec, "UUID", json_object_new_string(jstr(file_self(root), "UUID")));
-	spit(seq_path(), json_object_to_json_string(rec));
+	test_file_write(seq_path(), json_object_to_json_string(rec));
 	db = open_ok(0);
 	ck_assert_uint_eq(reserve_ok(db, 1), 5000);
 	nodedb_close(db);
 
 	/* unreadable: refused, naming the record */
 	json_object_object_add(rec, "sequenceNumber", json_object_new_int(0x1000000));
-	spit(seq_path(), json_object_to_json_string(rec));
+	test_file_write(seq_path(), json_object_to_json_string(rec));
 	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
 	ck_assert_msg(strstr(err, seq_path()) && strstr(err, "is not valid"), "%s", err);
-	spit(seq_path(), "{\"UUID\": ");
+	test_file_write(seq_path(), "{\"UUID\": ");
 	ck_assert_ptr_null(nodedb_open(dbpath, 0, err, sizeof(err)));
 	ck_assert_msg(strstr(err, seq_path()) && strstr(err, "not valid JSON"), "%s", err);
 	json_object_put(rec);
@@ -2033,7 +1989,7 @@ START_TEST(test_composition_roundtrip)
 	}
 	/* a feature state already known is kept: relay 1 from a Config Relay Get */
 	json_object_object_add(f, "relay", json_object_new_int(1));
-	spit(dbpath, json_object_to_json_string(root));
+	test_file_write(dbpath, json_object_to_json_string(root));
 	json_object_put(root);
 
 	/* an AliGenie light: 2 elements where provisioning said 1, vendor model
@@ -2161,7 +2117,7 @@ START_TEST(test_bind_subscribe)
 	json_object_put(root);
 
 	/* an imported node: existing entries (any case) count */
-	spit(dbpath, nrf_export);
+	test_file_write(dbpath, nrf_export);
 	db = open_ok(0);
 	{
 		uint8_t lamp[16];
@@ -2564,13 +2520,13 @@ START_TEST(test_reservation_invalid)
 	ck_assert_int_eq(nodedb_add_node(db, &n), 0);
 	commit_ok(db);
 	nodedb_close(db);
-	base = slurp(dbpath, NULL);
+	base = read_file_str(dbpath, NULL);
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct json_object *root = json_tokener_parse(base);
 
 		ck_assert_ptr_nonnull(root);
 		json_object_object_add(root, "meshprovReservations", json_tokener_parse(t[i].json));
-		spit(dbpath, json_object_to_json_string(root));
+		test_file_write(dbpath, json_object_to_json_string(root));
 		json_object_put(root);
 		err[0] = '\0';
 		db = nodedb_open(dbpath, 0, err, sizeof(err));
@@ -2586,7 +2542,7 @@ static Suite *nodedb_suite(void)
 	Suite *s = suite_create("nodedb");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, test_dir_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_create_commit);
 	tcase_add_test(tc, test_reopen_same_keys);

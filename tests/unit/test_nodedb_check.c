@@ -17,38 +17,21 @@
 #include "nodedb.h"
 #include "util.h"
 #include "proc.h"
+#include "testdir.h"
 
-static char tmpdir[256];
 static char dbpath[512];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_nodedb_check.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(dbpath, sizeof(dbpath), "%s/mesh.json", tmpdir);
-}
-
-static void teardown(void)
-{
-	tmpdir_remove(tmpdir);
+	test_dir_setup();
+	test_dir_path(dbpath, sizeof(dbpath), "mesh.json");
 }
 
 static char *slurp(size_t *len)
 {
-	FILE *f = fopen(dbpath, "rb");
-	char *buf;
-	long n;
+	char *buf = read_file_str(dbpath, len);
 
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
 	ck_assert_ptr_nonnull(buf);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
 	return buf;
 }
 
@@ -444,7 +427,7 @@ static Suite *nodedb_check_suite(void)
 	Suite *s = suite_create("nodedb_check");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, test_dir_teardown);
 	tcase_add_loop_test(tc, test_damaged, 0, (int)ARRAY_SIZE(damages));
 	tcase_add_test(tc, test_duplicate_uuid);
 	tcase_add_test(tc, test_good);

@@ -13,40 +13,16 @@
 
 #include "check_main.h"
 #include "nodedb_io.h"
-#include "proc.h"
+#include "testdir.h"
 
-static char tmpdir[256];
 static char path[512];
 static char tmp[520];
 
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_nodedb_io.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	snprintf(path, sizeof(path), "%s/f.json", tmpdir);
+	test_dir_setup();
+	test_dir_path(path, sizeof(path), "f.json");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-}
-
-static void teardown(void)
-{
-	chmod(tmpdir, 0700);
-	tmpdir_remove(tmpdir);
-}
-
-static void spit(const char *p, const char *text)
-{
-	FILE *f = fopen(p, "wb");
-
-	ck_assert_ptr_nonnull(f);
-	ck_assert_uint_eq(fwrite(text, 1, strlen(text), f), strlen(text));
-	ck_assert_int_eq(fclose(f), 0);
-}
-
-static bool exists(const char *p)
-{
-	struct stat st;
-
-	return lstat(p, &st) == 0;
 }
 
 static char *slurp(const char *p)
@@ -69,7 +45,7 @@ START_TEST(test_write_atomic)
 	mode_t old = umask(0277); /* would create it 0400 */
 
 	/* a stale temp file and a symlink at the path: replaced, not followed */
-	spit(tmp, "stale");
+	test_file_write(tmp, "stale");
 	ck_assert_int_eq(symlink("/nonexistent/target", path), 0);
 	ck_assert_int_eq(ndb_io_write(path, "thing", "{\"a\": 1}", 8, err, sizeof(err)), 0);
 	umask(old);
@@ -78,7 +54,7 @@ START_TEST(test_write_atomic)
 	ck_assert(S_ISREG(st.st_mode));
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 	ck_assert_str_eq(slurp(path), "{\"a\": 1}\n");
-	ck_assert(!exists(tmp));
+	ck_assert(!test_file_exists(tmp));
 
 	/* replaced whole */
 	ck_assert_int_eq(ndb_io_write(path, "thing", "{}", 2, err, sizeof(err)), 0);
@@ -91,7 +67,7 @@ START_TEST(test_write_fails)
 	char p[600], err[1024];
 
 	/* no such directory: the reason, naming what and the path */
-	snprintf(p, sizeof(p), "%s/missing/f.json", tmpdir);
+	snprintf(p, sizeof(p), "%s/missing/f.json", test_dir);
 	ck_assert_int_eq(ndb_io_write(p, "thing", "{}", 2, err, sizeof(err)), -ENOENT);
 	ck_assert_msg(strstr(err, "cannot write thing ") && strstr(err, p), "%s", err);
 	ck_assert(!strchr(err, '\n'));
@@ -101,7 +77,7 @@ START_TEST(test_write_fails)
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	ck_assert_int_lt(ndb_io_write(path, "thing", "{}", 2, err, sizeof(err)), 0);
 	ck_assert_msg(strstr(err, "rename"), "%s", err);
-	ck_assert(!exists(tmp));
+	ck_assert(!test_file_exists(tmp));
 }
 END_TEST
 
@@ -113,19 +89,19 @@ START_TEST(test_load)
 	ck_assert_int_eq(ndb_io_load(path, "thing", &o, err, sizeof(err)), 1);
 	ck_assert_ptr_null(o);
 
-	spit(path, "{\"a\": [1, 2]}\n");
+	test_file_write(path, "{\"a\": [1, 2]}\n");
 	ck_assert_int_eq(ndb_io_load(path, "thing", &o, err, sizeof(err)), 0);
 	ck_assert(json_object_is_type(o, json_type_object));
 	json_object_put(o);
 
-	spit(path, "{\"a\":\n  [1 2]}");
+	test_file_write(path, "{\"a\":\n  [1 2]}");
 	ck_assert_int_eq(ndb_io_load(path, "thing", &o, err, sizeof(err)), -1);
 	ck_assert_ptr_null(o);
 	ck_assert_msg(strstr(err, "thing ") && strstr(err, path) && strstr(err, "not valid JSON") &&
 			      strstr(err, "line 2"),
 		      "%s", err);
 
-	spit(path, "");
+	test_file_write(path, "");
 	ck_assert_int_eq(ndb_io_load(path, "thing", &o, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "is empty") && !strstr(err, "mesh configuration"), "%s", err);
 	ck_assert_int_eq(ndb_io_load(path, "database", &o, err, sizeof(err)), -1);
@@ -157,7 +133,7 @@ START_TEST(test_lock)
 	b = ndb_io_lock(path, lock, 0, err, sizeof(err));
 	ck_assert_int_ge(b, 0);
 	close(b);
-	ck_assert(exists(lock)); /* never removed */
+	ck_assert(test_file_exists(lock)); /* never removed */
 }
 END_TEST
 
@@ -166,7 +142,7 @@ static Suite *nodedb_io_suite(void)
 	Suite *s = suite_create("nodedb_io");
 	TCase *tc = tcase_create("core");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, test_dir_teardown);
 	tcase_add_test(tc, test_write_atomic);
 	tcase_add_test(tc, test_write_fails);
 	tcase_add_test(tc, test_load);
