@@ -1,5 +1,6 @@
 /* Shared by the fuzz targets (tests/fuzz/fuzz_*.c): the libFuzzer entry
- * points and a reader that splits one input into the records a target feeds
+ * points (FUZZ_INITIALIZE), the sink a target folds its core's outputs
+ * into, and a reader that splits one input into the records a target feeds
  * its core one at a time (a payload, a tick of the clock, a choice).
  *
  * Reading past the end yields zeros and empty records, never an error, so
@@ -15,8 +16,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* LLVMFuzzerInitialize for a target: the log quiet (errors only), then
+ * setup, an expression that is 0 when the target may run. */
+#define FUZZ_INITIALIZE(setup)                                  \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)       \
+	{                                                       \
+		(void)argc;                                     \
+		(void)argv;                                     \
+		log_set_level(LOG_LVL_ERROR);                   \
+		return (setup);                                 \
+	}
+
+/* What a target's core told it, folded together, so that nothing it
+ * computed is optimised away. */
+static unsigned long fuzz_sink __attribute__((unused));
 
 struct fz {
 	const uint8_t *p;

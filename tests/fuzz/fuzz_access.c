@@ -89,13 +89,7 @@ static void parse_all(struct ctx *x, const uint8_t *p, size_t len)
 	}
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_LVL_ERROR);
-	return 0;
-}
+FUZZ_INITIALIZE(0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,13 +11,7 @@
 static struct conf C;
 static unsigned long sink;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_LVL_ERROR);
-	return 0;
-}
+FUZZ_INITIALIZE(0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,13 +15,7 @@
 
 static unsigned long sink;
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_LVL_ERROR);
-	return 0;
-}
+FUZZ_INITIALIZE(0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -162,13 +162,7 @@ static const struct pb_adv_ops link_ops = {
 	.closed = link_closed,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_LVL_ERROR);
-	return fuzz_sample_init();
-}
+FUZZ_INITIALIZE(fuzz_sample_init())
 
 static uint64_t next_deadline(const struct ctx *x)
 {

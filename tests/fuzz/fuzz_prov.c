@@ -23,31 +23,15 @@ struct ctx {
 	struct prov p;
 	uint64_t now;
 	bool fail_assign;
-	unsigned long sink;
 };
 
 static struct ctx X;
 
-static void on_send(void *ctx, const uint8_t *pdu, size_t len)
-{
-	struct ctx *x = ctx;
-
-	x->sink += len + pdu[0];
-}
-
-static void on_progress(void *ctx, enum prov_step step)
-{
-	struct ctx *x = ctx;
-
-	x->sink += step;
-}
-
 static void on_auth_request(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			    const char *show)
 {
-	struct ctx *x = ctx;
-
-	x->sink += method + action + size + (show ? strlen(show) : 0);
+	(void)ctx;
+	fuzz_sink += method + action + size + (show ? strlen(show) : 0);
 }
 
 static int on_assign(void *ctx, uint8_t elements, uint16_t *addr)
@@ -62,34 +46,26 @@ static int on_assign(void *ctx, uint8_t elements, uint16_t *addr)
 
 static void on_complete(void *ctx, const struct prov_result *r)
 {
-	struct ctx *x = ctx;
-
-	x->sink += r->unicast + r->elements + r->device_key[0];
+	(void)ctx;
+	fuzz_sink += r->unicast + r->elements + r->device_key[0];
 }
 
 static void on_failed(void *ctx, uint8_t error, bool by_device, bool timeout, const char *msg)
 {
-	struct ctx *x = ctx;
-
-	x->sink += error + by_device + timeout + strlen(msg) + strlen(prov_error_str(error));
+	(void)ctx;
+	fuzz_sink += error + by_device + timeout + strlen(msg) + strlen(prov_error_str(error));
 }
 
 static const struct prov_ops ops = {
-	.send = on_send,
-	.progress = on_progress,
+	.send = fuzz_prov_send,
+	.progress = fuzz_prov_progress,
 	.auth_request = on_auth_request,
 	.assign_address = on_assign,
 	.complete = on_complete,
 	.failed = on_failed,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_LVL_ERROR);
-	return fuzz_sample_init();
-}
+FUZZ_INITIALIZE(fuzz_sample_init())
 
 static void set_auth(struct prov_params *pp, unsigned kind)
 {
@@ -169,7 +145,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				memcpy(value, b, len);
 				value[len] = '\0';
-				x->sink += (unsigned)prov_set_auth_value(&x->p, x->now, value);
+				fuzz_sink += (unsigned)prov_set_auth_value(&x->p, x->now, value);
 			} else {
 				prov_input(&x->p, x->now, b, len);
 			}

@@ -21,31 +21,16 @@ struct ctx {
 	struct prov_session s;
 	uint64_t now;
 	bool want_value;
-	unsigned long sink;
 };
 
 static struct ctx X;
-
-static void on_send(void *ctx, const uint8_t *payload, size_t len)
-{
-	struct ctx *x = ctx;
-
-	x->sink += len + payload[0];
-}
-
-static void on_progress(void *ctx, enum prov_step step)
-{
-	struct ctx *x = ctx;
-
-	x->sink += step;
-}
 
 static void on_auth_request(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			    const char *show)
 {
 	struct ctx *x = ctx;
 
-	x->sink += action + size + (show ? strlen(show) : 0);
+	fuzz_sink += action + size + (show ? strlen(show) : 0);
 	/* typed once the input that asked for it has been handled */
 	x->want_value = method == PROV_AUTH_OUTPUT;
 }
@@ -59,34 +44,26 @@ static int on_assign(void *ctx, uint8_t elements, uint16_t *addr)
 
 static void on_complete(void *ctx, const struct prov_result *r)
 {
-	struct ctx *x = ctx;
-
-	x->sink += r->unicast + r->elements;
+	(void)ctx;
+	fuzz_sink += r->unicast + r->elements;
 }
 
 static void on_finished(void *ctx, bool ok, uint8_t error, const char *msg)
 {
-	struct ctx *x = ctx;
-
-	x->sink += ok + error + strlen(msg);
+	(void)ctx;
+	fuzz_sink += ok + error + strlen(msg);
 }
 
 static const struct prov_session_ops ops = {
-	.send = on_send,
-	.progress = on_progress,
+	.send = fuzz_prov_send,
+	.progress = fuzz_prov_progress,
 	.auth_request = on_auth_request,
 	.assign_address = on_assign,
 	.complete = on_complete,
 	.finished = on_finished,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	log_set_level(LOG_LVL_ERROR);
-	return fuzz_sample_init();
-}
+FUZZ_INITIALIZE(fuzz_sample_init())
 
 static void run_timers(struct ctx *x)
 {
@@ -141,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(b);
 			if (x->want_value) {
 				x->want_value = false;
-				x->sink += (unsigned)prov_session_auth_value(&x->s, x->now, "123456");
+				fuzz_sink += (unsigned)prov_session_auth_value(&x->s, x->now, "123456");
 			}
 			run_timers(x);
 		}
