@@ -1,9 +1,16 @@
-/* One device's whole job after its beacon was heard: provisioning over PB-ADV,
- * recording the node in the database, and configuring it (node_setup) through
- * meshprov's own node (localnode), registered there for the node's answers
- * and indications. Runs on a radio and a node database its owner holds; no
- * libev (its timers go through radio_add_timers). `meshprov provision` runs
- * one; the daemon runs several at once, one struct each, sharing one localnode. */
+/* One device's whole job: provisioning over PB-ADV, recording the node in the
+ * database, and configuring it (node_setup) through meshprov's own node
+ * (localnode), registered there for the node's answers and indications.
+ * Runs on a radio and a node database its owner holds; no libev (its timers
+ * go through radio_add_timers).
+ *
+ * Two ways to run one. `meshprov provision` runs one job alone on its radio
+ * (provjob_wait): the job is the radio's receiver, so it waits for the
+ * device's beacon itself, takes the PB-ADV frames and the mesh messages
+ * straight from the radio, and sets up meshprov's own node when it
+ * configures. The daemon runs several at once, one struct each
+ * (provjob_start once it heard the beacon): it dispatches the PB-ADV frames
+ * (provjob_pb_adv) and hands every job its one shared localnode. */
 #ifndef MESHPROV_PROVJOB_H
 #define MESHPROV_PROVJOB_H
 
@@ -42,14 +49,12 @@ struct provjob_ops {
 	 * the return value is ignored. Output OOB without auth_value (ask true):
 	 * return 0 when provjob_auth_value() will follow, -1 to give up. */
 	int (*auth_prompt)(void *ctx, bool ask, const char *text);
-	/* meshprov's own node for configuring: the owner's shared one, or one it
-	 * creates now. NULL with one line in err when there is none. */
-	struct localnode *(*local)(void *ctx, char *err, size_t errlen);
 	/* the job is over: see provjob_json() / the fields below */
 	void (*done)(void *ctx);
 };
 
 enum provjob_state {
+	PROVJOB_WAITING,         /* provjob_wait: for the device's beacon */
 	PROVJOB_PROVISIONING,
 	PROVJOB_CONFIGURING,
 	PROVJOB_LINGERING,
@@ -62,7 +67,14 @@ struct provjob {
 	void *ctx;
 	struct radio *radio;
 	struct nodedb *db;
-	struct localnode *local;
+	struct localnode *local;  /* configuring through: shared_local or own_local */
+	struct localnode *shared_local; /* provjob_start: the owner's */
+	struct localnode *own_local; /* provjob_wait: its own, set up when configuring */
+	bool alone;               /* provjob_wait: the radio's receiver */
+	bool timers_on;
+	double wait_s;            /* provjob_wait: for the beacon, from the radio being ready */
+	uint64_t wait_until;
+	int64_t listen_since;     /* Unix seconds: scanning since (pending reservations) */
 	struct localnode_reg reg; /* for the node's answers, from configuring until freed */
 	enum provjob_state state;
 	char uuid_hex[33];
@@ -122,14 +134,34 @@ int provjob_reservation_heard(struct nodedb *db, const uint8_t uuid[16], int64_t
 unsigned provjob_reservations_settle(struct nodedb *db, int64_t now, int64_t since, unsigned window_s,
 				     bool (*busy)(void *ctx, const uint8_t uuid[16]), void *ctx);
 
-/* Open a PB-ADV link to the device and run the job. -1 with one line in err
- * (nothing started, done will not be called). */
-int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
+/* The job alone on radio r (not started yet): it becomes r's receiver.
+ * Once r is ready it waits up to wait_s seconds for p->uuid's unprovisioned
+ * beacon (else it fails, "no beacon from ... within ..."), releases the
+ * pending reservations of devices that beacon (provjob_reservation_heard),
+ * then opens the link as provjob_start does; it feeds the mesh messages to
+ * its own localnode once it configures. -1 with one line in err (nothing
+ * attached, done will not be called). */
+int provjob_wait(struct provjob *j, struct radio *r, struct nodedb *db,
+		 const struct provjob_params *p, double wait_s, const struct provjob_ops *ops,
+		 void *ctx, char *err, size_t errlen);
+
+/* The device's beacon was heard: open a PB-ADV link to it and run the job,
+ * configuring through local, the owner's node, which the owner feeds (when
+ * it is not set up by then, local->on false, or NULL, the node is left
+ * unconfigured). -1 with one line in err (nothing started, done will not
+ * be called). */
+int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db, struct localnode *local,
 		  const struct provjob_params *p, const struct provjob_ops *ops, void *ctx,
 		  char *err, size_t errlen);
 
-/* A PB-ADV AD payload from the air. */
+/* A PB-ADV AD payload from the air (provjob_start's owner dispatches them). */
 void provjob_pb_adv(struct provjob *j, const uint8_t *data, size_t len);
+
+/* After done, a provjob_wait job that configured through its own node and
+ * was not cancelled: stay on the air while the node may still need us,
+ * up to linger_s seconds (localnode_linger), then done(ctx). -1 when there
+ * is nothing to linger for (done is not called). */
+int provjob_linger(struct provjob *j, double linger_s, void (*done)(void *ctx), void *ctx);
 
 /* The output OOB value the user typed: 0, or -1 when it does not fit. */
 int provjob_auth_value(struct provjob *j, const char *value);
@@ -142,6 +174,10 @@ void provjob_cancel(struct provjob *j, const char *msg);
  * client or the daemon gave up while waiting): its outcome is a failure
  * saying msg, for p's device, as a failed job's would be. Nothing to free. */
 void provjob_fail_unstarted(struct provjob *j, const struct provjob_params *p, const char *msg);
+
+/* The radio failed or was lost: unless the job provisioned the device, its
+ * outcome is a failure saying msg (when it has no reason yet). */
+void provjob_lost(struct provjob *j, const char *msg);
 
 bool provjob_finished(const struct provjob *j);
 

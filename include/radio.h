@@ -33,6 +33,17 @@ struct radio_ops {
 	void (*stopped)(void *ctx);
 };
 
+/* The one core that consumes what the radio hears, when it is not the
+ * owner (radio_set_receiver): it is told the radio is ready and gets each
+ * mesh AD structure, besides the owner's ops (which may leave ready and rx
+ * NULL). */
+struct radio_receiver {
+	void (*ready)(void *ctx);
+	void (*rx)(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
+		   const struct hci_adv_report *r);
+	void *ctx;
+};
+
 struct radio_timers {
 	uint64_t (*next)(void *ctx);
 	void (*tick)(void *ctx, uint64_t now);
@@ -50,6 +61,7 @@ struct radio {
 	struct mgmt mgmt;       /* instead of hci, adv and setup on TRANSPORT_MGMT */
 	const struct radio_ops *ops;
 	void *ctx;
+	struct radio_receiver recv; /* radio_set_receiver; ctx NULL: none */
 	struct radio_timers timers[RADIO_MAX_TIMERS];
 	unsigned ntimers;
 	bool ready;
@@ -90,6 +102,13 @@ int radio_snoop(struct radio *r, const char *path, char *err, size_t errlen);
 int radio_add_timers(struct radio *r, uint64_t (*next)(void *), void (*tick)(void *, uint64_t),
 		     void *ctx);
 void radio_remove_timers(struct radio *r, void *ctx);
+
+/* Hand the receive path to a core directly (provjob_wait: one job that is
+ * the radio's only consumer): rx NULL detaches it. */
+void radio_set_receiver(struct radio *r, void (*ready)(void *ctx),
+			void (*rx)(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
+				   const struct hci_adv_report *rep),
+			void *ctx);
 
 /* Re-arm the timer after changing a core's deadlines outside a radio callback. */
 void radio_kick(struct radio *r);

@@ -2,21 +2,23 @@
  * the daemon when one answers, else on the controller directly. The options
  * become a struct provreq once (provreq_words_from_argv, then the secret
  * file and MESHPROV_SECRET read here, then provreq_from_words); the daemon
- * gets the same words as JSON. */
+ * gets the same words as JSON. On our own controller this file only opens
+ * the database, the radio and the job, runs the loop and prints the
+ * outcome the job hands over once (j_done): the job (provjob_wait) takes
+ * what the radio hears itself, from its device's beacon to its node's
+ * last answer. */
 #include <errno.h>
 #include <json.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "aligenie.h"
-#include "beacon.h"
 #include "cli.h"
 #include "ctl.h"
 #include "localnode.h"
@@ -33,19 +35,14 @@ struct provision {
 	struct nodedb *db;
 	struct provreq req;
 	char uuid_hex[33];
-	struct provjob job;
-	bool job_started;
-	int64_t listen_since;    /* Unix seconds: scanning since (pending reservations) */
-	struct localnode local;
-	bool local_on;
+	struct provjob job;      /* alone on the radio: it takes what the radio hears */
 	bool progress;
-	ev_timer wait_timer, total_timer;
+	ev_timer total_timer;
 	ev_signal sigint, sigterm;
 	ev_io stdin_io;
 	char line[64];
 	size_t line_len;
 	uint64_t t0;
-	char msg[300]; /* a failure before the job started */
 	bool stopping;
 	double linger_s;  /* --linger */
 	bool json;
@@ -146,7 +143,6 @@ static void stop(struct provision *p)
 	if (p->stopping)
 		return;
 	p->stopping = true;
-	ev_timer_stop(p->loop, &p->wait_timer);
 	ev_timer_stop(p->loop, &p->total_timer);
 	ev_io_stop(p->loop, &p->stdin_io);
 	radio_stop(&p->radio);
@@ -162,14 +158,12 @@ static void give_up(struct provision *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (p->job_started && !provjob_finished(&p->job)) {
+	if (!provjob_finished(&p->job)) {
 		provjob_cancel(&p->job, msg);
 		return;
 	}
 	if (p->printed && !p->stopping)
 		log_info("%s: stopped waiting for the node", msg);
-	if (!p->job_started && p->msg[0] == '\0')
-		snprintf(p->msg, sizeof(p->msg), "%s", msg);
 	stop(p);
 }
 
@@ -226,18 +220,6 @@ static int j_auth_prompt(void *ctx, bool ask, const char *text)
 	return 0;
 }
 
-static struct localnode *j_local(void *ctx, char *err, size_t errlen)
-{
-	struct provision *p = ctx;
-
-	if (!p->local_on) {
-		if (localnode_init(&p->local, &p->radio, p->db, err, errlen) != 0)
-			return NULL;
-		p->local_on = true;
-	}
-	return &p->local;
-}
-
 static void linger_done(void *ctx)
 {
 	stop(ctx);
@@ -251,109 +233,33 @@ static void print_outcome(struct provision *p)
 	if (p->printed)
 		return;
 	p->printed = true;
-	if (p->job_started) {
-		res = provjob_json(&p->job);
-	} else {
-		res = json_object_new_object();
-		json_object_object_add(res, "uuid", json_object_new_string(p->uuid_hex));
-		json_object_object_add(res, "error", json_object_new_string(
-					       p->msg[0] ? p->msg : "provisioning did not complete"));
-	}
+	res = provjob_json(&p->job);
 	p->rc = print_result(res, p->json);
 	json_object_put(res);
 }
 
 /* The outcome is known: say it, then stay while the node may still need
- * us (localnode_linger), unless we are giving up. */
+ * us (provjob_linger), unless we are giving up. */
 static void j_done(void *ctx)
 {
 	struct provision *p = ctx;
-	char text[100];
 
 	print_outcome(p);
-	if (!p->local_on || p->job.cancelling || p->linger_s <= 0) {
+	if (provjob_linger(&p->job, p->linger_s, linger_done, p) < 0)
 		stop(p);
-		return;
-	}
-	snprintf(text, sizeof(text), "waiting until the node has all it needs from us (at most %g s)",
-		 p->linger_s);
-	j_progress(p, text);
-	localnode_linger(&p->local, (uint64_t)(p->linger_s * 1000.0), linger_done, p);
 }
 
 static const struct provjob_ops provision_job_ops = {
 	.progress = j_progress,
 	.auth_prompt = j_auth_prompt,
-	.local = j_local,
 	.done = j_done,
 };
-
-static void on_ready(void *ctx)
-{
-	struct provision *p = ctx;
-	char text[300];
-
-	snprintf(text, sizeof(text), "controller ready on %.200s; waiting for the beacon of %s",
-		 p->radio.tr.name, p->uuid_hex);
-	j_progress(p, text);
-	p->listen_since = (int64_t)time(NULL);
-	ev_timer_set(&p->wait_timer, p->req.wait_s, 0.0);
-	ev_timer_start(p->loop, &p->wait_timer);
-}
-
-static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
-		  const struct hci_adv_report *r)
-{
-	struct provision *p = ctx;
-	struct unprov_beacon b;
-	char err[256];
-
-	if (p->stopping)
-		return;
-	if (type == AD_TYPE_PB_ADV) {
-		if (p->job_started)
-			provjob_pb_adv(&p->job, data, len);
-		return;
-	}
-	if (type == AD_TYPE_MESH_MESSAGE) {
-		if (p->local_on)
-			localnode_input(&p->local, data, len);
-		return;
-	}
-	if (type != AD_TYPE_MESH_BEACON || beacon_parse_unprov(data, len, &b) != 0)
-		return;
-	/* a pending reservation (an earlier run stopped after sending its
-	 * Provisioning Data) of a device that beacons did not take: released;
-	 * our own job's is its own */
-	if ((!p->job_started || memcmp(b.uuid, p->req.job.uuid, 16)) &&
-	    provjob_reservation_heard(p->db, b.uuid, (int64_t)time(NULL), p->listen_since, err,
-				      sizeof(err)) < 0)
-		log_warn("%s", err);
-	if (p->job_started || memcmp(b.uuid, p->req.job.uuid, 16))
-		return;
-	if (r->rssi == HCI_RSSI_UNKNOWN)
-		j_progress(p, "beacon heard");
-	else {
-		snprintf(err, sizeof(err), "beacon heard (rssi %d)", r->rssi);
-		j_progress(p, err);
-	}
-	ev_timer_stop(p->loop, &p->wait_timer);
-	if (provjob_start(&p->job, &p->radio, p->db, &p->req.job, &provision_job_ops, p, err,
-			  sizeof(err)) < 0) {
-		give_up(p, "%s", err);
-		return;
-	}
-	p->job_started = true;
-}
 
 static void on_fatal(void *ctx, const char *msg)
 {
 	struct provision *p = ctx;
 
-	if (p->job_started && p->job.msg[0] == '\0' && !p->job.ok)
-		snprintf(p->job.msg, sizeof(p->job.msg), "%s", msg);
-	else if (p->msg[0] == '\0')
-		snprintf(p->msg, sizeof(p->msg), "%s", msg);
+	provjob_lost(&p->job, msg);
 	ev_break(p->loop, EVBREAK_ALL);
 }
 
@@ -364,21 +270,11 @@ static void on_stopped(void *ctx)
 	ev_break(p->loop, EVBREAK_ALL);
 }
 
+/* what the radio hears goes to the job (provjob_wait) */
 static const struct radio_ops provision_radio_ops = {
-	.ready = on_ready,
-	.rx = on_rx,
 	.fatal = on_fatal,
 	.stopped = on_stopped,
 };
-
-static void on_wait_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct provision *p = w->data;
-
-	(void)loop;
-	(void)revents;
-	give_up(p, "no beacon from %s within %g s", p->uuid_hex, p->req.wait_s);
-}
 
 static void on_total_timeout(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -423,8 +319,12 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 		nodedb_close(p->db);
 		return fail_early(p, json, err);
 	}
-	ev_init(&p->wait_timer, on_wait_timeout);
-	p->wait_timer.data = p;
+	if (provjob_wait(&p->job, &p->radio, p->db, &p->req.job, p->req.wait_s, &provision_job_ops, p,
+			 err, sizeof(err)) < 0) {
+		radio_close(&p->radio);
+		nodedb_close(p->db);
+		return fail_early(p, json, err);
+	}
 	ev_init(&p->total_timer, on_total_timeout);
 	p->total_timer.data = p;
 	if (p->req.timeout_s > 0) {
@@ -443,12 +343,8 @@ static int run_local(struct provision *p, const struct global_opts *g, bool json
 	print_outcome(p);
 	ev_signal_stop(p->loop, &p->sigint);
 	ev_signal_stop(p->loop, &p->sigterm);
-	ev_timer_stop(p->loop, &p->wait_timer);
 	ev_timer_stop(p->loop, &p->total_timer);
-	if (p->job_started)
-		provjob_free(&p->job);
-	if (p->local_on)
-		localnode_free(&p->local);
+	provjob_free(&p->job);
 	radio_close(&p->radio);
 	nodedb_close(p->db);
 	return p->rc;

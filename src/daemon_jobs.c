@@ -98,17 +98,6 @@ static int j_auth_prompt(void *ctx, bool ask, const char *text)
 	return 0;
 }
 
-static struct localnode *j_local(void *ctx, char *err, size_t errlen)
-{
-	struct slot *s = ctx;
-
-	if (!s->d->local_on) {
-		snprintf(err, errlen, "meshprov's own node is not set up in the database");
-		return NULL;
-	}
-	return &s->d->local;
-}
-
 /* An automatic attempt failed (provisioning, or configuring the node): the
  * back-off, or giving up with one log line. */
 static void attempt_failed(struct daemon *d, const uint8_t uuid[16], const char *hex,
@@ -179,7 +168,6 @@ static void j_done(void *ctx)
 static const struct provjob_ops daemon_job_ops = {
 	.progress = j_progress,
 	.auth_prompt = j_auth_prompt,
-	.local = j_local,
 	.done = j_done,
 };
 
@@ -199,8 +187,8 @@ void slot_start(struct daemon *d, struct slot *s)
 	int rc;
 
 	s->starting = true;
-	rc = provjob_start(&s->job, &d->radio, d->db, &s->req.job, &daemon_job_ops, s, err,
-			   sizeof(err));
+	rc = provjob_start(&s->job, &d->radio, d->db, &d->local, &s->req.job,
+			   &daemon_job_ops, s, err, sizeof(err));
 	s->starting = false;
 	if (rc < 0) {
 		/* nothing started: report as a failed job would */

@@ -4,6 +4,7 @@
 #include <json.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +12,7 @@
 
 #include "adv.h"
 #include "autoprov.h"
+#include "beacon.h"
 #include "cfgjob.h"
 #include "crypto.h"
 #include "log.h"
@@ -73,6 +75,8 @@ static uint64_t job_deadline(void *ctx)
 	struct provjob *j = ctx;
 
 	switch (j->state) {
+	case PROVJOB_WAITING:
+		return j->wait_until ? j->wait_until : NO_DEADLINE;
 	case PROVJOB_PROVISIONING:
 		return prov_session_next_deadline(&j->session);
 	case PROVJOB_CONFIGURING:
@@ -89,6 +93,10 @@ static void job_tick(void *ctx, uint64_t now)
 	struct provjob *j = ctx;
 
 	switch (j->state) {
+	case PROVJOB_WAITING:
+		if (j->wait_until && now >= j->wait_until)
+			fail(j, 0, "no beacon from %s within %g s", j->uuid_hex, j->wait_s);
+		break;
 	case PROVJOB_PROVISIONING:
 		prov_session_tick(&j->session, now);
 		break;
@@ -160,7 +168,22 @@ static void start_configure(struct provjob *j)
 	uint16_t bound = 0;
 
 	why[0] = '\0';
-	j->local = j->ops->local(j->ctx, why, sizeof(why));
+	if (j->alone) {
+		/* alone on the radio: meshprov's own node is this job's */
+		j->own_local = calloc(1, sizeof(*j->own_local));
+		if (!j->own_local) {
+			snprintf(why, sizeof(why), "out of memory");
+		} else if (localnode_init(j->own_local, j->radio, j->db, why, sizeof(why)) != 0) {
+			free(j->own_local);
+			j->own_local = NULL;
+		} else {
+			j->local = j->own_local;
+		}
+	} else if (j->shared_local && j->shared_local->on) {
+		j->local = j->shared_local;
+	} else {
+		snprintf(why, sizeof(why), "meshprov's own node is not set up in the database");
+	}
 	if (j->local) {
 		/* the node's answers and indications come to this job */
 		j->reg.addr = j->result.unicast;
@@ -477,12 +500,9 @@ unsigned provjob_reservations_settle(struct nodedb *db, int64_t now, int64_t sin
 	return kept;
 }
 
-int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
-		  const struct provjob_params *p, const struct provjob_ops *ops, void *ctx,
-		  char *err, size_t errlen)
+static void job_init(struct provjob *j, struct radio *r, struct nodedb *db,
+		     const struct provjob_params *p, const struct provjob_ops *ops, void *ctx)
 {
-	uint32_t link_id;
-
 	memset(j, 0, sizeof(*j));
 	j->params = *p;
 	j->ops = ops;
@@ -491,34 +511,140 @@ int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
 	j->db = db;
 	hex_encode(p->uuid, 16, j->uuid_hex);
 	j->is_aligenie = aligenie_decode(p->uuid, &j->ali);
-	if (nodedb_net_key(db, 0, j->params.prov.net_key) != 0) {
-		snprintf(err, errlen, "%s has no NetKey with index 0", nodedb_path(db));
-		provjob_free(j);
+}
+
+/* The beacon was heard: the network from the database, then the link. -1
+ * with one line in err, nothing started. */
+static int open_link(struct provjob *j, char *err, size_t errlen)
+{
+	struct radio *r = j->radio;
+	uint32_t link_id;
+
+	if (nodedb_net_key(j->db, 0, j->params.prov.net_key) != 0) {
+		snprintf(err, errlen, "%s has no NetKey with index 0", nodedb_path(j->db));
 		return -1;
 	}
 	j->params.prov.net_key_index = 0;
-	j->params.prov.iv_index = nodedb_iv_index(db);
-	j->params.prov.flags = nodedb_iv_update(db) ? 0x02 : 0x00;
+	j->params.prov.iv_index = nodedb_iv_index(j->db);
+	j->params.prov.flags = nodedb_iv_update(j->db) ? 0x02 : 0x00;
 	j->params.prov.unicast = 0;
 	if (crypto_random((uint8_t *)&link_id, sizeof(link_id)) != 0) {
 		snprintf(err, errlen, "no random numbers");
-		provjob_free(j);
 		return -1;
 	}
-	if (radio_add_timers(r, job_deadline, job_tick, j) < 0) {
+	if (!j->timers_on && radio_add_timers(r, job_deadline, job_tick, j) < 0) {
 		snprintf(err, errlen, "too many sessions on the radio");
-		provjob_free(j);
 		return -1;
 	}
+	j->timers_on = true;
 	say(j, "opening link 0x%08x", (unsigned)link_id);
 	j->state = PROVJOB_PROVISIONING;
-	if (prov_session_start(&j->session, radio_now(r), link_id, p->uuid, &j->params.prov,
+	if (prov_session_start(&j->session, radio_now(r), link_id, j->params.uuid, &j->params.prov,
 			       &job_session_ops, j) < 0) {
 		snprintf(err, errlen, "cannot open a PB-ADV link");
-		provjob_free(j);
+		j->state = PROVJOB_WAITING; /* never provisioning */
 		return -1;
 	}
 	radio_kick(r);
+	return 0;
+}
+
+int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db, struct localnode *local,
+		  const struct provjob_params *p, const struct provjob_ops *ops, void *ctx,
+		  char *err, size_t errlen)
+{
+	job_init(j, r, db, p, ops, ctx);
+	j->shared_local = local;
+	if (open_link(j, err, errlen) < 0) {
+		provjob_free(j);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- alone on the radio (provjob_wait): its receiver ---- */
+
+static void job_ready(void *ctx)
+{
+	struct provjob *j = ctx;
+	char text[300];
+
+	j->listen_since = (int64_t)time(NULL);
+	if (j->state != PROVJOB_WAITING)
+		return;
+	if (j->ops->progress) {
+		snprintf(text, sizeof(text), "controller ready on %.200s; waiting for the beacon of %s",
+			 j->radio->tr.name, j->uuid_hex);
+		j->ops->progress(j->ctx, text);
+	}
+	j->wait_until = radio_now(j->radio) + (uint64_t)(j->wait_s * 1000.0);
+	radio_kick(j->radio);
+}
+
+/* An unprovisioned beacon: a stale pending reservation released (not one
+ * this job made), and this job's device starts it. */
+static void job_beacon(struct provjob *j, const uint8_t *data, size_t len,
+		       const struct hci_adv_report *r)
+{
+	struct unprov_beacon b;
+	char err[256];
+
+	if (beacon_parse_unprov(data, len, &b) != 0)
+		return;
+	if ((j->state == PROVJOB_WAITING || memcmp(b.uuid, j->params.uuid, 16)) &&
+	    provjob_reservation_heard(j->db, b.uuid, (int64_t)time(NULL), j->listen_since, err,
+				      sizeof(err)) < 0)
+		log_warn("%s", err);
+	if (j->state != PROVJOB_WAITING || memcmp(b.uuid, j->params.uuid, 16))
+		return;
+	if (r->rssi == HCI_RSSI_UNKNOWN)
+		say(j, "beacon heard");
+	else
+		say(j, "beacon heard (rssi %d)", r->rssi);
+	j->wait_until = 0;
+	if (open_link(j, err, sizeof(err)) < 0)
+		fail(j, 0, "%s", err);
+}
+
+static void job_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
+		   const struct hci_adv_report *r)
+{
+	struct provjob *j = ctx;
+
+	if (j->radio->stopping) /* the owner is done with us */
+		return;
+	if (type == AD_TYPE_PB_ADV)
+		provjob_pb_adv(j, data, len);
+	else if (type == AD_TYPE_MESH_MESSAGE && j->own_local)
+		localnode_input(j->own_local, data, len);
+	else if (type == AD_TYPE_MESH_BEACON)
+		job_beacon(j, data, len, r);
+}
+
+int provjob_wait(struct provjob *j, struct radio *r, struct nodedb *db,
+		 const struct provjob_params *p, double wait_s, const struct provjob_ops *ops,
+		 void *ctx, char *err, size_t errlen)
+{
+	job_init(j, r, db, p, ops, ctx);
+	j->alone = true;
+	j->wait_s = wait_s;
+	j->state = PROVJOB_WAITING;
+	if (radio_add_timers(r, job_deadline, job_tick, j) < 0) {
+		snprintf(err, errlen, "too many sessions on the radio");
+		j->radio = NULL;
+		return -1;
+	}
+	j->timers_on = true;
+	radio_set_receiver(r, job_ready, job_rx, j);
+	return 0;
+}
+
+int provjob_linger(struct provjob *j, double linger_s, void (*done)(void *ctx), void *ctx)
+{
+	if (!j->own_local || j->cancelling || linger_s <= 0)
+		return -1;
+	say(j, "waiting until the node has all it needs from us (at most %g s)", linger_s);
+	localnode_linger(j->own_local, (uint64_t)(linger_s * 1000.0), done, ctx);
 	return 0;
 }
 
@@ -571,6 +697,9 @@ void provjob_cancel(struct provjob *j, const char *msg)
 		snprintf(j->msg, sizeof(j->msg), "%s", msg);
 	j->cancelling = true;
 	switch (j->state) {
+	case PROVJOB_WAITING:
+		finish(j);
+		break;
 	case PROVJOB_PROVISIONING:
 		if (!j->session.finished)
 			prov_session_cancel(&j->session, radio_now(j->radio), msg);
@@ -595,6 +724,12 @@ void provjob_fail_unstarted(struct provjob *j, const struct provjob_params *p, c
 	hex_encode(p->uuid, 16, j->uuid_hex);
 	j->state = PROVJOB_DONE;
 	snprintf(j->msg, sizeof(j->msg), "%s", msg);
+}
+
+void provjob_lost(struct provjob *j, const char *msg)
+{
+	if (j->msg[0] == '\0' && !j->ok)
+		snprintf(j->msg, sizeof(j->msg), "%s", msg);
 }
 
 bool provjob_finished(const struct provjob *j)
@@ -661,9 +796,16 @@ void provjob_free(struct provjob *j)
 {
 	if (j->radio)
 		radio_remove_timers(j->radio, j);
+	if (j->radio && j->alone)
+		radio_set_receiver(j->radio, NULL, NULL, NULL);
 	if (j->local)
 		localnode_unregister(j->local, &j->reg);
 	j->local = NULL;
+	if (j->own_local) {
+		localnode_free(j->own_local);
+		free(j->own_local);
+		j->own_local = NULL;
+	}
 	prov_session_free(&j->session);
 	OPENSSL_cleanse(&j->params, sizeof(j->params));
 	OPENSSL_cleanse(&j->result, sizeof(j->result));

@@ -166,8 +166,32 @@ static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 {
 	struct radio *r = ctx;
 
-	if (r->ops->rx && !r->dead)
+	if (r->dead)
+		return;
+	if (r->ops->rx)
 		r->ops->rx(r->ctx, type, data, len, rep);
+	if (r->recv.rx)
+		r->recv.rx(r->recv.ctx, type, data, len, rep);
+}
+
+/* The controller is set up and scanning: the owner, then the receiver. */
+static void tell_ready(struct radio *r)
+{
+	r->ready = true;
+	if (r->ops->ready)
+		r->ops->ready(r->ctx);
+	if (r->recv.ready)
+		r->recv.ready(r->recv.ctx);
+}
+
+void radio_set_receiver(struct radio *r, void (*ready)(void *ctx),
+			void (*rx)(void *ctx, uint8_t ad_type, const uint8_t *data, size_t len,
+				   const struct hci_adv_report *rep),
+			void *ctx)
+{
+	r->recv.ready = rx ? ready : NULL;
+	r->recv.rx = rx;
+	r->recv.ctx = rx ? ctx : NULL;
 }
 
 static void adv_error(void *ctx, uint16_t opcode, int status)
@@ -195,9 +219,7 @@ static void mgmt_ready(void *ctx)
 {
 	struct radio *r = ctx;
 
-	r->ready = true;
-	if (r->ops->ready)
-		r->ops->ready(r->ctx);
+	tell_ready(r);
 }
 
 static void mgmt_fatal(void *ctx, const char *msg)
@@ -347,9 +369,7 @@ static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *
 		die(r, msg);
 		return;
 	}
-	r->ready = true;
-	if (r->ops->ready)
-		r->ops->ready(r->ctx);
+	tell_ready(r);
 }
 
 static void setup_done(void *ctx, int status, uint16_t opcode)
