@@ -185,6 +185,23 @@ static inline int array_add(struct json_object *a, struct json_object *val)
 	return 0;
 }
 
+/* The array member key of o, added empty when it is missing: 0 and *out,
+ * -ENOMEM, or -EINVAL when key holds something else. */
+static inline int get_or_add_array(struct json_object *o, const char *key, struct json_object **out)
+{
+	struct json_object *a = get(o, key);
+
+	if (!a) {
+		a = json_object_new_array();
+		if (set(o, key, a) < 0)
+			return -ENOMEM;
+	}
+	if (!json_object_is_type(a, json_type_array))
+		return -EINVAL;
+	*out = a;
+	return 0;
+}
+
 static inline bool ranges_overlap(unsigned a_lo, unsigned a_hi, unsigned b_lo, unsigned b_hi)
 {
 	return a_lo <= b_hi && b_lo <= a_hi;

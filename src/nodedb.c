@@ -728,18 +728,14 @@ int nodedb_node_add_app_key(struct nodedb *db, const uint8_t uuid[16], uint16_t 
 {
 	struct ent *e = ndb_find_uuid(db, uuid);
 	struct json_object *a, *k;
+	int rc;
 
 	db->dirty = true;
 	if (!e || !ndb_find_key(db, "appKeys", app_index))
 		return -ENOENT;
-	a = get(e->j, "appKeys");
-	if (!a) {
-		a = json_object_new_array();
-		if (set(e->j, "appKeys", a) < 0)
-			return -ENOMEM;
-	}
-	if (!json_object_is_type(a, json_type_array))
-		return -EINVAL;
+	rc = get_or_add_array(e->j, "appKeys", &a);
+	if (rc < 0)
+		return rc;
 	if (ndb_find_index(e->j, "appKeys", 0xFFF, app_index))
 		return 0;
 	k = ndb_new_node_key(app_index);

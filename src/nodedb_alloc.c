@@ -254,18 +254,13 @@ int nodedb_reserve_unicast(struct nodedb *db, uint16_t addr, uint8_t elements)
  * hold its sequence numbers, so the addresses wait for IV Index + 2. */
 int ndb_add_exclusion(struct nodedb *db, const struct nodedb_node *n)
 {
-	struct json_object *a = get(db->root, "networkExclusions"), *e = NULL, *addrs;
+	struct json_object *a, *e = NULL, *addrs;
 	uint32_t cur = nodedb_iv_index(db);
 	size_t cnt;
-	int r = 0;
+	int r = get_or_add_array(db->root, "networkExclusions", &a);
 
-	if (!a) {
-		a = json_object_new_array();
-		if (set(db->root, "networkExclusions", a) < 0)
-			return -ENOMEM;
-	}
-	if (!json_object_is_type(a, json_type_array))
-		return -EINVAL;
+	if (r < 0)
+		return r;
 	cnt = json_object_array_length(a);
 	for (size_t i = 0; i < cnt; i++) {
 		struct json_object *x = json_object_array_get_idx(a, i);
@@ -452,12 +447,11 @@ int nodedb_reservation_add(struct nodedb *db, const struct nodedb_reservation *r
 		json_object_put(j);
 		return -ENOMEM;
 	}
-	if (!a) {
-		a = json_object_new_array();
-		if (set(db->root, RESV_KEY, a) < 0) {
-			json_object_put(j);
-			return -ENOMEM;
-		}
+	/* a member that is not an array was refused above */
+	rc = get_or_add_array(db->root, RESV_KEY, &a);
+	if (rc < 0) {
+		json_object_put(j);
+		return rc;
 	}
 	return array_add(a, j);
 }
