@@ -1599,33 +1599,36 @@ START_TEST(test_seq_foreign)
 }
 END_TEST
 
-START_TEST(test_seq_crash)
+#define ANY_FIRST UINT32_MAX
+
+/* A process that opens the database, reserves blocks of the sizes in
+ * want[0..n-1] and dies without closing anything (a "crash": no close, no
+ * commit); its first block must start at first0 (ANY_FIRST: anywhere).
+ * Returns where its last block starts. */
+static uint32_t crash_after_reserving(const uint32_t *want, unsigned n, uint32_t first0)
 {
-	struct nodedb *db;
 	int status, pfd[2];
 	uint32_t child_first = 0;
 	pid_t pid;
 
-	db = open_ok(0);
-	ck_assert_uint_eq(reserve_ok(db, 40), 0);
-	nodedb_close(db);
-
-	/* a process that reserves a block, uses part of it and dies without
-	 * closing anything */
 	ck_assert_int_eq(pipe(pfd), 0);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		char err[512];
-		uint32_t first;
+		uint32_t first = 0;
 		struct nodedb *c = nodedb_open(dbpath, 0, err, sizeof(err));
 
 		if (!c)
 			_exit(1);
-		if (nodedb_reserve_seq(c, 1000, &first, err, sizeof(err)) != 0)
-			_exit(2);
+		for (unsigned i = 0; i < n; i++) {
+			if (nodedb_reserve_seq(c, want[i], &first, err, sizeof(err)) != 0)
+				_exit(2);
+			if (i == 0 && first0 != ANY_FIRST && first != first0)
+				_exit(3);
+		}
 		if (write(pfd[1], &first, sizeof(first)) != (ssize_t)sizeof(first))
-			_exit(3);
+			_exit(4);
 		_exit(0); /* "crash": no close, no commit */
 	}
 	close(pfd[1]);
@@ -1634,7 +1637,21 @@ START_TEST(test_seq_crash)
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	ck_assert_uint_eq(child_first, 40);
+	return child_first;
+}
+
+START_TEST(test_seq_crash)
+{
+	static const uint32_t blocks[] = { 1000 };
+	struct nodedb *db;
+
+	db = open_ok(0);
+	ck_assert_uint_eq(reserve_ok(db, 40), 0);
+	nodedb_close(db);
+
+	/* a process that reserves a block, uses part of it and dies without
+	 * closing anything */
+	ck_assert_uint_eq(crash_after_reserving(blocks, 1, ANY_FIRST), 40);
 
 	/* the next process starts after the child's whole block */
 	db = open_ok(1000);
@@ -1799,40 +1816,14 @@ END_TEST
  * the next one continues above what it reserved. */
 START_TEST(test_seq_record_crash)
 {
+	static const uint32_t blocks[] = { 1, 1000 };
 	struct nodedb *db;
-	int status, pfd[2];
-	uint32_t child_first = 0;
-	pid_t pid;
 
 	db = open_ok(0);
 	ck_assert_uint_eq(reserve_ok(db, 40), 0);
 	nodedb_close(db);
 
-	ck_assert_int_eq(pipe(pfd), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		char err[512];
-		uint32_t first;
-		struct nodedb *c = nodedb_open(dbpath, 0, err, sizeof(err));
-
-		if (!c)
-			_exit(1);
-		if (nodedb_reserve_seq(c, 1, &first, err, sizeof(err)) != 0 || first != 40)
-			_exit(2);
-		if (nodedb_reserve_seq(c, 1000, &first, err, sizeof(err)) != 0)
-			_exit(3);
-		if (write(pfd[1], &first, sizeof(first)) != (ssize_t)sizeof(first))
-			_exit(4);
-		_exit(0); /* "crash": no close, no commit */
-	}
-	close(pfd[1]);
-	ck_assert_int_eq(read(pfd[0], &child_first, sizeof(child_first)), (ssize_t)sizeof(child_first));
-	close(pfd[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
-	ck_assert_uint_eq(child_first, 41);
+	ck_assert_uint_eq(crash_after_reserving(blocks, 2, 40), 41);
 	/* the child's second block is only in the record */
 	ck_assert_int_eq(db_file_seq(), 41);
 
