@@ -383,29 +383,40 @@ static void switch_to_mesh(struct radio *r)
 	mgmt_start(&r->mgmt, radio_now(r));
 }
 
-static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
+/* A scan command of ours refused with Command Disallowed on the raw socket:
+ * the kernel scans. Continue on hciN:mesh where it works, else fail saying
+ * why. False for any other answer. */
+static bool kernel_scans(struct radio *r, uint16_t opcode, int status)
 {
-	struct radio *r = ctx;
 	char msg[RADIO_MSG_MAX], why[RADIO_MSG_MAX - 100];
 	size_t n;
 
+	if (status != HCI_ERR_COMMAND_DISALLOWED || r->tr.kind != TRANSPORT_HCI_RAW ||
+	    (opcode != HCI_OP_LE_SET_SCAN_PARAMS && opcode != HCI_OP_LE_SET_EXT_SCAN_PARAMS &&
+	     opcode != HCI_OP_LE_SET_SCAN_ENABLE && opcode != HCI_OP_LE_SET_EXT_SCAN_ENABLE))
+		return false;
+	if (mesh_instead(r, why, sizeof(why))) {
+		log_warn("%s: the kernel is scanning (bluetoothd's discovery, or its background "
+			 "scan) and refused %s: using %s, the kernel's mesh interface, for this run",
+			 r->tr.name, hci_opcode_name(opcode), r->mesh_tr.name);
+		return true;
+	}
+	refused_msg(r, opcode, status, msg, sizeof(msg));
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, " (hci%u:mesh here: %s)", r->tr.dev, why);
+	die(r, msg);
+	return true;
+}
+
+static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
+{
+	struct radio *r = ctx;
+	char msg[RADIO_MSG_MAX];
+
 	(void)rp;
 	(void)rlen;
-	if (status == HCI_ERR_COMMAND_DISALLOWED && r->tr.kind == TRANSPORT_HCI_RAW &&
-	    (opcode == HCI_OP_LE_SET_SCAN_PARAMS || opcode == HCI_OP_LE_SET_EXT_SCAN_PARAMS ||
-	     opcode == HCI_OP_LE_SET_SCAN_ENABLE || opcode == HCI_OP_LE_SET_EXT_SCAN_ENABLE)) {
-		if (mesh_instead(r, why, sizeof(why))) {
-			log_warn("%s: the kernel is scanning (bluetoothd's discovery, or its background "
-				 "scan) and refused %s: using %s, the kernel's mesh interface, for this run",
-				 r->tr.name, hci_opcode_name(opcode), r->mesh_tr.name);
-			return;
-		}
-		refused_msg(r, opcode, status, msg, sizeof(msg));
-		n = strlen(msg);
-		snprintf(msg + n, sizeof(msg) - n, " (hci%u:mesh here: %s)", r->tr.dev, why);
-		die(r, msg);
+	if (kernel_scans(r, opcode, status))
 		return;
-	}
 	if (status != 0) {
 		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
@@ -421,6 +432,8 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 	struct radio *r = ctx;
 	char msg[RADIO_MSG_MAX];
 
+	if (kernel_scans(r, opcode, status))
+		return;
 	if (status != 0) {
 		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
