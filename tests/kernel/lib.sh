@@ -60,14 +60,16 @@ btmon_start() {
 }
 
 # hci0 from btvirt (down: the kernel powers an unclaimed controller off after
-# its set-up) and /tmp/bt-server-le.
+# its set-up) and /tmp/bt-server-le. $BTVIRT_OPTS replaces btvirt's options
+# (default -l1 -s: a Bluetooth 5 controller).
 air_start() {
 	# btvirt's controllers use AF_ALG for their LE crypto: loaded now (over
 	# 9p, under TCG, seconds), btvirt would answer the kernel's first HCI
 	# Reset too late and hci0 would never be set up
 	modprobe -a af_alg algif_hash algif_skcipher cmac ecb 2>/dev/null
 	btmon_start
-	btvirt -l1 -s >"$LOG/btvirt.log" 2>&1 &
+	# shellcheck disable=SC2086
+	btvirt ${BTVIRT_OPTS:--l1 -s} >"$LOG/btvirt.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for 200 test -e /sys/class/bluetooth/hci0 || { log "no hci0 from btvirt"; return 1; }
 	wait_for 200 test -S /tmp/bt-server-le || { log "no /tmp/bt-server-le from btvirt"; return 1; }
