@@ -74,6 +74,7 @@ struct conf_product_groups {
 
 struct conf {
 	char hci[256];
+	bool hci_set;           /* given in the file (else chosen as without --hci) */
 	char db[4096];
 	char credentials[4096];
 	char control[108];

@@ -71,6 +71,8 @@ struct radio {
 	bool dead;
 	bool write_failed;    /* the transport is broken: nothing more to write */
 	bool scan_taken;      /* the kernel changed the scanning under us (said once) */
+	struct transport mesh_tr; /* hciN:mesh to switch to once the read is over */
+	bool switching;       /* mesh_tr is open: the kernel's scan refused ours */
 	ev_idle fatal_idle;   /* reports fatal_msg from the loop */
 	char fatal_msg[RADIO_MSG_MAX];
 	struct btsnoop snoop;

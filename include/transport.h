@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "h4.h"
+#include "mgmt_probe.h"
 
 enum transport_kind {
 	TRANSPORT_HCI_RAW, TRANSPORT_HCI_USER, TRANSPORT_MGMT, TRANSPORT_UNIX, TRANSPORT_TTY, TRANSPORT_FD
@@ -28,7 +29,14 @@ struct transport {
 	struct h4_parser parser;
 };
 
+/* Without --hci: TRANSPORT_DEFAULT_MESH where mgmt_probe_choose() says so. */
 #define TRANSPORT_DEFAULT "hci0"
+#define TRANSPORT_DEFAULT_MESH "hci0:mesh"
+
+/* Ask the kernel, over a management socket of its own, what
+ * mgmt_probe_choose() needs to know about controller dev (a second at most
+ * per question; what it cannot learn stays unset). */
+void transport_probe_mesh(unsigned dev, struct mgmt_probe *p);
 
 /* Open; on failure returns -1 and writes one line naming the device and the
  * cause into err. */

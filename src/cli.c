@@ -11,13 +11,29 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "transport.h"
 #include "log.h"
 #include "util.h"
+
+/* No --hci (nor hci in the configuration): hci0:mesh where the kernel's
+ * mesh interface works for us and the controller, else the raw hci0. */
+static const char *default_hci(void)
+{
+	struct mgmt_probe p;
+	const char *why;
+	bool mesh;
+
+	transport_probe_mesh(0, &p);
+	mesh = mgmt_probe_choose(&p, &why);
+	log_info("no --hci given: %s, as %s", mesh ? TRANSPORT_DEFAULT_MESH : TRANSPORT_DEFAULT,
+		 why);
+	return mesh ? TRANSPORT_DEFAULT_MESH : TRANSPORT_DEFAULT;
+}
 
 int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop *loop,
 		   const struct radio_ops *ops, void *ctx, char *err, size_t errlen)
 {
-	if (radio_open(r, loop, g->hci, ops, ctx, err, errlen) < 0)
+	if (radio_open(r, loop, g->hci_set ? g->hci : default_hci(), ops, ctx, err, errlen) < 0)
 		return -1;
 	adv_set_tx(&r->adv, g->adv_interval_ms, g->adv_count);
 	if (g->btsnoop && radio_snoop(r, g->btsnoop, err, errlen) < 0) {

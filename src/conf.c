@@ -267,6 +267,8 @@ static int set_key(struct conf *c, const char *key, const char *val, char *msg, 
 			return seterr(msg, msglen, "%s must be at most %zu characters, not %zu",
 				      key, k->size - 1, strlen(val));
 		memcpy(field, val, strlen(val) + 1);
+		if (field == c->hci)
+			c->hci_set = true;
 		return 0;
 	case KEY_GROUP_NAME:
 		if (strlen(val) >= k->size || !group_name_ok(val))

@@ -376,6 +376,7 @@ int cmd_daemon(const struct global_opts *g, int argc, char **argv)
 		struct global_opts rg = *g;
 
 		rg.hci = d->conf.hci;
+		rg.hci_set = g->hci_set || d->conf.hci_set;
 		rg.adv_interval_ms = d->conf.adv_interval_ms;
 		rg.adv_count = d->conf.adv_count;
 		if (cli_radio_open(&rg, &d->radio, d->loop, &daemon_radio_ops, d, err, sizeof(err)) < 0) {

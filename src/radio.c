@@ -270,6 +270,7 @@ void radio_kick(struct radio *r)
 }
 
 static void stop_progress(struct radio *r);
+static void switch_to_mesh(struct radio *r);
 
 static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -325,6 +326,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents)
 		die(r, msg);
 		return;
 	}
+	if (r->switching && !r->dead)
+		switch_to_mesh(r);
 	if (r->stopping)
 		stop_progress(r);
 	radio_kick(r);
@@ -357,6 +360,76 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 	return 0;
 }
 
+/* The kernel scans (bluetoothd's discovery, or its background scan) and
+ * refused our scan on the raw socket: where its mesh interface works, open
+ * it, for on_readable to switch to once this read is over (the H4 parser
+ * is in the middle of the raw socket's bytes). The kernel then delivers mesh
+ * packets beside its own scanning. Hearing through the kernel's scan on the
+ * raw socket instead would lose packets: a discovery filters duplicates, so
+ * a device's repeated PB-ADV PDUs would be dropped. False with the reason
+ * in why when hciN:mesh cannot be used. */
+static bool mesh_instead(struct radio *r, char *why, size_t len)
+{
+	struct mgmt_probe p;
+	const char *no;
+	char spec[32];
+
+	if (r->snooping) {
+		snprintf(why, len, "not with --btsnoop");
+		return false;
+	}
+	transport_probe_mesh(r->tr.dev, &p);
+	if (!mgmt_probe_choose(&p, &no)) {
+		snprintf(why, len, "%s", no);
+		return false;
+	}
+	snprintf(spec, sizeof(spec), "hci%u:mesh", r->tr.dev);
+	if (transport_open(&r->mesh_tr, spec, why, len) < 0)
+		return false;
+	r->switching = true;
+	return true;
+}
+
+/* Continue on the kernel's mesh interface: the raw socket's part is over
+ * (our scan never started; undo_now writes what else it set). */
+static void switch_to_mesh(struct radio *r)
+{
+	r->switching = false;
+	undo_now(r);
+	ev_io_stop(r->loop, &r->io);
+	transport_close(&r->tr);
+	r->tr = r->mesh_tr;
+	mgmt_init(&r->mgmt, (uint16_t)r->tr.dev, &radio_mgmt_ops, r);
+	ev_io_set(&r->io, r->tr.fd, EV_READ);
+	ev_io_start(r->loop, &r->io);
+	mgmt_start(&r->mgmt, radio_now(r));
+}
+
+/* A scan command of ours refused with Command Disallowed on the raw socket:
+ * the kernel scans. Continue on hciN:mesh where it works, else fail saying
+ * why. False for any other answer. */
+static bool kernel_scans(struct radio *r, uint16_t opcode, int status)
+{
+	char msg[RADIO_MSG_MAX], why[RADIO_MSG_MAX - 100];
+	size_t n;
+
+	if (status != HCI_ERR_COMMAND_DISALLOWED || r->tr.kind != TRANSPORT_HCI_RAW ||
+	    (opcode != HCI_OP_LE_SET_SCAN_PARAMS && opcode != HCI_OP_LE_SET_EXT_SCAN_PARAMS &&
+	     opcode != HCI_OP_LE_SET_SCAN_ENABLE && opcode != HCI_OP_LE_SET_EXT_SCAN_ENABLE))
+		return false;
+	if (mesh_instead(r, why, sizeof(why))) {
+		log_warn("%s: the kernel is scanning (bluetoothd's discovery, or its background "
+			 "scan) and refused %s: using %s, the kernel's mesh interface, for this run",
+			 r->tr.name, hci_opcode_name(opcode), r->mesh_tr.name);
+		return true;
+	}
+	refused_msg(r, opcode, status, msg, sizeof(msg));
+	n = strlen(msg);
+	snprintf(msg + n, sizeof(msg) - n, " (hci%u:mesh here: %s)", r->tr.dev, why);
+	die(r, msg);
+	return true;
+}
+
 static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
 {
 	struct radio *r = ctx;
@@ -364,6 +437,8 @@ static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *
 
 	(void)rp;
 	(void)rlen;
+	if (kernel_scans(r, opcode, status))
+		return;
 	if (status != 0) {
 		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
@@ -377,6 +452,8 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 	struct radio *r = ctx;
 	char msg[RADIO_MSG_MAX];
 
+	if (kernel_scans(r, opcode, status))
+		return;
 	if (status != 0) {
 		refused_msg(r, opcode, status, msg, sizeof(msg));
 		die(r, msg);
@@ -476,6 +553,9 @@ void radio_close(struct radio *r)
 	ev_timer_stop(r->loop, &r->timer);
 	ev_idle_stop(r->loop, &r->fatal_idle);
 	transport_close(&r->tr);
+	if (r->switching)
+		transport_close(&r->mesh_tr);
+	r->switching = false;
 	r->dead = true;
 	if (r->snooping)
 		btsnoop_close(&r->snoop);

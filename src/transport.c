@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <stdlib.h>
@@ -171,6 +172,50 @@ static int open_mgmt(struct transport *t, char *err, size_t errlen)
 	}
 	t->fd = fd;
 	return 0;
+}
+
+void transport_probe_mesh(unsigned dev, struct mgmt_probe *p)
+{
+	struct sockaddr_hci addr;
+	uint8_t frame[MGMT_PROBE_FRAME_MAX];
+	int fd;
+
+	mgmt_probe_init(p, (uint16_t)dev);
+	fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, BTPROTO_HCI);
+	if (fd < 0)
+		return;
+	memset(&addr, 0, sizeof(addr));
+	addr.hci_family = AF_BLUETOOTH;
+	addr.hci_dev = HCI_DEV_NONE;
+	addr.hci_channel = HCI_CHANNEL_CONTROL;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		close(fd);
+		return;
+	}
+	p->opened = true;
+	for (int i = 0; i < MGMT_PROBE_NCMDS; i++) {
+		uint64_t deadline = mono_ms() + MGMT_PROBE_TIMEOUT_MS, now;
+		size_t n = mgmt_probe_cmd(p, i, frame);
+
+		if (write(fd, frame, n) < 0)
+			break;
+		/* until its answer (events and other answers pass by) */
+		while (!p->answered[i] && (now = mono_ms()) < deadline) {
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			ssize_t r;
+
+			if (poll(&pfd, 1, (int)(deadline - now)) < 0 && errno != EINTR)
+				break;
+			r = read(fd, frame, sizeof(frame));
+			if (r > 0)
+				mgmt_probe_receive(p, frame, (size_t)r);
+			else if (r < 0 && errno != EAGAIN && errno != EINTR)
+				break;
+		}
+		if (!p->answered[i])
+			break;
+	}
+	close(fd);
 }
 
 static int open_unix(struct transport *t, const char *path, char *err, size_t errlen)

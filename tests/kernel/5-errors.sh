@@ -1,7 +1,8 @@
 #!/bin/sh
 # 5: the raw socket on a controller that is down, and on one that does not
 # exist: exit 1 at once (well before --timeout and --wait) with an error
-# naming the cause; the down controller is left down.
+# naming the cause; the down controller is left down. Without --hci the
+# same (meshprov takes hci0: the mesh interface needs a powered controller).
 . "$(dirname "$0")/lib.sh"
 
 air_start || { notok "5 the air: no hci0 from btvirt -l1 -s"; finish; }
@@ -26,6 +27,14 @@ for cmd in scan provision; do
 	check 5 "$cmd on a missing hci7: the error names it" "stderr: $(cat "$LOG/missing-$cmd.err")" \
 		sh -c "grep -q hci7 '$LOG/missing-$cmd.err' && grep -qi 'no such' '$LOG/missing-$cmd.err'"
 done
+# without --hci: hci0:mesh cannot work on a controller that is off, so the
+# raw hci0, which says at once that it is down
+RUN=down-default mp -v scan --timeout 30
+check 5 "without --hci on a down hci0: hci0, saying why at -v" "stderr: $(cat "$LOG/down-default.err")" \
+	grep -q 'no --hci given: hci0, as the controller is powered off' "$LOG/down-default.err"
+check 5 "without --hci on a down hci0: exit 1 at once, the error says it is down" \
+	"exit $rc in ${secs}s; stderr: $(cat "$LOG/down-default.err")" \
+	sh -c "[ $rc -eq 1 ] && [ $secs -le 5 ] && grep -q 'hci0 is down' '$LOG/down-default.err'"
 hciconfig hci0 >"$LOG/hciconfig.after" 2>&1
 check 5 "hci0 is left down" "$(cat "$LOG/hciconfig.after")" grep -q DOWN "$LOG/hciconfig.after"
 finish

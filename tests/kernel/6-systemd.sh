@@ -65,6 +65,8 @@ check 6 "journal: the reload error at priority 3, naming the file" "" \
 check 6 "journal: no <N> level prefix left in a message" "" \
 	sh -c "! grep -q '\"MESSAGE\" *: *\"<[0-9]>' '$LOG/journal.json'"
 check 6 "journal: no secret" "" sh -c "! grep -qi '$AG_SECRET' '$LOG/journal.json'"
+check 6 "journal: with no hci in the configuration, the sandboxed service takes hci0:mesh" "" \
+	grep -q 'no --hci given: hci0:mesh, as the kernel offers the mesh interface' "$LOG/journal.txt"
 hciconfig hci0 >"$LOG/hciconfig.after" 2>&1
 check 6 "hci0 is still up" "$(cat "$LOG/hciconfig.after")" grep -q 'UP RUNNING' "$LOG/hciconfig.after"
 finish

@@ -60,14 +60,16 @@ btmon_start() {
 }
 
 # hci0 from btvirt (down: the kernel powers an unclaimed controller off after
-# its set-up) and /tmp/bt-server-le.
+# its set-up) and /tmp/bt-server-le. $BTVIRT_OPTS replaces btvirt's options
+# (default -l1 -s: a Bluetooth 5 controller).
 air_start() {
 	# btvirt's controllers use AF_ALG for their LE crypto: loaded now (over
 	# 9p, under TCG, seconds), btvirt would answer the kernel's first HCI
 	# Reset too late and hci0 would never be set up
 	modprobe -a af_alg algif_hash algif_skcipher cmac ecb 2>/dev/null
 	btmon_start
-	btvirt -l1 -s >"$LOG/btvirt.log" 2>&1 &
+	# shellcheck disable=SC2086
+	btvirt ${BTVIRT_OPTS:--l1 -s} >"$LOG/btvirt.log" 2>&1 &
 	PIDS="$PIDS $!"
 	wait_for 200 test -e /sys/class/bluetooth/hci0 || { log "no hci0 from btvirt"; return 1; }
 	wait_for 200 test -S /tmp/bt-server-le || { log "no /tmp/bt-server-le from btvirt"; return 1; }
@@ -92,11 +94,13 @@ device_start() {
 }
 
 # meshprov ARGS...: runs it with output in $LOG/NAME.out, .err (NAME from
-# $RUN, default "meshprov"); sets rc and secs (wall seconds).
+# $RUN, default "meshprov"), under the command in $WRAP if set (words);
+# sets rc and secs (wall seconds).
 mp() {
 	name=${RUN:-meshprov}
 	t0=$(date +%s)
-	"$MESHPROV" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
+	# shellcheck disable=SC2086
+	${WRAP:-} "$MESHPROV" "$@" >"$LOG/$name.out" 2>"$LOG/$name.err"
 	rc=$?
 	secs=$(($(date +%s) - t0))
 	log "meshprov $* -> exit $rc in ${secs}s"
@@ -197,10 +201,12 @@ WITNESS_UUID=0011223344556677889900000000ee01
 # Scenarios 2 and 3: meshprov through SPEC while bluetoothd is running and
 # discovering (btmgmt find -l), then while it advertises (btmgmt add-adv):
 # provisioning and configuration succeed (or, unless MUST is "must", fail
-# saying why); the event masks are the kernel's afterwards; bluetoothd
-# still discovers and advertises.
+# saying why; with MUST "must-discovering" they must succeed while
+# bluetoothd discovers); the event masks are the kernel's afterwards;
+# bluetoothd still discovers and advertises.
 beside_bluetoothd() { # N SPEC [MUST]
-	n=$1 spec=$2 must=${3:-}
+	n=$1 spec=$2 must_all=${3:-}
+	must=$must_all
 	air_start || { notok "$n the air: no hci0 from btvirt -l1 -s"; return; }
 	# a third device is never provisioned: it beacons throughout, so that a
 	# discovery after both AliGenie devices became nodes has one to hear
@@ -215,7 +221,9 @@ beside_bluetoothd() { # N SPEC [MUST]
 	mgmt find -l >"$LOG/find.during" 2>&1 &
 	find_pid=$!
 	sleep 1
+	[ "$must_all" = must-discovering ] && must=must
 	provision_or_says_so "$n" "$spec" "while bluetoothd discovers" discovering
+	must=$must_all
 	wait "$find_pid"
 	log "btmgmt find -l during: $(grep -c dev_found "$LOG/find.during") dev_found, $(grep -i discover "$LOG/find.during" | tr '\n' ' ')"
 	after_checks "$n" "discovering" "$from"
