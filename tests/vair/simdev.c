@@ -552,7 +552,7 @@ static void send_beacon(struct simdev *d)
 	if (d->dead || d->stopping || d->provisioned)
 		return;
 	/* one beacon on the air at a time: skip when the last is still queued */
-	if (d->radio.adv.qlen > 0)
+	if (txsched_queued(&d->radio.adv.sched) > 0)
 		return;
 	now = radio_now(&d->radio);
 	/* during a link, now and then only: the link's PDUs come first */
