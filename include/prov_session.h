@@ -15,8 +15,10 @@
 #define PROV_SESSION_QUEUE 4
 
 struct prov_session_ops {
-	/* one PB-ADV AD payload for the ADV bearer */
-	void (*send)(void *ctx, const uint8_t *ad_payload, size_t len);
+	/* one PB-ADV AD payload for the ADV bearer, with pb_adv's
+	 * PB_ADV_SEND_* flags and cookie (as pb_adv_ops.send) */
+	int (*send)(void *ctx, const uint8_t *ad_payload, size_t len, unsigned flags,
+		    uint32_t cookie);
 	void (*progress)(void *ctx, enum prov_step step);
 	void (*auth_request)(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			     const char *show);

@@ -118,11 +118,11 @@ static const struct prov_ops session_prov_ops = {
 
 /* ---- link events ---- */
 
-static void link_send(void *ctx, const uint8_t *payload, size_t len)
+static int link_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct prov_session *s = ctx;
 
-	s->ops->send(s->ctx, payload, len);
+	return s->ops->send(s->ctx, payload, len, flags, cookie);
 }
 
 static void link_opened(void *ctx)

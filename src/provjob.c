@@ -197,12 +197,17 @@ static void start_configure(struct provjob *j)
 
 /* ---- provisioning ---- */
 
-static void s_send(void *ctx, const uint8_t *payload, size_t len)
+static int s_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct provjob *j = ctx;
+	int err;
 
-	if (radio_send(j->radio, AD_TYPE_PB_ADV, payload, len) < 0)
+	(void)flags;
+	(void)cookie;
+	err = radio_send(j->radio, AD_TYPE_PB_ADV, payload, len);
+	if (err < 0)
 		log_warn("transmit queue full: a PB-ADV payload was dropped");
+	return err;
 }
 
 static void s_progress(void *ctx, enum prov_step step)

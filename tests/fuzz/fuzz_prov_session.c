@@ -26,11 +26,12 @@ struct ctx {
 
 static struct ctx X;
 
-static void on_send(void *ctx, const uint8_t *payload, size_t len)
+static int on_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct ctx *x = ctx;
 
-	x->sink += len + payload[0];
+	x->sink += len + payload[0] + flags + cookie;
+	return 0;
 }
 
 static void on_progress(void *ctx, enum prov_step step)
