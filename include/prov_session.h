@@ -1,7 +1,11 @@
 /* One provisioning session: a PB-ADV link (provisioner role) carrying the
  * provisioning protocol. A pure core like the two it joins: PB-ADV AD
  * payloads and time in; AD payloads, a deadline and events out. The daemon
- * runs several at once, one struct each. */
+ * runs several at once, one struct each.
+ *
+ * The owner's bearer reports when each payload sent with PB_ADV_SEND_NOTIFY
+ * is off the air (prov_session_tx_done): the link's timers count from
+ * there (pb_adv.h, Transmission times). */
 #ifndef MESHPROV_PROV_SESSION_H
 #define MESHPROV_PROV_SESSION_H
 
@@ -54,6 +58,9 @@ struct prov_session {
 int prov_session_start(struct prov_session *s, uint64_t now, uint32_t link_id,
 		       const uint8_t uuid[16], const struct prov_params *params,
 		       const struct prov_session_ops *ops, void *ctx);
+
+/* The payload sent with this cookie is off the air (or was given up). */
+void prov_session_tx_done(struct prov_session *s, uint64_t now, uint32_t cookie);
 
 /* A PB-ADV AD payload from the air (those of other links are ignored). */
 void prov_session_input(struct prov_session *s, uint64_t now, const uint8_t *data, size_t len);

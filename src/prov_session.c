@@ -203,6 +203,7 @@ static const struct pb_adv_ops session_link_ops = {
 	.receive = link_receive,
 	.acked = link_acked,
 	.closed = link_closed,
+	.tx_done = true,
 };
 
 int prov_session_start(struct prov_session *s, uint64_t now, uint32_t link_id,
@@ -224,6 +225,13 @@ void prov_session_input(struct prov_session *s, uint64_t now, const uint8_t *dat
 	pb_adv_input(&s->link, now, data, len);
 	flush_delivered(s);
 	pump(s);
+}
+
+void prov_session_tx_done(struct prov_session *s, uint64_t now, uint32_t cookie)
+{
+	s->now = now;
+	if (!s->finished)
+		pb_adv_tx_done(&s->link, now, cookie);
 }
 
 int prov_session_auth_value(struct prov_session *s, uint64_t now, const char *value)

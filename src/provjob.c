@@ -197,18 +197,35 @@ static void start_configure(struct provjob *j)
 
 /* ---- provisioning ---- */
 
+/* The link's own transmit source holds what PB-ADV can have outstanding (a
+ * transaction, an ACK, a Link Close or Open): it is never full. Should it
+ * be, the link's retransmission covers the payload (pb_adv counts it as
+ * sent). */
 static int s_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct provjob *j = ctx;
-	int err;
+	unsigned tf = (flags & PB_ADV_SEND_PRIO ? TXSCHED_PRIO : 0) |
+		      (flags & PB_ADV_SEND_NOTIFY ? TXSCHED_NOTIFY : 0);
+	int err = radio_send_src(j->radio, j->tx_open ? j->tx_src : -1, AD_TYPE_PB_ADV, payload,
+				 len, tf, cookie);
 
-	(void)flags;
-	(void)cookie;
-	err = radio_send(j->radio, AD_TYPE_PB_ADV, payload, len);
-	if (err < 0)
-		log_warn("transmit queue full: a PB-ADV payload was dropped");
+	if (err == -ENOBUFS)
+		log_warn("%s: the link's transmit queue is full (%u PDUs): a PB-ADV payload waits for "
+			 "its retransmission", j->uuid_hex, PROVJOB_TX_QUEUE);
 	return err;
 }
+
+static void s_tx_done(void *ctx, uint32_t cookie)
+{
+	struct provjob *j = ctx;
+
+	if (j->state == PROVJOB_PROVISIONING)
+		prov_session_tx_done(&j->session, radio_now(j->radio), cookie);
+}
+
+static const struct txsched_src_ops job_tx_ops = {
+	.tx_done = s_tx_done,
+};
 
 static void s_progress(void *ctx, enum prov_step step)
 {
@@ -489,6 +506,7 @@ int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
 	uint32_t link_id;
 
 	memset(j, 0, sizeof(*j));
+	j->tx_src = -1;
 	j->params = *p;
 	j->ops = ops;
 	j->ctx = ctx;
@@ -515,6 +533,13 @@ int provjob_start(struct provjob *j, struct radio *r, struct nodedb *db,
 		provjob_free(j);
 		return -1;
 	}
+	j->tx_src = radio_tx_open(r, PROVJOB_TX_QUEUE, 1, &job_tx_ops, j);
+	if (j->tx_src < 0) {
+		snprintf(err, errlen, "too many links on the radio");
+		provjob_free(j);
+		return -1;
+	}
+	j->tx_open = true;
 	say(j, "opening link 0x%08x", (unsigned)link_id);
 	j->state = PROVJOB_PROVISIONING;
 	if (prov_session_start(&j->session, radio_now(r), link_id, p->uuid, &j->params.prov,
@@ -666,6 +691,9 @@ void provjob_free(struct provjob *j)
 {
 	if (j->radio)
 		radio_remove_timers(j->radio, j);
+	if (j->radio && j->tx_open)
+		radio_tx_close(j->radio, j->tx_src); /* a last Link Close still goes out */
+	j->tx_open = false;
 	if (j->local)
 		localnode_unregister(j->local, &j->reg);
 	j->local = NULL;
