@@ -50,7 +50,8 @@
  * Without ops->tx_done the timers count from ops->send.
  * Transaction ACKs and Link Close go with PB_ADV_SEND_PRIO. A repeat of the
  * peer's last transaction is not acknowledged again while our ACK of it is
- * still queued or on the air, nor within PB_ADV_ACK_HOLDOFF_MS after.
+ * still queued or on the air (at most PB_ADV_ACK_HOLD_MAX_MS), nor within
+ * PB_ADV_ACK_HOLDOFF_MS after.
  *
  * Callbacks may call back into the same link (send from receive or acked,
  * close from anywhere, open or listen again from closed). ops->send must not:
@@ -81,6 +82,9 @@
 /* a repeat of the peer's last transaction within this long after our ACK
  * of it left is not acknowledged again */
 #define PB_ADV_ACK_HOLDOFF_MS 100
+/* ... nor while it is queued or on the air, up to this long (its tx-done
+ * may have been lost) */
+#define PB_ADV_ACK_HOLD_MAX_MS 2000
 /* a payload's tx-done not reported within this long is taken as done */
 #define PB_ADV_TX_DONE_MAX_MS 30000
 

@@ -139,7 +139,7 @@ static void send_ack(struct pb_adv_link *l, uint64_t now, uint8_t xact)
 	uint8_t p[ACK_LEN];
 	size_t n = put_hdr(l, p, xact);
 
-	if (l->ack_sent && l->ack_xact == xact && (l->ack_on_air || now < l->ack_until)) {
+	if (l->ack_sent && l->ack_xact == xact && now < l->ack_until) {
 		/* a repeat of what our ACK, still on its way, answers */
 		l->stats.tx_acks_held++;
 		return;
@@ -148,10 +148,11 @@ static void send_ack(struct pb_adv_link *l, uint64_t now, uint8_t xact)
 	l->ack_sent = true;
 	l->ack_xact = xact;
 	l->ack_cookie = next_cookie(l, TX_ACK);
-	l->ack_until = now + PB_ADV_ACK_HOLDOFF_MS;
 	l->ack_on_air = tx_done_mode(l);
 	if (emit(l, p, n, PB_ADV_SEND_PRIO | PB_ADV_SEND_NOTIFY, l->ack_cookie) < 0)
 		l->ack_on_air = false;
+	/* on the air: until its tx-done (then 100 ms more) */
+	l->ack_until = now + (l->ack_on_air ? PB_ADV_ACK_HOLD_MAX_MS : PB_ADV_ACK_HOLDOFF_MS);
 }
 
 static void send_transaction(struct pb_adv_link *l, uint64_t now)

@@ -1498,6 +1498,13 @@ START_TEST(test_ack_not_repeated_while_on_air)
 	ck_assert_uint_eq(d->nframes, 2);
 	assert_frame(d, 1, F_INVITE_ACK);
 	ck_assert_uint_eq(d->nrx, 1);
+	/* a tx-done that never comes holds the next ACK no longer than
+	 * PB_ADV_ACK_HOLD_MAX_MS */
+	t = 1300 + PB_ADV_ACK_HOLDOFF_MS; /* the second ACK went out then */
+	relay(p, 0, d, t + PB_ADV_ACK_HOLD_MAX_MS - 1);
+	ck_assert_uint_eq(d->nframes, 2);
+	relay(p, 0, d, t + PB_ADV_ACK_HOLD_MAX_MS);
+	ck_assert_uint_eq(d->nframes, 3);
 	free(p);
 	free(d);
 }
