@@ -45,8 +45,8 @@
  * are over. The timers then count from there, not from the queueing: the
  * next Link Open or transaction repeat PB_ADV_RETRANSMIT_MS after the last
  * one left, the link establishment and transaction timeouts from the first
- * one's tx-done, the next Link Close PB_ADV_CLOSE_INTERVAL_MS after the
- * last. A tx-done that never comes is assumed after PB_ADV_TX_DONE_MAX_MS.
+ * one's tx-done, the next Link Close at the last one's tx-done but not
+ * before PB_ADV_CLOSE_INTERVAL_MS after it was handed over. A tx-done that never comes is assumed after PB_ADV_TX_DONE_MAX_MS.
  * Without ops->tx_done the timers count from ops->send.
  * Transaction ACKs and Link Close go with PB_ADV_SEND_PRIO. A repeat of the
  * peer's last transaction is not acknowledged again while our ACK of it is
@@ -200,6 +200,7 @@ struct pb_adv_link {
 	uint8_t close_reason;
 	unsigned close_left;
 	uint64_t close_at;
+	uint64_t close_sent;    /* when the last Link Close was handed over */
 
 	struct pb_adv_stats stats;
 };

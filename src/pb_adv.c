@@ -236,6 +236,7 @@ static void close_step(struct pb_adv_link *l, uint64_t now)
 	uint8_t reason = l->close_reason;
 
 	l->close_at = NO_DEADLINE; /* the next one: after this one's tx-done */
+	l->close_sent = now;
 	if (--l->close_left == 0) {
 		/* the last: it drains from the bearer's queue after we are gone */
 		send_control(l, now, PB_ADV_LINK_CLOSE, &reason, 1, PB_ADV_SEND_PRIO, 0);
@@ -364,7 +365,8 @@ static void tx_done(struct pb_adv_link *l, uint64_t now, uint32_t cookie)
 		return;
 	case TX_CLOSE:
 		if (l->state == PB_ADV_CLOSING)
-			l->close_at = now + PB_ADV_CLOSE_INTERVAL_MS;
+			l->close_at = now > l->close_sent + PB_ADV_CLOSE_INTERVAL_MS ?
+				      now : l->close_sent + PB_ADV_CLOSE_INTERVAL_MS;
 		return;
 	default:
 		return;

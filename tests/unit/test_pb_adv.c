@@ -1443,14 +1443,23 @@ START_TEST(test_transaction_from_tx_done)
 	clear_frames(p);
 	tick(p, t + PB_ADV_TRANSACTION_TIMEOUT_MS);
 	ck_assert(!pb_adv_is_open(&p->link));
-	/* Link Close, before other PDUs; the next one 100 ms after its tx-done */
+	/* Link Close, before other PDUs; the next one once it is off the air
+	 * (held 1 s here: at once then), but not within 100 ms of the last */
+	t += PB_ADV_TRANSACTION_TIMEOUT_MS;
 	ck_assert_uint_eq(p->nframes, 1);
 	ck_assert_uint_eq(p->fflags[0], PB_ADV_SEND_PRIO | PB_ADV_SEND_NOTIFY);
-	tick(p, t + PB_ADV_TRANSACTION_TIMEOUT_MS + 1000);
+	tick(p, t + 1000);
 	ck_assert_uint_eq(p->nframes, 1);
-	pb_adv_tx_done(&p->link, t + PB_ADV_TRANSACTION_TIMEOUT_MS + 1000, p->fcookie[0]);
-	tick(p, t + PB_ADV_TRANSACTION_TIMEOUT_MS + 1000 + PB_ADV_CLOSE_INTERVAL_MS);
+	pb_adv_tx_done(&p->link, t + 1000, p->fcookie[0]);
+	tick(p, t + 1000);
 	ck_assert_uint_eq(p->nframes, 2);
+	pb_adv_tx_done(&p->link, t + 1030, p->fcookie[1]);
+	tick(p, t + 1000 + PB_ADV_CLOSE_INTERVAL_MS - 1);
+	ck_assert_uint_eq(p->nframes, 2);
+	ck_assert_uint_eq(p->closed, 0);
+	tick(p, t + 1000 + PB_ADV_CLOSE_INTERVAL_MS);
+	ck_assert_uint_eq(p->nframes, 3); /* the last: closed at once */
+	ck_assert_uint_eq(p->closed, 1);
 	free(p);
 	free(d);
 }
