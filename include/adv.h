@@ -73,12 +73,6 @@ struct adv_ops {
 	void (*error)(void *ctx, uint16_t opcode, int status);
 };
 
-struct adv_pdu {
-	uint8_t ad_type;
-	uint8_t len;
-	uint8_t data[ADV_MAX_PAYLOAD];
-};
-
 enum adv_tx_state {
 	ADV_TX_IDLE,    /* nothing on the air */
 	ADV_TX_STARTING,/* parameters, data and enable in flight */
