@@ -8,8 +8,15 @@
  * ADV_NONCONN_IND properties and Max_Extended_Advertising_Events = count: the
  * controller stops after count events and says so (LE Advertising Set
  * Terminated); a host timer only backs that up. Sets use the handles at the
- * top of the controller's range (the kernel uses 0 and 1, 2, ...), and the
- * sets are kept in an array so that several PDUs can be on the air at once. */
+ * top of the controller's range (the kernel uses 0 and 1, 2, ...): up to
+ * min(LE Read Number of Supported Advertising Sets, ADV_MAX_SETS) PDUs are on
+ * the air at once, one per set.
+ *
+ * What goes out next is the transmit scheduler's choice (txsched.h, the
+ * bearer's `sched`): every idle set is filled from it, and each PDU's tx-done
+ * (Set Terminated, or the end of the legacy host timer, or a failure) is
+ * handed back to it. Senders open a source there (txsched_open) and send
+ * with adv_send_src(); adv_send() uses the default source. */
 #ifndef MESHPROV_ADV_H
 #define MESHPROV_ADV_H
 
@@ -18,6 +25,7 @@
 #include <stdint.h>
 
 #include "hci.h"
+#include "txsched.h"
 
 #define AD_TYPE_PB_ADV 0x29
 #define AD_TYPE_MESH_MESSAGE 0x2a
@@ -25,13 +33,15 @@
 
 /* Advertising data holds 31 octets: length, type and at most 29 of payload. */
 #define ADV_MAX_PAYLOAD 29
+/* The queue of the default source (adv_send). */
 #define ADV_TX_QUEUE 32
 
 #define ADV_DEFAULT_INTERVAL_MS 20
 #define ADV_DEFAULT_COUNT 3
 
-/* Advertising sets used at once (at most the controller's number). */
-#define ADV_MAX_SETS 1
+/* Advertising sets used at once (at most the controller's number; legacy
+ * advertising has one). */
+#define ADV_MAX_SETS 8
 /* An extended set that has not reported its end this long after its
  * transmissions (count x (interval + 10 ms advDelay)) is disabled by the host. */
 #define ADV_TERMINATE_GRACE_MS 20
@@ -63,12 +73,6 @@ struct adv_ops {
 	void (*error)(void *ctx, uint16_t opcode, int status);
 };
 
-struct adv_pdu {
-	uint8_t ad_type;
-	uint8_t len;
-	uint8_t data[ADV_MAX_PAYLOAD];
-};
-
 enum adv_tx_state {
 	ADV_TX_IDLE,    /* nothing on the air */
 	ADV_TX_STARTING,/* parameters, data and enable in flight */
@@ -92,13 +96,15 @@ struct adv_set {
 	unsigned pending;     /* HCI commands of the current step still in flight */
 	int step_status;
 	uint16_t step_failed_op;
+	struct txsched_item cur; /* the PDU this set carries (has_cur) */
+	bool has_cur;
 };
 
 struct adv_stats {
 	unsigned long rx_reports;
 	unsigned long rx_mesh;
 	unsigned long tx_pdus;
-	unsigned long tx_dropped; /* queue full */
+	unsigned long tx_dropped; /* adv_send refused: the default source's queue was full */
 };
 
 struct adv {
@@ -111,8 +117,8 @@ struct adv {
 	bool ext_scan;        /* extended scanning commands */
 	struct adv_set sets[ADV_MAX_SETS];
 	unsigned nsets;
-	struct adv_pdu queue[ADV_TX_QUEUE];
-	unsigned head, qlen;
+	struct txsched sched; /* what waits for a set */
+	int default_src;      /* adv_send's source */
 	bool scanning;        /* our scan enable succeeded (and no disable since) */
 	bool scan_sent;       /* a scan enable or disable of ours is in flight */
 	bool scan_want;       /* ... which one */
@@ -156,9 +162,20 @@ void adv_release(struct adv *a, uint64_t now, void (*done)(void *ctx), void *ctx
  * forget what they undid. */
 void adv_released(struct adv *a);
 
-/* Queue a PDU: ad_type and its payload. Returns 0, -EMSGSIZE (payload over 29
- * octets), or -ENOBUFS (queue full). */
+/* Queue a PDU of the default source: ad_type and its payload. Returns 0,
+ * -EMSGSIZE (payload over 29 octets), or -ENOBUFS (queue full: the PDU is
+ * dropped and counted in tx_dropped). */
 int adv_send(struct adv *a, uint64_t now, uint8_t ad_type, const uint8_t *data, size_t len);
+
+/* Queue a PDU of a source opened in a->sched, with txsched_push's flags and
+ * cookie. As txsched_push: -ENOBUFS is back-pressure (push it again after the
+ * source's room()), nothing is dropped. */
+int adv_send_src(struct adv *a, uint64_t now, unsigned src, uint8_t ad_type, const uint8_t *data,
+		 size_t len, unsigned flags, uint32_t cookie);
+
+/* Milliseconds of airtime of what is queued and on the air, divided among
+ * the sets in use: roughly how long a PDU queued now waits. */
+unsigned adv_backlog_ms(const struct adv *a);
 
 /* Start or stop passive scanning (duplicate filtering always off: mesh needs
  * every packet), with the extended command when adv_use_ext said so. fn

@@ -25,6 +25,14 @@
 /* An AliGenie device repeats its indication until confirmed (every 400 ms or
  * so): one not heard again this long after our last confirmation got it. */
 #define LOCALNODE_IND_QUIET_MS 1000
+/* The local node's transmit source: the Network PDUs of every node being
+ * configured (unsegmented requests, up to LOWER_TX_SLOTS segmented ones,
+ * Segment Acks), served LOCALNODE_TX_WEIGHT per turn of the round robin
+ * among the PB-ADV links. What the queue refuses waits in order in
+ * LOCALNODE_TX_HOLD places until the scheduler has room again. */
+#define LOCALNODE_TX_QUEUE 48
+#define LOCALNODE_TX_WEIGHT 4
+#define LOCALNODE_TX_HOLD 32
 /* localnode_linger's bound for the command-line runs, unless --linger says */
 #define LOCALNODE_LINGER_DEFAULT_S 5
 
@@ -58,6 +66,12 @@ struct localnode {
 	void (*linger_done)(void *ctx);
 	void *linger_ctx;
 	bool on;
+	/* transmit: our source on the radio, and what it refused, in order */
+	int tx_src;
+	uint8_t hold[LOCALNODE_TX_HOLD][TXSCHED_MAX_PAYLOAD];
+	uint8_t hold_len[LOCALNODE_TX_HOLD];
+	unsigned hold_head, nhold;
+	unsigned long tx_lost; /* the hold was full too (never expected) */
 };
 
 /* Set up from db and attach to radio's timers. -1 with one line in err. */

@@ -7,12 +7,16 @@
  * Feature mesh on -> Mesh Read Features (handles) -> Set Mesh Receiver for
  * AD types 0x29/0x2A/0x2B -> ready. The kernel then delivers Mesh Device
  * Found events alongside its own scanning, and schedules each Mesh Send among
- * its own advertising; Mesh Packet Complete paces our queue.
+ * its own advertising; Mesh Packet Complete paces our transmissions.
  *
  * Transmissions: the kernel advertises a Mesh Send for cnt * 25 ms at its own
  * advertising interval (1.28 s unless configured), so a larger cnt adds no
  * advertising events. Like bluetooth-meshd, each PDU is handed over count
  * times with cnt 1, at least interval_ms apart (--adv-count, --adv-interval).
+ * What goes next is the transmit scheduler's choice (txsched.h, `sched`, as
+ * on the advertising bearer): up to MGMT_ACTIVE PDUs are taken from it at a
+ * time and their transmissions interleaved; a PDU's tx-done goes back to it
+ * once the kernel completed its last transmission (or gave it up).
  *
  * Frame: opcode or event code (LE16), controller index (LE16), parameter
  * length (LE16), parameters. One frame per read on the control channel. */
@@ -68,7 +72,10 @@ extern const uint8_t mgmt_mesh_uuid[16];
 #define MGMT_TX_TIMEOUT_MS 10000
 /* The kernel's MESH_HANDLES_MAX: Mesh Sends outstanding per socket. */
 #define MGMT_MAX_HANDLES 3
+/* The queue of the default source (mgmt_send). */
 #define MGMT_TX_QUEUE 32
+/* PDUs taken from the scheduler whose transmissions are interleaved. */
+#define MGMT_ACTIVE (MGMT_MAX_HANDLES + 1)
 /* Receiver scan parameters, 0.625 ms units: 30 ms, window = period. */
 #define MGMT_SCAN_PERIOD 0x0030
 
@@ -108,7 +115,7 @@ struct mgmt_stats {
 	unsigned long rx_mesh;
 	unsigned long tx_pdus;    /* Mesh Sends accepted by the kernel */
 	unsigned long tx_failed;  /* refused, or completion never came */
-	unsigned long tx_dropped; /* queue full */
+	unsigned long tx_dropped; /* mgmt_send refused: the default source's queue was full */
 };
 
 struct mgmt {
@@ -121,16 +128,21 @@ struct mgmt {
 	uint64_t cmd_deadline;
 	unsigned max_handles;     /* from Mesh Read Features, at most MGMT_MAX_HANDLES */
 	uint8_t handles[MGMT_MAX_HANDLES]; /* our Mesh Sends the kernel holds */
+	uint8_t handle_tx[MGMT_MAX_HANDLES]; /* ... of active[this] */
 	uint64_t handle_deadline[MGMT_MAX_HANDLES];
 	unsigned nhandles;
 	unsigned interval_ms;     /* between transmissions of one PDU */
 	unsigned count;           /* transmissions per PDU */
+	struct txsched sched;     /* what waits */
+	int default_src;          /* mgmt_send's source */
 	struct mgmt_tx {
-		struct adv_pdu pdu;
+		struct txsched_item item;
+		bool used;
 		unsigned left;    /* transmissions still to hand over */
-		uint64_t due;     /* not before */
-	} queue[MGMT_TX_QUEUE];   /* in the order queued */
-	unsigned qlen;
+		unsigned held;    /* ... handed over and not completed yet */
+		uint64_t due;     /* the next not before */
+	} active[MGMT_ACTIVE];
+	int sending;              /* active[] of the Mesh Send in flight, or -1 */
 	uint32_t settings;        /* current settings from Read Controller Information */
 	/* Linux 6.1 marks itself discovering (type 0) when the mesh receiver
 	 * scans, and stays so after it is off: bluetoothd's Start Discovery is
@@ -149,9 +161,19 @@ void mgmt_set_tx(struct mgmt *m, unsigned interval_ms, unsigned count);
 /* Start the bring-up; ops->ready or ops->fatal follows. */
 void mgmt_start(struct mgmt *m, uint64_t now);
 
-/* Queue a PDU. 0, -EMSGSIZE (over 29 octets), -ENOBUFS (queue full), or
- * -EIO when not ready. */
+/* Queue a PDU of the default source. 0, -EMSGSIZE (over 29 octets),
+ * -ENOBUFS (queue full: dropped, counted in tx_dropped), or -EIO when not
+ * ready. */
 int mgmt_send(struct mgmt *m, uint64_t now, uint8_t ad_type, const uint8_t *data, size_t len);
+
+/* Queue a PDU of a source opened in m->sched (as adv_send_src): -ENOBUFS is
+ * back-pressure, nothing is dropped; -EIO when not ready. */
+int mgmt_send_src(struct mgmt *m, uint64_t now, unsigned src, uint8_t ad_type,
+		  const uint8_t *data, size_t len, unsigned flags, uint32_t cookie);
+
+/* Milliseconds of airtime of what is queued and in the kernel (as
+ * adv_backlog_ms, with one transmission at a time). */
+unsigned mgmt_backlog_ms(const struct mgmt *m);
 
 /* True while PDUs are queued or held by the kernel. */
 bool mgmt_busy(const struct mgmt *m);

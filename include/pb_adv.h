@@ -37,6 +37,22 @@
  * any other number is ignored. A delivered transaction also acknowledges our
  * outstanding one (ops->acked first, then ops->receive).
  *
+ * Transmission times (ops->tx_done set): the owner's bearer queues the
+ * payloads, and a queue can hold them for a while. Each payload that a timer
+ * counts from (Link Open, a transaction's last segment, Link Close) and each
+ * Transaction ACK goes to ops->send with PB_ADV_SEND_NOTIFY and a cookie;
+ * the owner calls pb_adv_tx_done() with that cookie once its transmissions
+ * are over. The timers then count from there, not from the queueing: the
+ * next Link Open or transaction repeat PB_ADV_RETRANSMIT_MS after the last
+ * one left, the link establishment and transaction timeouts from the first
+ * one's tx-done, the next Link Close at the last one's tx-done but not
+ * before PB_ADV_CLOSE_INTERVAL_MS after it was handed over. A tx-done that never comes is assumed after PB_ADV_TX_DONE_MAX_MS.
+ * Without ops->tx_done the timers count from ops->send.
+ * Transaction ACKs and Link Close go with PB_ADV_SEND_PRIO. A repeat of the
+ * peer's last transaction is not acknowledged again while our ACK of it is
+ * still queued or on the air (at most PB_ADV_ACK_HOLD_MAX_MS), nor within
+ * PB_ADV_ACK_HOLDOFF_MS after.
+ *
  * Callbacks may call back into the same link (send from receive or acked,
  * close from anywhere, open or listen again from closed). ops->send must not:
  * it is called while the link is between states; queue the payload instead.
@@ -63,6 +79,18 @@
 #define PB_ADV_LINK_TIMEOUT_MS 60000
 #define PB_ADV_CLOSE_COUNT 3
 #define PB_ADV_CLOSE_INTERVAL_MS 100
+/* a repeat of the peer's last transaction within this long after our ACK
+ * of it left is not acknowledged again */
+#define PB_ADV_ACK_HOLDOFF_MS 100
+/* ... nor while it is queued or on the air, up to this long (its tx-done
+ * may have been lost) */
+#define PB_ADV_ACK_HOLD_MAX_MS 2000
+/* a payload's tx-done not reported within this long is taken as done */
+#define PB_ADV_TX_DONE_MAX_MS 30000
+
+/* ops->send flags */
+#define PB_ADV_SEND_PRIO 0x01   /* Transaction ACK, Link Close: before other PDUs */
+#define PB_ADV_SEND_NOTIFY 0x02 /* report its end with pb_adv_tx_done(cookie) */
 
 /* Generic Provisioning Control Format. */
 #define PB_ADV_GPCF_START 0
@@ -94,8 +122,12 @@ enum pb_adv_state {
 };
 
 struct pb_adv_ops {
-	/* one PB-ADV AD payload (without AD length and type), len <= 29 */
-	void (*send)(void *ctx, const uint8_t *ad_payload, size_t len);
+	/* one PB-ADV AD payload (without AD length and type), len <= 29, with
+	 * PB_ADV_SEND_* flags and, for PB_ADV_SEND_NOTIFY, the cookie to give
+	 * pb_adv_tx_done. 0, or negative when it could not be queued (the
+	 * link's retransmission covers it) */
+	int (*send)(void *ctx, const uint8_t *ad_payload, size_t len, unsigned flags,
+		    uint32_t cookie);
 	/* link established (provisioner: Link ACK received; device: Link Open accepted) */
 	void (*opened)(void *ctx);
 	/* one whole provisioning PDU from the peer, delivered once per transaction */
@@ -105,6 +137,8 @@ struct pb_adv_ops {
 	/* the link is gone: by_peer with the peer's Link Close reason, else our
 	 * own close (pb_adv_close's reason, or PB_ADV_CLOSE_TIMEOUT) */
 	void (*closed)(void *ctx, uint8_t reason, bool by_peer);
+	/* the owner reports tx-done (see Transmission times above) */
+	bool tx_done;
 };
 
 struct pb_adv_stats {
@@ -118,6 +152,7 @@ struct pb_adv_stats {
 	unsigned long rx_delivered;  /* PDUs given to ops->receive */
 	unsigned long tx_payloads;   /* ops->send calls */
 	unsigned long tx_repeats;    /* Link Open or transaction retransmissions */
+	unsigned long tx_acks_held;  /* Transaction ACKs not repeated (see above) */
 };
 
 struct pb_adv_link {
@@ -150,10 +185,22 @@ struct pb_adv_link {
 	uint8_t rx_seg_len[PB_ADV_MAX_SEGS];
 	uint8_t rx_buf[PB_ADV_MAX_PDU];
 
+	/* tx-done: the payload the running timer waits for */
+	uint32_t tx_seq;        /* cookies: sequence << 3 | kind */
+	bool wait_tx;
+	uint32_t wait_cookie;
+	uint64_t wait_until;    /* assumed done then */
+	bool ack_on_air;        /* our last ACK is queued or on the air */
+	bool ack_sent;
+	uint8_t ack_xact;       /* ... of the peer's transaction */
+	uint32_t ack_cookie;
+	uint64_t ack_until;     /* no repeat before */
+
 	/* closing */
 	uint8_t close_reason;
 	unsigned close_left;
 	uint64_t close_at;
+	uint64_t close_sent;    /* when the last Link Close was handed over */
 
 	struct pb_adv_stats stats;
 };
@@ -186,6 +233,10 @@ int pb_adv_send(struct pb_adv_link *l, uint64_t now, const uint8_t *pdu, size_t 
  * closed callback follows with by_peer false. A listening device just stops
  * listening (no callback); on an idle or closing link this does nothing. */
 void pb_adv_close(struct pb_adv_link *l, uint64_t now, uint8_t reason);
+
+/* The payload sent with PB_ADV_SEND_NOTIFY and this cookie is off the air
+ * (or was given up). Cookies of other links or of the past are ignored. */
+void pb_adv_tx_done(struct pb_adv_link *l, uint64_t now, uint32_t cookie);
 
 /* One PB-ADV AD payload from the air (AD type 0x29, without length and type). */
 void pb_adv_input(struct pb_adv_link *l, uint64_t now, const uint8_t *data, size_t len);

@@ -1,7 +1,11 @@
 /* One provisioning session: a PB-ADV link (provisioner role) carrying the
  * provisioning protocol. A pure core like the two it joins: PB-ADV AD
  * payloads and time in; AD payloads, a deadline and events out. The daemon
- * runs several at once, one struct each. */
+ * runs several at once, one struct each.
+ *
+ * The owner's bearer reports when each payload sent with PB_ADV_SEND_NOTIFY
+ * is off the air (prov_session_tx_done): the link's timers count from
+ * there (pb_adv.h, Transmission times). */
 #ifndef MESHPROV_PROV_SESSION_H
 #define MESHPROV_PROV_SESSION_H
 
@@ -15,8 +19,10 @@
 #define PROV_SESSION_QUEUE 4
 
 struct prov_session_ops {
-	/* one PB-ADV AD payload for the ADV bearer */
-	void (*send)(void *ctx, const uint8_t *ad_payload, size_t len);
+	/* one PB-ADV AD payload for the ADV bearer, with pb_adv's
+	 * PB_ADV_SEND_* flags and cookie (as pb_adv_ops.send) */
+	int (*send)(void *ctx, const uint8_t *ad_payload, size_t len, unsigned flags,
+		    uint32_t cookie);
 	void (*progress)(void *ctx, enum prov_step step);
 	void (*auth_request)(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			     const char *show);
@@ -52,6 +58,9 @@ struct prov_session {
 int prov_session_start(struct prov_session *s, uint64_t now, uint32_t link_id,
 		       const uint8_t uuid[16], const struct prov_params *params,
 		       const struct prov_session_ops *ops, void *ctx);
+
+/* The payload sent with this cookie is off the air (or was given up). */
+void prov_session_tx_done(struct prov_session *s, uint64_t now, uint32_t cookie);
 
 /* A PB-ADV AD payload from the air (those of other links are ignored). */
 void prov_session_input(struct prov_session *s, uint64_t now, const uint8_t *data, size_t len);

@@ -29,6 +29,10 @@ struct json_object;
 
 /* After configuring an AliGenie device: how long to wait for its indication. */
 #define PROVJOB_LINGER_MS 3000
+/* The link's transmit queue: PB-ADV has at most a transaction (3 segments),
+ * a Transaction ACK and a Link Open or Close outstanding (pb_adv repeats
+ * nothing before the last copy's tx-done). */
+#define PROVJOB_TX_QUEUE 8
 
 struct provjob_params {
 	uint8_t uuid[16];
@@ -81,6 +85,8 @@ struct provjob {
 	struct aligenie_info ali;
 	bool is_aligenie;
 	struct prov_session session;
+	int tx_src;              /* the link's transmit source on the radio ... */
+	bool tx_open;            /* ... while open */
 	struct node_setup setup;
 	bool setup_started;
 	uint64_t linger_until;

@@ -14,6 +14,7 @@
 #include "hci.h"
 #include "mgmt.h"
 #include "transport.h"
+#include "txsched.h"
 
 #define RADIO_MAX_TIMERS 64
 #define RADIO_STOP_TIMEOUT_MS 3000
@@ -86,8 +87,27 @@ int radio_open(struct radio *r, struct ev_loop *loop, const char *spec,
 /* Set up the controller and start scanning; ops->ready or ops->fatal follows. */
 void radio_start(struct radio *r);
 
-/* Queue a mesh PDU for transmission. */
+/* Queue a mesh PDU for transmission (the bearer's default source; -ENOBUFS
+ * when its queue is full: the PDU is dropped and counted in tx_dropped). */
 int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len);
+
+/* A transmit source on this radio's scheduler (the advertising bearer's, or
+ * on hciN:mesh the management core's): see txsched_open. Its callbacks come
+ * from the radio's callbacks. Call after radio_open. */
+int radio_tx_open(struct radio *r, unsigned limit, unsigned weight,
+		  const struct txsched_src_ops *ops, void *ctx);
+void radio_tx_close(struct radio *r, int src);
+
+/* Queue a PDU of a source with txsched_push's flags and cookie: 0, or
+ * -ENOBUFS (back-pressure: keep it, push it again at the source's room()),
+ * -EMSGSIZE, -EIO (the radio is gone or not ready). */
+int radio_send_src(struct radio *r, int src, uint8_t ad_type, const uint8_t *data, size_t len,
+		   unsigned flags, uint32_t cookie);
+
+/* Milliseconds of airtime of what waits for transmission or is on the air,
+ * divided among the advertising sets in use: what a new link would wait
+ * behind (for admission control). */
+unsigned radio_tx_backlog_ms(struct radio *r);
 
 /* Let transmissions drain, turn scanning off, then ops->stopped (also when the
  * controller does not answer within RADIO_STOP_TIMEOUT_MS). */

@@ -43,6 +43,8 @@ void adv_init(struct adv *a, struct hci *h, const struct adv_ops *ops, void *ctx
 	a->interval_ms = ADV_DEFAULT_INTERVAL_MS;
 	a->count = ADV_DEFAULT_COUNT;
 	a->nsets = 1;
+	txsched_init(&a->sched);
+	a->default_src = txsched_open(&a->sched, ADV_TX_QUEUE, 1, NULL, NULL);
 	for (unsigned i = 0; i < ADV_MAX_SETS; i++) {
 		a->sets[i].adv = a;
 		a->sets[i].tx_deadline = NO_DEADLINE;
@@ -78,7 +80,7 @@ void adv_use_ext(struct adv *a, bool ext_scan, unsigned adv_sets)
 
 bool adv_busy(const struct adv *a)
 {
-	if (a->qlen > 0)
+	if (txsched_queued(&a->sched) > 0)
 		return true;
 	for (unsigned i = 0; i < a->nsets; i++)
 		if (a->sets[i].state != ADV_TX_IDLE)
@@ -113,16 +115,27 @@ static uint8_t disable_params(const struct adv *a, const struct adv_set *set, ui
 /* ---- transmit ---- */
 
 static void start_next(struct adv *a, uint64_t now);
+static bool start_set(struct adv *a, struct adv_set *set, uint64_t now);
 static int issue(struct adv_set *set, uint64_t now, uint16_t op, const uint8_t *p, uint8_t plen);
 
+/* The set is free: fill it (and any other idle one) from the scheduler,
+ * then hand the PDU it carried back (its tx-done: the sender may send
+ * again from there). */
 static void set_idle(struct adv_set *set, uint64_t now)
 {
+	struct adv *a = set->adv;
+	struct txsched_item done = set->cur;
+	bool had = set->has_cur;
+
 	set->state = ADV_TX_IDLE;
 	set->enabled = false;
 	set->terminated = false;
 	set->step_status = 0;
 	set->tx_deadline = NO_DEADLINE;
-	start_next(set->adv, now);
+	set->has_cur = false;
+	start_next(a, now);
+	if (had)
+		txsched_done(&a->sched, &done);
 }
 
 /* Turn our advertising off (it is on, or may be) and go idle when answered. */
@@ -201,7 +214,8 @@ static int issue(struct adv_set *set, uint64_t now, uint16_t op, const uint8_t *
 	return 0;
 }
 
-static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now, const struct adv_pdu *pdu)
+static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now,
+			 const struct txsched_item *pdu)
 {
 	uint8_t data[32];
 	uint16_t units = (uint16_t)(a->interval_ms * 8 / 5); /* 0.625 ms units */
@@ -234,7 +248,8 @@ static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now, const
 	return true;
 }
 
-static bool start_ext(struct adv *a, struct adv_set *set, uint64_t now, const struct adv_pdu *pdu)
+static bool start_ext(struct adv *a, struct adv_set *set, uint64_t now,
+		      const struct txsched_item *pdu)
 {
 	uint8_t p[4 + 31];
 	uint32_t units = a->interval_ms * 8u / 5u; /* 0.625 ms units */
@@ -282,23 +297,25 @@ static bool start_ext(struct adv *a, struct adv_set *set, uint64_t now, const st
 	return true;
 }
 
+/* Fill idle sets from the scheduler. */
 static void start_next(struct adv *a, uint64_t now)
 {
-	struct adv_pdu *pdu;
-	struct adv_set *set = NULL;
+	for (unsigned i = 0; i < a->nsets && !a->releasing; i++)
+		if (a->sets[i].state == ADV_TX_IDLE && txsched_queued(&a->sched) > 0 &&
+		    !start_set(a, &a->sets[i], now))
+			return; /* reported: the HCI queue is full */
+}
+
+/* Start the next PDU on an idle set. False when a command could not be
+ * queued (reported through ops->error). */
+static bool start_set(struct adv *a, struct adv_set *set, uint64_t now)
+{
+	struct txsched_item *pdu = &set->cur;
 	bool ok;
 
-	if (a->releasing)
-		return;
-	for (unsigned i = 0; i < a->nsets && !set; i++)
-		if (a->sets[i].state == ADV_TX_IDLE)
-			set = &a->sets[i];
-	if (!set || a->qlen == 0)
-		return;
-	pdu = &a->queue[a->head];
-	a->head = (a->head + 1) % ADV_TX_QUEUE;
-	a->qlen--;
-
+	if (!txsched_pop(&a->sched, pdu))
+		return true;
+	set->has_cur = true;
 	set->state = ADV_TX_STARTING;
 	set->step_status = 0;
 	set->pending = 0;
@@ -306,21 +323,27 @@ static void start_next(struct adv *a, uint64_t now)
 	set->enabled = false;
 	ok = a->ext_adv ? start_ext(a, set, now, pdu) : start_legacy(a, set, now, pdu);
 	if (ok)
-		return;
-	/* the HCI queue refused a command: this PDU is lost */
+		return true;
+	/* the HCI queue refused a command: this PDU is lost (its tx-done says
+	 * so to the sender, whose retransmission covers it) */
 	set->enable_sent = false;
 	if (set->pending == 0) {
+		struct txsched_item done = set->cur;
+
 		set->state = ADV_TX_IDLE;
+		set->has_cur = false;
 		if (a->ops->error)
 			a->ops->error(a->ctx, a->ext_adv ? HCI_OP_LE_SET_EXT_ADV_DATA :
 					       HCI_OP_LE_SET_ADV_DATA, -ENOSPC);
-		return;
+		txsched_done(&a->sched, &done);
+		return false;
 	}
 	/* commands already queued complete first; step_done then undoes and reports */
 	if (set->step_status == 0) {
 		set->step_status = -ENOSPC;
 		set->step_failed_op = a->ext_adv ? HCI_OP_LE_SET_EXT_ADV_DATA : HCI_OP_LE_SET_ADV_DATA;
 	}
+	return false;
 }
 
 void adv_set_terminated(struct adv *a, uint8_t status, uint8_t handle, uint8_t events)
@@ -345,23 +368,38 @@ void adv_set_terminated(struct adv *a, uint8_t status, uint8_t handle, uint8_t e
 	/* another host's set (the kernel's): not ours */
 }
 
+int adv_send_src(struct adv *a, uint64_t now, unsigned src, uint8_t ad_type, const uint8_t *data,
+		 size_t len, unsigned flags, uint32_t cookie)
+{
+	int err = txsched_push(&a->sched, src, ad_type, data, len, flags, cookie);
+
+	if (err == 0)
+		start_next(a, now);
+	return err;
+}
+
 int adv_send(struct adv *a, uint64_t now, uint8_t ad_type, const uint8_t *data, size_t len)
 {
-	struct adv_pdu *pdu;
+	int err;
 
-	if (len > ADV_MAX_PAYLOAD)
-		return -EMSGSIZE;
-	if (a->qlen == ADV_TX_QUEUE) {
+	if (a->default_src < 0)
+		return -EBADF;
+	err = adv_send_src(a, now, (unsigned)a->default_src, ad_type, data, len, 0, 0);
+	if (err == -ENOBUFS)
 		a->stats.tx_dropped++;
-		return -ENOBUFS;
-	}
-	pdu = &a->queue[(a->head + a->qlen) % ADV_TX_QUEUE];
-	pdu->ad_type = ad_type;
-	pdu->len = (uint8_t)len;
-	memcpy(pdu->data, data, len);
-	a->qlen++;
-	start_next(a, now);
-	return 0;
+	return err;
+}
+
+unsigned adv_backlog_ms(const struct adv *a)
+{
+	/* one PDU: count events, each interval plus 5 ms of advDelay on average */
+	unsigned per_pdu = a->count * (a->interval_ms + 5);
+	unsigned n = txsched_queued(&a->sched), sets = a->nsets ? a->nsets : 1;
+
+	for (unsigned i = 0; i < a->nsets; i++)
+		if (a->sets[i].state != ADV_TX_IDLE)
+			n++;
+	return (unsigned)(((uint64_t)n * per_pdu + sets - 1) / sets);
 }
 
 /* ---- scanning ---- */
@@ -488,7 +526,7 @@ unsigned adv_cleanup(const struct adv *a, struct hci_cmd *out, unsigned max)
 
 void adv_released(struct adv *a)
 {
-	a->qlen = 0;
+	txsched_flush(&a->sched);
 	a->releasing = 0;
 	a->scanning = false;
 	a->scan_sent = false;
@@ -501,6 +539,7 @@ void adv_released(struct adv *a)
 		set->enable_sent = false;
 		set->state = ADV_TX_IDLE;
 		set->tx_deadline = NO_DEADLINE;
+		set->has_cur = false;
 	}
 }
 
@@ -527,7 +566,7 @@ void adv_release(struct adv *a, uint64_t now, void (*done)(void *ctx), void *ctx
 	hci_forget(a->hci, a); /* a scan command's answer no longer matters */
 	for (unsigned i = 0; i < a->nsets; i++)
 		hci_forget(a->hci, &a->sets[i]);
-	a->qlen = 0;
+	txsched_flush(&a->sched);
 	a->release_done = done;
 	a->release_ctx = ctx;
 	/* what they undo is forgotten once all are answered: until then

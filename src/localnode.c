@@ -45,12 +45,53 @@ static void c_tick(void *ctx, uint64_t now)
 	linger_check(c, now);
 }
 
-static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
+/* Push what the queue refused before, in order, while it takes them. */
+static void c_tx_room(void *ctx)
 {
 	struct localnode *c = ctx;
 
-	if (radio_send(c->radio, AD_TYPE_MESH_MESSAGE, pdu, len) < 0)
-		log_warn("transmit queue full: a Network PDU was dropped");
+	while (c->nhold > 0) {
+		unsigned i = c->hold_head;
+
+		if (radio_send_src(c->radio, c->tx_src, AD_TYPE_MESH_MESSAGE, c->hold[i],
+				   c->hold_len[i], 0, 0) == -ENOBUFS)
+			return; /* room() comes again */
+		c->hold_head = (i + 1) % LOCALNODE_TX_HOLD;
+		c->nhold--;
+	}
+}
+
+static const struct txsched_src_ops localnode_tx_ops = {
+	.room = c_tx_room,
+};
+
+static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct localnode *c = ctx;
+	unsigned slot;
+
+	if (len > TXSCHED_MAX_PAYLOAD) /* (a Network PDU is at most 29 octets) */
+		return;
+	if (c->nhold == 0) {
+		int err = radio_send_src(c->radio, c->tx_src, AD_TYPE_MESH_MESSAGE, pdu, len, 0, 0);
+
+		if (err != -ENOBUFS) {
+			if (err < 0) /* the radio is gone or not ready: as lost on the air */
+				log_debug("a Network PDU was not sent (%d)", err);
+			return;
+		}
+	}
+	/* back-pressure: keep it, behind those kept before */
+	if (c->nhold == LOCALNODE_TX_HOLD) {
+		c->tx_lost++;
+		log_warn("the local node's transmit queue and hold are full (%u + %u PDUs): a Network "
+			 "PDU was dropped", LOCALNODE_TX_QUEUE, LOCALNODE_TX_HOLD);
+		return;
+	}
+	slot = (c->hold_head + c->nhold) % LOCALNODE_TX_HOLD;
+	memcpy(c->hold[slot], pdu, len);
+	c->hold_len[slot] = (uint8_t)len;
+	c->nhold++;
 }
 
 static int c_reserve_seq(void *ctx, uint32_t want, uint32_t *first)
@@ -145,6 +186,9 @@ int localnode_init(struct localnode *c, struct radio *radio, struct nodedb *db, 
 	memset(c, 0, sizeof(*c));
 	c->radio = radio;
 	c->db = db;
+	c->tx_src = radio_tx_open(radio, LOCALNODE_TX_QUEUE, LOCALNODE_TX_WEIGHT, &localnode_tx_ops, c);
+	if (c->tx_src < 0)
+		why = "no transmit source free on the radio";
 	if (nodedb_self(db, &c->self, c->self_devkey) != 0)
 		why = "the database has no address for meshprov itself";
 	else if (nodedb_net_key(db, 0, netkey) != 0 || nodedb_app_key(db, 0, &bound, appkey) != 0 ||
@@ -165,6 +209,8 @@ int localnode_init(struct localnode *c, struct radio *radio, struct nodedb *db, 
 	OPENSSL_cleanse(appkey, sizeof(appkey));
 	if (why) {
 		snprintf(err, errlen, "%s", why);
+		radio_tx_close(radio, c->tx_src);
+		c->tx_src = -1;
 		OPENSSL_cleanse(c->self_devkey, sizeof(c->self_devkey));
 		return -1;
 	}
@@ -248,6 +294,10 @@ void localnode_free(struct localnode *c)
 {
 	if (c->radio)
 		radio_remove_timers(c->radio, c);
+	if (c->radio && c->on)
+		radio_tx_close(c->radio, c->tx_src);
+	c->tx_src = -1;
+	c->nhold = 0;
 	c->on = false;
 	while (c->regs)
 		localnode_unregister(c, c->regs);

@@ -106,6 +106,9 @@ void mgmt_init(struct mgmt *m, uint16_t index, const struct mgmt_ops *ops, void 
 	m->state = MGMT_IDLE;
 	m->cmd_deadline = NO_DEADLINE;
 	m->max_handles = 1;
+	m->sending = -1;
+	txsched_init(&m->sched);
+	m->default_src = txsched_open(&m->sched, MGMT_TX_QUEUE, 1, NULL, NULL);
 	mgmt_set_tx(m, ADV_DEFAULT_INTERVAL_MS, ADV_DEFAULT_COUNT);
 }
 
@@ -144,7 +147,9 @@ static void fail(struct mgmt *m, const char *fmt, ...)
 	m->pending_op = 0;
 	m->cmd_deadline = NO_DEADLINE;
 	m->nhandles = 0;
-	m->qlen = 0;
+	m->sending = -1;
+	memset(m->active, 0, sizeof(m->active));
+	txsched_flush(&m->sched);
 	if (m->ops->fatal)
 		m->ops->fatal(m->ctx, msg);
 }
@@ -169,42 +174,92 @@ static void set_receiver(struct mgmt *m, uint64_t now, bool enable)
 	send_cmd(m, now, MGMT_OP_SET_MESH_RECEIVER, p, sizeof(p));
 }
 
+static unsigned nactive(const struct mgmt *m)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < MGMT_ACTIVE; i++)
+		n += m->active[i].used;
+	return n;
+}
+
 bool mgmt_busy(const struct mgmt *m)
 {
-	return m->qlen > 0 || m->nhandles > 0 || m->pending_op == MGMT_OP_MESH_SEND;
+	return txsched_queued(&m->sched) > 0 || nactive(m) > 0 || m->nhandles > 0 ||
+	       m->pending_op == MGMT_OP_MESH_SEND;
 }
 
-/* The first queued transmission due by now, or -1. */
+unsigned mgmt_backlog_ms(const struct mgmt *m)
+{
+	unsigned n = txsched_queued(&m->sched) + nactive(m);
+
+	return n * m->count * (m->interval_ms + 5);
+}
+
+/* The active PDU whose next transmission is due soonest (by now), or -1. */
 static int first_due(const struct mgmt *m, uint64_t now)
 {
-	for (unsigned i = 0; i < m->qlen; i++)
-		if (m->queue[i].due <= now)
-			return (int)i;
-	return -1;
+	int best = -1;
+
+	for (unsigned i = 0; i < MGMT_ACTIVE; i++) {
+		const struct mgmt_tx *tx = &m->active[i];
+
+		if (tx->used && tx->left > 0 && tx->due <= now &&
+		    (best < 0 || tx->due < m->active[best].due))
+			best = (int)i;
+	}
+	return best;
 }
 
-/* Hand the kernel the first due transmission while it holds fewer than
- * max_handles of ours; a PDU with transmissions left goes to the back of the
- * queue. Once stopping and drained, turn the receiver off. */
+static void pump(struct mgmt *m, uint64_t now);
+
+/* A transmission of active[i] is over (completed, refused or expired): once
+ * its last one is, the PDU is done and its tx-done goes back. */
+static void tx_over(struct mgmt *m, uint64_t now, unsigned i)
+{
+	struct mgmt_tx *tx = &m->active[i];
+	struct txsched_item done;
+
+	if (tx->held > 0)
+		tx->held--;
+	if (tx->left > 0 || tx->held > 0 || m->sending == (int)i)
+		return;
+	done = tx->item;
+	tx->used = false;
+	pump(m, now);
+	txsched_done(&m->sched, &done);
+}
+
+/* Take PDUs from the scheduler into free active places; hand the kernel the
+ * first due transmission while it holds fewer than max_handles of ours.
+ * Once stopping and drained, turn the receiver off. */
 static void pump(struct mgmt *m, uint64_t now)
 {
 	uint8_t frame[MGMT_HDR_LEN + MGMT_MESH_SEND_HDR + 2 + ADV_MAX_PAYLOAD];
-	struct mgmt_tx tx;
+	struct mgmt_tx *tx;
 	size_t n;
 	int i;
 
-	if ((m->state != MGMT_READY && m->state != MGMT_STOPPING) || m->pending_op)
+	if (m->state != MGMT_READY && m->state != MGMT_STOPPING)
+		return;
+	for (unsigned k = 0; k < MGMT_ACTIVE && txsched_queued(&m->sched) > 0; k++) {
+		tx = &m->active[k];
+		if (tx->used || !txsched_pop(&m->sched, &tx->item))
+			continue;
+		tx->used = true;
+		tx->left = m->count;
+		tx->held = 0;
+		tx->due = now;
+	}
+	if (m->pending_op)
 		return;
 	if (m->nhandles < m->max_handles && (i = first_due(m, now)) >= 0) {
-		tx = m->queue[i];
-		n = mgmt_encode_mesh_send(frame, sizeof(frame), m->index, 1, tx.pdu.ad_type,
-					  tx.pdu.data, tx.pdu.len);
-		m->qlen--;
-		memmove(&m->queue[i], &m->queue[i + 1], (m->qlen - (unsigned)i) * sizeof(tx));
-		if (--tx.left > 0) {
-			tx.due = now + m->interval_ms;
-			m->queue[m->qlen++] = tx;
-		}
+		tx = &m->active[i];
+		n = mgmt_encode_mesh_send(frame, sizeof(frame), m->index, 1, tx->item.ad_type,
+					  tx->item.data, tx->item.len);
+		tx->left--;
+		tx->due = now + m->interval_ms;
+		m->sending = i;
 		m->pending_op = MGMT_OP_MESH_SEND;
 		m->cmd_deadline = now + MGMT_CMD_TIMEOUT_MS;
 		m->ops->send(m->ctx, frame, n);
@@ -220,28 +275,31 @@ void mgmt_start(struct mgmt *m, uint64_t now)
 	send_cmd(m, now, MGMT_OP_READ_INFO, NULL, 0);
 }
 
-int mgmt_send(struct mgmt *m, uint64_t now, uint8_t ad_type, const uint8_t *data, size_t len)
+int mgmt_send_src(struct mgmt *m, uint64_t now, unsigned src, uint8_t ad_type,
+		  const uint8_t *data, size_t len, unsigned flags, uint32_t cookie)
 {
-	struct mgmt_tx *tx;
+	int err;
 
 	if (len > ADV_MAX_PAYLOAD)
 		return -EMSGSIZE;
 	if (m->state != MGMT_READY)
 		return -EIO;
-	if (m->qlen == MGMT_TX_QUEUE) {
+	err = txsched_push(&m->sched, src, ad_type, data, len, flags, cookie);
+	if (err == 0)
+		pump(m, now);
+	return err;
+}
+
+int mgmt_send(struct mgmt *m, uint64_t now, uint8_t ad_type, const uint8_t *data, size_t len)
+{
+	int err;
+
+	if (m->default_src < 0)
+		return -EBADF;
+	err = mgmt_send_src(m, now, (unsigned)m->default_src, ad_type, data, len, 0, 0);
+	if (err == -ENOBUFS)
 		m->stats.tx_dropped++;
-		return -ENOBUFS;
-	}
-	tx = &m->queue[m->qlen];
-	tx->pdu.ad_type = ad_type;
-	tx->pdu.len = (uint8_t)len;
-	if (len)
-		memcpy(tx->pdu.data, data, len);
-	tx->left = m->count;
-	tx->due = now;
-	m->qlen++;
-	pump(m, now);
-	return 0;
+	return err;
 }
 
 void mgmt_stop(struct mgmt *m, uint64_t now)
@@ -269,11 +327,16 @@ static void stopped(struct mgmt *m)
 		m->ops->stopped(m->ctx);
 }
 
-static void drop_handle(struct mgmt *m, unsigned i)
+/* The kernel is done with handle i: its transmission is over. */
+static void drop_handle(struct mgmt *m, uint64_t now, unsigned i)
 {
+	unsigned tx = m->handle_tx[i];
+
 	m->nhandles--;
 	m->handles[i] = m->handles[m->nhandles];
+	m->handle_tx[i] = m->handle_tx[m->nhandles];
 	m->handle_deadline[i] = m->handle_deadline[m->nhandles];
+	tx_over(m, now, tx);
 }
 
 static void enable_mesh(struct mgmt *m, uint64_t now)
@@ -298,13 +361,23 @@ static void complete(struct mgmt *m, uint64_t now, uint16_t opcode, uint8_t stat
 	m->pending_op = 0;
 	m->cmd_deadline = NO_DEADLINE;
 	if (opcode == MGMT_OP_MESH_SEND) {
-		if (status != MGMT_STATUS_SUCCESS || rlen < 1 || m->nhandles == MGMT_MAX_HANDLES) {
-			/* one PDU lost; the protocols above retransmit */
+		int i = m->sending;
+
+		m->sending = -1;
+		if (status != MGMT_STATUS_SUCCESS || rlen < 1 || m->nhandles == MGMT_MAX_HANDLES ||
+		    i < 0) {
+			/* one transmission lost; the protocols above retransmit */
 			m->stats.tx_failed++;
+			if (i >= 0) {
+				m->active[i].held++; /* (tx_over takes it back) */
+				tx_over(m, now, (unsigned)i);
+			}
 		} else {
 			m->handles[m->nhandles] = rp[0];
+			m->handle_tx[m->nhandles] = (uint8_t)i;
 			m->handle_deadline[m->nhandles] = now + MGMT_TX_TIMEOUT_MS;
 			m->nhandles++;
+			m->active[i].held++;
 			m->stats.tx_pdus++;
 		}
 		pump(m, now);
@@ -469,7 +542,7 @@ void mgmt_receive(struct mgmt *m, uint64_t now, const uint8_t *f, size_t len)
 		}
 		for (i = 0; i < m->nhandles; i++) {
 			if (m->handles[i] == p[0]) {
-				drop_handle(m, i);
+				drop_handle(m, now, i);
 				pump(m, now);
 				return;
 			}
@@ -518,8 +591,9 @@ uint64_t mgmt_next_deadline(const struct mgmt *m)
 	/* a transmission waiting for its interval (not for a handle or a reply) */
 	if (!m->pending_op && m->nhandles < m->max_handles &&
 	    (m->state == MGMT_READY || m->state == MGMT_STOPPING))
-		for (unsigned i = 0; i < m->qlen; i++)
-			d = min_deadline(d, m->queue[i].due);
+		for (unsigned i = 0; i < MGMT_ACTIVE; i++)
+			if (m->active[i].used && m->active[i].left > 0)
+				d = min_deadline(d, m->active[i].due);
 	return d;
 }
 
@@ -541,7 +615,7 @@ void mgmt_tick(struct mgmt *m, uint64_t now)
 	while (i < m->nhandles) {
 		if (now >= m->handle_deadline[i]) {
 			m->stats.tx_failed++;
-			drop_handle(m, i); /* look at the moved one next */
+			drop_handle(m, now, i); /* look at the moved one next */
 		} else {
 			i++;
 		}

@@ -14,6 +14,9 @@
 #define ACK_LEN (HDR_LEN + 1)
 #define CLOSE_LEN (HDR_LEN + 2)
 
+/* What a cookie's payload was (its low 3 bits). */
+enum { TX_OPEN = 1, TX_XACT, TX_ACK, TX_CLOSE };
+
 uint8_t pb_adv_fcs(const uint8_t *data, size_t len)
 {
 	uint8_t fcs = 0xff;
@@ -68,11 +71,39 @@ static uint8_t tx_first(enum pb_adv_role role)
 
 /* ---- output ---- */
 
-static void emit(struct pb_adv_link *l, const uint8_t *p, size_t len)
+static bool tx_done_mode(const struct pb_adv_link *l)
+{
+	return l->ops && l->ops->tx_done;
+}
+
+static int emit(struct pb_adv_link *l, const uint8_t *p, size_t len, unsigned flags,
+		uint32_t cookie)
 {
 	l->stats.tx_payloads++;
 	if (l->ops && l->ops->send)
-		l->ops->send(l->ctx, p, len);
+		return l->ops->send(l->ctx, p, len, flags, cookie);
+	return 0;
+}
+
+static uint32_t next_cookie(struct pb_adv_link *l, unsigned kind)
+{
+	return ++l->tx_seq << 3 | kind;
+}
+
+static void tx_done(struct pb_adv_link *l, uint64_t now, uint32_t cookie);
+
+/* A payload a timer counts from: without tx-done reports the timer starts
+ * now, else when its tx-done comes (or at once when it was not queued). */
+static void emit_timed(struct pb_adv_link *l, uint64_t now, const uint8_t *p, size_t len,
+		       unsigned flags, unsigned kind)
+{
+	uint32_t cookie = next_cookie(l, kind);
+
+	l->wait_tx = true;
+	l->wait_cookie = cookie;
+	l->wait_until = now + PB_ADV_TX_DONE_MAX_MS;
+	if (emit(l, p, len, flags | PB_ADV_SEND_NOTIFY, cookie) < 0 || !tx_done_mode(l))
+		tx_done(l, now, cookie);
 }
 
 static size_t put_hdr(const struct pb_adv_link *l, uint8_t *p, uint8_t xact)
@@ -82,7 +113,9 @@ static size_t put_hdr(const struct pb_adv_link *l, uint8_t *p, uint8_t xact)
 	return HDR_LEN;
 }
 
-static void send_control(struct pb_adv_link *l, uint8_t opcode, const uint8_t *param, size_t plen)
+/* A Bearer Control PDU; kind 0: no timer counts from it. */
+static void send_control(struct pb_adv_link *l, uint64_t now, uint8_t opcode, const uint8_t *param,
+			 size_t plen, unsigned flags, unsigned kind)
 {
 	uint8_t p[PB_ADV_MAX_PAYLOAD];
 	size_t n = put_hdr(l, p, 0);
@@ -90,24 +123,39 @@ static void send_control(struct pb_adv_link *l, uint8_t opcode, const uint8_t *p
 	p[n++] = (uint8_t)(opcode << 2 | PB_ADV_GPCF_CONTROL);
 	if (plen)
 		memcpy(p + n, param, plen);
-	emit(l, p, n + plen);
+	if (kind)
+		emit_timed(l, now, p, n + plen, flags, kind);
+	else
+		emit(l, p, n + plen, flags, 0);
 }
 
-static void send_link_open(struct pb_adv_link *l)
+static void send_link_open(struct pb_adv_link *l, uint64_t now)
 {
-	send_control(l, PB_ADV_LINK_OPEN, l->uuid, sizeof(l->uuid));
+	send_control(l, now, PB_ADV_LINK_OPEN, l->uuid, sizeof(l->uuid), 0, TX_OPEN);
 }
 
-static void send_ack(struct pb_adv_link *l, uint8_t xact)
+static void send_ack(struct pb_adv_link *l, uint64_t now, uint8_t xact)
 {
 	uint8_t p[ACK_LEN];
 	size_t n = put_hdr(l, p, xact);
 
+	if (l->ack_sent && l->ack_xact == xact && now < l->ack_until) {
+		/* a repeat of what our ACK, still on its way, answers */
+		l->stats.tx_acks_held++;
+		return;
+	}
 	p[n++] = PB_ADV_GPCF_ACK;
-	emit(l, p, n);
+	l->ack_sent = true;
+	l->ack_xact = xact;
+	l->ack_cookie = next_cookie(l, TX_ACK);
+	l->ack_on_air = tx_done_mode(l);
+	if (emit(l, p, n, PB_ADV_SEND_PRIO | PB_ADV_SEND_NOTIFY, l->ack_cookie) < 0)
+		l->ack_on_air = false;
+	/* on the air: until its tx-done (then 100 ms more) */
+	l->ack_until = now + (l->ack_on_air ? PB_ADV_ACK_HOLD_MAX_MS : PB_ADV_ACK_HOLDOFF_MS);
 }
 
-static void send_transaction(struct pb_adv_link *l)
+static void send_transaction(struct pb_adv_link *l, uint64_t now)
 {
 	unsigned segn = segn_for(l->tx_len);
 
@@ -125,7 +173,10 @@ static void send_transaction(struct pb_adv_link *l)
 			p[n++] = (uint8_t)(i << 2 | PB_ADV_GPCF_CONT);
 		}
 		memcpy(p + n, l->tx_pdu + seg_off(i), dlen);
-		emit(l, p, n + dlen);
+		if (i == segn) /* the timers count from the last segment */
+			emit_timed(l, now, p, n + dlen, 0, TX_XACT);
+		else
+			emit(l, p, n + dlen, 0, 0);
 	}
 }
 
@@ -159,6 +210,10 @@ static void link_reset(struct pb_adv_link *l)
 	l->close_reason = 0;
 	l->close_left = 0;
 	l->close_at = NO_DEADLINE;
+	l->wait_tx = false;
+	l->wait_until = NO_DEADLINE;
+	l->ack_on_air = false;
+	l->ack_sent = false;
 }
 
 /* The link is gone: leave the state idle first, so that the callback may
@@ -171,6 +226,7 @@ static void finish(struct pb_adv_link *l, uint8_t reason, bool by_peer)
 	l->link_deadline = NO_DEADLINE;
 	l->tx_deadline = NO_DEADLINE;
 	l->close_at = NO_DEADLINE;
+	l->wait_tx = false;
 	if (l->ops && l->ops->closed)
 		l->ops->closed(l->ctx, reason, by_peer);
 }
@@ -179,12 +235,15 @@ static void close_step(struct pb_adv_link *l, uint64_t now)
 {
 	uint8_t reason = l->close_reason;
 
-	send_control(l, PB_ADV_LINK_CLOSE, &reason, 1);
+	l->close_at = NO_DEADLINE; /* the next one: after this one's tx-done */
+	l->close_sent = now;
 	if (--l->close_left == 0) {
+		/* the last: it drains from the bearer's queue after we are gone */
+		send_control(l, now, PB_ADV_LINK_CLOSE, &reason, 1, PB_ADV_SEND_PRIO, 0);
 		finish(l, reason, false);
 		return;
 	}
-	l->close_at = now + PB_ADV_CLOSE_INTERVAL_MS;
+	send_control(l, now, PB_ADV_LINK_CLOSE, &reason, 1, PB_ADV_SEND_PRIO, TX_CLOSE);
 }
 
 static void close_start(struct pb_adv_link *l, uint64_t now, uint8_t reason)
@@ -194,6 +253,7 @@ static void close_start(struct pb_adv_link *l, uint64_t now, uint8_t reason)
 	l->retx_at = NO_DEADLINE;
 	l->link_deadline = NO_DEADLINE;
 	l->tx_deadline = NO_DEADLINE;
+	l->wait_tx = false;
 	l->close_reason = reason;
 	l->close_left = PB_ADV_CLOSE_COUNT;
 	close_step(l, now);
@@ -219,9 +279,10 @@ int pb_adv_open(struct pb_adv_link *l, uint64_t now, uint32_t link_id, const uin
 	l->link_id = link_id;
 	memcpy(l->uuid, uuid, sizeof(l->uuid));
 	l->state = PB_ADV_OPENING;
-	l->link_deadline = now + PB_ADV_LINK_TIMEOUT_MS;
-	l->retx_at = now + PB_ADV_RETRANSMIT_MS;
-	send_link_open(l);
+	/* both from the Link Open's tx-done */
+	l->link_deadline = NO_DEADLINE;
+	l->retx_at = NO_DEADLINE;
+	send_link_open(l, now);
 	return 0;
 }
 
@@ -252,9 +313,10 @@ int pb_adv_send(struct pb_adv_link *l, uint64_t now, const uint8_t *pdu, size_t 
 	l->tx_xact = l->tx_next;
 	l->tx_next = xact_next(l->tx_next);
 	l->tx_busy = true;
-	l->tx_deadline = now + PB_ADV_TRANSACTION_TIMEOUT_MS;
-	l->retx_at = now + PB_ADV_RETRANSMIT_MS;
-	send_transaction(l);
+	/* both from the last segment's tx-done */
+	l->tx_deadline = NO_DEADLINE;
+	l->retx_at = NO_DEADLINE;
+	send_transaction(l, now);
 	return 0;
 }
 
@@ -279,15 +341,60 @@ bool pb_adv_is_open(const struct pb_adv_link *l)
 	return l->state == PB_ADV_OPEN;
 }
 
+/* The payload a timer waits for is off the air: start it. */
+static void tx_done(struct pb_adv_link *l, uint64_t now, uint32_t cookie)
+{
+	if (!l->wait_tx || cookie != l->wait_cookie)
+		return;
+	l->wait_tx = false;
+	l->wait_until = NO_DEADLINE;
+	switch (cookie & 7) {
+	case TX_OPEN:
+		if (l->state != PB_ADV_OPENING)
+			return;
+		if (l->link_deadline == NO_DEADLINE)
+			l->link_deadline = now + PB_ADV_LINK_TIMEOUT_MS;
+		l->retx_at = now + PB_ADV_RETRANSMIT_MS;
+		return;
+	case TX_XACT:
+		if (l->state != PB_ADV_OPEN || !l->tx_busy)
+			return;
+		if (l->tx_deadline == NO_DEADLINE)
+			l->tx_deadline = now + PB_ADV_TRANSACTION_TIMEOUT_MS;
+		l->retx_at = now + PB_ADV_RETRANSMIT_MS;
+		return;
+	case TX_CLOSE:
+		if (l->state == PB_ADV_CLOSING)
+			l->close_at = now > l->close_sent + PB_ADV_CLOSE_INTERVAL_MS ?
+				      now : l->close_sent + PB_ADV_CLOSE_INTERVAL_MS;
+		return;
+	default:
+		return;
+	}
+}
+
+void pb_adv_tx_done(struct pb_adv_link *l, uint64_t now, uint32_t cookie)
+{
+	if (l->ack_on_air && cookie == l->ack_cookie) {
+		l->ack_on_air = false;
+		l->ack_until = now + PB_ADV_ACK_HOLDOFF_MS;
+		return;
+	}
+	tx_done(l, now, cookie);
+}
+
 uint64_t pb_adv_next_deadline(const struct pb_adv_link *l)
 {
+	uint64_t wait = l->wait_tx ? l->wait_until : NO_DEADLINE;
+
 	switch (l->state) {
 	case PB_ADV_OPENING:
-		return min_deadline(l->retx_at, l->link_deadline);
+		return min_deadline(wait, min_deadline(l->retx_at, l->link_deadline));
 	case PB_ADV_OPEN:
-		return l->tx_busy ? min_deadline(l->retx_at, l->tx_deadline) : NO_DEADLINE;
+		return l->tx_busy ? min_deadline(wait, min_deadline(l->retx_at, l->tx_deadline)) :
+				    NO_DEADLINE;
 	case PB_ADV_CLOSING:
-		return l->close_at;
+		return min_deadline(wait, l->close_at);
 	case PB_ADV_IDLE:
 	case PB_ADV_LISTENING:
 		break;
@@ -297,14 +404,16 @@ uint64_t pb_adv_next_deadline(const struct pb_adv_link *l)
 
 void pb_adv_tick(struct pb_adv_link *l, uint64_t now)
 {
+	if (l->wait_tx && now >= l->wait_until) /* the report was lost */
+		tx_done(l, now, l->wait_cookie);
 	switch (l->state) {
 	case PB_ADV_OPENING:
 		if (now >= l->link_deadline) {
 			finish(l, PB_ADV_CLOSE_TIMEOUT, false);
 		} else if (now >= l->retx_at) {
 			l->stats.tx_repeats++;
-			l->retx_at = now + PB_ADV_RETRANSMIT_MS;
-			send_link_open(l);
+			l->retx_at = NO_DEADLINE;
+			send_link_open(l, now);
 		}
 		break;
 	case PB_ADV_OPEN:
@@ -314,8 +423,8 @@ void pb_adv_tick(struct pb_adv_link *l, uint64_t now)
 			close_start(l, now, PB_ADV_CLOSE_TIMEOUT);
 		} else if (now >= l->retx_at) {
 			l->stats.tx_repeats++;
-			l->retx_at = now + PB_ADV_RETRANSMIT_MS;
-			send_transaction(l);
+			l->retx_at = NO_DEADLINE;
+			send_transaction(l, now);
 		}
 		break;
 	case PB_ADV_CLOSING:
@@ -330,7 +439,8 @@ void pb_adv_tick(struct pb_adv_link *l, uint64_t now)
 
 /* ---- input ---- */
 
-static void handle_control(struct pb_adv_link *l, uint32_t link_id, const uint8_t *data, size_t len)
+static void handle_control(struct pb_adv_link *l, uint64_t now, uint32_t link_id, const uint8_t *data,
+			   size_t len)
 {
 	uint8_t opcode = data[HDR_LEN] >> 2;
 
@@ -351,13 +461,13 @@ static void handle_control(struct pb_adv_link *l, uint32_t link_id, const uint8_
 		if (l->state == PB_ADV_LISTENING) {
 			l->link_id = link_id;
 			l->state = PB_ADV_OPEN;
-			send_control(l, PB_ADV_LINK_ACK, NULL, 0);
+			send_control(l, now, PB_ADV_LINK_ACK, NULL, 0, PB_ADV_SEND_PRIO, 0);
 			if (l->ops && l->ops->opened)
 				l->ops->opened(l->ctx);
 		} else {
 			/* open, and pb_adv_input matched the LinkID: our Link ACK was lost */
 			l->stats.rx_duplicates++;
-			send_control(l, PB_ADV_LINK_ACK, NULL, 0);
+			send_control(l, now, PB_ADV_LINK_ACK, NULL, 0, PB_ADV_SEND_PRIO, 0);
 		}
 		return;
 	case PB_ADV_LINK_ACK:
@@ -371,6 +481,7 @@ static void handle_control(struct pb_adv_link *l, uint32_t link_id, const uint8_
 			l->state = PB_ADV_OPEN;
 			l->retx_at = NO_DEADLINE;
 			l->link_deadline = NO_DEADLINE;
+			l->wait_tx = false;
 			if (l->ops && l->ops->opened)
 				l->ops->opened(l->ctx);
 		} else {
@@ -408,12 +519,13 @@ static void handle_ack(struct pb_adv_link *l, uint8_t xact, size_t len)
 	l->tx_busy = false;
 	l->retx_at = NO_DEADLINE;
 	l->tx_deadline = NO_DEADLINE;
+	l->wait_tx = false;
 	if (l->ops && l->ops->acked)
 		l->ops->acked(l->ctx);
 }
 
 /* All segments in: check the FCS, acknowledge, deliver. */
-static void try_complete(struct pb_adv_link *l)
+static void try_complete(struct pb_adv_link *l, uint64_t now)
 {
 	uint64_t all = (UINT64_C(2) << l->rx_segn) - 1;
 	uint8_t pdu[PB_ADV_MAX_PDU];
@@ -434,12 +546,13 @@ static void try_complete(struct pb_adv_link *l)
 	l->rx_last = xact;
 	l->rx_expect = xact_next(xact);
 	rx_reset(l);
-	send_ack(l, xact);
+	send_ack(l, now, xact);
 	if (l->tx_busy) {
 		/* the peer's next transaction implies it got ours (its ack was lost) */
 		l->tx_busy = false;
 		l->retx_at = NO_DEADLINE;
 		l->tx_deadline = NO_DEADLINE;
+		l->wait_tx = false;
 		if (l->ops && l->ops->acked)
 			l->ops->acked(l->ctx);
 		if (l->state != PB_ADV_OPEN || l->link_id != link_id)
@@ -450,7 +563,8 @@ static void try_complete(struct pb_adv_link *l)
 		l->ops->receive(l->ctx, pdu, len);
 }
 
-static void handle_start(struct pb_adv_link *l, uint8_t xact, const uint8_t *data, size_t len)
+static void handle_start(struct pb_adv_link *l, uint64_t now, uint8_t xact, const uint8_t *data,
+			 size_t len)
 {
 	unsigned segn;
 	size_t total, dlen;
@@ -471,7 +585,7 @@ static void handle_start(struct pb_adv_link *l, uint8_t xact, const uint8_t *dat
 	if (l->rx_have_last && xact == l->rx_last) {
 		/* delivered before: our ack was lost */
 		l->stats.rx_duplicates++;
-		send_ack(l, xact);
+		send_ack(l, now, xact);
 		return;
 	}
 	if (xact != l->rx_expect) {
@@ -504,10 +618,11 @@ static void handle_start(struct pb_adv_link *l, uint8_t xact, const uint8_t *dat
 	memcpy(l->rx_buf, data + START_HDR_LEN, dlen);
 	l->rx_seg_len[0] = (uint8_t)dlen;
 	l->rx_mask |= 1;
-	try_complete(l);
+	try_complete(l, now);
 }
 
-static void handle_cont(struct pb_adv_link *l, uint8_t xact, const uint8_t *data, size_t len)
+static void handle_cont(struct pb_adv_link *l, uint64_t now, uint8_t xact, const uint8_t *data,
+			size_t len)
 {
 	unsigned idx;
 	size_t dlen;
@@ -544,7 +659,7 @@ static void handle_cont(struct pb_adv_link *l, uint8_t xact, const uint8_t *data
 	memcpy(l->rx_buf + seg_off(idx), data + CONT_HDR_LEN, dlen);
 	l->rx_seg_len[idx] = (uint8_t)dlen;
 	l->rx_mask |= UINT64_C(1) << idx;
-	try_complete(l);
+	try_complete(l, now);
 }
 
 void pb_adv_input(struct pb_adv_link *l, uint64_t now, const uint8_t *data, size_t len)
@@ -552,7 +667,6 @@ void pb_adv_input(struct pb_adv_link *l, uint64_t now, const uint8_t *data, size
 	uint32_t link_id;
 	uint8_t xact;
 
-	(void)now; /* receiving never starts a timer */
 	l->stats.rx_payloads++;
 	if (len < HDR_LEN + 1) {
 		l->stats.rx_short++;
@@ -581,7 +695,7 @@ void pb_adv_input(struct pb_adv_link *l, uint64_t now, const uint8_t *data, size
 	}
 
 	if ((data[HDR_LEN] & 3) == PB_ADV_GPCF_CONTROL) {
-		handle_control(l, link_id, data, len);
+		handle_control(l, now, link_id, data, len);
 		return;
 	}
 	if (l->state != PB_ADV_OPEN) { /* a provisioner still waiting for Link ACK */
@@ -593,10 +707,10 @@ void pb_adv_input(struct pb_adv_link *l, uint64_t now, const uint8_t *data, size
 		handle_ack(l, xact, len);
 		break;
 	case PB_ADV_GPCF_START:
-		handle_start(l, xact, data, len);
+		handle_start(l, now, xact, data, len);
 		break;
 	case PB_ADV_GPCF_CONT:
-		handle_cont(l, xact, data, len);
+		handle_cont(l, now, xact, data, len);
 		break;
 	}
 }

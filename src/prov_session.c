@@ -118,11 +118,11 @@ static const struct prov_ops session_prov_ops = {
 
 /* ---- link events ---- */
 
-static void link_send(void *ctx, const uint8_t *payload, size_t len)
+static int link_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct prov_session *s = ctx;
 
-	s->ops->send(s->ctx, payload, len);
+	return s->ops->send(s->ctx, payload, len, flags, cookie);
 }
 
 static void link_opened(void *ctx)
@@ -203,6 +203,7 @@ static const struct pb_adv_ops session_link_ops = {
 	.receive = link_receive,
 	.acked = link_acked,
 	.closed = link_closed,
+	.tx_done = true,
 };
 
 int prov_session_start(struct prov_session *s, uint64_t now, uint32_t link_id,
@@ -224,6 +225,13 @@ void prov_session_input(struct prov_session *s, uint64_t now, const uint8_t *dat
 	pb_adv_input(&s->link, now, data, len);
 	flush_delivered(s);
 	pump(s);
+}
+
+void prov_session_tx_done(struct prov_session *s, uint64_t now, uint32_t cookie)
+{
+	s->now = now;
+	if (!s->finished)
+		pb_adv_tx_done(&s->link, now, cookie);
 }
 
 int prov_session_auth_value(struct prov_session *s, uint64_t now, const char *value)

@@ -220,13 +220,35 @@ static void start_configure(struct provjob *j)
 
 /* ---- provisioning ---- */
 
-static void s_send(void *ctx, const uint8_t *payload, size_t len)
+/* The link's own transmit source holds what PB-ADV can have outstanding (a
+ * transaction, an ACK, a Link Close or Open): it is never full. Should it
+ * be, the link's retransmission covers the payload (pb_adv counts it as
+ * sent). */
+static int s_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
+{
+	struct provjob *j = ctx;
+	unsigned tf = (flags & PB_ADV_SEND_PRIO ? TXSCHED_PRIO : 0) |
+		      (flags & PB_ADV_SEND_NOTIFY ? TXSCHED_NOTIFY : 0);
+	int err = radio_send_src(j->radio, j->tx_open ? j->tx_src : -1, AD_TYPE_PB_ADV, payload,
+				 len, tf, cookie);
+
+	if (err == -ENOBUFS)
+		log_warn("%s: the link's transmit queue is full (%u PDUs): a PB-ADV payload waits for "
+			 "its retransmission", j->uuid_hex, PROVJOB_TX_QUEUE);
+	return err;
+}
+
+static void s_tx_done(void *ctx, uint32_t cookie)
 {
 	struct provjob *j = ctx;
 
-	if (radio_send(j->radio, AD_TYPE_PB_ADV, payload, len) < 0)
-		log_warn("transmit queue full: a PB-ADV payload was dropped");
+	if (j->state == PROVJOB_PROVISIONING)
+		prov_session_tx_done(&j->session, radio_now(j->radio), cookie);
 }
+
+static const struct txsched_src_ops job_tx_ops = {
+	.tx_done = s_tx_done,
+};
 
 static void s_progress(void *ctx, enum prov_step step)
 {
@@ -504,6 +526,7 @@ static void job_init(struct provjob *j, struct radio *r, struct nodedb *db,
 		     const struct provjob_params *p, const struct provjob_ops *ops, void *ctx)
 {
 	memset(j, 0, sizeof(*j));
+	j->tx_src = -1;
 	j->params = *p;
 	j->ops = ops;
 	j->ctx = ctx;
@@ -537,6 +560,14 @@ static int open_link(struct provjob *j, char *err, size_t errlen)
 		return -1;
 	}
 	j->timers_on = true;
+	if (!j->tx_open) {
+		j->tx_src = radio_tx_open(r, PROVJOB_TX_QUEUE, 1, &job_tx_ops, j);
+		if (j->tx_src < 0) {
+			snprintf(err, errlen, "too many links on the radio");
+			return -1;
+		}
+		j->tx_open = true;
+	}
 	say(j, "opening link 0x%08x", (unsigned)link_id);
 	j->state = PROVJOB_PROVISIONING;
 	if (prov_session_start(&j->session, radio_now(r), link_id, j->params.uuid, &j->params.prov,
@@ -798,6 +829,9 @@ void provjob_free(struct provjob *j)
 		radio_remove_timers(j->radio, j);
 	if (j->radio && j->alone)
 		radio_set_receiver(j->radio, NULL, NULL, NULL);
+	if (j->radio && j->tx_open)
+		radio_tx_close(j->radio, j->tx_src); /* a last Link Close still goes out */
+	j->tx_open = false;
 	if (j->local)
 		localnode_unregister(j->local, &j->reg);
 	j->local = NULL;

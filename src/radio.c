@@ -495,6 +495,53 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 	return err;
 }
 
+static struct txsched *radio_sched(struct radio *r)
+{
+	return on_mgmt(r) ? &r->mgmt.sched : &r->adv.sched;
+}
+
+int radio_tx_open(struct radio *r, unsigned limit, unsigned weight,
+		  const struct txsched_src_ops *ops, void *ctx)
+{
+	return txsched_open(radio_sched(r), limit, weight, ops, ctx);
+}
+
+void radio_tx_close(struct radio *r, int src)
+{
+	if (src >= 0)
+		txsched_close(radio_sched(r), (unsigned)src);
+}
+
+int radio_send_src(struct radio *r, int src, uint8_t ad_type, const uint8_t *data, size_t len,
+		   unsigned flags, uint32_t cookie)
+{
+	int err;
+
+	if (r->dead)
+		return -EIO;
+	if (src < 0)
+		return -EBADF;
+	if (on_mgmt(r)) {
+		mgmt_set_tx(&r->mgmt, r->adv.interval_ms, r->adv.count);
+		err = mgmt_send_src(&r->mgmt, radio_now(r), (unsigned)src, ad_type, data, len, flags,
+				    cookie);
+	} else {
+		err = adv_send_src(&r->adv, radio_now(r), (unsigned)src, ad_type, data, len, flags,
+				   cookie);
+	}
+	radio_kick(r);
+	return err;
+}
+
+unsigned radio_tx_backlog_ms(struct radio *r)
+{
+	if (r->dead)
+		return 0;
+	if (on_mgmt(r))
+		return mgmt_backlog_ms(&r->mgmt);
+	return adv_backlog_ms(&r->adv);
+}
+
 static void released(void *ctx)
 {
 	struct radio *r = ctx;

@@ -720,7 +720,7 @@ START_TEST(test_device_stops)
 		    "Provisioning Start",
 		    2);
 	ev = report_wait(&a, STOP_START_UUID, "failed", 1);
-	REQ(jint(ev, "error") == 2, "the device sent error %lld, want 2", (long long)jint(ev, "error"));
+	REQ(jint(ev, "error") == 2, "the device sent error %lld, want 2: %s", (long long)jint(ev, "error"), jtext(ev));
 	json_object_put(ev);
 	check_stops(ALI_A_UUID, "--secret", ALI_A_SECRET,
 		    "device sent Provisioning Failed (Confirmation Failed, 0x04) in answer to "

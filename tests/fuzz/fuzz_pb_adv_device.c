@@ -99,11 +99,14 @@ static const struct prov_device_ops dev_ops = {
 	.failed = pd_failed,
 };
 
-static void link_send(void *ctx, const uint8_t *payload, size_t len)
+static int link_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct ctx *x = ctx;
 
+	(void)flags;
+	(void)cookie;
 	x->sink += len + payload[0];
+	return 0;
 }
 
 static void link_opened(void *ctx)

@@ -1159,6 +1159,116 @@ START_TEST(test_input_via_hci)
 }
 END_TEST
 
+/* ---- several sets, fed by the scheduler ---- */
+
+static unsigned ndone;
+static uint32_t done_cookies[16];
+
+static void src_done(void *ctx, uint32_t cookie)
+{
+	(void)ctx;
+	ck_assert_uint_lt(ndone, ARRAY_SIZE(done_cookies));
+	done_cookies[ndone++] = cookie;
+}
+
+static const struct txsched_src_ops src_ops = { .tx_done = src_done };
+
+/* Answer every command in flight, and those that follow, with success. */
+static void complete_all(uint64_t now, size_t *answered)
+{
+	while (*answered < nsent) {
+		complete(now, sent[*answered].opcode, 0);
+		(*answered)++;
+	}
+}
+
+/* The payload carried by the Set Extended Advertising Data command i. */
+static void expect_ext_data(size_t i, uint8_t handle, uint8_t tag)
+{
+	expect_sent(i, HCI_OP_LE_SET_EXT_ADV_DATA);
+	ck_assert_uint_eq(sent[i].params[0], handle);
+	ck_assert_uint_eq(sent[i].params[6], tag);
+}
+
+/* Every idle set is filled at once (one PDU per set); a set that ends takes
+ * the next PDU in round robin order (another link's, not the busy link's
+ * third segment), and its PDU's tx-done comes with Set Terminated, not
+ * before. */
+START_TEST(test_ext_sets_round_robin)
+{
+	int a, b;
+	size_t answered = 0, before;
+	uint8_t p[2];
+
+	ndone = 0;
+	adv_use_ext(&adv, true, 2);
+	ck_assert_uint_eq(adv.nsets, 2);
+	a = txsched_open(&adv.sched, 4, 1, &src_ops, NULL);
+	b = txsched_open(&adv.sched, 4, 1, &src_ops, NULL);
+	for (uint8_t n = 0; n < 3; n++) {
+		p[0] = (uint8_t)(0xa0 + n);
+		ck_assert_int_eq(adv_send_src(&adv, 0, (unsigned)a, AD_TYPE_PB_ADV, p, 2,
+					      TXSCHED_NOTIFY, 0xa0 + n), 0);
+	}
+	p[0] = 0xb0;
+	ck_assert_int_eq(adv_send_src(&adv, 0, (unsigned)b, AD_TYPE_PB_ADV, p, 2, TXSCHED_NOTIFY,
+				      0xb0), 0);
+	complete_all(1, &answered);
+	/* both sets: parameters, data, enable each; a0 on handle 1, a1 on 0
+	 * (there was nothing else yet); a2 and b0 wait */
+	ck_assert_uint_eq(nsent, 6);
+	expect_ext_data(1, 0x01, 0xa0);
+	expect_ext_data(4, 0x00, 0xa1);
+	ck_assert_uint_eq(adv.stats.tx_pdus, 2);
+	ck_assert_uint_eq(txsched_queued(&adv.sched), 2);
+	ck_assert_uint_eq(ndone, 0);
+	ck_assert_uint_eq(adv_backlog_ms(&adv),
+			  (4 * ADV_DEFAULT_COUNT * (ADV_DEFAULT_INTERVAL_MS + 5) + 1) / 2);
+
+	before = nsent;
+	rx_terminated(100, HCI_ERR_LIMIT_REACHED, 0x01, 3);
+	ck_assert_uint_eq(ndone, 1);
+	ck_assert_uint_eq(done_cookies[0], 0xa0);
+	complete_all(101, &answered);
+	/* b's PDU before a's third: round robin, not first come */
+	expect_ext_data(before, 0x01, 0xb0);
+	rx_terminated(110, HCI_ERR_LIMIT_REACHED, 0x00, 3);
+	ck_assert_uint_eq(ndone, 2);
+	ck_assert_uint_eq(done_cookies[1], 0xa1);
+	complete_all(111, &answered);
+	expect_ext_data(before + 2, 0x00, 0xa2);
+	rx_terminated(200, HCI_ERR_LIMIT_REACHED, 0x00, 3);
+	rx_terminated(201, HCI_ERR_LIMIT_REACHED, 0x01, 3);
+	ck_assert_uint_eq(ndone, 4);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(adv_backlog_ms(&adv), 0);
+	ck_assert_uint_eq(adv.stats.tx_dropped, 0);
+	ck_assert_uint_eq(nerr, 0);
+}
+END_TEST
+
+/* At most ADV_MAX_SETS of a controller's sets are used, from the top. */
+START_TEST(test_ext_sets_capped)
+{
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	size_t answered = 0;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 16);
+	ck_assert_uint_eq(adv.nsets, ADV_MAX_SETS);
+	ck_assert_uint_eq(adv.sets[0].handle, 15);
+	ck_assert_uint_eq(adv.sets[ADV_MAX_SETS - 1].handle, 16 - ADV_MAX_SETS);
+	for (unsigned i = 0; i < ADV_MAX_SETS + 2; i++)
+		ck_assert_int_eq(adv_send(&adv, 0, AD_TYPE_MESH_MESSAGE, pdu_b, sizeof(pdu_b)), 0);
+	complete_all(1, &answered);
+	ck_assert_uint_eq(adv.stats.tx_pdus, ADV_MAX_SETS);
+	/* everything is undone: a disable and a removal per set, no scan */
+	ck_assert_uint_eq(adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX), 2 * ADV_MAX_SETS);
+	adv_use_ext(&adv, false, 0);
+	ck_assert_uint_eq(adv.nsets, 1);
+}
+END_TEST
+
 static Suite *adv_suite(void)
 {
 	Suite *s = suite_create("adv");
@@ -1189,6 +1299,8 @@ static Suite *adv_suite(void)
 	tcase_add_test(tt, test_ext_no_terminated);
 	tcase_add_test(tt, test_ext_terminated_early);
 	tcase_add_test(tt, test_ext_params_refused);
+	tcase_add_test(tt, test_ext_sets_round_robin);
+	tcase_add_test(tt, test_ext_sets_capped);
 	tcase_add_test(tt, test_cleanup_release);
 	tcase_add_test(tt, test_cleanup_not_ours);
 	tcase_add_test(tt, test_foreign_commands);

@@ -540,9 +540,10 @@ START_TEST(test_send_errors)
 	ck_assert_int_eq(mgmt_send(&m, 0, 0x2a, big, 1), -EIO);    /* not ready */
 	bring_up(3);
 	ck_assert_int_eq(mgmt_send(&m, 0, 0x2a, big, sizeof(big)), -EMSGSIZE);
-	for (i = 0; i < MGMT_TX_QUEUE; i++)
+	/* MGMT_ACTIVE taken from the scheduler (the first went to the
+	 * kernel), a queue of MGMT_TX_QUEUE behind them */
+	for (i = 0; i < MGMT_ACTIVE + MGMT_TX_QUEUE; i++)
 		ck_assert_int_eq(mgmt_send(&m, 0, 0x2a, big, 1), 0);
-	/* the first went to the kernel and came back to the queue for its 3rd... */
 	ck_assert_int_eq(mgmt_send(&m, 0, 0x2a, big, 1), -ENOBUFS);
 	ck_assert_uint_eq(m.stats.tx_dropped, 1);
 	/* a refused Mesh Send loses that transmission, not the link */
@@ -562,6 +563,48 @@ START_TEST(test_send_errors)
 	ck_assert_uint_eq(m.pending_op, MGMT_OP_MESH_SEND);
 	ck_assert_uint_eq(m.stats.tx_failed, 2);
 	ck_assert_uint_eq(cap.nframes, 5);
+}
+END_TEST
+
+static unsigned ndone;
+static uint32_t last_cookie;
+
+static void src_done(void *ctx, uint32_t cookie)
+{
+	(void)ctx;
+	ndone++;
+	last_cookie = cookie;
+}
+
+static const struct txsched_src_ops src_ops = { .tx_done = src_done };
+
+/* A PDU's tx-done comes when the kernel completed its last transmission,
+ * not when it was queued or first handed over. */
+START_TEST(test_send_tx_done)
+{
+	static const uint8_t a[] = { 0xaa };
+	int src;
+
+	ndone = 0;
+	mgmt_set_tx(&m, 20, 2);
+	bring_up(1);
+	src = txsched_open(&m.sched, 4, 1, &src_ops, NULL);
+	ck_assert_int_ge(src, 0);
+	ck_assert_int_eq(mgmt_send_src(&m, 0, (unsigned)src, AD_TYPE_PB_ADV, a, 1,
+				       TXSCHED_NOTIFY, 77), 0);
+	ck_assert_uint_eq(mgmt_backlog_ms(&m), 2 * (20 + 5));
+	sent(1, 5);
+	packet_complete(20, 0, 5);
+	ck_assert_uint_eq(ndone, 0);
+	mgmt_tick(&m, 20);
+	sent(21, 6);
+	ck_assert_uint_eq(ndone, 0);
+	packet_complete(45, 0, 6);
+	ck_assert_uint_eq(ndone, 1);
+	ck_assert_uint_eq(last_cookie, 77);
+	ck_assert(!mgmt_busy(&m));
+	ck_assert_uint_eq(mgmt_backlog_ms(&m), 0);
+	ck_assert_uint_eq(m.stats.tx_dropped, 0);
 }
 END_TEST
 
@@ -719,6 +762,7 @@ static Suite *mgmt_suite(void)
 	tcase_add_test(tc, test_found_before_ready);
 	tcase_add_test(tc, test_send_paced);
 	tcase_add_test(tc, test_send_errors);
+	tcase_add_test(tc, test_send_tx_done);
 	tcase_add_test(tc, test_stop_drains);
 	tcase_add_test(tc, test_stop_ends_mesh_discovery);
 	tcase_add_test(tc, test_stop_before_ready);

@@ -46,6 +46,8 @@ struct side {
 	uint8_t frames[MAX_FRAMES][PB_ADV_MAX_PAYLOAD];
 	size_t flen[MAX_FRAMES];
 	uint64_t ftime[MAX_FRAMES];
+	unsigned fflags[MAX_FRAMES];
+	uint32_t fcookie[MAX_FRAMES];
 	unsigned nframes;
 	unsigned nread; /* frames already put on the air by pump() */
 	uint8_t rx[PB_ADV_MAX_PDU];
@@ -62,17 +64,20 @@ struct side {
 	uint8_t uuid[16];
 };
 
-static void m_send(void *ctx, const uint8_t *p, size_t len)
+static int m_send(void *ctx, const uint8_t *p, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct side *s = ctx;
 
 	ck_assert_uint_lt(s->nframes, MAX_FRAMES);
+	s->fflags[s->nframes] = flags;
+	s->fcookie[s->nframes] = cookie;
 	ck_assert_uint_ge(len, 6);
 	ck_assert_uint_le(len, PB_ADV_MAX_PAYLOAD);
 	memcpy(s->frames[s->nframes], p, len);
 	s->flen[s->nframes] = len;
 	s->ftime[s->nframes] = s->now;
 	s->nframes++;
+	return 0;
 }
 
 static void m_opened(void *ctx)
@@ -121,6 +126,25 @@ static const struct pb_adv_ops mock_ops = {
 	.acked = m_acked,
 	.closed = m_closed,
 };
+
+/* The same with tx-done reports: the test is the bearer and says when. */
+static const struct pb_adv_ops txdone_ops = {
+	.send = m_send,
+	.opened = m_opened,
+	.receive = m_receive,
+	.acked = m_acked,
+	.closed = m_closed,
+	.tx_done = true,
+};
+
+static struct side *side_new_txdone(enum pb_adv_role role)
+{
+	struct side *s = calloc(1, sizeof(*s));
+
+	ck_assert_ptr_nonnull(s);
+	pb_adv_init(&s->link, role, &txdone_ops, s);
+	return s;
+}
 
 static struct side *side_new(enum pb_adv_role role)
 {
@@ -408,8 +432,15 @@ START_TEST(test_out_of_order_and_duplicates)
 	ck_assert_uint_eq(d->nframes, 1);
 	assert_frame(d, 0, F_PUBP_ACK);
 
+	/* another copy of the start right away (the sender's next
+	 * advertising event): our ACK is on its way, none is added */
+	feed(d, t + PB_ADV_ACK_HOLDOFF_MS - 1, F_PUBP0);
+	ck_assert_uint_eq(d->nframes, 1);
+	ck_assert_uint_eq(d->link.stats.tx_acks_held, 1);
+
 	/* the retransmission of a delivered transaction: continuations are
 	 * ignored, the start is acknowledged again, nothing is delivered again */
+	t += PB_ADV_RETRANSMIT_MS;
 	feed(d, t, F_PUBP1);
 	feed(d, t, F_PUBP2);
 	ck_assert_uint_eq(d->nframes, 1);
@@ -417,7 +448,7 @@ START_TEST(test_out_of_order_and_duplicates)
 	ck_assert_uint_eq(d->nframes, 2);
 	assert_frame(d, 1, F_PUBP_ACK);
 	ck_assert_uint_eq(d->nrx, 1);
-	ck_assert_uint_eq(d->link.stats.rx_duplicates, dups + 5);
+	ck_assert_uint_eq(d->link.stats.rx_duplicates, dups + 6);
 
 	/* the device's own transaction arrives 1, 0, 2 at the provisioner */
 	clear_frames(d);
@@ -1327,6 +1358,167 @@ START_TEST(test_peek_link_id)
 }
 END_TEST
 
+/* ---- timers from tx-done ---- */
+
+/* The bearer holds a Link Open for 2 s (its queue is long): the link does
+ * not repeat it meanwhile; the repeat follows 500 ms after the tx-done, and
+ * the 60 s establishment timeout counts from the first tx-done. */
+START_TEST(test_link_open_from_tx_done)
+{
+	struct side *p = side_new_txdone(PB_ADV_PROVISIONER);
+	struct bytes uuid = hx(UUID);
+	uint64_t t = 1000;
+
+	ck_assert_int_eq(pb_adv_open(&p->link, t, LINK_ID, uuid.b), 0);
+	ck_assert_uint_eq(p->nframes, 1);
+	ck_assert_uint_eq(p->fflags[0], PB_ADV_SEND_NOTIFY);
+	ck_assert_uint_gt(pb_adv_next_deadline(&p->link), t + 2000);
+	tick(p, t + 2000);
+	ck_assert_uint_eq(p->nframes, 1);
+	pb_adv_tx_done(&p->link, t + 2000, p->fcookie[0]);
+	ck_assert_uint_eq(pb_adv_next_deadline(&p->link), t + 2000 + PB_ADV_RETRANSMIT_MS);
+	tick(p, t + 2000 + PB_ADV_RETRANSMIT_MS - 1);
+	ck_assert_uint_eq(p->nframes, 1);
+	tick(p, t + 2000 + PB_ADV_RETRANSMIT_MS);
+	ck_assert_uint_eq(p->nframes, 2);
+	ck_assert_uint_ne(p->fcookie[1], p->fcookie[0]);
+	/* a stale report (the first Link Open's again) changes nothing */
+	pb_adv_tx_done(&p->link, t + 2600, p->fcookie[0]);
+	ck_assert_uint_gt(pb_adv_next_deadline(&p->link), t + 2600 + PB_ADV_RETRANSMIT_MS);
+	/* the timeout: 60 s after the first tx-done, not after pb_adv_open */
+	for (uint64_t now = t + 2600; now < t + 2000 + PB_ADV_LINK_TIMEOUT_MS; now += 100) {
+		tick(p, now);
+		if (p->nframes > 0 && (p->fflags[p->nframes - 1] & PB_ADV_SEND_NOTIFY))
+			pb_adv_tx_done(&p->link, now, p->fcookie[p->nframes - 1]);
+	}
+	ck_assert_uint_eq(p->closed, 0);
+	tick(p, t + 2000 + PB_ADV_LINK_TIMEOUT_MS);
+	ck_assert_uint_eq(p->closed, 1);
+	free(p);
+}
+END_TEST
+
+/* A transaction held in the bearer's queue for 2 s is not retransmitted,
+ * nor is the link timed out while its last segment waits (even close to the
+ * 30 s transaction timeout); the retransmission comes 500 ms after the last
+ * segment's tx-done and the transaction timeout 30 s after it. */
+START_TEST(test_transaction_from_tx_done)
+{
+	struct side *p = side_new_txdone(PB_ADV_PROVISIONER);
+	struct side *d = side_new(PB_ADV_DEVICE);
+	uint64_t t = 0;
+
+	open_pair(p, d, t);
+	ck_assert_int_eq(send_hex(p, t, PDU_PUBKEY_P), 0);
+	ck_assert_uint_eq(p->nframes, 3);
+	/* only the last segment is reported; none goes before others */
+	ck_assert_uint_eq(p->fflags[0], 0);
+	ck_assert_uint_eq(p->fflags[1], 0);
+	ck_assert_uint_eq(p->fflags[2], PB_ADV_SEND_NOTIFY);
+	for (t = 100; t <= 2000; t += 100)
+		tick(p, t);
+	ck_assert_uint_eq(p->nframes, 3);
+	ck_assert_uint_eq(p->link.stats.tx_repeats, 0);
+	/* still queued 29 s on: no timeout from the queueing */
+	tick(p, PB_ADV_TRANSACTION_TIMEOUT_MS - 1000);
+	ck_assert(pb_adv_is_open(&p->link));
+	ck_assert_uint_eq(p->nframes, 3);
+	t = PB_ADV_TRANSACTION_TIMEOUT_MS - 1000;
+	pb_adv_tx_done(&p->link, t, p->fcookie[2]);
+	tick(p, t + PB_ADV_RETRANSMIT_MS - 1);
+	ck_assert_uint_eq(p->nframes, 3);
+	tick(p, t + PB_ADV_RETRANSMIT_MS);
+	ck_assert_uint_eq(p->nframes, 6);
+	ck_assert_uint_eq(p->link.stats.tx_repeats, 1);
+	/* the repeat is held for a while too: no repeat, no timeout */
+	tick(p, t + 10000);
+	ck_assert_uint_eq(p->nframes, 6);
+	pb_adv_tx_done(&p->link, t + 10000, p->fcookie[5]);
+	tick(p, t + 10000 + PB_ADV_RETRANSMIT_MS);
+	ck_assert_uint_eq(p->nframes, 9);
+	/* the transaction timeout counts from the first tx-done */
+	pb_adv_tx_done(&p->link, t + 10500, p->fcookie[8]);
+	tick(p, t + PB_ADV_TRANSACTION_TIMEOUT_MS - 1);
+	ck_assert(pb_adv_is_open(&p->link));
+	clear_frames(p);
+	tick(p, t + PB_ADV_TRANSACTION_TIMEOUT_MS);
+	ck_assert(!pb_adv_is_open(&p->link));
+	/* Link Close, before other PDUs; the next one once it is off the air
+	 * (held 1 s here: at once then), but not within 100 ms of the last */
+	t += PB_ADV_TRANSACTION_TIMEOUT_MS;
+	ck_assert_uint_eq(p->nframes, 1);
+	ck_assert_uint_eq(p->fflags[0], PB_ADV_SEND_PRIO | PB_ADV_SEND_NOTIFY);
+	tick(p, t + 1000);
+	ck_assert_uint_eq(p->nframes, 1);
+	pb_adv_tx_done(&p->link, t + 1000, p->fcookie[0]);
+	tick(p, t + 1000);
+	ck_assert_uint_eq(p->nframes, 2);
+	pb_adv_tx_done(&p->link, t + 1030, p->fcookie[1]);
+	tick(p, t + 1000 + PB_ADV_CLOSE_INTERVAL_MS - 1);
+	ck_assert_uint_eq(p->nframes, 2);
+	ck_assert_uint_eq(p->closed, 0);
+	tick(p, t + 1000 + PB_ADV_CLOSE_INTERVAL_MS);
+	ck_assert_uint_eq(p->nframes, 3); /* the last: closed at once */
+	ck_assert_uint_eq(p->closed, 1);
+	free(p);
+	free(d);
+}
+END_TEST
+
+/* A tx-done that never comes (the bearer was released) is assumed after
+ * PB_ADV_TX_DONE_MAX_MS: the link neither hangs nor leaks. */
+START_TEST(test_tx_done_lost)
+{
+	struct side *p = side_new_txdone(PB_ADV_PROVISIONER);
+	struct bytes uuid = hx(UUID);
+
+	ck_assert_int_eq(pb_adv_open(&p->link, 0, LINK_ID, uuid.b), 0);
+	ck_assert_uint_eq(pb_adv_next_deadline(&p->link), PB_ADV_TX_DONE_MAX_MS);
+	tick(p, PB_ADV_TX_DONE_MAX_MS);
+	ck_assert_uint_eq(pb_adv_next_deadline(&p->link), PB_ADV_TX_DONE_MAX_MS + PB_ADV_RETRANSMIT_MS);
+	free(p);
+}
+END_TEST
+
+/* Copies of a transaction the device already acknowledged get no new ACK
+ * while that ACK is queued or on the air, nor 100 ms after; a later
+ * retransmission does. The ACK goes before other PDUs. */
+START_TEST(test_ack_not_repeated_while_on_air)
+{
+	struct side *p = side_new(PB_ADV_PROVISIONER);
+	struct side *d = side_new_txdone(PB_ADV_DEVICE);
+	uint64_t t = 0;
+
+	open_pair(p, d, t);
+	ck_assert_int_eq(send_hex(p, t, PDU_INVITE), 0);
+	relay(p, 0, d, t);
+	ck_assert_uint_eq(d->nframes, 1);
+	assert_frame(d, 0, F_INVITE_ACK);
+	ck_assert_uint_eq(d->fflags[0], PB_ADV_SEND_PRIO | PB_ADV_SEND_NOTIFY);
+	/* the provisioner's retransmission while our ACK still waits */
+	relay(p, 0, d, t + 600);
+	relay(p, 0, d, t + 1200);
+	ck_assert_uint_eq(d->nframes, 1);
+	ck_assert_uint_eq(d->link.stats.tx_acks_held, 2);
+	pb_adv_tx_done(&d->link, t + 1300, d->fcookie[0]);
+	relay(p, 0, d, t + 1300 + PB_ADV_ACK_HOLDOFF_MS - 1);
+	ck_assert_uint_eq(d->nframes, 1);
+	relay(p, 0, d, t + 1300 + PB_ADV_ACK_HOLDOFF_MS);
+	ck_assert_uint_eq(d->nframes, 2);
+	assert_frame(d, 1, F_INVITE_ACK);
+	ck_assert_uint_eq(d->nrx, 1);
+	/* a tx-done that never comes holds the next ACK no longer than
+	 * PB_ADV_ACK_HOLD_MAX_MS */
+	t = 1300 + PB_ADV_ACK_HOLDOFF_MS; /* the second ACK went out then */
+	relay(p, 0, d, t + PB_ADV_ACK_HOLD_MAX_MS - 1);
+	ck_assert_uint_eq(d->nframes, 2);
+	relay(p, 0, d, t + PB_ADV_ACK_HOLD_MAX_MS);
+	ck_assert_uint_eq(d->nframes, 3);
+	free(p);
+	free(d);
+}
+END_TEST
+
 static Suite *pb_adv_suite(void)
 {
 	Suite *s = suite_create("pb_adv");
@@ -1335,6 +1527,10 @@ static Suite *pb_adv_suite(void)
 	tcase_add_test(tc, test_fcs_samples);
 	tcase_add_test(tc, test_sample_session);
 	tcase_add_test(tc, test_out_of_order_and_duplicates);
+	tcase_add_test(tc, test_link_open_from_tx_done);
+	tcase_add_test(tc, test_transaction_from_tx_done);
+	tcase_add_test(tc, test_tx_done_lost);
+	tcase_add_test(tc, test_ack_not_repeated_while_on_air);
 	tcase_add_test(tc, test_fcs_error);
 	tcase_add_test(tc, test_malformed_segments);
 	tcase_add_loop_test(tc, test_truncated_inputs, 0, TR_COUNT);

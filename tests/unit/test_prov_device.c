@@ -1409,14 +1409,17 @@ static void b_queue_pdu(struct bside *s, const uint8_t *pdu, size_t len)
 }
 
 /* link layer callbacks */
-static void bl_send(void *ctx, const uint8_t *ad, size_t len)
+static int bl_send(void *ctx, const uint8_t *ad, size_t len, unsigned flags, uint32_t cookie)
 {
 	struct bside *s = ctx;
 
+	(void)flags;
+	(void)cookie;
 	ck_assert_uint_lt(s->nframes, FMAX);
 	ck_assert_uint_le(len, PB_ADV_MAX_PAYLOAD);
 	memcpy(s->frames[s->nframes], ad, len);
 	s->flen[s->nframes++] = len;
+	return 0;
 }
 
 static void bl_opened(void *ctx)

@@ -552,7 +552,7 @@ static void send_beacon(struct simdev *d)
 	if (d->dead || d->stopping || d->provisioned)
 		return;
 	/* one beacon on the air at a time: skip when the last is still queued */
-	if (d->radio.adv.qlen > 0)
+	if (txsched_queued(&d->radio.adv.sched) > 0)
 		return;
 	now = radio_now(&d->radio);
 	/* during a link, now and then only: the link's PDUs come first */
@@ -711,14 +711,20 @@ static void run_pending_close(struct simdev *d)
 
 /* ---- provisioning: the link ---- */
 
-static void link_send(void *ctx, const uint8_t *payload, size_t len)
+static int link_send(void *ctx, const uint8_t *payload, size_t len, unsigned flags,
+		     uint32_t cookie)
 {
 	struct simdev *d = ctx;
+	int err;
 
+	(void)flags;
+	(void)cookie;
 	/* a lost one is repeated by PB-ADV */
-	if (radio_send(&d->radio, AD_TYPE_PB_ADV, payload, len) < 0 && !d->dead)
+	err = radio_send(&d->radio, AD_TYPE_PB_ADV, payload, len);
+	if (err < 0 && !d->dead)
 		fprintf(stderr, "vair: device %s: transmit queue full: a PB-ADV payload was dropped\n",
 			d->spec);
+	return err;
 }
 
 static void link_opened(void *ctx)
