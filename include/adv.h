@@ -140,6 +140,12 @@ void adv_set_tx(struct adv *a, unsigned interval_ms, unsigned count);
  * Call before the first adv_scan/adv_send. */
 void adv_use_ext(struct adv *a, bool ext_scan, unsigned adv_sets);
 
+/* Use at most max (at least 1) of the sets adv_use_ext() chose, keeping the
+ * highest handles: on a raw socket shared with the kernel, whose own sets
+ * count up from handle 0, meshprov leaves it the lower half of the range.
+ * Call right after adv_use_ext(). */
+void adv_limit_sets(struct adv *a, unsigned max);
+
 /* Feed an LE Advertising Set Terminated event (from hci_ops). */
 void adv_set_terminated(struct adv *a, uint8_t status, uint8_t handle, uint8_t events);
 

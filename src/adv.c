@@ -78,6 +78,14 @@ void adv_use_ext(struct adv *a, bool ext_scan, unsigned adv_sets)
 		a->sets[i].handle = a->ext_adv ? (uint8_t)(adv_sets - 1 - i) : 0;
 }
 
+void adv_limit_sets(struct adv *a, unsigned max)
+{
+	if (max < 1)
+		max = 1;
+	if (a->nsets > max)
+		a->nsets = max; /* the highest handles stay ours */
+}
+
 bool adv_busy(const struct adv *a)
 {
 	if (txsched_queued(&a->sched) > 0)

@@ -464,6 +464,8 @@ static void setup_done(void *ctx, int status, uint16_t opcode)
 		 r->setup.ext_scan ? "extended" : "legacy",
 		 r->setup.ext_adv ? "extended" : "legacy");
 	adv_use_ext(&r->adv, r->setup.ext_scan, r->setup.ext_adv ? r->setup.num_adv_sets : 0);
+	if (r->adv.ext_adv && !transport_exclusive(&r->tr))
+		adv_limit_sets(&r->adv, r->setup.num_adv_sets / 2);
 	if (adv_scan(&r->adv, hci_now(&r->hci), true, scan_on_done, r) < 0)
 		scan_on_done(r, HCI_OP_LE_SET_SCAN_ENABLE, -ENOSPC, NULL, 0);
 }

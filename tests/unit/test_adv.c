@@ -1269,6 +1269,38 @@ START_TEST(test_ext_sets_capped)
 }
 END_TEST
 
+/* On a raw socket shared with the kernel the bearer keeps to the top half of
+ * the handles: of 4 sets it uses handles 3 and 2, has at most two PDUs on the
+ * air, and its cleanup touches nothing else. */
+START_TEST(test_ext_sets_limited)
+{
+	struct hci_cmd cmds[ADV_CLEANUP_MAX];
+	size_t answered = 0;
+	unsigned n;
+
+	fill_pdus();
+	adv_use_ext(&adv, true, 4);
+	adv_limit_sets(&adv, 4 / 2);
+	ck_assert_uint_eq(adv.nsets, 2);
+	ck_assert_uint_eq(adv.sets[0].handle, 3);
+	ck_assert_uint_eq(adv.sets[1].handle, 2);
+	for (unsigned i = 0; i < 4; i++)
+		ck_assert_int_eq(adv_send(&adv, 0, AD_TYPE_MESH_MESSAGE, pdu_b, sizeof(pdu_b)), 0);
+	complete_all(1, &answered);
+	ck_assert_uint_eq(adv.stats.tx_pdus, 2);
+	n = adv_cleanup(&adv, cmds, ADV_CLEANUP_MAX);
+	ck_assert_uint_eq(n, 4);
+	for (unsigned i = 0; i < n; i++)
+		if (cmds[i].opcode == HCI_OP_LE_REMOVE_ADV_SET)
+			ck_assert_uint_ge(cmds[i].params[0], 2);
+	/* a limit of 0 still leaves one set */
+	adv_use_ext(&adv, true, 1);
+	adv_limit_sets(&adv, 1 / 2);
+	ck_assert_uint_eq(adv.nsets, 1);
+	ck_assert_uint_eq(adv.sets[0].handle, 0);
+}
+END_TEST
+
 static Suite *adv_suite(void)
 {
 	Suite *s = suite_create("adv");
@@ -1301,6 +1333,7 @@ static Suite *adv_suite(void)
 	tcase_add_test(tt, test_ext_params_refused);
 	tcase_add_test(tt, test_ext_sets_round_robin);
 	tcase_add_test(tt, test_ext_sets_capped);
+	tcase_add_test(tt, test_ext_sets_limited);
 	tcase_add_test(tt, test_cleanup_release);
 	tcase_add_test(tt, test_cleanup_not_ours);
 	tcase_add_test(tt, test_foreign_commands);
