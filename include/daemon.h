@@ -27,6 +27,11 @@
 struct daemon;
 struct conn;
 
+/* Every session attaches its timers to the radio: its own node, the
+ * provisioning and the configuration slots must all fit. */
+_Static_assert(RADIO_MAX_TIMERS >= 2 * CONF_MAX_SESSIONS + 1,
+	       "RADIO_MAX_TIMERS too small for CONF_MAX_SESSIONS sessions");
+
 /* A provisioning session: automatic, or asked for on the control socket. */
 struct slot {
 	bool used;
