@@ -94,6 +94,7 @@ struct daemon {
 	uint64_t started_at;
 	int64_t listen_since;  /* Unix seconds: scanning since (pending reservations) */
 	uint64_t next_settle;
+	bool airtime_held;     /* admission control holds new links back (said once) */
 	bool ready;
 	bool stopping;
 	int rc;
@@ -107,12 +108,20 @@ bool job_running(void *ctx, const uint8_t uuid[16]);
 struct cfgslot *find_cfg(struct daemon *d, const uint8_t uuid[16]);
 struct cfgslot *free_cfg(struct daemon *d);
 unsigned active_slots(const struct daemon *d);
-/* A free provisioning slot within max_sessions, or NULL. */
+/* A free provisioning slot within max_sessions, or NULL. Automatic
+ * provisioning also asks admission control (autoprov_admit) first. */
 struct slot *free_slot(struct daemon *d);
 /* A progress line to the client that asked, if any. */
 void slot_event(struct slot *s, const char *text);
 /* The device's beacon was heard: open the link. */
 void slot_start(struct daemon *d, struct slot *s);
+/* The same for a requested session, once the airtime allows
+ * (autoprov_admit; else on a later beacon). */
+void slot_heard(struct daemon *d, struct slot *s);
+/* For status: the devices heard that are due for automatic provisioning
+ * and not started, and how many of them only the airtime holds back (a
+ * session is free). */
+void jobs_waiting(struct daemon *d, unsigned *due, unsigned *for_airtime);
 /* A slot still waiting for its beacon fails with msg. */
 void slot_fail_waiting(struct slot *s, const char *msg);
 /* A config job for rq in the free slot cs: for the client c, or

@@ -78,6 +78,11 @@ void radio_start(struct radio *r);
 /* Queue a mesh PDU for transmission. */
 int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len);
 
+/* The transmit backlog: the estimated airtime, in ms, of what is queued and
+ * on the air, divided by the advertising sets in use; how long a PDU queued
+ * now waits before it leaves. */
+unsigned radio_tx_backlog_ms(struct radio *r);
+
 /* Let transmissions drain, turn scanning off, then ops->stopped (also when the
  * controller does not answer within RADIO_STOP_TIMEOUT_MS). */
 void radio_stop(struct radio *r);

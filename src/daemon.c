@@ -187,7 +187,7 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		follow_event(d, e);
 	}
 	if (s && !s->started && !s->reap && !d->stopping)
-		slot_start(d, s);
+		slot_heard(d, s);
 	else if (!s)
 		maybe_provision(d, e);
 }

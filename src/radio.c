@@ -398,6 +398,21 @@ int radio_send(struct radio *r, uint8_t ad_type, const uint8_t *data, size_t len
 	return err;
 }
 
+/* A crude estimate until the transmit scheduler gives a better one: each
+ * PDU queued or on the air takes count x (interval + 5 ms of the random
+ * advDelay, on average); 0 on hciN:mesh (the kernel's queue is not seen). */
+unsigned radio_tx_backlog_ms(struct radio *r)
+{
+	const struct adv *a = &r->adv;
+	unsigned n = a->qlen, sets = a->nsets ? a->nsets : 1;
+
+	if (on_mgmt(r) || r->dead)
+		return 0;
+	for (unsigned i = 0; i < a->nsets; i++)
+		n += a->sets[i].state != ADV_TX_IDLE;
+	return n * a->count * (a->interval_ms + 5) / sets;
+}
+
 static void released(void *ctx)
 {
 	struct radio *r = ctx;
