@@ -525,10 +525,16 @@ void jobs_tick(struct daemon *d, uint64_t now)
 		if (!s->used || s->reap)
 			continue;
 		if (!s->started && now >= s->wait_until) {
+			const struct dev_entry *e = devtable_find(&d->table, s->req.job.uuid);
 			char hex[33];
 
 			hex_encode(s->req.job.uuid, 16, hex);
-			snprintf(msg, sizeof(msg), "no beacon from %s within %g s", hex, s->req.wait_s);
+			if (e && d->airtime_held && now - e->last_seen < AUTOPROV_BEACON_FRESH_MS)
+				snprintf(msg, sizeof(msg), "%s was heard, but the radio had no airtime "
+					 "for another link within %g s", hex, s->req.wait_s);
+			else
+				snprintf(msg, sizeof(msg), "no beacon from %s within %g s", hex,
+					 s->req.wait_s);
 			slot_fail_waiting(s, msg);
 		} else if (now >= s->give_up_at) {
 			snprintf(msg, sizeof(msg), "gave up after %g s", s->req.timeout_s);
