@@ -132,8 +132,9 @@ int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const struct cfgreq *r
 void cfg_done(void *ctx);
 /* Free the sessions that are over (the reaper, an idle watcher). */
 void jobs_reap(struct ev_loop *loop, ev_idle *w, int revents);
-/* Automatic provisioning of a device just heard, when it is due. */
-void maybe_provision(struct daemon *d, const struct dev_entry *e);
+/* A device was heard: automatic provisioning when it is due and a link is
+ * admitted, for the due device that waited longest. */
+void maybe_provision(struct daemon *d, const struct dev_entry *heard);
 /* Configure again the nodes left unconfigured that are due at now. */
 void retry_configuration(struct daemon *d, uint64_t now);
 /* Nodes in the database left unconfigured whose credentials the daemon

@@ -310,35 +310,59 @@ void slot_heard(struct daemon *d, struct slot *s)
 		slot_start(d, s);
 }
 
-void jobs_waiting(struct daemon *d, unsigned *due, unsigned *for_airtime)
+/* The devices due for automatic provisioning at now and heard within
+ * AUTOPROV_BEACON_FRESH_MS (unprovisioned now): how many, and the one first
+ * heard (the table keeps first-seen order), or NULL. */
+static const struct dev_entry *first_due(struct daemon *d, uint64_t now, unsigned *count)
 {
-	uint64_t now = mono_ms();
+	const struct dev_entry *first = NULL;
 	const struct creds_entry *cr;
 	unsigned attempt;
 
-	*due = 0;
+	*count = 0;
 	for (size_t i = 0; i < d->table.n; i++) {
 		const struct dev_entry *e = &d->table.e[i];
 
 		if (now - e->last_seen < AUTOPROV_BEACON_FRESH_MS &&
-		    provision_due(d, e, now, &cr, &attempt) != AUTOPROV_WAIT)
-			(*due)++;
+		    provision_due(d, e, now, &cr, &attempt) != AUTOPROV_WAIT) {
+			(*count)++;
+			if (!first)
+				first = e;
+		}
 	}
+	return first;
+}
+
+void jobs_waiting(struct daemon *d, unsigned *due, unsigned *for_airtime)
+{
+	first_due(d, mono_ms(), due);
 	*for_airtime = d->airtime_held && active_slots(d) < d->conf.max_sessions ? *due : 0;
 }
 
-/* Automatic provisioning of a device just heard, when it is due. */
-void maybe_provision(struct daemon *d, const struct dev_entry *e)
+/* Automatic provisioning of a device just heard, when it is due: when a
+ * link is admitted, the due device that waited longest gets it (it may be
+ * another than the one just heard: while the airtime holds links back, the
+ * next free moment is not won by whoever beacons then, and none starves). */
+void maybe_provision(struct daemon *d, const struct dev_entry *heard)
 {
-	const uint8_t *uuid = e->beacon.uuid;
+	uint64_t now = mono_ms();
+	const struct dev_entry *e;
 	const struct creds_entry *cr;
 	enum autoprov_beacon what;
+	const uint8_t *uuid;
 	struct slot *s;
-	unsigned attempt;
+	unsigned attempt, ndue;
 	char hex[33];
 
-	what = provision_due(d, e, mono_ms(), &cr, &attempt);
-	if (what == AUTOPROV_WAIT || !link_admitted(d, active_slots(d)))
+	if (provision_due(d, heard, now, &cr, &attempt) == AUTOPROV_WAIT ||
+	    !link_admitted(d, active_slots(d)))
+		return;
+	e = first_due(d, now, &ndue);
+	if (!e)
+		e = heard;
+	uuid = e->beacon.uuid;
+	what = provision_due(d, e, now, &cr, &attempt);
+	if (what == AUTOPROV_WAIT)
 		return;
 	s = free_slot(d);
 	if (!s)

@@ -1909,7 +1909,7 @@ END_TEST
 
 #define SCALE_DEVS 15
 #define SCALE_LOSS "0.1"
-#define SCALE_MS 240000    /* all configured: not a timing test (~30 s expected) */
+#define SCALE_MS 300000    /* all configured: not a timing test (~30 s expected) */
 #define SCALE_FIRST 0x0011 /* the first unicast address the daemon assigns */
 #define SCALE_BAD 5        /* devices whose credentials are wrong: every attempt fails */
 #define SCALE_STATIC "000102030405060708090a0b0c0d0e0f"
@@ -1937,7 +1937,8 @@ static void scale_device(int i, char spec[160], char cred[120], char uuid[33])
  * no PDU is dropped for a full transmit queue, and no address is skipped
  * (attempts that failed before Provisioning Data gave theirs back, among
  * them those of 5 more devices whose static OOB in the credentials is
- * wrong, failing at the confirmation again and again meanwhile): the 15
+ * wrong, failing at the confirmation again and again meanwhile; heard
+ * first, they are served first, and every one of them is tried): the 15
  * nodes hold the 15 address ranges from the first unicast on, with nothing
  * excluded or reserved. Admission control keeps the links the airtime can
  * serve; the 32 allowed are a ceiling. */
@@ -1959,7 +1960,7 @@ START_TEST(test_many_devices)
 		char cred[120];
 
 		scale_device(i, specbuf[i], cred, uuids[i]);
-		specs[i] = specbuf[i];
+		specs[SCALE_BAD + i] = specbuf[i];
 		strcat(creds, cred);
 	}
 	for (int i = SCALE_DEVS; i < SCALE_DEVS + SCALE_BAD; i++) {
@@ -1967,7 +1968,7 @@ START_TEST(test_many_devices)
 
 		snprintf(uuid, sizeof(uuid), "0011223344556677889900000000e%03x", (unsigned)i);
 		snprintf(specbuf[i], sizeof(specbuf[i]), "uuid:%s,static=" SCALE_STATIC, uuid);
-		specs[i] = specbuf[i];
+		specs[i - SCALE_DEVS] = specbuf[i]; /* heard first: served first, from the start */
 		sprintf(creds + strlen(creds), "uuid %s static-oob " BAD_SECRET "\n", uuid);
 	}
 	specs[SCALE_DEVS + SCALE_BAD] = NULL;
