@@ -1,7 +1,8 @@
 /* The daemon's automatic provisioning policy: when a device whose
  * credentials the daemon holds is provisioned, provisioned anew, configured
- * again, retried or given up on, and when a pending address reservation is
- * released or kept. Pure: times and facts in, decisions out; no I/O, no
+ * again, retried or given up on, when a pending address reservation is
+ * released or kept, and whether a new link may start (admission control).
+ * Pure: times and facts in, decisions out; no I/O, no
  * libev, no log (daemon_jobs.c acts on the decisions and says them in the
  * log).
  *
@@ -110,6 +111,31 @@ bool autoprov_failed(struct autoprov *p, const uint8_t uuid[16], uint64_t now,
 /* Forget uuid: provisioned and configured, or an explicit request (a new
  * chance). */
 void autoprov_forget(struct autoprov *p, const uint8_t uuid[16]);
+
+/* Admission control: a new PB-ADV link starts only while the radio has the
+ * airtime to serve it, so that max_sessions is a ceiling and not a way to
+ * overload the air. The measure is the radio's transmit backlog
+ * (radio_tx_backlog_ms: the airtime of what is queued and on the air, per
+ * advertising set in use): what a PDU queued now waits before it leaves.
+ * A link sends ~16 PDUs of its own and every one of its transactions is
+ * retransmitted after PB_ADV_RETRANSMIT_MS (500) without an answer: a new
+ * link is admitted while a PDU waits at most half of that, the other half
+ * left for the device's answer. A backlog over it means the air is busy
+ * with the links that run: one more would only slow them all. */
+#define AUTOPROV_ADMIT_BACKLOG_MS 250
+
+enum autoprov_admit {
+	AUTOPROV_ADMIT,          /* start the link now */
+	AUTOPROV_NO_SESSION,     /* max_sessions links run */
+	AUTOPROV_NO_AIRTIME,     /* the air is busy: on a later beacon */
+};
+
+/* May a new link start? sessions: the links (sessions) running or taken
+ * (not counting the new one), backlog_ms: radio_tx_backlog_ms now. The
+ * first link is always admitted (when max_sessions allows one): a backlog
+ * without links of ours drains by itself, and nothing is gained by
+ * waiting for it. */
+enum autoprov_admit autoprov_admit(unsigned sessions, unsigned max_sessions, unsigned backlog_ms);
 
 /* A pending reservation made at res_time (Unix seconds), meshprov
  * listening since `since`: its device's unprovisioned beacon heard at now

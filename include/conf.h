@@ -20,7 +20,7 @@
  *	control = PATH          CONF_DEFAULT_CONTROL; shorter than 108 bytes (sun_path)
  *	control_group = NAME    "meshprov"; 1-32 characters of [A-Za-z0-9_.-]
  *	auto_provision = BOOL   yes; yes/no, true/false, on/off, 1/0
- *	max_sessions = N        1-8, 2
+ *	max_sessions = N        1-32, 2 (a ceiling: admission control, autoprov.h)
  *	max_devices = N         16-65536, 1024
  *	max_attempts = N        1-100, 5
  *	retry_delay = SECONDS   1-3600, 10
@@ -57,7 +57,7 @@
 #define CONF_DEFAULT_CONTROL_GROUP "meshprov"
 
 #define CONF_MAX_PRODUCT_GROUPS 64
-#define CONF_MAX_SESSIONS 8
+#define CONF_MAX_SESSIONS 32
 #define CONF_MAX_FILE TEXTFILE_MAX_FILE /* bytes */
 #define CONF_MAX_LINE TEXTFILE_MAX_LINE /* characters, without the newline */
 

@@ -27,6 +27,11 @@
 struct daemon;
 struct conn;
 
+/* Every session attaches its timers to the radio: its own node, the
+ * provisioning and the configuration slots must all fit. */
+_Static_assert(RADIO_MAX_TIMERS >= 2 * CONF_MAX_SESSIONS + 1,
+	       "RADIO_MAX_TIMERS too small for CONF_MAX_SESSIONS sessions");
+
 /* A provisioning session: automatic, or asked for on the control socket. */
 struct slot {
 	bool used;
@@ -89,6 +94,7 @@ struct daemon {
 	uint64_t started_at;
 	int64_t listen_since;  /* Unix seconds: scanning since (pending reservations) */
 	uint64_t next_settle;
+	bool airtime_held;     /* admission control holds new links back (said once) */
 	bool ready;
 	bool stopping;
 	int rc;
@@ -102,12 +108,20 @@ bool job_running(void *ctx, const uint8_t uuid[16]);
 struct cfgslot *find_cfg(struct daemon *d, const uint8_t uuid[16]);
 struct cfgslot *free_cfg(struct daemon *d);
 unsigned active_slots(const struct daemon *d);
-/* A free provisioning slot within max_sessions, or NULL. */
+/* A free provisioning slot within max_sessions, or NULL. Automatic
+ * provisioning also asks admission control (autoprov_admit) first. */
 struct slot *free_slot(struct daemon *d);
 /* A progress line to the client that asked, if any. */
 void slot_event(struct slot *s, const char *text);
 /* The device's beacon was heard: open the link. */
 void slot_start(struct daemon *d, struct slot *s);
+/* The same for a requested session, once the airtime allows
+ * (autoprov_admit; else on a later beacon). */
+void slot_heard(struct daemon *d, struct slot *s);
+/* For status: the devices heard that are due for automatic provisioning
+ * and not started, and how many of them only the airtime holds back (a
+ * session is free). */
+void jobs_waiting(struct daemon *d, unsigned *due, unsigned *for_airtime);
 /* A slot still waiting for its beacon fails with msg. */
 void slot_fail_waiting(struct slot *s, const char *msg);
 /* A config job for rq in the free slot cs: for the client c, or
@@ -118,8 +132,9 @@ int cfgslot_prepare(struct daemon *d, struct cfgslot *cs, const struct cfgreq *r
 void cfg_done(void *ctx);
 /* Free the sessions that are over (the reaper, an idle watcher). */
 void jobs_reap(struct ev_loop *loop, ev_idle *w, int revents);
-/* Automatic provisioning of a device just heard, when it is due. */
-void maybe_provision(struct daemon *d, const struct dev_entry *e);
+/* A device was heard: automatic provisioning when it is due and a link is
+ * admitted, for the due device that waited longest. */
+void maybe_provision(struct daemon *d, const struct dev_entry *heard);
 /* Configure again the nodes left unconfigured that are due at now. */
 void retry_configuration(struct daemon *d, uint64_t now);
 /* Nodes in the database left unconfigured whose credentials the daemon

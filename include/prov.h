@@ -65,7 +65,8 @@ struct prov_params {
 	uint16_t net_key_index;
 	uint8_t flags;
 	uint32_t iv_index;
-	uint16_t unicast;       /* 0: ask ops->assign_address once the element count is known */
+	uint16_t unicast;       /* 0: ask ops->assign_address once the device's confirmation
+	                         * is verified, just before the Data */
 };
 
 enum prov_step {
@@ -96,7 +97,10 @@ struct prov_ops {
 	 * Input OOB: show is the value for the user to enter on the device. */
 	void (*auth_request)(void *ctx, enum prov_auth_method method, uint8_t action, uint8_t size,
 			     const char *show);
-	/* Pick `elements` consecutive unicast addresses: 0, or non-zero when none are free. */
+	/* Pick `elements` consecutive unicast addresses: 0, or non-zero when none
+	 * are free. Asked once the device's confirmation is verified, right
+	 * before data_ready and the Data (never for a session that fails
+	 * earlier). */
 	int (*assign_address)(void *ctx, uint8_t elements, uint16_t *addr);
 	/* Provisioning Data is about to be sent: r holds what complete will
 	 * (unicast, elements, device_key, net_key_index, ...). The

@@ -16,7 +16,10 @@
 #include "transport.h"
 #include "txsched.h"
 
-#define RADIO_MAX_TIMERS 64
+/* Cores driven by one radio: the daemon attaches its own node, a provisioning
+ * job per session and a configuration job per session (2 x CONF_MAX_SESSIONS
+ * + 1; daemon.h checks it). */
+#define RADIO_MAX_TIMERS 96
 #define RADIO_STOP_TIMEOUT_MS 3000
 #define RADIO_MSG_MAX 400
 

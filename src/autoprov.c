@@ -137,6 +137,15 @@ void autoprov_forget(struct autoprov *p, const uint8_t uuid[16])
 	}
 }
 
+enum autoprov_admit autoprov_admit(unsigned sessions, unsigned max_sessions, unsigned backlog_ms)
+{
+	if (sessions >= max_sessions)
+		return AUTOPROV_NO_SESSION;
+	if (sessions > 0 && backlog_ms >= AUTOPROV_ADMIT_BACKLOG_MS)
+		return AUTOPROV_NO_AIRTIME;
+	return AUTOPROV_ADMIT;
+}
+
 bool autoprov_reservation_beacon_counts(int64_t res_time, int64_t since, int64_t now)
 {
 	int64_t from = res_time > since ? res_time : since;

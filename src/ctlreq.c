@@ -76,6 +76,7 @@ static void req_status(struct daemon *d, struct conn *c, struct json_object *req
 {
 	static const char *const allowed[] = { NULL };
 	struct json_object *o;
+	unsigned due, for_airtime;
 
 	if (check_fields(c, req, allowed) < 0)
 		return;
@@ -90,6 +91,11 @@ static void req_status(struct daemon *d, struct conn *c, struct json_object *req
 	json_object_object_add(o, "nodes", json_object_new_int64((int64_t)nodedb_count(d->db)));
 	json_object_object_add(o, "sessions", json_object_new_int((int)active_slots(d)));
 	json_object_object_add(o, "max_sessions", json_object_new_int((int)d->conf.max_sessions));
+	jobs_waiting(d, &due, &for_airtime);
+	json_object_object_add(o, "waiting", json_object_new_int((int)due));
+	json_object_object_add(o, "waiting_for_airtime", json_object_new_int((int)for_airtime));
+	json_object_object_add(o, "tx_backlog_ms",
+			       json_object_new_int((int)radio_tx_backlog_ms(&d->radio)));
 	json_object_object_add(o, "auto_provision", json_object_new_boolean(d->conf.auto_provision));
 	json_object_object_add(o, "credentials", json_object_new_int64((int64_t)d->creds.n));
 	json_object_object_add(o, "db", json_object_new_string(nodedb_path(d->db)));

@@ -42,7 +42,7 @@ static void daemon_usage(FILE *f)
 		"                           if the default does not exist, built-in defaults)\n"
 		"      --credentials FILE   credentials file (default " CONF_DEFAULT_CREDENTIALS ")\n"
 		"      --no-auto-provision  provision only on request from the control socket\n"
-		"      --max-sessions N     provisioning sessions at once (1-8, default 2)\n"
+		"      --max-sessions N     provisioning sessions at once (1-32, default 2)\n"
 		"      --check              check the configuration and credentials, then exit\n"
 		"  -h, --help               show this help\n"
 		"\n"
@@ -187,7 +187,7 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		follow_event(d, e);
 	}
 	if (s && !s->started && !s->reap && !d->stopping)
-		slot_start(d, s);
+		slot_heard(d, s);
 	else if (!s)
 		maybe_provision(d, e);
 }

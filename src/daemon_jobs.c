@@ -240,23 +240,116 @@ static enum autoprov_node node_state(struct daemon *d, const uint8_t uuid[16])
 	return AUTOPROV_UNCONFIGURED;
 }
 
-/* Automatic provisioning of a device just heard, when it is due. */
-void maybe_provision(struct daemon *d, const struct dev_entry *e)
+/* Is the device heard (e) due for automatic provisioning at now? Its
+ * credentials in *cr, what to do and the attempt number; AUTOPROV_WAIT when
+ * it is not (no credentials, a session of ours runs for it, its back-off). */
+static enum autoprov_beacon provision_due(struct daemon *d, const struct dev_entry *e,
+					  uint64_t now, const struct creds_entry **cr,
+					  unsigned *attempt)
 {
 	const uint8_t *uuid = e->beacon.uuid;
-	const struct creds_entry *cr;
-	enum autoprov_beacon what;
-	struct slot *s;
-	unsigned attempt;
-	char hex[33];
 
 	if (!d->conf.auto_provision || d->stopping || !d->ready || find_slot(d, uuid) ||
 	    find_cfg(d, uuid))
+		return AUTOPROV_WAIT;
+	*cr = creds_match(&d->creds, uuid);
+	if (!*cr)
+		return AUTOPROV_WAIT;
+	return autoprov_beacon(&d->ap, uuid, node_state(d, uuid), now, attempt);
+}
+
+static unsigned started_slots(const struct daemon *d)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < CONF_MAX_SESSIONS; i++)
+		n += d->slots[i].used && d->slots[i].started;
+	return n;
+}
+
+/* Admission control (autoprov_admit) for a new link, beside `sessions`
+ * others: false while max_sessions run or the air is busy (said in the log
+ * when the airtime starts holding links back). */
+static bool link_admitted(struct daemon *d, unsigned sessions)
+{
+	unsigned backlog = radio_tx_backlog_ms(&d->radio);
+
+	switch (autoprov_admit(sessions, d->conf.max_sessions, backlog)) {
+	case AUTOPROV_ADMIT:
+		d->airtime_held = false;
+		return true;
+	case AUTOPROV_NO_AIRTIME:
+		if (!d->airtime_held)
+			log_info("%u ms of transmissions queued with %u session%s running: new "
+				 "links wait for airtime", backlog, sessions, sessions == 1 ? "" : "s");
+		d->airtime_held = true;
+		return false;
+	case AUTOPROV_NO_SESSION:
+		break;
+	}
+	return false;
+}
+
+/* A requested session's device was heard: open the link when the air has
+ * room for it (else on a later beacon, within the request's wait). */
+void slot_heard(struct daemon *d, struct slot *s)
+{
+	if (link_admitted(d, started_slots(d)))
+		slot_start(d, s);
+}
+
+/* The devices due for automatic provisioning at now and heard within
+ * AUTOPROV_BEACON_FRESH_MS (unprovisioned now): how many, and the one first
+ * heard (the table keeps first-seen order), or NULL. */
+static const struct dev_entry *first_due(struct daemon *d, uint64_t now, unsigned *count)
+{
+	const struct dev_entry *first = NULL;
+	const struct creds_entry *cr;
+	unsigned attempt;
+
+	*count = 0;
+	for (size_t i = 0; i < d->table.n; i++) {
+		const struct dev_entry *e = &d->table.e[i];
+
+		if (now - e->last_seen < AUTOPROV_BEACON_FRESH_MS &&
+		    provision_due(d, e, now, &cr, &attempt) != AUTOPROV_WAIT) {
+			(*count)++;
+			if (!first)
+				first = e;
+		}
+	}
+	return first;
+}
+
+void jobs_waiting(struct daemon *d, unsigned *due, unsigned *for_airtime)
+{
+	first_due(d, mono_ms(), due);
+	*for_airtime = d->airtime_held && active_slots(d) < d->conf.max_sessions ? *due : 0;
+}
+
+/* Automatic provisioning of a device just heard, when it is due: when a
+ * link is admitted, the due device that waited longest gets it (it may be
+ * another than the one just heard: while the airtime holds links back, the
+ * next free moment is not won by whoever beacons then, and none starves). */
+void maybe_provision(struct daemon *d, const struct dev_entry *heard)
+{
+	uint64_t now = mono_ms();
+	const struct dev_entry *e;
+	const struct creds_entry *cr;
+	enum autoprov_beacon what;
+	const uint8_t *uuid;
+	struct slot *s;
+	unsigned attempt, ndue;
+	char hex[33];
+
+	if (provision_due(d, heard, now, &cr, &attempt) == AUTOPROV_WAIT ||
+	    !link_admitted(d, active_slots(d)))
 		return;
-	cr = creds_match(&d->creds, uuid);
-	if (!cr)
-		return;
-	what = autoprov_beacon(&d->ap, uuid, node_state(d, uuid), mono_ms(), &attempt);
+	e = first_due(d, now, &ndue);
+	if (!e)
+		e = heard;
+	uuid = e->beacon.uuid;
+	what = provision_due(d, e, now, &cr, &attempt);
 	if (what == AUTOPROV_WAIT)
 		return;
 	s = free_slot(d);
@@ -444,10 +537,16 @@ void jobs_tick(struct daemon *d, uint64_t now)
 		if (!s->used || s->reap)
 			continue;
 		if (!s->started && now >= s->wait_until) {
+			const struct dev_entry *e = devtable_find(&d->table, s->req.job.uuid);
 			char hex[33];
 
 			hex_encode(s->req.job.uuid, 16, hex);
-			snprintf(msg, sizeof(msg), "no beacon from %s within %g s", hex, s->req.wait_s);
+			if (e && d->airtime_held && now - e->last_seen < AUTOPROV_BEACON_FRESH_MS)
+				snprintf(msg, sizeof(msg), "%s was heard, but the radio had no airtime "
+					 "for another link within %g s", hex, s->req.wait_s);
+			else
+				snprintf(msg, sizeof(msg), "no beacon from %s within %g s", hex,
+					 s->req.wait_s);
 			slot_fail_waiting(s, msg);
 		} else if (now >= s->give_up_at) {
 			snprintf(msg, sizeof(msg), "gave up after %g s", s->req.timeout_s);

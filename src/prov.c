@@ -380,13 +380,6 @@ static void handle_caps(struct prov *p, const uint8_t *c, size_t len)
 		fail(p, 0, false, false, why);
 		return;
 	}
-	p->unicast = p->params.unicast;
-	if (!p->unicast && (!p->ops->assign_address ||
-			    p->ops->assign_address(p->ctx, p->caps.elements, &p->unicast) != 0)) {
-		fail(p, PROV_ERR_CANNOT_ASSIGN_ADDRESSES, false, false,
-		     "no free unicast addresses for the device's elements");
-		return;
-	}
 	if (p->ops->progress)
 		p->ops->progress(p->ctx, PROV_STEP_CAPABILITIES);
 
@@ -528,6 +521,16 @@ static void handle_random(struct prov *p, const uint8_t *dev_random)
 	}
 	if (p->ops->progress)
 		p->ops->progress(p->ctx, PROV_STEP_CONFIRMED);
+	/* the addresses are taken only now, with nothing more to wait for before
+	 * the Data: a session that fails earlier (many may run at once) holds
+	 * none, so a later device does not pass over a range that is given back */
+	p->unicast = p->params.unicast;
+	if (!p->unicast && (!p->ops->assign_address ||
+			    p->ops->assign_address(p->ctx, p->caps.elements, &p->unicast) != 0)) {
+		fail(p, PROV_ERR_CANNOT_ASSIGN_ADDRESSES, false, false,
+		     "no free unicast addresses for the device's elements");
+		return;
+	}
 	if (prov_session_keys(p->algorithm, p->conf_salt, p->my_random, dev_random, p->secret,
 			      session_key, nonce, p->result.device_key) != 0) {
 		fail(p, 0, false, false, "session key derivation failed");

@@ -446,7 +446,7 @@ START_TEST(test_conf_man_page_covers_keys)
 		{ "control", { "Default /run/meshprov/control." } },
 		{ "control_group", { "does not exist", "Default meshprov." } },
 		{ "auto_provision", { "yes/no", "true/false", "on/off", "1/0", "Default yes." } },
-		{ "max_sessions", { "1-8", "Default 2." } },
+		{ "max_sessions", { "1-32", "Default 2." } },
 		{ "max_devices", { "16-65536", "least recently seen", "Default 1024." } },
 		{ "max_attempts", { "1-100", "Default 5." } },
 		{ "retry_delay", { "1-3600", "doubled", "at most 600", "Default 10." } },

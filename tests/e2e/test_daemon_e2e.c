@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "aligenie.h"
 #include "btsnoop_read.h"
 #include "btvirt.h"
 #include "check_main.h"
@@ -525,12 +526,12 @@ static int max_open_links(const struct vair *a)
 	return most;
 }
 
-/* What the device saw: one link, one provisioning at the node's address
- * with the node's device key, then meshprov's node (0x0001) added the
- * network's AppKey, read its Composition Data and confirmed its indication
- * (a UUID version 1 device binds and subscribes its models itself). */
-static void check_device_configured(const struct vair *a, const char *uuid, int unicast,
-				    const char *devkey, const char *appkey)
+/* What the device saw last: provisioned at the node's address with the
+ * node's device key, then meshprov's node (0x0001) added the network's
+ * AppKey, read its Composition Data and confirmed its indication (a UUID
+ * version 1 device binds and subscribes its models itself). */
+static void check_device_holds(const struct vair *a, const char *uuid, int unicast,
+			       const char *devkey, const char *appkey)
 {
 	struct json_object *ev;
 
@@ -557,6 +558,14 @@ static void check_device_configured(const struct vair *a, const char *uuid, int 
 	REQ(jint(ev, "src") == MESHPROV_ADDR, "the indication of %s was confirmed by %lld", uuid,
 	    (long long)jint(ev, "src"));
 	json_object_put(ev);
+}
+
+/* The same, and all of it on one link, provisioned once, no failure, no
+ * fallback. */
+static void check_device_configured(const struct vair *a, const char *uuid, int unicast,
+				    const char *devkey, const char *appkey)
+{
+	check_device_holds(a, uuid, unicast, devkey, appkey);
 	REQ(report_scan(a, uuid, "link_open", NULL, NULL) == 1, "device %s took %d links", uuid,
 	    report_scan(a, uuid, "link_open", NULL, NULL));
 	REQ(report_scan(a, uuid, "provisioned", NULL, NULL) == 1, "device %s provisioned %d times",
@@ -1896,6 +1905,175 @@ START_TEST(test_reservation_release)
 }
 END_TEST
 
+/* ---- many devices at once through one controller (issue 12) ---- */
+
+#define SCALE_DEVS 15
+#define SCALE_LOSS "0.1"
+#define SCALE_MS 300000    /* all configured: not a timing test (~30 s expected) */
+#define SCALE_FIRST 0x0011 /* the first unicast address the daemon assigns */
+#define SCALE_BAD 5        /* devices whose credentials are wrong: every attempt fails */
+#define SCALE_STATIC "000102030405060708090a0b0c0d0e0f"
+
+/* Device i: an AliGenie light (ProductID 602) of its own MAC and secret,
+ * its spec for vair, its credentials line and its UUID. */
+static void scale_device(int i, char spec[160], char cred[120], char uuid[33])
+{
+	struct aligenie_info ali = { .pid_flags = 0x71, .product_id = 602, .feature_flag = 0x02,
+				     .flags2 = 0x10 };
+	uint8_t u[16];
+	char mac[18], secret[33];
+
+	memcpy(ali.mac, (const uint8_t[6]){ 0xa4, 0xc1, 0x38, 0x00, 0x12, (uint8_t)i }, 6);
+	aligenie_mac_str(ali.mac, mac);
+	snprintf(secret, sizeof(secret), "5ca1ab1e00000000000000000000%04x", (unsigned)i);
+	snprintf(spec, 160, "aligenie:602,%s,%s", mac, secret);
+	snprintf(cred, 120, "aligenie 602 %s %s\n", mac, secret);
+	aligenie_encode(&ali, u);
+	hex_encode(u, 16, uuid);
+}
+
+/* The daemon with max_sessions 32 and 15 AliGenie devices on an air that
+ * loses 10 % of the deliveries: every device is provisioned and configured,
+ * no PDU is dropped for a full transmit queue, and no address is skipped
+ * (attempts that failed before Provisioning Data gave theirs back, among
+ * them those of 5 more devices whose static OOB in the credentials is
+ * wrong, failing at the confirmation again and again meanwhile; heard
+ * first, they are served first, and every one of them is tried): the 15
+ * nodes hold the 15 address ranges from the first unicast on, with nothing
+ * excluded or reserved. Admission control keeps the links the airtime can
+ * serve; the 32 allowed are a ceiling. */
+START_TEST(test_many_devices)
+{
+	static const char *const extra[] = { "--loss", SCALE_LOSS, NULL };
+	char specbuf[SCALE_DEVS + SCALE_BAD][160], uuids[SCALE_DEVS][33];
+	char creds[(SCALE_DEVS + SCALE_BAD) * 120] = "";
+	const char *specs[SCALE_DEVS + SCALE_BAD + 1];
+	int most_sessions = 0, most_waiting = 0, configured = 0, unicast[SCALE_DEVS];
+	int64_t most_backlog = 0;
+	struct json_object *db, *ex;
+	uint64_t t0, end;
+	struct vair a;
+	struct dmn d;
+	struct cc c;
+
+	for (int i = 0; i < SCALE_DEVS; i++) {
+		char cred[120];
+
+		scale_device(i, specbuf[i], cred, uuids[i]);
+		specs[SCALE_BAD + i] = specbuf[i];
+		strcat(creds, cred);
+	}
+	for (int i = SCALE_DEVS; i < SCALE_DEVS + SCALE_BAD; i++) {
+		char uuid[33];
+
+		snprintf(uuid, sizeof(uuid), "0011223344556677889900000000e%03x", (unsigned)i);
+		snprintf(specbuf[i], sizeof(specbuf[i]), "uuid:%s,static=" SCALE_STATIC, uuid);
+		specs[i - SCALE_DEVS] = specbuf[i]; /* heard first: served first, from the start */
+		sprintf(creds + strlen(creds), "uuid %s static-oob " BAD_SECRET "\n", uuid);
+	}
+	specs[SCALE_DEVS + SCALE_BAD] = NULL;
+	vair_start(&a, e2e_vair, e2e_dir, true, specs, extra);
+	e2e_air = &a;
+	dmn_paths(&d);
+	/* the wrong ones keep failing until the end (a range held by a failing
+	 * attempt while the last devices take theirs would leave a hole) */
+	write_file(d.conf, 0644, "max_sessions = 32\nretry_delay = 1\nmax_attempts = 100\n");
+	write_file(d.creds, 0600, creds);
+	t0 = mono_ms();
+	dmn_start(&d, a.hci, NULL, NULL);
+
+	cc_open(&d, &c);
+	end = mono_ms() + SCALE_MS;
+	while (configured < SCALE_DEVS) {
+		struct json_object *st = cc_call(&d, &c, "{\"cmd\":\"status\"}");
+		struct json_object *o = cc_call(&d, &c, "{\"cmd\":\"nodes\"}"), *nodes;
+
+		DREQ(&d, jbool(st, "ok") && jint(st, "max_sessions") == 32 &&
+			     jint(st, "sessions") <= 32 && jint(st, "waiting_for_airtime") <= SCALE_DEVS + SCALE_BAD &&
+			     jint(st, "waiting_for_airtime") <= jint(st, "waiting"),
+		     "status: %s", jtext(st));
+		if (jint(st, "sessions") > most_sessions)
+			most_sessions = (int)jint(st, "sessions");
+		if (jint(st, "waiting_for_airtime") > most_waiting)
+			most_waiting = (int)jint(st, "waiting_for_airtime");
+		if (jint(st, "tx_backlog_ms") > most_backlog)
+			most_backlog = jint(st, "tx_backlog_ms");
+		json_object_put(st);
+		DREQ(&d, jbool(o, "ok"), "nodes: %s", jtext(o));
+		nodes = jget(o, "nodes", json_type_array);
+		configured = 0;
+		for (size_t i = 0; i < json_object_array_length(nodes); i++)
+			configured += jbool(json_object_array_get_idx(nodes, i), "configured");
+		json_object_put(o);
+		DREQ(&d, mono_ms() < end, "%d of %d nodes configured after %d ms; %d \"queue full\" "
+		     "lines", configured, SCALE_DEVS, SCALE_MS, log_count(&d, "queue full"));
+		DREQ(&d, log_count(&d, "queue full") == 0, "a PDU dropped for a full transmit queue");
+		sleep_ms(500);
+	}
+	cc_close(&c);
+	dmn_stop(&d);
+	fprintf(stderr, "test_many_devices: %d devices configured in %.1f s; at most %d sessions, "
+		"%d waiting for airtime, %lld ms queued; %d failed attempts, %d \"queue full\"\n",
+		SCALE_DEVS, (double)(mono_ms() - t0) / 1000.0, most_sessions, most_waiting,
+		(long long)most_backlog, count_of(d.r.err, " failed: "),
+		count_of(d.r.err, "queue full"));
+	REQ(count_of(d.r.err, "queue full") == 0, "%d \"queue full\" lines in the daemon's log:\n%s",
+	    count_of(d.r.err, "queue full"), d.r.err);
+
+	/* the wrong credentials failed, in parallel with the others */
+	for (int i = SCALE_DEVS; i < SCALE_DEVS + SCALE_BAD; i++) {
+		char line[80];
+
+		snprintf(line, sizeof(line), "0011223344556677889900000000e%03x: attempt 1 of",
+			 (unsigned)i);
+		REQ(count_of(d.r.err, line) == 1, "no failed attempt on a wrong static OOB: \"%s\"",
+		    line);
+	}
+
+	/* the database: the 15 nodes, configured, in the 15 ranges from the
+	 * first unicast on, nothing excluded or reserved */
+	db = db_load();
+	REQ(db_nodes(db) == SCALE_DEVS, "%d nodes in the database, want %d", db_nodes(db),
+	    SCALE_DEVS);
+	REQ(!json_object_object_get_ex(db, "meshprovReservations", NULL),
+	    "reservations left in the database: %s", jtext(db));
+	REQ(!json_object_object_get_ex(db, "networkExclusions", &ex) ||
+		    json_object_array_length(ex) == 0,
+	    "addresses excluded: %s", jtext(ex));
+	{
+		bool held[SCALE_DEVS] = { false };
+		int next = SCALE_FIRST;
+
+		for (int i = 0; i < SCALE_DEVS; i++) {
+			struct json_object *nd = db_node(db, uuids[i]);
+
+			REQ(nd && jbool(nd, "configComplete"), "device %s: not a configured node: %s",
+			    uuids[i], nd ? jtext(nd) : "(none)");
+			unicast[i] = (int)strtol(jstr(nd, "unicastAddress"), NULL, 16);
+			REQ(unicast[i] >= SCALE_FIRST && unicast[i] < SCALE_FIRST + SCALE_DEVS &&
+				    !held[unicast[i] - SCALE_FIRST] &&
+				    json_object_array_length(jget(nd, "elements", json_type_array)) == 1,
+			    "device %s at 0x%04x (one element each, from 0x%04x on): %s", uuids[i],
+			    unicast[i], SCALE_FIRST, jtext(db));
+			held[unicast[i] - SCALE_FIRST] = true;
+		}
+		for (int i = 0; i < SCALE_DEVS; i++, next++)
+			REQ(held[i], "0x%04x skipped: %s", next, jtext(db));
+	}
+	/* what each device holds is what the database says */
+	for (int i = 0; i < SCALE_DEVS; i++)
+		check_device_holds(&a, uuids[i], unicast[i], jstr(db_node(db, uuids[i]), "deviceKey"),
+				   db_app_key(db));
+	json_object_put(db);
+	dmn_free(&d);
+	vair_stop(&a);
+	REQ(vair_stat(&a, "lost") > 0, "the air lost nothing: the test proves nothing:\n%s",
+	    a.log_text);
+	vair_free(&a);
+	e2e_air = NULL;
+}
+END_TEST
+
 /* The newcomer's case on an independent controller: one credentials line,
  * the daemon in the foreground, the device provisioned and configured
  * without another command, then `meshprov nodes` lists it through the
@@ -1989,6 +2167,13 @@ static Suite *daemon_e2e_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_crash_before_complete);
 	tcase_add_test(tc, test_reservation_release);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("scale");
+	tcase_add_unchecked_fixture(tc, base_setup, e2e_suite_teardown);
+	tcase_add_checked_fixture(tc, setup, e2e_teardown);
+	tcase_set_timeout(tc, SCALE_MS / 1000 + 60);
+	tcase_add_test(tc, test_many_devices);
 	suite_add_tcase(s, tc);
 
 	bt = tcase_create("btvirt");

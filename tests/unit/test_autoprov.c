@@ -1,8 +1,9 @@
 /* autoprov: the daemon's automatic provisioning policy, rule by rule, with
  * exact times: back-off doubling and its cap, giving up once, a reload's
  * new chance, never a configured node twice, an unconfigured node
- * configured again or (beaconing) provisioned anew, the table's bound, and
- * when a pending reservation is released or kept. */
+ * configured again or (beaconing) provisioned anew, the table's bound,
+ * when a pending reservation is released or kept, and when a new link is
+ * admitted (the max_sessions ceiling, the airtime). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -340,6 +341,57 @@ START_TEST(test_reservation_settled)
 }
 END_TEST
 
+/* max_sessions is the ceiling: at it, no link, however idle the air */
+START_TEST(test_admit_ceiling)
+{
+	ck_assert_int_eq(autoprov_admit(0, 1, 0), AUTOPROV_ADMIT);
+	ck_assert_int_eq(autoprov_admit(1, 1, 0), AUTOPROV_NO_SESSION);
+	ck_assert_int_eq(autoprov_admit(31, 32, 0), AUTOPROV_ADMIT);
+	ck_assert_int_eq(autoprov_admit(32, 32, 0), AUTOPROV_NO_SESSION);
+	ck_assert_int_eq(autoprov_admit(33, 32, 0), AUTOPROV_NO_SESSION);
+	/* the ceiling is said first: a later beacon would not help either */
+	ck_assert_int_eq(autoprov_admit(32, 32, 10000), AUTOPROV_NO_SESSION);
+}
+END_TEST
+
+/* below the ceiling, a new link waits while a PDU queued now would wait
+ * half the PB-ADV retransmission interval or more */
+START_TEST(test_admit_airtime)
+{
+	ck_assert_uint_eq(AUTOPROV_ADMIT_BACKLOG_MS, 250);
+	ck_assert_int_eq(autoprov_admit(1, 32, 0), AUTOPROV_ADMIT);
+	ck_assert_int_eq(autoprov_admit(1, 32, 249), AUTOPROV_ADMIT);
+	ck_assert_int_eq(autoprov_admit(1, 32, 250), AUTOPROV_NO_AIRTIME);
+	ck_assert_int_eq(autoprov_admit(5, 32, 251), AUTOPROV_NO_AIRTIME);
+	ck_assert_int_eq(autoprov_admit(31, 32, 100000), AUTOPROV_NO_AIRTIME);
+	/* the first link always: a backlog without links drains by itself */
+	ck_assert_int_eq(autoprov_admit(0, 32, 100000), AUTOPROV_ADMIT);
+	ck_assert_int_eq(autoprov_admit(0, 1, 100000), AUTOPROV_ADMIT);
+}
+END_TEST
+
+/* 32 allowed on an air whose backlog grows with the links that run (one
+ * set, 75 ms a PDU, each link keeping one PDU queued): the links admitted
+ * stop where the backlog reaches the bound, not at max_sessions; as the
+ * backlog drains, more are admitted again */
+START_TEST(test_admit_follows_airtime)
+{
+	unsigned links = 0;
+
+	while (autoprov_admit(links, 32, links * 75) == AUTOPROV_ADMIT)
+		links++;
+	ck_assert_uint_eq(links, 4); /* 4 x 75 = 300 >= 250 */
+	ck_assert_int_eq(autoprov_admit(links, 32, links * 75), AUTOPROV_NO_AIRTIME);
+	/* four sets: a quarter of the backlog per set */
+	links = 0;
+	while (autoprov_admit(links, 32, links * 75 / 4) == AUTOPROV_ADMIT)
+		links++;
+	ck_assert_uint_eq(links, 14); /* 14 x 75 / 4 = 262 >= 250 */
+	/* the air drained: one more */
+	ck_assert_int_eq(autoprov_admit(links, 32, 0), AUTOPROV_ADMIT);
+}
+END_TEST
+
 static Suite *autoprov_suite(void)
 {
 	Suite *s = suite_create("autoprov");
@@ -360,6 +412,9 @@ static Suite *autoprov_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_reservation_beacon);
 	tcase_add_test(tc, test_reservation_settled);
+	tcase_add_test(tc, test_admit_ceiling);
+	tcase_add_test(tc, test_admit_airtime);
+	tcase_add_test(tc, test_admit_follows_airtime);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -175,12 +175,12 @@ static const struct {
 	{ "control_group = abcdefghijabcdefghijabcdefghijabc",
 	  "control_group must be 1-32 characters of A-Z a-z 0-9 _ . -, not 'abcdefghijabcdefghijabcdefghijabc'" },
 	{ "auto_provision = maybe", "auto_provision must be yes or no (true/false, on/off, 1/0), not 'maybe'" },
-	{ "max_sessions = 0", "max_sessions must be 1-8, not '0'" },
-	{ "max_sessions = 9", "max_sessions must be 1-8, not '9'" },
-	{ "max_sessions = -1", "max_sessions must be 1-8, not '-1'" },
-	{ "max_sessions = 2x", "max_sessions must be 1-8, not '2x'" },
-	{ "max_sessions = 0x", "max_sessions must be 1-8, not '0x'" },
-	{ "max_sessions = 1 2", "max_sessions must be 1-8, not '1 2'" },
+	{ "max_sessions = 0", "max_sessions must be 1-32, not '0'" },
+	{ "max_sessions = 33", "max_sessions must be 1-32, not '33'" },
+	{ "max_sessions = -1", "max_sessions must be 1-32, not '-1'" },
+	{ "max_sessions = 2x", "max_sessions must be 1-32, not '2x'" },
+	{ "max_sessions = 0x", "max_sessions must be 1-32, not '0x'" },
+	{ "max_sessions = 1 2", "max_sessions must be 1-32, not '1 2'" },
 	{ "max_devices = 15", "max_devices must be 16-65536, not '15'" },
 	{ "max_devices = 65537", "max_devices must be 16-65536, not '65537'" },
 	{ "max_attempts = 0", "max_attempts must be 1-100, not '0'" },
@@ -396,7 +396,7 @@ START_TEST(test_conf_load)
 	ret = conf_load(&c, path, false, err, sizeof(err));
 	ck_assert_int_eq(unlink(path), 0);
 	ck_assert_int_eq(ret, -1);
-	assert_err(err, path, 2, "max_sessions must be 1-8, not '40'");
+	assert_err(err, path, 2, "max_sessions must be 1-32, not '40'");
 
 	/* missing: the defaults when that is fine, else an error */
 	c.max_sessions = 7;

@@ -927,15 +927,18 @@ START_TEST(test_assign_address)
 	uint8_t data_params[33];
 	struct bytes dk = hx(DEVICE_KEY);
 
-	/* given by the callback: used in the Data and the result */
+	/* given by the callback once the device's confirmation is verified (not
+	 * before: a session that fails earlier holds no address): used in the
+	 * Data and the result */
 	pp.unicast = 0;
 	m = mock_new(&pp, RAND_P);
 	m->assign_addr = 0x0b0c;
 	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	ck_assert_uint_eq(m->assign_calls, 0);
+	feed(m, 200, PDU_RAND_D);
 	ck_assert_uint_eq(m->assign_calls, 1);
 	ck_assert_uint_eq(m->assign_elements, 1);
-	feed(m, 100, PDU_CONF_D);
-	feed(m, 200, PDU_RAND_D);
 	assert_sent(m, 5, PDU_DATA); /* the sample's 0x0b0c, so the sample Data */
 	feed(m, 300, PDU_COMPLETE);
 	ck_assert_uint_eq(m->result.unicast, 0x0b0c);
@@ -969,20 +972,41 @@ START_TEST(test_assign_address)
 	/* the element count is what the device announced */
 	m = mock_new(&pp, RAND_P);
 	m->assign_addr = 0x2000;
-	prov_start(&m->p, 0);
-	feed(m, 10, "01" "0300010000000000000000");
-	ck_assert_uint_eq(m->fails, 0);
+	run_to_keys(m, 0, "0300010000000000000000", START);
+	{
+		uint8_t rd[16], conf[16], no_oob[16] = { 0 };
+
+		hx_to(RAND_D, rd, 16);
+		expected_conf(PROV_ALG_CMAC, "0300010000000000000000", START, no_oob, rd, conf);
+		feed_pdu(m, 100, PROV_CONFIRMATION, conf, 16);
+		ck_assert_uint_eq(m->assign_calls, 0);
+		feed_pdu(m, 200, PROV_RANDOM, rd, 16);
+	}
+	ck_assert_msg(m->fails == 0, "failed: %s", m->msg);
 	ck_assert_uint_eq(m->assign_calls, 1);
 	ck_assert_uint_eq(m->assign_elements, 3);
+	ck_assert(sent_type(m, PROV_DATA));
 	mock_free(m);
 
-	/* refused */
+	/* a device whose confirmation does not verify: no address asked for */
+	m = mock_new(&pp, RAND_P);
+	m->assign_addr = 0x0b0c;
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	feed(m, 200, "06" "00000000000000000000000000000001");
+	assert_failed(m, PROV_ERR_CONFIRMATION_FAILED);
+	ck_assert_uint_eq(m->assign_calls, 0);
+	mock_free(m);
+
+	/* refused: nothing sent after our Random */
 	m = mock_new(&pp, RAND_P);
 	m->assign_rc = -1;
-	prov_start(&m->p, 0);
-	feed(m, 10, PDU_CAPS);
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	feed(m, 200, PDU_RAND_D);
 	assert_failed(m, PROV_ERR_CANNOT_ASSIGN_ADDRESSES);
-	ck_assert_uint_eq(m->nsent, 1);
+	ck_assert_uint_eq(m->nsent, 5);
+	ck_assert(!sent_type(m, PROV_DATA));
 	mock_free(m);
 }
 END_TEST
@@ -1032,13 +1056,17 @@ START_TEST(test_assign_address_missing_callback)
 	};
 	struct prov_params pp = sample_params();
 	struct mock *m = calloc(1, sizeof(*m));
+	struct bytes priv = hx(PROV_PRIV), rnd = hx(RAND_P);
 
 	ck_assert_ptr_nonnull(m);
 	pp.unicast = 0;
 	prov_init(&m->p, &pp, &no_assign, m);
-	prov_start(&m->p, 0);
-	feed(m, 10, PDU_CAPS);
+	ck_assert_int_eq(prov_test_fix(&m->p, priv.b, rnd.b, rnd.len), 0);
+	run_to_keys(m, 0, CAPS, START);
+	feed(m, 100, PDU_CONF_D);
+	feed(m, 200, PDU_RAND_D);
 	assert_failed(m, PROV_ERR_CANNOT_ASSIGN_ADDRESSES);
+	ck_assert(!sent_type(m, PROV_DATA));
 	mock_free(m);
 }
 END_TEST
