@@ -21,6 +21,9 @@
  * on the air starts when that one ends (counted in deferred_events). The
  * events of the accepted connections' controllers (the hosts under test) are
  * counted apart: advertisements started (one a mesh PDU), events, airtime.
+ * With btdev_legacy a legacy advertisement is heard once, when enabled, as
+ * BlueZ's btvirt has it (its le_set_adv_enable_complete), so that timings
+ * can be compared with btvirt's; the air time is counted all the same.
  *
  * Extended advertising and scanning (Core 5.0) are modelled for legacy PDUs:
  * up to cfg.adv_sets (AIR_DEFAULT_ADV_SETS, at most AIR_MAX_ADV_SETS)
@@ -668,6 +671,8 @@ static void adv_event(struct advset *s)
 		a->stats.host_adv_events++;
 		a->stats.host_airtime_s += len;
 	}
+	if (a->cfg.btdev_legacy && s == &s->c->adv && s->events++ > 0)
+		return; /* btdev reports a legacy advertisement once, when enabled */
 	for (struct ctrl *r = a->ctrls; r; r = r->next)
 		if (r != s->c && !r->dead && r->scan_enable)
 			transmit_to(s, r, now);
@@ -968,8 +973,10 @@ static void cmd_le_set_adv_enable(struct ctrl *c, uint16_t op, const uint8_t *p)
 	cmd_status(c, op, st);
 	if (st != 0 || c->dead)
 		return;
-	if (c->adv.enable)
+	if (c->adv.enable) {
+		c->adv.events = 0; /* counted for btdev_legacy only (no limit) */
 		adv_start(&c->adv);
+	}
 	else
 		ev_timer_stop(c->air->loop, &c->adv.timer);
 }

@@ -24,6 +24,8 @@ struct air_config {
 			     * window of the first one go into one LE Advertising Report event */
 	bool rssi_unknown;  /* report RSSI 127 */
 	bool legacy_only;   /* offer no extended advertising/scanning commands */
+	bool btdev_legacy;  /* legacy advertising as BlueZ's emulator (btdev) has it: heard
+			     * once when enabled, not at every advertising event */
 	unsigned adv_sets;  /* extended advertising sets offered, 1..AIR_MAX_ADV_SETS
 			     * (0: AIR_DEFAULT_ADV_SETS) */
 	int rssi;           /* base RSSI in dBm; each report adds uniform noise of +-5 dB */

@@ -99,6 +99,9 @@ static void usage(FILE *f)
 		"                         (LE Read Number of Supported Advertising Sets),\n"
 		"                         1-16 (default 4); one radio: the sets' events\n"
 		"                         take turns on the air\n"
+		"  --btdev-legacy         a legacy advertisement is heard once, when it is\n"
+		"                         enabled, not at each of its advertising events:\n"
+		"                         what BlueZ's btvirt does (to compare timings)\n"
 		"  --verbose              log connections and commands to stderr\n"
 		"\n"
 		"Airtime: an advertising event sends its PDU on each of its channels\n"
@@ -327,6 +330,7 @@ enum {
 	OPT_VERBOSE,
 	OPT_LEGACY_ONLY,
 	OPT_ADV_SETS,
+	OPT_BTDEV_LEGACY,
 	OPT_HELP,
 };
 
@@ -348,6 +352,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "legacy-only", no_argument, NULL, OPT_LEGACY_ONLY },
 	{ "adv-sets", required_argument, NULL, OPT_ADV_SETS },
+	{ "btdev-legacy", no_argument, NULL, OPT_BTDEV_LEGACY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -445,6 +450,9 @@ int main(int argc, char **argv)
 			if (parse_long(optarg, 1, AIR_MAX_ADV_SETS, &l) < 0)
 				goto bad;
 			cfg.adv_sets = (unsigned)l;
+			break;
+		case OPT_BTDEV_LEGACY:
+			cfg.btdev_legacy = true;
 			break;
 		case OPT_VERBOSE:
 			v.verbose = cfg.verbose = true;
