@@ -62,7 +62,6 @@
 #define ERR_UNSUPPORTED 0x11
 #define ERR_INVALID_PARAMS 0x12
 
-
 #define MAX_CTRLS 256
 #define OUT_SOFT_LIMIT (256u * 1024u) /* reports are dropped beyond this backlog */
 #define OUT_HARD_LIMIT (1024u * 1024u) /* a host this far behind is disconnected */
