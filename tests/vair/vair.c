@@ -110,7 +110,7 @@ static void usage(FILE *f)
 		"\n"
 		"SIGTERM or SIGINT: devices stop scanning and close, then exit 0, with one\n"
 		"line \"vair: stats: ...\" on stderr: host_adv_enables, host_adv_events and\n"
-		"host_airtime_ms count the advertising of the controllers of --socket's\n"
+		"host_airtime_us count the advertising of the controllers of --socket's\n"
 		"connections (the hosts under test): advertisements started (one a PDU),\n"
 		"events and their airtime.\n");
 }
@@ -283,12 +283,12 @@ static void print_stats(const struct vair *v, const struct air_stats *s)
 	fprintf(stderr,
 		"vair: stats: seed=%llu controllers=%lu commands=%lu adv_events=%lu "
 		"deliveries=%lu lost=%lu reports=%lu report_events=%lu multi_report_events=%lu "
-		"dup_filtered=%lu masked=%lu overflow=%lu deferred_events=%lu airtime_ms=%.1f "
-		"host_adv_enables=%lu host_adv_events=%lu host_airtime_ms=%.1f\n",
+		"dup_filtered=%lu masked=%lu overflow=%lu deferred_events=%lu airtime_us=%.0f "
+		"host_adv_enables=%lu host_adv_events=%lu host_airtime_us=%.0f\n",
 		(unsigned long long)v->seed, s->clients, s->commands, s->adv_events, s->deliveries,
 		s->lost, s->reports, s->report_events, s->multi_report_events, s->dup_filtered,
-		s->masked, s->overflow, s->deferred_events, s->airtime_s * 1000.0,
-		s->host_adv_enables, s->host_adv_events, s->host_airtime_s * 1000.0);
+		s->masked, s->overflow, s->deferred_events, s->airtime_s * 1e6,
+		s->host_adv_enables, s->host_adv_events, s->host_airtime_s * 1e6);
 }
 
 /* Two devices with one UUID, or one controller address, are a mistake. */
