@@ -6,7 +6,9 @@
 #                   (SCENARIOS="1 4" runs only those; see tests/kernel/run)
 #   make demo       scan three simulated AliGenie devices on the virtual air
 #   make install    PREFIX=/usr/local, DESTDIR honoured (see install: below)
-#   make bench      timing benchmarks (never part of check)
+#   make bench      timing benchmarks (never part of check; BENCH_QUICK=1 for
+#                   a short run; tests/bench lists its knobs), numbers also
+#                   in build/bench.json
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (60) with clang
 #                   (tests/fuzz/; `make check` replays their corpora)
 
@@ -153,7 +155,7 @@ demo: deps
 	@sh tests/demo $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair)
 
 bench: $(MESHPROV) $(B)/vair/vair
-	@sh tests/bench $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair)
+	@python3 tests/bench $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair)
 
 # install: the program, both man pages, the systemd unit (@BINDIR@ filled
 # in), the sysusers.d file, and SYSCONFDIR/meshprov/meshprov.conf from

@@ -704,6 +704,83 @@ START_TEST(test_vair_extended)
 }
 END_TEST
 
+/* vair --adv-sets N: a controller offers N extended advertising sets and no
+ * more; an advertising event takes its airtime (its PDU on each of the three
+ * channels, 8 us an octet, 150 us between channels), the sets of one
+ * controller take turns on its one radio, events repeat at the interval
+ * (20 ms here) at the earliest, and the stats line counts the host's
+ * advertisements, events and airtime. */
+START_TEST(test_vair_adv_sets)
+{
+	static const char *const two[] = { "--adv-sets", "2", NULL };
+	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
+	static const uint8_t le_mask[8] = { 0x00, 0x00, 0x02 }; /* LE Advertising Set Terminated */
+	static const uint8_t adv_data[] = { 0x05, 0x09, 'v', 'a', 'i', 'r' };
+	/* handle, ADV_NONCONN_IND, 20 ms, all channels, public address, 1M */
+	uint8_t params[25] = {
+		0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x01, 0x00, 0x01, 0x00, 0x00,
+	};
+	/* both sets at once, 3 events each */
+	static const uint8_t enable[10] = { 0x01, 0x02, 0x00, 0x00, 0x00, 0x03,
+					    0x01, 0x00, 0x00, 0x03 };
+	uint8_t data_cmd[4 + sizeof(adv_data)] = { 0x00, 0x03, 0x01, sizeof(adv_data) };
+	/* (preamble, access address, header, AdvA, CRC: 16 octets) + data, 3 channels */
+	const unsigned long event_us = 3 * (16 + sizeof(adv_data)) * 8 + 2 * 150;
+	uint8_t rp[256], ev[257];
+	size_t rl = 0;
+	uint64_t t0, deadline, last = 0;
+	unsigned terminated = 0;
+	struct vair air;
+	int a;
+
+	memcpy(data_cmd + 4, adv_data, sizeof(adv_data));
+	air_start(&air, false, two);
+	a = hc_connect(air.sock);
+	PROC_REQUIRE(a >= 0, "cannot connect to %s", air.sock);
+	REQ_STATUS(hc_cmd(a, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+	REQ_STATUS(hc_cmd(a, HCI_OP_SET_EVENT_MASK, ev_mask_le, 8, NULL, NULL), 0, "Set Event Mask");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EVENT_MASK, le_mask, 8, NULL, NULL), 0,
+		   "LE Set Event Mask");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_READ_NUM_ADV_SETS, NULL, 0, rp, &rl), 0, "Read Number of Sets");
+	PROC_REQUIRE(rl == 2 && rp[1] == 2, "%u advertising sets, want 2", rl == 2 ? rp[1] : 0);
+	for (uint8_t h = 0; h < 2; h++) {
+		params[0] = data_cmd[0] = h;
+		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0,
+			   "LE Set Extended Advertising Parameters");
+		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_DATA, data_cmd, sizeof(data_cmd), NULL,
+				  NULL), 0, "LE Set Extended Advertising Data");
+	}
+	params[0] = 2;
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0x07,
+		   "a third set (Memory Capacity Exceeded)");
+	t0 = mono_ms();
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_ENABLE, enable, sizeof(enable), NULL, NULL), 0,
+		   "LE Set Extended Advertising Enable");
+	deadline = mono_ms() + 2000;
+	while (terminated < 2 && hc_event(a, ev, deadline) == 1) {
+		if (ev[0] != HCI_EV_LE_META || ev[2] != HCI_LE_ADV_SET_TERMINATED)
+			continue;
+		PROC_REQUIRE(ev[3] == HCI_ERR_LIMIT_REACHED && ev[7] == 3,
+			     "LE Advertising Set Terminated: status 0x%02x, %u events", ev[3], ev[7]);
+		terminated++;
+		last = mono_ms();
+	}
+	PROC_REQUIRE(terminated == 2, "%u LE Advertising Set Terminated events, want 2", terminated);
+	/* three events: two intervals of at least 20 ms */
+	PROC_REQUIRE(last - t0 >= 40, "3 events at a 20 ms interval took %llu ms",
+		     (unsigned long long)(last - t0));
+	close(a);
+	vair_stop(&air);
+	ck_assert_uint_eq(vair_stat(&air, "host_adv_enables"), 2);
+	ck_assert_uint_eq(vair_stat(&air, "host_adv_events"), 6);
+	ck_assert_uint_eq(vair_stat(&air, "host_airtime_us"), 6 * event_us);
+	/* enabled together: the second set's first event waited for the first's */
+	ck_assert_uint_ge(vair_stat(&air, "deferred_events"), 1);
+	vair_free(&air);
+}
+END_TEST
+
 /* A controller that is gone before the first command (here: a connection
  * whose other end is closed, so the first write fails): meshprov says so and
  * exits at once. It used to report it before its event loop ran, where the
@@ -786,6 +863,7 @@ static Suite *scan_e2e_suite(void)
 	tcase_set_timeout(air, TEST_TIMEOUT_S);
 	tcase_add_test(air, test_vair_controller);
 	tcase_add_test(air, test_vair_extended);
+	tcase_add_test(air, test_vair_adv_sets);
 	tcase_add_test(air, test_dead_controller_fails_at_once);
 	tcase_add_test(air, test_scan_json);
 	tcase_add_test(air, test_scan_aligenie_only);

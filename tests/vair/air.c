@@ -12,8 +12,22 @@
  * advertising and for scan parameters while scanning; a scan enable reports
  * the advertisers that are on the air at that moment.
  *
+ * Airtime (Core 6.B.4.4.2): an advertising event sends its PDU once on each
+ * channel of its channel map, ADV_PDU_GAP_S apart, each PDU taking 8 us an
+ * octet (preamble, access address, header, AdvA, data, CRC) at LE 1M; a
+ * scanner listens on one primary channel, the next one every scan interval,
+ * and hears an event when that channel's PDU has ended. One controller has
+ * one radio: an event of one set that falls due while another set's event is
+ * on the air starts when that one ends (counted in deferred_events). The
+ * events of the accepted connections' controllers (the hosts under test) are
+ * counted apart: advertisements started (one a mesh PDU), events, airtime.
+ * With btdev_legacy a legacy advertisement is heard once, when enabled, as
+ * BlueZ's btvirt has it (its le_set_adv_enable_complete), so that timings
+ * can be compared with btvirt's; the air time is counted all the same.
+ *
  * Extended advertising and scanning (Core 5.0) are modelled for legacy PDUs:
- * up to AIR_ADV_SETS advertising sets with legacy properties, each stopping
+ * up to cfg.adv_sets (AIR_DEFAULT_ADV_SETS, at most AIR_MAX_ADV_SETS)
+ * advertising sets with legacy properties, each stopping
  * after its Max_Extended_Advertising_Events with LE Advertising Set
  * Terminated, and extended scanning, which reports in LE Extended
  * Advertising Report events. Like hardware (and unlike btvirt), a controller
@@ -48,8 +62,6 @@
 #define ERR_UNSUPPORTED 0x11
 #define ERR_INVALID_PARAMS 0x12
 
-#define AIR_ADV_SETS 4
-
 #define MAX_CTRLS 256
 #define OUT_SOFT_LIMIT (256u * 1024u) /* reports are dropped beyond this backlog */
 #define OUT_HARD_LIMIT (1024u * 1024u) /* a host this far behind is disconnected */
@@ -57,7 +69,9 @@
 #define SEEN_MAX 1024                  /* Filter_Duplicates memory */
 #define ADV_DELAY_MAX_MS 10
 #define MAX_REPORTS_PER_EVENT 25
-#define AIR_OVERHEAD_OCTETS 16         /* preamble, access address, CRC, inter-frame */
+#define AIR_OVERHEAD_OCTETS 16         /* preamble 1, access address 4, header 2, AdvA 6, CRC 3 */
+#define ADV_PDU_GAP_S 0.00015          /* from the end of one channel's PDU to the next
+					* one's start: the radio's channel change */
 #define SCAN_RSP_EXTRA_S 0.0005        /* SCAN_REQ + two T_IFS before a SCAN_RSP */
 
 struct report {
@@ -121,9 +135,10 @@ struct ctrl {
 
 	/* advertising */
 	struct advset adv;      /* the legacy commands' */
-	struct advset sets[AIR_ADV_SETS];
+	struct advset sets[AIR_MAX_ADV_SETS];
 	uint8_t scan_rsp_len;
 	uint8_t scan_rsp[31];
+	double radio_free;       /* the advertising event on the air ends then */
 	enum cmd_kind kind_used; /* legacy or extended advertising/scanning, once used */
 	uint8_t cmd_plen;        /* of the command being handled */
 
@@ -207,7 +222,7 @@ static void ctrl_kill(struct ctrl *c, const char *why)
 	ev_io_stop(a->loop, &c->rio);
 	ev_io_stop(a->loop, &c->wio);
 	ev_timer_stop(a->loop, &c->adv.timer);
-	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++)
 		ev_timer_stop(a->loop, &c->sets[i].timer);
 	ev_timer_stop(a->loop, &c->rx_timer);
 	close(c->fd);
@@ -515,8 +530,15 @@ static bool in_scan_window(const struct ctrl *r, double t)
 	return us % interval_us < (uint64_t)r->scan_window * 625u;
 }
 
-/* Schedule one advertising PDU for reception by r, through the air model. */
-static void deliver(struct ctrl *r, double now, double extra, uint8_t evt_type, uint8_t addr_type,
+/* One legacy advertising PDU with data_len octets of data on the air, LE 1M. */
+static double pdu_airtime(uint8_t data_len)
+{
+	return (AIR_OVERHEAD_OCTETS + data_len) * 8e-6;
+}
+
+/* Schedule one advertising PDU for reception by r, through the air model;
+ * at: when, after now, the PDU that r hears has ended on the air. */
+static void deliver(struct ctrl *r, double now, double at, uint8_t evt_type, uint8_t addr_type,
 		    const uint8_t addr[6], const uint8_t *data, uint8_t data_len)
 {
 	struct air *a = r->air;
@@ -534,8 +556,7 @@ static void deliver(struct ctrl *r, double now, double extra, uint8_t evt_type, 
 		delay += (rng_unit(&a->rng) * 2.0 - 1.0) * a->cfg.jitter_ms / 1000.0;
 	if (delay < 0)
 		delay = 0;
-	/* 1 Mb/s: 8 us per octet of header, AdvA and data, plus the overhead */
-	delay += (2.0 + 6.0 + data_len + AIR_OVERHEAD_OCTETS) * 8e-6 + extra;
+	delay += at;
 	if (!in_scan_window(r, now + delay)) {
 		a->stats.lost++;
 		return;
@@ -582,34 +603,75 @@ static const uint8_t *scanner_addr(const struct ctrl *c)
 	return (c->scan_own_addr_type & 1) ? c->random_addr : c->bdaddr;
 }
 
-/* One advertising event of the set s as heard by the scanner r. */
+/* The primary channel (0: 37, 1: 38, 2: 39) r listens on at time t: the
+ * next one every scan interval. */
+static unsigned scan_channel(const struct ctrl *r, double t)
+{
+	double interval = r->scan_interval * 0.000625;
+
+	if (t <= r->scan_start)
+		return 0;
+	return (unsigned)((t - r->scan_start) / interval) % 3u;
+}
+
+/* How long an advertising event of s takes: its PDU on each channel of its
+ * map, ADV_PDU_GAP_S between them. */
+static double event_airtime(const struct advset *s)
+{
+	unsigned nch = (unsigned)__builtin_popcount(s->chan_map & 0x07);
+	uint8_t len = s->type == 0x01 || s->type == 0x04 ? 6 : s->data_len; /* TargetA */
+
+	if (nch == 0)
+		nch = 3;
+	return nch * pdu_airtime(len) + (nch - 1) * ADV_PDU_GAP_S;
+}
+
+/* One advertising event of the set s, started at now, as heard by the scanner r. */
 static void transmit_to(struct advset *s, struct ctrl *r, double now)
 {
 	struct ctrl *adv = s->c;
 	bool directed = s->type == 0x01 || s->type == 0x04;
 	const uint8_t *addr = (s->own_addr_type & 1) ? adv->random_addr : adv->bdaddr;
 	uint8_t addr_type = s->own_addr_type & 1;
+	unsigned ch = scan_channel(r, now), pos = 0;
+	uint8_t len = directed ? 6 : s->data_len;
+	double at;
 
+	/* the event sends on its channels in order: which one is r's? */
+	if (!(s->chan_map & (1u << ch)))
+		return; /* not on the channel r listens on */
+	for (unsigned i = 0; i < ch; i++)
+		if (s->chan_map & (1u << i))
+			pos++;
+	at = pos * (pdu_airtime(len) + ADV_PDU_GAP_S) + pdu_airtime(len);
 	if (directed) {
 		if ((r->scan_own_addr_type & 1) != s->direct_addr_type ||
 		    memcmp(scanner_addr(r), s->direct_addr, 6))
 			return;
-		deliver(r, now, 0, 0x01, addr_type, addr, NULL, 0);
+		deliver(r, now, at, 0x01, addr_type, addr, NULL, 0);
 		return;
 	}
-	deliver(r, now, 0, report_type(s->type), addr_type, addr, s->data, s->data_len);
+	deliver(r, now, at, report_type(s->type), addr_type, addr, s->data, s->data_len);
 	/* an active scanner gets the scan response of a scannable advertiser */
 	if (r->scan_type == 0x01 && s == &adv->adv && (s->type == 0x00 || s->type == 0x02))
-		deliver(r, now, SCAN_RSP_EXTRA_S, 0x04, addr_type, addr, adv->scan_rsp,
-			adv->scan_rsp_len);
+		deliver(r, now, at + SCAN_RSP_EXTRA_S + pdu_airtime(adv->scan_rsp_len), 0x04,
+			addr_type, addr, adv->scan_rsp, adv->scan_rsp_len);
 }
 
 static void adv_event(struct advset *s)
 {
 	struct air *a = s->c->air;
-	double now = ev_now(a->loop);
+	double now = ev_now(a->loop), len = event_airtime(s);
 
+	s->c->radio_free = now + len;
 	a->stats.adv_events++;
+	a->stats.airtime_s += len;
+	if (!s->c->local) {
+		a->stats.host_adv_events++;
+		a->stats.host_airtime_s += len;
+	}
+	if (a->cfg.btdev_legacy && s == &s->c->adv && s->events++ > 0)
+		return; /* btdev reports a legacy advertisement once, when enabled */
 	for (struct ctrl *r = a->ctrls; r; r = r->next)
 		if (r != s->c && !r->dead && r->scan_enable)
 			transmit_to(s, r, now);
@@ -647,12 +709,31 @@ static bool adv_limit(struct advset *s)
 	return true;
 }
 
-/* The first event goes out at once, the next after the interval. */
-static void adv_start(struct advset *s)
+/* An event of s is due: it goes out now, or when the radio is done with
+ * another set's event; the next one an interval (and advDelay) later. */
+static void adv_due(struct advset *s)
 {
+	struct air *a = s->c->air;
+	double now = ev_now(a->loop);
+
+	if (s->c->radio_free > now + 1e-9) {
+		a->stats.deferred_events++;
+		ev_timer_stop(a->loop, &s->timer);
+		ev_timer_set(&s->timer, s->c->radio_free - now, 0.0);
+		ev_timer_start(a->loop, &s->timer);
+		return;
+	}
 	adv_event(s);
 	if (!s->c->dead && !adv_limit(s))
 		adv_schedule(s);
+}
+
+/* The first event goes out at once (when the radio is free), the next after the interval. */
+static void adv_start(struct advset *s)
+{
+	if (!s->c->local)
+		s->c->air->stats.host_adv_enables++;
+	adv_due(s);
 }
 
 static void on_adv_timer(struct ev_loop *loop, ev_timer *w, int revents)
@@ -663,9 +744,7 @@ static void on_adv_timer(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (s->c->dead || !s->enable)
 		return;
-	adv_event(s);
-	if (!s->c->dead && !adv_limit(s))
-		adv_schedule(s);
+	adv_due(s);
 }
 
 static void advset_reset(struct advset *s)
@@ -700,7 +779,7 @@ static void ctrl_reset(struct ctrl *c)
 	memset(c->random_addr, 0, 6);
 	advset_reset(&c->adv);
 	c->adv.used = true;
-	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++)
 		advset_reset(&c->sets[i]);
 	c->scan_rsp_len = 0;
 	memset(c->scan_rsp, 0, sizeof(c->scan_rsp));
@@ -893,8 +972,10 @@ static void cmd_le_set_adv_enable(struct ctrl *c, uint16_t op, const uint8_t *p)
 	cmd_status(c, op, st);
 	if (st != 0 || c->dead)
 		return;
-	if (c->adv.enable)
+	if (c->adv.enable) {
+		c->adv.events = 0; /* counted for btdev_legacy only (no limit) */
 		adv_start(&c->adv);
+	}
 	else
 		ev_timer_stop(c->air->loop, &c->adv.timer);
 }
@@ -952,7 +1033,7 @@ static void cmd_le_set_scan_enable(struct ctrl *c, uint16_t op, const uint8_t *p
 			continue;
 		if (adv->adv.enable)
 			transmit_to(&adv->adv, c, ev_now(a->loop));
-		for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+		for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++)
 			if (adv->sets[i].used && adv->sets[i].enable)
 				transmit_to(&adv->sets[i], c, ev_now(a->loop));
 	}
@@ -962,7 +1043,7 @@ static void cmd_le_set_scan_enable(struct ctrl *c, uint16_t op, const uint8_t *p
 
 static struct advset *find_set(struct ctrl *c, uint8_t handle)
 {
-	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++)
 		if (c->sets[i].used && c->sets[i].handle == handle)
 			return &c->sets[i];
 	return NULL;
@@ -970,7 +1051,7 @@ static struct advset *find_set(struct ctrl *c, uint8_t handle)
 
 static void cmd_le_read_num_adv_sets(struct ctrl *c, uint16_t op, const uint8_t *p)
 {
-	uint8_t rp[2] = { 0, AIR_ADV_SETS };
+	uint8_t rp[2] = { 0, (uint8_t)c->air->cfg.adv_sets };
 
 	(void)p;
 	cmd_complete(c, op, rp, sizeof(rp));
@@ -999,7 +1080,7 @@ static void cmd_le_set_ext_adv_params(struct ctrl *c, uint16_t op, const uint8_t
 	else if (s && s->enable)
 		rp[0] = HCI_ERR_COMMAND_DISALLOWED;
 	if (rp[0] == 0 && !s) {
-		for (unsigned i = 0; i < AIR_ADV_SETS && !s; i++)
+		for (unsigned i = 0; i < c->air->cfg.adv_sets && !s; i++)
 			if (!c->sets[i].used)
 				s = &c->sets[i];
 		if (!s)
@@ -1055,7 +1136,7 @@ static void cmd_le_set_ext_adv_enable(struct ctrl *c, uint16_t op, const uint8_t
 	}
 	n = p[1];
 	if (n == 0) { /* disable all */
-		for (unsigned i = 0; i < AIR_ADV_SETS; i++) {
+		for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++) {
 			c->sets[i].enable = false;
 			ev_timer_stop(c->air->loop, &c->sets[i].timer);
 		}
@@ -1110,13 +1191,13 @@ static void cmd_le_remove_adv_set(struct ctrl *c, uint16_t op, const uint8_t *p)
 static void cmd_le_clear_adv_sets(struct ctrl *c, uint16_t op, const uint8_t *p)
 {
 	(void)p;
-	for (unsigned i = 0; i < AIR_ADV_SETS; i++) {
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++) {
 		if (c->sets[i].used && c->sets[i].enable) {
 			cmd_status(c, op, HCI_ERR_COMMAND_DISALLOWED);
 			return;
 		}
 	}
-	for (unsigned i = 0; i < AIR_ADV_SETS; i++)
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++)
 		advset_reset(&c->sets[i]);
 	cmd_status(c, op, 0);
 }
@@ -1313,7 +1394,7 @@ static int attach(struct air *a, int fd, const uint8_t bdaddr[6], bool local)
 	c->adv.c = c;
 	ev_init(&c->adv.timer, on_adv_timer);
 	c->adv.timer.data = &c->adv;
-	for (unsigned i = 0; i < AIR_ADV_SETS; i++) {
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++) {
 		c->sets[i].c = c;
 		ev_init(&c->sets[i].timer, on_adv_timer);
 		c->sets[i].timer.data = &c->sets[i];
@@ -1359,6 +1440,10 @@ struct air *air_new(struct ev_loop *loop, const struct air_config *cfg)
 		return NULL;
 	a->loop = loop;
 	a->cfg = *cfg;
+	if (a->cfg.adv_sets == 0)
+		a->cfg.adv_sets = AIR_DEFAULT_ADV_SETS;
+	if (a->cfg.adv_sets > AIR_MAX_ADV_SETS)
+		a->cfg.adv_sets = AIR_MAX_ADV_SETS;
 	rng_seed(&a->rng, cfg->seed);
 	a->listen_fd = -1;
 	ev_prepare_init(&a->reaper, on_reap);

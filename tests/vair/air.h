@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define AIR_MAX_ADV_SETS 16
+#define AIR_DEFAULT_ADV_SETS 4
+
 struct air_config {
 	double loss;        /* probability that one delivery to one receiver is lost */
 	bool loss_dev_set;  /* deliveries to the simulated devices' controllers (air_attach)
@@ -21,6 +24,10 @@ struct air_config {
 			     * window of the first one go into one LE Advertising Report event */
 	bool rssi_unknown;  /* report RSSI 127 */
 	bool legacy_only;   /* offer no extended advertising/scanning commands */
+	bool btdev_legacy;  /* legacy advertising as BlueZ's emulator (btdev) has it: heard
+			     * once when enabled, not at every advertising event */
+	unsigned adv_sets;  /* extended advertising sets offered, 1..AIR_MAX_ADV_SETS
+			     * (0: AIR_DEFAULT_ADV_SETS) */
 	int rssi;           /* base RSSI in dBm; each report adds uniform noise of +-5 dB */
 	uint64_t seed;
 	bool verbose;
@@ -30,6 +37,14 @@ struct air_stats {
 	unsigned long clients;             /* controller connections ever attached */
 	unsigned long commands;
 	unsigned long adv_events;          /* advertising events on the air */
+	unsigned long deferred_events;     /* started late: the controller's radio was busy
+					    * with another set's event */
+	double airtime_s;                  /* of all advertising events */
+	/* of the accepted connections' controllers (the hosts under test), not the
+	 * simulated devices': */
+	unsigned long host_adv_enables;    /* advertisements started: one a mesh PDU */
+	unsigned long host_adv_events;
+	double host_airtime_s;
 	unsigned long deliveries;          /* (event, receiver) pairs scheduled */
 	unsigned long lost;                /* dropped by the loss model */
 	unsigned long reports;             /* advertising reports sent to hosts */

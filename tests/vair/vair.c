@@ -17,7 +17,7 @@
 #include "simdev.h"
 #include "util.h"
 
-#define MAX_DEVICES 64
+#define MAX_DEVICES 128
 #define SHUTDOWN_GUARD_S ((RADIO_STOP_TIMEOUT_MS + 2000) / 1000.0)
 
 static void usage(FILE *f)
@@ -92,12 +92,27 @@ static void usage(FILE *f)
 		"                         is set up and beaconing\n"
 		"  --legacy-only          controllers offer only the legacy advertising and\n"
 		"                         scanning commands (default: also the extended ones\n"
-		"                         of Bluetooth 5, with 4 advertising sets; like\n"
+		"                         of Bluetooth 5, with --adv-sets sets; like\n"
 		"                         hardware, a controller then refuses the legacy ones\n"
 		"                         after an extended one, and the other way round)\n"
+		"  --adv-sets N           extended advertising sets each controller offers\n"
+		"                         (LE Read Number of Supported Advertising Sets),\n"
+		"                         1-16 (default 4); one radio: the sets' events\n"
+		"                         take turns on the air\n"
+		"  --btdev-legacy         a legacy advertisement is heard once, when it is\n"
+		"                         enabled, not at each of its advertising events:\n"
+		"                         what BlueZ's btvirt does (to compare timings)\n"
 		"  --verbose              log connections and commands to stderr\n"
 		"\n"
-		"SIGTERM or SIGINT: devices stop scanning and close, then exit 0.\n");
+		"Airtime: an advertising event sends its PDU on each of its channels\n"
+		"(8 us an octet, 150 us between channels); events repeat every advertising\n"
+		"interval plus a random advDelay of 0-10 ms.\n"
+		"\n"
+		"SIGTERM or SIGINT: devices stop scanning and close, then exit 0, with one\n"
+		"line \"vair: stats: ...\" on stderr: host_adv_enables, host_adv_events and\n"
+		"host_airtime_us count the advertising of the controllers of --socket's\n"
+		"connections (the hosts under test): advertisements started (one a PDU),\n"
+		"events and their airtime.\n");
 }
 
 struct vair {
@@ -268,10 +283,12 @@ static void print_stats(const struct vair *v, const struct air_stats *s)
 	fprintf(stderr,
 		"vair: stats: seed=%llu controllers=%lu commands=%lu adv_events=%lu "
 		"deliveries=%lu lost=%lu reports=%lu report_events=%lu multi_report_events=%lu "
-		"dup_filtered=%lu masked=%lu overflow=%lu\n",
+		"dup_filtered=%lu masked=%lu overflow=%lu deferred_events=%lu airtime_us=%.0f "
+		"host_adv_enables=%lu host_adv_events=%lu host_airtime_us=%.0f\n",
 		(unsigned long long)v->seed, s->clients, s->commands, s->adv_events, s->deliveries,
 		s->lost, s->reports, s->report_events, s->multi_report_events, s->dup_filtered,
-		s->masked, s->overflow);
+		s->masked, s->overflow, s->deferred_events, s->airtime_s * 1e6,
+		s->host_adv_enables, s->host_adv_events, s->host_airtime_s * 1e6);
 }
 
 /* Two devices with one UUID, or one controller address, are a mistake. */
@@ -312,6 +329,8 @@ enum {
 	OPT_TIME_SCALE,
 	OPT_VERBOSE,
 	OPT_LEGACY_ONLY,
+	OPT_ADV_SETS,
+	OPT_BTDEV_LEGACY,
 	OPT_HELP,
 };
 
@@ -332,6 +351,8 @@ static const struct option long_opts[] = {
 	{ "time-scale", required_argument, NULL, OPT_TIME_SCALE },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "legacy-only", no_argument, NULL, OPT_LEGACY_ONLY },
+	{ "adv-sets", required_argument, NULL, OPT_ADV_SETS },
+	{ "btdev-legacy", no_argument, NULL, OPT_BTDEV_LEGACY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -424,6 +445,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LEGACY_ONLY:
 			cfg.legacy_only = true;
+			break;
+		case OPT_ADV_SETS:
+			if (parse_long(optarg, 1, AIR_MAX_ADV_SETS, &l) < 0)
+				goto bad;
+			cfg.adv_sets = (unsigned)l;
+			break;
+		case OPT_BTDEV_LEGACY:
+			cfg.btdev_legacy = true;
 			break;
 		case OPT_VERBOSE:
 			v.verbose = cfg.verbose = true;
