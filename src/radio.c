@@ -430,35 +430,37 @@ static bool kernel_scans(struct radio *r, uint16_t opcode, int status)
 	return true;
 }
 
+/* The set-up or the scan start failed: the kernel's scan (see kernel_scans)
+ * or a refusal that ends the run. False when status is 0. */
+static bool start_failed(struct radio *r, uint16_t opcode, int status)
+{
+	char msg[RADIO_MSG_MAX];
+
+	if (kernel_scans(r, opcode, status))
+		return true;
+	if (status == 0)
+		return false;
+	refused_msg(r, opcode, status, msg, sizeof(msg));
+	die(r, msg);
+	return true;
+}
+
 static void scan_on_done(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
 {
 	struct radio *r = ctx;
-	char msg[RADIO_MSG_MAX];
 
 	(void)rp;
 	(void)rlen;
-	if (kernel_scans(r, opcode, status))
-		return;
-	if (status != 0) {
-		refused_msg(r, opcode, status, msg, sizeof(msg));
-		die(r, msg);
-		return;
-	}
-	tell_ready(r);
+	if (!start_failed(r, opcode, status))
+		tell_ready(r);
 }
 
 static void setup_done(void *ctx, int status, uint16_t opcode)
 {
 	struct radio *r = ctx;
-	char msg[RADIO_MSG_MAX];
 
-	if (kernel_scans(r, opcode, status))
+	if (start_failed(r, opcode, status))
 		return;
-	if (status != 0) {
-		refused_msg(r, opcode, status, msg, sizeof(msg));
-		die(r, msg);
-		return;
-	}
 	log_info("%s: HCI version %u, manufacturer 0x%04x, %s scanning, %s advertising",
 		 r->tr.name, r->setup.hci_version, r->setup.manufacturer,
 		 r->setup.ext_scan ? "extended" : "legacy",
