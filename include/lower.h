@@ -166,6 +166,9 @@ struct lower_config {
 	uint16_t unicast; /* primary element address (OBO acks come from it) */
 	uint8_t elements; /* our unicast range; 0 counts as 1 */
 	uint8_t ack_ttl;  /* TTL of our Segment Acks (0..127), e.g. LOWER_DEFAULT_TTL */
+	/* the caller reports each PDU handed to ops->send once it is off the air
+	 * (lower_tx_sent): see there */
+	bool tx_reports;
 };
 
 struct lower_stats {
@@ -205,6 +208,10 @@ struct lower_tx {
 	uint32_t acked;    /* bit n: segment n acknowledged */
 	unsigned left;     /* unicast: retransmissions left; group: sends left */
 	uint64_t deadline;
+	/* tx_reports: the round's timer starts when PDU number wait_pdu is off the air */
+	bool waiting;
+	unsigned long wait_pdu;
+	uint64_t interval;
 	size_t len;
 	uint8_t pdu[LOWER_MAX_ACCESS];
 };
@@ -245,6 +252,7 @@ struct lower_peer {
 	uint16_t dst;
 	uint32_t block;
 	uint64_t quiet_at;   /* DONE, unicast: the sender may retransmit until then */
+	unsigned long ack_pdu; /* DONE, tx_reports: the number of our last ack to it */
 	unsigned long stamp; /* last use, for replacement */
 };
 
@@ -254,6 +262,8 @@ struct lower {
 	void *ctx;
 	unsigned next_handle;
 	unsigned long stamp;
+	unsigned long emitted;  /* ops->send calls */
+	unsigned long reported; /* lower_tx_sent calls */
 	struct lower_tx tx[LOWER_TX_SLOTS];
 	struct lower_rx rx[LOWER_RX_SLOTS];
 	struct lower_peer peers[LOWER_PEERS];
@@ -278,6 +288,18 @@ int lower_cancel(struct lower *l, unsigned handle);
 /* One lower transport PDU from the network layer (already authenticated). */
 void lower_input(struct lower *l, uint64_t now, bool ctl, uint8_t ttl, uint32_t seq, uint16_t src, uint16_t dst,
 		 uint32_t iv_index, const uint8_t *pdu, size_t len);
+
+/* With cfg.tx_reports: one PDU handed to ops->send is off the air (or was
+ * dropped before it), each exactly once, in any order. A transmitting queue
+ * may hold our PDUs for long; so that queueing delay is not taken for a lost
+ * PDU, (1) a segmented message's segment transmission timer (and a group
+ * message's interval) starts only when as many PDUs are reported as were
+ * handed over up to the end of its round, or after LOWER_TX_WAIT_MAX_MS at
+ * the latest, and (2) a segment of a completed message arriving again is
+ * acked again only once our previous ack to its sender has been reported.
+ * Without it, timers start at ops->send and every such segment is acked. */
+#define LOWER_TX_WAIT_MAX_MS 10000
+void lower_tx_sent(struct lower *l, uint64_t now);
 
 /* The earliest timer, or NO_DEADLINE (util.h). */
 uint64_t lower_next_deadline(const struct lower *l);

@@ -92,6 +92,10 @@ struct mesh_config {
 	uint32_t iv_index;
 	uint8_t default_ttl; /* for sends (and our Segment Acks): 0 means MESH_DEFAULT_TTL; 1 is invalid */
 	uint32_t seq_block;  /* SEQs asked for per reserve_seq call; 0 means MESH_SEQ_BLOCK */
+	/* the caller calls mesh_tx_sent once for each ops->send_adv when that
+	 * PDU is off the air (lower.h's tx_reports: timers and re-acks wait for
+	 * the transmit queue instead of counting its delay as a loss) */
+	bool tx_reports;
 };
 
 /* An authenticated access message for us (valid during ops->access only). */
@@ -230,6 +234,7 @@ struct mesh {
 	struct mesh_txinfo txinfo[LOWER_TX_SLOTS];
 	struct mesh_peer peers[MESH_PEERS];
 	unsigned long stamp;
+	uint64_t now;             /* of the call into the lower layer going on */
 
 	struct mesh_current cur;  /* the Network PDU mesh_input is handing to the lower layer */
 	struct mesh_sending sending; /* the message mesh_send is handing to the lower layer */
@@ -288,6 +293,10 @@ int mesh_cancel(struct mesh *m, unsigned handle);
 void mesh_input(struct mesh *m, uint64_t now, const uint8_t *net_pdu, size_t len);
 
 /* The earliest timer (retransmissions, acknowledgments, reassembly), or NO_DEADLINE. */
+/* With cfg.tx_reports: one PDU of ops->send_adv is off the air (or was
+ * dropped on the way), each exactly once, in any order. */
+void mesh_tx_sent(struct mesh *m, uint64_t now);
+
 uint64_t mesh_next_deadline(const struct mesh *m);
 
 /* For a participant about to go away: from when nobody is expected to need

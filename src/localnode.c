@@ -54,14 +54,24 @@ static void c_tx_room(void *ctx)
 		unsigned i = c->hold_head;
 
 		if (radio_send_src(c->radio, c->tx_src, AD_TYPE_MESH_MESSAGE, c->hold[i],
-				   c->hold_len[i], 0, 0) == -ENOBUFS)
+				   c->hold_len[i], TXSCHED_NOTIFY, 0) == -ENOBUFS)
 			return; /* room() comes again */
 		c->hold_head = (i + 1) % LOCALNODE_TX_HOLD;
 		c->nhold--;
 	}
 }
 
+/* One of our Network PDUs is off the air: the mesh stack's timers may run. */
+static void c_tx_done(void *ctx, uint32_t cookie)
+{
+	struct localnode *c = ctx;
+
+	(void)cookie;
+	mesh_tx_sent(&c->mesh, radio_now(c->radio));
+}
+
 static const struct txsched_src_ops localnode_tx_ops = {
+	.tx_done = c_tx_done,
 	.room = c_tx_room,
 };
 
@@ -70,20 +80,26 @@ static void c_send_adv(void *ctx, const uint8_t *pdu, size_t len)
 	struct localnode *c = ctx;
 	unsigned slot;
 
-	if (len > TXSCHED_MAX_PAYLOAD) /* (a Network PDU is at most 29 octets) */
+	if (len > TXSCHED_MAX_PAYLOAD) { /* (a Network PDU is at most 29 octets) */
+		mesh_tx_sent(&c->mesh, radio_now(c->radio));
 		return;
+	}
 	if (c->nhold == 0) {
-		int err = radio_send_src(c->radio, c->tx_src, AD_TYPE_MESH_MESSAGE, pdu, len, 0, 0);
+		int err = radio_send_src(c->radio, c->tx_src, AD_TYPE_MESH_MESSAGE, pdu, len,
+					 TXSCHED_NOTIFY, 0);
 
 		if (err != -ENOBUFS) {
-			if (err < 0) /* the radio is gone or not ready: as lost on the air */
+			if (err < 0) { /* the radio is gone or not ready: as lost on the air */
 				log_debug("a Network PDU was not sent (%d)", err);
+				mesh_tx_sent(&c->mesh, radio_now(c->radio));
+			}
 			return;
 		}
 	}
 	/* back-pressure: keep it, behind those kept before */
 	if (c->nhold == LOCALNODE_TX_HOLD) {
 		c->tx_lost++;
+		mesh_tx_sent(&c->mesh, radio_now(c->radio));
 		log_warn("the local node's transmit queue and hold are full (%u + %u PDUs): a Network "
 			 "PDU was dropped", LOCALNODE_TX_QUEUE, LOCALNODE_TX_HOLD);
 		return;
@@ -198,6 +214,7 @@ int localnode_init(struct localnode *c, struct radio *radio, struct nodedb *db, 
 		cfg.unicast = c->self;
 		cfg.elements = 1;
 		cfg.iv_index = nodedb_iv_index(db);
+		cfg.tx_reports = true;
 		if (mesh_init(&c->mesh, &cfg, &localnode_mesh_ops, c) != 0 ||
 		    mesh_add_net_key(&c->mesh, 0, netkey) != 0 ||
 		    mesh_add_app_key(&c->mesh, 0, 0, appkey) != 0 ||
@@ -292,6 +309,14 @@ void localnode_linger(struct localnode *c, uint64_t bound_ms, void (*done)(void 
 
 void localnode_free(struct localnode *c)
 {
+	if (c->on) {
+		const struct lower_stats *ls = &c->mesh.lower.stats;
+
+		log_debug("local node: %lu Network PDUs sent (%lu segments, %lu of them again, "
+			  "%lu Segment Acks), %u indications answered, %lu dropped",
+			  c->mesh.stats.tx, ls->tx_segments, ls->tx_retransmitted, ls->tx_acks,
+			  c->indications, c->tx_lost);
+	}
 	if (c->radio)
 		radio_remove_timers(c->radio, c);
 	if (c->radio && c->on)

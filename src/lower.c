@@ -77,6 +77,7 @@ static void emit(struct lower *l, bool ctl, uint8_t ttl, uint32_t seq, uint16_t 
 		 const uint8_t *pdu, size_t len)
 {
 	l->stats.tx_pdus++;
+	l->emitted++;
 	l->ops->send(l->ctx, ctl, ttl, seq, src, dst, pdu, len);
 }
 
@@ -103,6 +104,29 @@ static void send_ack(struct lower *l, bool obo, uint16_t from_dst, uint16_t to_s
 static uint64_t seg_tx_timeout(uint8_t ttl)
 {
 	return LOWER_SEG_TX_BASE_MS + (uint64_t)LOWER_SEG_TX_TTL_MS * ttl;
+}
+
+/* The round just handed over: its timer runs interval ms from now, or
+ * (tx_reports) from when the round is off the air. */
+static void tx_arm(struct lower *l, struct lower_tx *t, uint64_t now, uint64_t interval)
+{
+	t->interval = interval;
+	t->waiting = l->cfg.tx_reports && l->reported < l->emitted;
+	t->wait_pdu = l->emitted;
+	t->deadline = now + (t->waiting ? LOWER_TX_WAIT_MAX_MS : interval);
+}
+
+void lower_tx_sent(struct lower *l, uint64_t now)
+{
+	l->reported++;
+	for (size_t i = 0; i < LOWER_TX_SLOTS; i++) {
+		struct lower_tx *t = &l->tx[i];
+
+		if (t->busy && t->waiting && l->reported >= t->wait_pdu) {
+			t->waiting = false;
+			t->deadline = now + t->interval;
+		}
+	}
 }
 
 static void tx_send_seg(struct lower *l, struct lower_tx *t, unsigned i, uint32_t seq)
@@ -245,7 +269,7 @@ int lower_send(struct lower *l, uint64_t now, const struct lower_msg *m, bool fo
 	if (!tx_send_round(l, t, true))
 		t->deadline = now; /* tx_done(-EOVERFLOW) at the next tick */
 	else
-		t->deadline = now + (t->group ? LOWER_GROUP_INTERVAL_MS : seg_tx_timeout(t->ttl));
+		tx_arm(l, t, now, t->group ? LOWER_GROUP_INTERVAL_MS : seg_tx_timeout(t->ttl));
 	return 0;
 }
 
@@ -277,7 +301,7 @@ static void tx_tick(struct lower *l, struct lower_tx *t, uint64_t now)
 		if (t->left == 0)
 			tx_finish(l, t, 0);
 		else
-			t->deadline = now + LOWER_GROUP_INTERVAL_MS;
+			tx_arm(l, t, now, LOWER_GROUP_INTERVAL_MS);
 		return;
 	}
 	if (t->left == 0) {
@@ -289,7 +313,7 @@ static void tx_tick(struct lower *l, struct lower_tx *t, uint64_t now)
 		tx_finish(l, t, -EOVERFLOW);
 		return;
 	}
-	t->deadline = now + seg_tx_timeout(t->ttl);
+	tx_arm(l, t, now, seg_tx_timeout(t->ttl));
 }
 
 /* A Segment Ack (7 octets, checked) from src to dst. */
@@ -335,7 +359,7 @@ static void rx_ack(struct lower *l, uint64_t now, uint16_t src, uint16_t dst, co
 		tx_finish(l, t, -EOVERFLOW);
 		return;
 	}
-	t->deadline = now + seg_tx_timeout(t->ttl);
+	tx_arm(l, t, now, seg_tx_timeout(t->ttl));
 }
 
 /* ---- receiving ---- */
@@ -432,8 +456,10 @@ static void rx_complete(struct lower *l, uint64_t now, struct lower_rx *r, struc
 	p->quiet_at = r->unicast ? reack_until(now, r->ttl) : 0;
 	r->ack_at = NO_DEADLINE;
 	r->discard_at = NO_DEADLINE;
-	if (r->unicast)
+	if (r->unicast) {
 		send_ack(l, r->obo, r->dst, r->src, r->ack_ttl, (uint16_t)(r->seq_auth & SEQ_ZERO_MASK), all);
+		p->ack_pdu = l->emitted;
+	}
 	deliver(l, &m); /* from the slot, still busy */
 	r->busy = false;
 }
@@ -479,8 +505,12 @@ static void rx_segment(struct lower *l, uint64_t now, bool ctl, uint8_t ttl, uin
 			l->stats.rx_duplicates++;
 			p->stamp = ++l->stamp;
 			if (p->unicast) {
-				send_ack(l, p->obo, p->dst, src, ack_ttl_for(l, ttl), seq_zero, p->block);
 				p->quiet_at = reack_until(now, ttl);
+				/* our last ack is still waiting to go out: it answers this too */
+				if (l->cfg.tx_reports && l->reported < p->ack_pdu)
+					return;
+				send_ack(l, p->obo, p->dst, src, ack_ttl_for(l, ttl), seq_zero, p->block);
+				p->ack_pdu = l->emitted;
 			}
 			return;
 		}

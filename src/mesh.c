@@ -185,6 +185,8 @@ static void l_send(void *ctx, bool ctl, uint8_t ttl, uint32_t seq, uint16_t src,
 
 	if (!k || net_encrypt(k, &h, pdu, len, out, &olen)) {
 		m->stats.errors++;
+		if (m->cfg.tx_reports) /* never handed over: as gone */
+			lower_tx_sent(&m->lower, m->now);
 		return;
 	}
 	m->stats.tx++;
@@ -384,6 +386,7 @@ int mesh_init(struct mesh *m, const struct mesh_config *cfg, const struct mesh_o
 	lc.unicast = m->cfg.unicast;
 	lc.elements = m->cfg.elements;
 	lc.ack_ttl = m->cfg.default_ttl;
+	lc.tx_reports = m->cfg.tx_reports;
 	lower_init(&m->lower, &lc, &mesh_lower_ops, m);
 	return 0;
 }
@@ -601,6 +604,7 @@ int mesh_send(struct mesh *m, uint64_t now, const struct mesh_tx *tx, unsigned *
 	m->sending.src = src;
 	m->sending.dst = dst;
 	m->sending.net_index = net_index;
+	m->now = now;
 	ret = lower_send(&m->lower, now, &lm, tx->force_seg, &h);
 	m->sending = saved;
 	if (ret)
@@ -694,6 +698,7 @@ void mesh_input(struct mesh *m, uint64_t now, const uint8_t *net_pdu, size_t len
 	m->cur.net_index = k->index;
 	m->cur.seq = h.seq;
 	m->cur.iv_index = h.iv_index;
+	m->now = now;
 	lower_input(&m->lower, now, h.ctl, h.ttl, h.seq, h.src, h.dst, h.iv_index, transport, tlen);
 	m->cur.valid = false;
 	OPENSSL_cleanse(transport, sizeof(transport));
@@ -716,6 +721,14 @@ uint64_t mesh_quiet_deadline(const struct mesh *m)
 
 void mesh_tick(struct mesh *m, uint64_t now)
 {
-	if (m)
-		lower_tick(&m->lower, now);
+	if (!m)
+		return;
+	m->now = now;
+	lower_tick(&m->lower, now);
+}
+
+void mesh_tx_sent(struct mesh *m, uint64_t now)
+{
+	if (m && m->cfg.tx_reports)
+		lower_tx_sent(&m->lower, now);
 }

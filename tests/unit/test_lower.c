@@ -873,6 +873,79 @@ START_TEST(test_retry_limit)
 }
 END_TEST
 
+/* tx_reports: a transmit queue held our segments for long. The segment
+ * transmission timer (400 ms here) runs from when the round's last PDU is
+ * reported off the air, not from ops->send; LOWER_TX_WAIT_MAX_MS bounds the
+ * wait for reports that never come. */
+START_TEST(test_timer_from_tx_report)
+{
+	struct lower_config cfg = { .unicast = 0x0003, .elements = 1, .ack_ttl = 7, .tx_reports = true };
+
+	node_init(&A, 0x0003, 1, 7, 0x3129ac);
+	lower_init(&A.l, &cfg, &ops, &A);
+	send_msg6(&A, 0x1201);
+	ck_assert_uint_eq(A.nsent, 2);
+	/* both segments still queued at 400 and long after: nothing again */
+	ck_assert_uint_eq(lower_next_deadline(&A.l), LOWER_TX_WAIT_MAX_MS);
+	tick(&A, 400);
+	tick(&A, 2000);
+	ck_assert_uint_eq(A.nsent, 2);
+	/* segment 0 leaves at 2500, segment 1 at 3000: the timer starts then */
+	lower_tx_sent(&A.l, 2500);
+	ck_assert_uint_eq(lower_next_deadline(&A.l), LOWER_TX_WAIT_MAX_MS);
+	lower_tx_sent(&A.l, 3000);
+	ck_assert_uint_eq(lower_next_deadline(&A.l), 3400);
+	tick(&A, 3399);
+	ck_assert_uint_eq(A.nsent, 2);
+	tick(&A, 3400);
+	ck_assert_uint_eq(A.nsent, 4);
+	expect_sent(&A, 2, false, 4, 0x3129ad, 0x0003, 0x1201, SEG_6_0);
+	/* this round is never reported: it is taken as sent after the bound */
+	ck_assert_uint_eq(lower_next_deadline(&A.l), 3400 + LOWER_TX_WAIT_MAX_MS);
+	tick(&A, 3400 + LOWER_TX_WAIT_MAX_MS);
+	ck_assert_uint_eq(A.nsent, 6);
+	ck_assert_uint_eq(A.ndone, 0);
+
+	/* without tx_reports the timer runs from ops->send, as before */
+	node_init(&B, 0x0003, 1, 7, 0x3129ac);
+	send_msg6(&B, 0x1201);
+	ck_assert_uint_eq(lower_next_deadline(&B.l), 400);
+	tick(&B, 400);
+	ck_assert_uint_eq(B.nsent, 4);
+}
+END_TEST
+
+/* tx_reports: a segment of a message we completed, arriving again while our
+ * ack to its sender is still queued, is not acked once more (each copy of
+ * each segment would add an ack to the same queue); once that ack is
+ * reported off the air, the next copy is acked again. */
+START_TEST(test_reack_waits_for_tx_report)
+{
+	struct lower_config cfg = { .unicast = 0x1201, .elements = 1, .ack_ttl = 7, .tx_reports = true };
+
+	node_init(&B, 0x1201, 1, 7, 0x100);
+	lower_init(&B.l, &cfg, &ops, &B);
+	input_hex(&B, 0, false, 4, 0x3129ab, 0x0003, 0x1201, SEG_6_0);
+	input_hex(&B, 10, false, 4, 0x3129ac, 0x0003, 0x1201, SEG_6_1);
+	ck_assert_uint_eq(B.nrx, 1);
+	ck_assert_uint_eq(B.nsent, 1);
+	/* the sender did not hear it yet: both segments again, twice */
+	input_hex(&B, 460, false, 4, 0x3129ad, 0x0003, 0x1201, SEG_6_0);
+	input_hex(&B, 470, false, 4, 0x3129ae, 0x0003, 0x1201, SEG_6_1);
+	input_hex(&B, 920, false, 4, 0x3129af, 0x0003, 0x1201, SEG_6_0);
+	ck_assert_uint_eq(B.nsent, 1);
+	ck_assert_uint_eq(lower_quiet_deadline(&B.l), 920 + LOWER_REACK_BASE_MS + LOWER_REACK_TTL_MS * 4);
+	/* our ack left: a copy after that is acked again, with every bit */
+	lower_tx_sent(&B.l, 1000);
+	input_hex(&B, 1380, false, 4, 0x3129b0, 0x0003, 0x1201, SEG_6_1);
+	ck_assert_uint_eq(B.nsent, 2);
+	expect_sent(&B, 1, true, 7, 0x101, 0x1201, 0x0003, "0026ac00000003");
+	input_hex(&B, 1390, false, 4, 0x3129b1, 0x0003, 0x1201, SEG_6_0);
+	ck_assert_uint_eq(B.nsent, 2);
+	ck_assert_uint_eq(B.nrx, 1);
+}
+END_TEST
+
 /* An ack with progress resends the rest at once and renews the retry budget. */
 START_TEST(test_partial_ack_progress)
 {
@@ -1561,6 +1634,8 @@ static Suite *lower_suite(void)
 	tcase_add_test(tc, test_incomplete_timer);
 	tcase_add_test(tc, test_too_many_incoming);
 	tcase_add_test(tc, test_completed_acked_again);
+	tcase_add_test(tc, test_timer_from_tx_report);
+	tcase_add_test(tc, test_reack_waits_for_tx_report);
 	tcase_add_test(tc, test_quiet_after_completed);
 	tcase_add_test(tc, test_seq_auth_order);
 	tcase_add_test(tc, test_inconsistent_segments);
