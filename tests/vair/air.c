@@ -110,6 +110,7 @@ struct advset {
 	bool enable;
 	unsigned max_events;    /* extended: stop after this many (0: no limit) */
 	unsigned events;
+	double deferred_since;  /* when its due event first waited for the radio (0: not waiting) */
 	ev_timer timer;
 };
 
@@ -709,20 +710,67 @@ static bool adv_limit(struct advset *s)
 	return true;
 }
 
+static void adv_due(struct advset *s);
+
+/* The set of c whose event has waited for the radio longest, if it waited
+ * longer than s (or s did not wait). */
+static struct advset *longest_waiting(struct ctrl *c, const struct advset *s)
+{
+	struct advset *oldest = NULL;
+
+	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++) {
+		struct advset *t = &c->sets[i];
+
+		if (t == s || !t->used || !t->enable || t->deferred_since <= 0)
+			continue;
+		if (s->deferred_since > 0 && t->deferred_since >= s->deferred_since)
+			continue;
+		if (!oldest || t->deferred_since < oldest->deferred_since)
+			oldest = t;
+	}
+	return oldest;
+}
+
+static void adv_defer(struct advset *s, double now)
+{
+	struct air *a = s->c->air;
+
+	a->stats.deferred_events++;
+	if (s->deferred_since <= 0)
+		s->deferred_since = now;
+	ev_timer_stop(a->loop, &s->timer);
+	ev_timer_set(&s->timer, s->c->radio_free - now, 0.0);
+	ev_timer_start(a->loop, &s->timer);
+}
+
 /* An event of s is due: it goes out now, or when the radio is done with
- * another set's event; the next one an interval (and advDelay) later. */
+ * another set's event; the next one an interval (and advDelay) later. Sets
+ * that waited for the radio get it in the order they began to wait (timers
+ * due at the same moment fire in no set order), so that a host's PDUs
+ * enabled one after the other, a Transaction ACK and then a Link Close, are
+ * heard in that order. */
 static void adv_due(struct advset *s)
 {
 	struct air *a = s->c->air;
 	double now = ev_now(a->loop);
+	struct advset *first;
 
 	if (s->c->radio_free > now + 1e-9) {
-		a->stats.deferred_events++;
-		ev_timer_stop(a->loop, &s->timer);
-		ev_timer_set(&s->timer, s->c->radio_free - now, 0.0);
-		ev_timer_start(a->loop, &s->timer);
+		adv_defer(s, now);
 		return;
 	}
+	first = longest_waiting(s->c, s);
+	if (first) {
+		ev_timer_stop(a->loop, &first->timer);
+		adv_due(first);
+		if (s->c->dead)
+			return;
+		if (s->c->radio_free > now + 1e-9) {
+			adv_defer(s, now);
+			return;
+		}
+	}
+	s->deferred_since = 0;
 	adv_event(s);
 	if (!s->c->dead && !adv_limit(s))
 		adv_schedule(s);
@@ -733,6 +781,7 @@ static void adv_start(struct advset *s)
 {
 	if (!s->c->local)
 		s->c->air->stats.host_adv_enables++;
+	s->deferred_since = 0; /* an enable restarts the set */
 	adv_due(s);
 }
 
@@ -751,6 +800,7 @@ static void advset_reset(struct advset *s)
 {
 	ev_timer_stop(s->c->air->loop, &s->timer);
 	s->used = false;
+	s->deferred_since = 0;
 	s->int_min = s->int_max = 0x0800;
 	s->type = 0x00;
 	s->own_addr_type = 0x00;
