@@ -781,6 +781,86 @@ START_TEST(test_vair_adv_sets)
 }
 END_TEST
 
+/* Sets that wait for the radio get it in the order they began to wait: set 0
+ * takes the radio, sets 1-7, enabled with it in one command, wait, and a
+ * scanner hears their first events as 0, 1, ..., 7. (Timers due at one moment fire
+ * in no set order; a device's Link Close was heard before its Transaction
+ * ACK that way.) */
+START_TEST(test_vair_adv_sets_order)
+{
+	static const char *const eight[] = { "--adv-sets", "8", NULL };
+	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
+	static const uint8_t scan_params[7] = { 0x00, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00 };
+	static const uint8_t scan_on[2] = { 0x01, 0x00 };
+	/* handle, ADV_NONCONN_IND, 20 ms, all channels, public address, 1M */
+	uint8_t params[25] = {
+		0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x01, 0x00, 0x01, 0x00, 0x00,
+	};
+	/* the eight sets in one command, one event each */
+	uint8_t enable[2 + 8 * 4] = { 0x01, 8 };
+	uint8_t data_cmd[4 + 6] = { 0x00, 0x03, 0x01, 6, 0x05, 0x09, 's', 'e', 't', '0' };
+	uint8_t ev[257];
+	char heard[9] = "";
+	size_t nheard = 0;
+	uint64_t deadline;
+	struct vair air;
+	int a, b;
+
+	for (uint8_t h = 0; h < 8; h++) {
+		enable[2 + 4 * h] = h; /* handle, no duration, one event */
+		enable[2 + 4 * h + 3] = 1;
+	}
+	air_start(&air, false, eight);
+	a = hc_connect(air.sock);
+	b = hc_connect(air.sock);
+	PROC_REQUIRE(a >= 0 && b >= 0, "cannot connect to %s", air.sock);
+	for (int *c = (int[]){ a, b, -1 }; *c >= 0; c++) {
+		REQ_STATUS(hc_cmd(*c, HCI_OP_RESET, NULL, 0, NULL, NULL), 0, "Reset");
+		REQ_STATUS(hc_cmd(*c, HCI_OP_SET_EVENT_MASK, ev_mask_le, 8, NULL, NULL), 0,
+			   "Set Event Mask");
+	}
+	for (uint8_t h = 0; h < 8; h++) {
+		params[0] = data_cmd[0] = h;
+		data_cmd[9] = (uint8_t)('0' + h);
+		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0,
+			   "LE Set Extended Advertising Parameters");
+		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_DATA, data_cmd, sizeof(data_cmd), NULL,
+				  NULL), 0, "LE Set Extended Advertising Data");
+	}
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_PARAMS, scan_params, 7, NULL, NULL), 0,
+		   "LE Set Scan Parameters");
+	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_ENABLE, scan_on, 2, NULL, NULL), 0,
+		   "LE Set Scan Enable");
+	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_ENABLE, enable, sizeof(enable), NULL, NULL), 0,
+		   "LE Set Extended Advertising Enable");
+	deadline = mono_ms() + 1000;
+	while (nheard < 8 && hc_event(b, ev, deadline) == 1) {
+		size_t off = 4;
+
+		if (ev[0] != HCI_EV_LE_META || ev[2] != HCI_LE_ADV_REPORT)
+			continue;
+		/* Num_Reports, then each: type, address type, address, length, data, RSSI */
+		for (unsigned i = 0; i < ev[3] && off + 9 <= 2u + ev[1]; i++) {
+			uint8_t len = ev[off + 8];
+
+			if (off + 9 + len + 1 > 2u + ev[1])
+				break;
+			if (len == 6 && memcmp(ev + off + 9, "\x05\x09set", 5) == 0 && nheard < 8)
+				heard[nheard++] = (char)ev[off + 9 + 5];
+			off += 9 + len + 1;
+		}
+	}
+	close(a);
+	close(b);
+	vair_stop(&air);
+	PROC_REQUIRE(nheard == 8, "heard %zu of the 8 sets' events", nheard);
+	ck_assert_str_eq(heard, "01234567");
+	ck_assert_uint_ge(vair_stat(&air, "deferred_events"), 7);
+	vair_free(&air);
+}
+END_TEST
+
 /* A controller that is gone before the first command (here: a connection
  * whose other end is closed, so the first write fails): meshprov says so and
  * exits at once. It used to report it before its event loop ran, where the
@@ -864,6 +944,7 @@ static Suite *scan_e2e_suite(void)
 	tcase_add_test(air, test_vair_controller);
 	tcase_add_test(air, test_vair_extended);
 	tcase_add_test(air, test_vair_adv_sets);
+	tcase_add_test(air, test_vair_adv_sets_order);
 	tcase_add_test(air, test_dead_controller_fails_at_once);
 	tcase_add_test(air, test_scan_json);
 	tcase_add_test(air, test_scan_aligenie_only);
