@@ -110,7 +110,7 @@ struct advset {
 	bool enable;
 	unsigned max_events;    /* extended: stop after this many (0: no limit) */
 	unsigned events;
-	double deferred_since;  /* when its due event first waited for the radio (0: not waiting) */
+	unsigned long wait_seq; /* its place in the queue for the radio (0: not waiting) */
 	ev_timer timer;
 };
 
@@ -123,6 +123,7 @@ struct ctrl {
 	int fd;
 	bool dead;
 	bool local;             /* a simulated device's, not an accepted connection */
+	unsigned long wait_seq; /* sets that waited for the radio so far */
 	unsigned long reports, report_events, multi_report_events;
 	ev_io rio, wio;
 	ev_timer rx_timer;
@@ -721,11 +722,11 @@ static struct advset *longest_waiting(struct ctrl *c, const struct advset *s)
 	for (unsigned i = 0; i < AIR_MAX_ADV_SETS; i++) {
 		struct advset *t = &c->sets[i];
 
-		if (t == s || !t->used || !t->enable || t->deferred_since <= 0)
+		if (t == s || !t->used || !t->enable || t->wait_seq == 0)
 			continue;
-		if (s->deferred_since > 0 && t->deferred_since >= s->deferred_since)
+		if (s->wait_seq != 0 && t->wait_seq >= s->wait_seq)
 			continue;
-		if (!oldest || t->deferred_since < oldest->deferred_since)
+		if (!oldest || t->wait_seq < oldest->wait_seq)
 			oldest = t;
 	}
 	return oldest;
@@ -736,8 +737,8 @@ static void adv_defer(struct advset *s, double now)
 	struct air *a = s->c->air;
 
 	a->stats.deferred_events++;
-	if (s->deferred_since <= 0)
-		s->deferred_since = now;
+	if (s->wait_seq == 0)
+		s->wait_seq = ++s->c->wait_seq; /* an enable's sets in its order */
 	ev_timer_stop(a->loop, &s->timer);
 	ev_timer_set(&s->timer, s->c->radio_free - now, 0.0);
 	ev_timer_start(a->loop, &s->timer);
@@ -770,7 +771,7 @@ static void adv_due(struct advset *s)
 			return;
 		}
 	}
-	s->deferred_since = 0;
+	s->wait_seq = 0;
 	adv_event(s);
 	if (!s->c->dead && !adv_limit(s))
 		adv_schedule(s);
@@ -781,7 +782,7 @@ static void adv_start(struct advset *s)
 {
 	if (!s->c->local)
 		s->c->air->stats.host_adv_enables++;
-	s->deferred_since = 0; /* an enable restarts the set */
+	s->wait_seq = 0; /* an enable restarts the set */
 	adv_due(s);
 }
 
@@ -800,7 +801,7 @@ static void advset_reset(struct advset *s)
 {
 	ev_timer_stop(s->c->air->loop, &s->timer);
 	s->used = false;
-	s->deferred_since = 0;
+	s->wait_seq = 0;
 	s->int_min = s->int_max = 0x0800;
 	s->type = 0x00;
 	s->own_addr_type = 0x00;
