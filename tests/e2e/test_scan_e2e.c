@@ -472,11 +472,30 @@ static bool hc_closed_within(int fd, int ms)
 		PROC_REQUIRE(st_ == (want), "%s: status %d, want 0x%02x", what, st_, want);  \
 	} while (0)
 
+/* Set Event Mask: the defaults and the LE Meta event. */
+static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
+
+/* An extended advertising set with legacy ADV_NONCONN_IND properties, 20 ms,
+ * all channels, public address, 1M, holding ad (at most 31 octets). */
+static void ext_set_create(int fd, uint8_t handle, const uint8_t *ad, uint8_t len)
+{
+	uint8_t params[25] = {
+		handle, 0x10, 0x00, 0x20, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x01, 0x00, 0x01, 0x00, 0x00,
+	};
+	uint8_t data[4 + 31] = { handle, 0x03, 0x01, len };
+
+	memcpy(data + 4, ad, len);
+	REQ_STATUS(hc_cmd(fd, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0,
+		   "LE Set Extended Advertising Parameters");
+	REQ_STATUS(hc_cmd(fd, HCI_OP_LE_SET_EXT_ADV_DATA, data, (uint8_t)(4 + len), NULL, NULL), 0,
+		   "LE Set Extended Advertising Data");
+}
+
 /* The air's controllers: the command semantics meshprov and btvirt rely on. */
 START_TEST(test_vair_controller)
 {
 	static const char *const rssi[] = { "--rssi", "-60", NULL };
-	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
 	static const uint8_t le_mask_none[8] = { 0 };
 	static const uint8_t le_mask_reports[8] = { 0x02 };
 	static const uint8_t adv_data[] = { 0x05, 0x09, 'v', 'a', 'i', 'r' };
@@ -607,7 +626,6 @@ END_TEST
 START_TEST(test_vair_extended)
 {
 	static const char *const rssi[] = { "--rssi", "-60", NULL };
-	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
 	/* LE Advertising Report, LE Extended Advertising Report, LE Advertising Set Terminated */
 	static const uint8_t le_mask[8] = { 0x02, 0x10, 0x02 };
 	static const uint8_t adv_data[] = { 0x05, 0x09, 'v', 'a', 'i', 'r' };
@@ -713,7 +731,6 @@ END_TEST
 START_TEST(test_vair_adv_sets)
 {
 	static const char *const two[] = { "--adv-sets", "2", NULL };
-	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
 	static const uint8_t le_mask[8] = { 0x00, 0x00, 0x02 }; /* LE Advertising Set Terminated */
 	static const uint8_t adv_data[] = { 0x05, 0x09, 'v', 'a', 'i', 'r' };
 	/* handle, ADV_NONCONN_IND, 20 ms, all channels, public address, 1M */
@@ -724,7 +741,6 @@ START_TEST(test_vair_adv_sets)
 	/* both sets at once, 3 events each */
 	static const uint8_t enable[10] = { 0x01, 0x02, 0x00, 0x00, 0x00, 0x03,
 					    0x01, 0x00, 0x00, 0x03 };
-	uint8_t data_cmd[4 + sizeof(adv_data)] = { 0x00, 0x03, 0x01, sizeof(adv_data) };
 	/* (preamble, access address, header, AdvA, CRC: 16 octets) + data, 3 channels */
 	const unsigned long event_us = 3 * (16 + sizeof(adv_data)) * 8 + 2 * 150;
 	uint8_t rp[256], ev[257];
@@ -734,7 +750,6 @@ START_TEST(test_vair_adv_sets)
 	struct vair air;
 	int a;
 
-	memcpy(data_cmd + 4, adv_data, sizeof(adv_data));
 	air_start(&air, false, two);
 	a = hc_connect(air.sock);
 	PROC_REQUIRE(a >= 0, "cannot connect to %s", air.sock);
@@ -744,13 +759,8 @@ START_TEST(test_vair_adv_sets)
 		   "LE Set Event Mask");
 	REQ_STATUS(hc_cmd(a, HCI_OP_LE_READ_NUM_ADV_SETS, NULL, 0, rp, &rl), 0, "Read Number of Sets");
 	PROC_REQUIRE(rl == 2 && rp[1] == 2, "%u advertising sets, want 2", rl == 2 ? rp[1] : 0);
-	for (uint8_t h = 0; h < 2; h++) {
-		params[0] = data_cmd[0] = h;
-		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0,
-			   "LE Set Extended Advertising Parameters");
-		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_DATA, data_cmd, sizeof(data_cmd), NULL,
-				  NULL), 0, "LE Set Extended Advertising Data");
-	}
+	for (uint8_t h = 0; h < 2; h++)
+		ext_set_create(a, h, adv_data, sizeof(adv_data));
 	params[0] = 2;
 	REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0x07,
 		   "a third set (Memory Capacity Exceeded)");
@@ -789,17 +799,10 @@ END_TEST
 START_TEST(test_vair_adv_sets_order)
 {
 	static const char *const eight[] = { "--adv-sets", "8", NULL };
-	static const uint8_t ev_mask_le[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x00, 0x20 };
 	static const uint8_t scan_params[7] = { 0x00, 0x10, 0x00, 0x10, 0x00, 0x00, 0x00 };
 	static const uint8_t scan_on[2] = { 0x01, 0x00 };
-	/* handle, ADV_NONCONN_IND, 20 ms, all channels, public address, 1M */
-	uint8_t params[25] = {
-		0x00, 0x10, 0x00, 0x20, 0x00, 0x00, 0x20, 0x00, 0x00, 0x07, 0x00, 0x00,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7f, 0x01, 0x00, 0x01, 0x00, 0x00,
-	};
 	/* the eight sets in one command, one event each */
 	uint8_t enable[2 + 8 * 4] = { 0x01, 8 };
-	uint8_t data_cmd[4 + 6] = { 0x00, 0x03, 0x01, 6, 0x05, 0x09, 's', 'e', 't', '0' };
 	uint8_t ev[257];
 	char heard[9] = "";
 	size_t nheard = 0;
@@ -821,12 +824,9 @@ START_TEST(test_vair_adv_sets_order)
 			   "Set Event Mask");
 	}
 	for (uint8_t h = 0; h < 8; h++) {
-		params[0] = data_cmd[0] = h;
-		data_cmd[9] = (uint8_t)('0' + h);
-		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_PARAMS, params, 25, NULL, NULL), 0,
-			   "LE Set Extended Advertising Parameters");
-		REQ_STATUS(hc_cmd(a, HCI_OP_LE_SET_EXT_ADV_DATA, data_cmd, sizeof(data_cmd), NULL,
-				  NULL), 0, "LE Set Extended Advertising Data");
+		const uint8_t ad[6] = { 0x05, 0x09, 's', 'e', 't', (uint8_t)('0' + h) };
+
+		ext_set_create(a, h, ad, sizeof(ad));
 	}
 	REQ_STATUS(hc_cmd(b, HCI_OP_LE_SET_SCAN_PARAMS, scan_params, 7, NULL, NULL), 0,
 		   "LE Set Scan Parameters");
