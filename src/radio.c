@@ -166,7 +166,11 @@ static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 {
 	struct radio *r = ctx;
 
-	if (r->dead)
+	/* nothing before the controller is ready: on a shared raw socket the
+	 * kernel's scan reports arrive from the start, and a link opened then
+	 * would be cut off by a switch to hciN:mesh (its transmit queue is the
+	 * raw socket's) */
+	if (r->dead || !r->ready)
 		return;
 	if (r->ops->rx)
 		r->ops->rx(r->ctx, type, data, len, rep);
