@@ -31,6 +31,10 @@ struct conn;
  * provisioning and the configuration slots must all fit. */
 _Static_assert(RADIO_MAX_TIMERS >= 2 * CONF_MAX_SESSIONS + 1,
 	       "RADIO_MAX_TIMERS too small for CONF_MAX_SESSIONS sessions");
+/* Each node being configured (a provisioning and a configuration session
+ * each) has its own segmented message in each direction. */
+_Static_assert(LOWER_TX_SLOTS >= 2 * CONF_MAX_SESSIONS && LOWER_RX_SLOTS >= 2 * CONF_MAX_SESSIONS,
+	       "lower transport slots too few for CONF_MAX_SESSIONS sessions");
 
 /* A provisioning session: automatic, or asked for on the control socket. */
 struct slot {

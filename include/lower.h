@@ -81,9 +81,14 @@
 #include <stdint.h>
 
 /* Slots and records in struct lower. */
-#define LOWER_TX_SLOTS 4
-#define LOWER_RX_SLOTS 8
-#define LOWER_PEERS 16 /* sources whose last SeqAuth is remembered (> LOWER_RX_SLOTS) */
+/* One segmented message at a time per SRC/DST pair: the daemon configures up
+ * to 2 x CONF_MAX_SESSIONS nodes at once (each provisioning session's node,
+ * each configuration session's), each with one outgoing and one incoming
+ * segmented message in flight; fewer slots made Config AppKey Add wait for
+ * a slot until its timeout when many nodes were configured at once. */
+#define LOWER_TX_SLOTS 64
+#define LOWER_RX_SLOTS 64
+#define LOWER_PEERS 96 /* sources whose last SeqAuth is remembered (> LOWER_RX_SLOTS) */
 
 /* PDU sizes. */
 #define LOWER_MAX_SEGS 32

@@ -4,6 +4,7 @@
  * malformed input. Two lower layers talk through a fake network (pump/run)
  * on a fake clock. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,7 +37,7 @@
 /* ---- a node: one lower layer and what it did ---- */
 
 #define MAX_SENT 2048
-#define MAX_RX 64
+#define MAX_RX (LOWER_PEERS + LOWER_RX_SLOTS + 8)
 #define MAX_DONE 16
 
 struct sent {
@@ -1138,12 +1139,13 @@ START_TEST(test_incomplete_timer)
 }
 END_TEST
 
-/* Eight messages in reassembly at once; the ninth is refused with BlockAck 0
- * and taken once a slot is free. */
+/* LOWER_RX_SLOTS messages in reassembly at once; one more is refused with
+ * BlockAck 0 and taken once a slot is free. */
 START_TEST(test_too_many_incoming)
 {
 	static struct sent first[LOWER_RX_SLOTS + 1], second[LOWER_RX_SLOTS + 1];
 	uint8_t data[LOWER_MAX_ACCESS];
+	char refusal[15]; /* Segment Ack, SeqZero of the refused message, BlockAck 0 */
 
 	for (unsigned i = 0; i <= LOWER_RX_SLOTS; i++) {
 		make_segments((uint16_t)(0x0100 + i), 0x0001, 0x1000 + i, 20, (uint8_t)i, data);
@@ -1157,7 +1159,8 @@ START_TEST(test_too_many_incoming)
 	input_sent(&B, 0, &first[LOWER_RX_SLOTS]);
 	ck_assert_uint_eq(B.l.stats.rx_no_slot, 1);
 	ck_assert_uint_eq(B.nsent, 1);
-	expect_sent(&B, 0, true, 7, 0x100, 0x0001, 0x0100 + LOWER_RX_SLOTS, "00402000000000");
+	snprintf(refusal, sizeof(refusal), "00%04x00000000", ((0x1000 + LOWER_RX_SLOTS) & 0x1fff) << 2);
+	expect_sent(&B, 0, true, 7, 0x100, 0x0001, 0x0100 + LOWER_RX_SLOTS, refusal);
 	/* its second segment is refused too */
 	input_sent(&B, 0, &second[LOWER_RX_SLOTS]);
 	ck_assert_uint_eq(B.l.stats.rx_no_slot, 2);
