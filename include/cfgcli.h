@@ -7,7 +7,12 @@
  * order, one outstanding at a time. The outstanding one is sent at once,
  * then again every retransmit_ms (default CFGCLI_RETRANSMIT_MS) until its
  * status arrives or timeout_ms (default CFGCLI_TIMEOUT_MS) have passed since
- * it was first sent; then ops->done reports it and the next one starts.
+ * ops->send first took it; then ops->done reports it and the next one starts.
+ * A send refused with -EBUSY or -EAGAIN (the lower transport's segmented
+ * message slot is taken, the transmit queue is full) did not send anything:
+ * it is tried again after CFGCLI_BUSY_RETRY_MS (or retransmit_ms, if
+ * shorter), and its time does not count against the answer's timeout; a
+ * request refused for timeout_ms ends with -EBUSY.
  * A repeated request is the same access payload (the Configuration Server
  * answers a repeated AppKey Add, Bind or Subscription Add with Success again).
  *
@@ -32,6 +37,7 @@
  *   1..255       the node answered with this non-success status code
  *                (status_str names it, e.g. "Invalid AppKey Index")
  *   -ETIMEDOUT   no matching status within timeout_ms
+ *   -EBUSY       ops->send refused it (busy) for timeout_ms
  *   -ECANCELED   cfgcli_cancel_all()
  *   other < 0    ops->send failed with it (see ops->send)
  * No request stops the queue: the ones after a failure still run, unless
@@ -52,6 +58,7 @@
 
 #define CFGCLI_RETRANSMIT_MS 2000
 #define CFGCLI_TIMEOUT_MS 10000
+#define CFGCLI_BUSY_RETRY_MS 250
 #define CFGCLI_QUEUE_LEN 32
 
 enum cfgcli_kind {
@@ -88,7 +95,7 @@ struct cfgcli_result {
 struct cfgcli_ops {
 	/* Send one access payload to dst with the node's device key. Return 0
 	 * when sent; -EAGAIN or -EBUSY when it could not be sent now (retried
-	 * at the next retransmission); any other negative errno ends the
+	 * after CFGCLI_BUSY_RETRY_MS); any other negative errno ends the
 	 * request with that rc. */
 	int (*send)(void *ctx, uint16_t dst, const uint8_t *access_pdu, size_t len);
 	/* A request is over: req is a copy of what was enqueued. */
@@ -122,7 +129,8 @@ struct cfgcli {
 
 	struct cfgcli_entry queue[CFGCLI_QUEUE_LEN]; /* a ring; queue[head] is the oldest */
 	unsigned head, count;
-	bool outstanding; /* queue[head] has been sent */
+	bool outstanding; /* queue[head] is being sent */
+	bool sent;        /* ... and ops->send has taken it */
 	uint64_t retx_at, timeout_at;
 	unsigned depth;   /* nesting of ops->done calls */
 

@@ -102,11 +102,19 @@ static int transmit(struct cfgcli *cli, uint64_t now, bool repeat)
 	if (repeat)
 		cli->stats.tx_repeats++;
 	rc = cli->ops->send(cli->ctx, cli->dst, e->pdu, e->len);
-	cli->retx_at = now + cli->retransmit_ms;
-	if (rc >= 0)
+	if (rc >= 0) {
+		if (!cli->sent) { /* the answer is awaited from the first send taken */
+			cli->sent = true;
+			cli->timeout_at = now + cli->timeout_ms;
+		}
+		cli->retx_at = now + cli->retransmit_ms;
 		return 0;
+	}
 	cli->stats.tx_errors++;
-	return rc == -EAGAIN || rc == -EBUSY ? 0 : rc;
+	if (rc != -EAGAIN && rc != -EBUSY)
+		return rc;
+	cli->retx_at = now + (cli->retransmit_ms < CFGCLI_BUSY_RETRY_MS ? cli->retransmit_ms : CFGCLI_BUSY_RETRY_MS);
+	return 0;
 }
 
 /* Start queued requests while nothing is outstanding (not from inside ops->done:
@@ -117,7 +125,8 @@ static void pump(struct cfgcli *cli, uint64_t now)
 		int rc;
 
 		cli->outstanding = true;
-		cli->timeout_at = now + cli->timeout_ms;
+		cli->sent = false;
+		cli->timeout_at = now + cli->timeout_ms; /* refused that long: given up */
 		rc = transmit(cli, now, false);
 		if (rc < 0)
 			finish(cli, rc, false, 0, NULL, 0);
@@ -163,7 +172,7 @@ void cfgcli_tick(struct cfgcli *cli, uint64_t now)
 {
 	if (cli->outstanding) {
 		if (now >= cli->timeout_at) {
-			finish(cli, -ETIMEDOUT, false, 0, NULL, 0);
+			finish(cli, cli->sent ? -ETIMEDOUT : -EBUSY, false, 0, NULL, 0);
 		} else if (now >= cli->retx_at) {
 			int rc = transmit(cli, now, true);
 

@@ -542,6 +542,43 @@ START_TEST(test_late_duplicate)
 }
 END_TEST
 
+/* A request the lower layers refuse (its segmented message slot is taken)
+ * has not been sent: its answer's timeout starts when a send is taken, and
+ * one refused for the whole timeout ends with -EBUSY, not "no answer". */
+START_TEST(test_busy_not_timed_out)
+{
+	static struct mock m;
+	struct cfgcli_req a = appkey_add(0x456, 0x123);
+	uint64_t taken;
+
+	mock_init(&m);
+	m.send_rc = -EBUSY;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
+	run_until(&m, CFGCLI_TIMEOUT_MS - CFGCLI_BUSY_RETRY_MS - 1);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert_uint_ge(m.nsent, CFGCLI_TIMEOUT_MS / CFGCLI_BUSY_RETRY_MS - 1);
+	m.send_rc = 0; /* taken at the next try, just before the timeout */
+	taken = CFGCLI_TIMEOUT_MS - CFGCLI_BUSY_RETRY_MS;
+	run_until(&m, taken);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert_uint_eq(m.cli.stats.tx_sends - m.cli.stats.tx_errors, 1);
+	/* retransmitted as usual, answered after more than the timeout since enqueue */
+	run_until(&m, taken + CFGCLI_TIMEOUT_MS - 1);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert(feed(&m, MSG16_ACCESS));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+
+	/* refused all along */
+	m.send_rc = -EBUSY;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, m.now, &a), 0);
+	taken = m.now;
+	run_until(&m, taken + CFGCLI_TIMEOUT_MS);
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, -EBUSY);
+}
+END_TEST
+
 START_TEST(test_send_errors)
 {
 	static struct mock m;
@@ -549,13 +586,13 @@ START_TEST(test_send_errors)
 	struct cfgcli_req c = simple(CFGCLI_COMP_DATA_GET);
 
 	mock_init(&m);
-	/* busy: retried at the next interval */
+	/* busy: tried again after CFGCLI_BUSY_RETRY_MS, not a whole interval */
 	m.send_rc = -EBUSY;
 	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &a), 0);
 	ck_assert_uint_eq(m.nsent, 1);
 	ck_assert_uint_eq(m.ndone, 0);
 	m.send_rc = -EAGAIN;
-	run_until(&m, 2000);
+	run_until(&m, CFGCLI_BUSY_RETRY_MS);
 	ck_assert_uint_eq(m.nsent, 2);
 	ck_assert_uint_eq(m.ndone, 0);
 	ck_assert_uint_eq(m.cli.stats.tx_errors, 2);
@@ -706,6 +743,7 @@ static Suite *cfgcli_suite(void)
 	tc = tcase_create("queue");
 	tcase_add_test(tc, test_queue_order);
 	tcase_add_test(tc, test_send_errors);
+	tcase_add_test(tc, test_busy_not_timed_out);
 	tcase_add_test(tc, test_enqueue_errors);
 	tcase_add_test(tc, test_enqueue_from_done);
 	tcase_add_test(tc, test_cancel);
