@@ -154,8 +154,12 @@ demo: deps
 	@$(MAKE) --no-print-directory $(MESHPROV) $(B)/vair/vair
 	@sh tests/demo $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair)
 
-bench: $(MESHPROV) $(B)/vair/vair
-	@python3 tests/bench $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair)
+bench: $(MESHPROV) $(B)/vair/vair $(B)/tests/bench_sizes
+	@python3 tests/bench $(abspath $(MESHPROV)) $(abspath $(B)/vair/vair) $(abspath $(B)/tests/bench_sizes)
+
+$(B)/tests/bench_sizes: tests/bench_sizes.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< -o $@
 
 # install: the program, both man pages, the systemd unit (@BINDIR@ filled
 # in), the sysusers.d file, and SYSCONFDIR/meshprov/meshprov.conf from
