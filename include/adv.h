@@ -168,6 +168,15 @@ void adv_release(struct adv *a, uint64_t now, void (*done)(void *ctx), void *ctx
  * forget what they undid. */
 void adv_released(struct adv *a);
 
+/* Another bearer takes over from this one (the radio continues on hciN:mesh):
+ * *to becomes this bearer's scheduler, with its open sources and what they
+ * queued, and the PDUs our sets carry now are written to inflight (at most
+ * max; the taker hands them back with txsched_done, their transmissions
+ * ending with our sets) and forgotten here. Then adv_cleanup() as usual.
+ * Returns how many PDUs were written. */
+unsigned adv_hand_over(struct adv *a, struct txsched *to, struct txsched_item *inflight,
+		       unsigned max);
+
 /* Queue a PDU of the default source: ad_type and its payload. Returns 0,
  * -EMSGSIZE (payload over 29 octets), or -ENOBUFS (queue full: the PDU is
  * dropped and counted in tx_dropped). */

@@ -551,6 +551,21 @@ void adv_released(struct adv *a)
 	}
 }
 
+unsigned adv_hand_over(struct adv *a, struct txsched *to, struct txsched_item *inflight,
+		       unsigned max)
+{
+	unsigned n = 0;
+
+	*to = a->sched;
+	for (unsigned i = 0; i < a->nsets && n < max; i++) {
+		if (!a->sets[i].has_cur)
+			continue;
+		inflight[n++] = a->sets[i].cur;
+		a->sets[i].has_cur = false;
+	}
+	return n;
+}
+
 static void release_step(void *ctx, uint16_t opcode, int status, const uint8_t *rp, size_t rlen)
 {
 	struct adv *a = ctx;

@@ -139,19 +139,32 @@ static void hci_set_terminated(void *ctx, uint8_t status, uint8_t handle, uint8_
 	adv_set_terminated(&r->adv, status, handle, events);
 }
 
+static bool mesh_instead(struct radio *r, char *why, size_t len);
+
 /* The kernel's own commands (a raw socket shows them): it may take over the
- * scanning (bluetoothd's discovery) or clear our advertising set. */
+ * scanning (bluetoothd's discovery: it turns our scan off, scans with
+ * duplicate filtering, which would drop a device's repeated PB-ADV PDUs, and
+ * turns scanning off at the end) or clear our advertising set. Once running,
+ * continue on hciN:mesh where it works (after this read, as kernel_scans
+ * does), else say what is lost. */
 static void hci_foreign_cmd(void *ctx, uint16_t opcode, const uint8_t *p, size_t plen)
 {
 	struct radio *r = ctx;
+	char why[RADIO_MSG_MAX - 100];
 
-	if (adv_foreign_cmd(&r->adv, opcode, p, plen) && !r->scan_taken) {
-		r->scan_taken = true;
-		log_warn("%s: the kernel %s the scanning (bluetoothd's discovery?): meshprov now "
-			 "hears what the kernel's scan reports, and leaves that scan alone; for a "
-			 "scan of its own use %s:mesh", r->tr.name,
-			 plen >= 1 && p[0] ? "took over" : "turned off", r->tr.name);
+	if (!adv_foreign_cmd(&r->adv, opcode, p, plen) || r->scan_taken || r->switching)
+		return;
+	if (r->ready && !r->stopping && r->tr.kind == TRANSPORT_HCI_RAW && mesh_instead(r, why, sizeof(why))) {
+		log_warn("%s: the kernel %s the scanning (bluetoothd's discovery?): continuing on "
+			 "%s, the kernel's mesh interface", r->tr.name,
+			 plen >= 1 && p[0] ? "took over" : "turned off", r->mesh_tr.name);
+		return;
 	}
+	r->scan_taken = true;
+	log_warn("%s: the kernel %s the scanning (bluetoothd's discovery?): meshprov now "
+		 "hears what the kernel's scan reports, and leaves that scan alone; for a "
+		 "scan of its own use %s:mesh", r->tr.name,
+		 plen >= 1 && p[0] ? "took over" : "turned off", r->tr.name);
 }
 
 static const struct hci_ops radio_hci_ops = {
@@ -178,9 +191,12 @@ static void adv_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
 		r->recv.rx(r->recv.ctx, type, data, len, rep);
 }
 
-/* The controller is set up and scanning: the owner, then the receiver. */
+/* The controller is set up and scanning: the owner, then the receiver
+ * (once: not again when the radio continued on hciN:mesh mid-run). */
 static void tell_ready(struct radio *r)
 {
+	if (r->ready)
+		return;
 	r->ready = true;
 	if (r->ops->ready)
 		r->ops->ready(r->ctx);
@@ -395,18 +411,28 @@ static bool mesh_instead(struct radio *r, char *why, size_t len)
 }
 
 /* Continue on the kernel's mesh interface: the raw socket's part is over
- * (our scan never started; undo_now writes what else it set). */
+ * (our scan never started, or the kernel took it; undo_now writes what else
+ * we set). Mid-run the management core takes over the transmit scheduler:
+ * the senders' sources and what they queued go on, and the PDUs our sets
+ * carried count as sent (the protocols above retransmit what was lost). */
 static void switch_to_mesh(struct radio *r)
 {
+	struct txsched_item inflight[ADV_MAX_SETS];
+	unsigned n;
+
 	r->switching = false;
+	mgmt_init(&r->mgmt, (uint16_t)r->mesh_tr.dev, &radio_mgmt_ops, r);
+	n = adv_hand_over(&r->adv, &r->mgmt.sched, inflight, ADV_MAX_SETS);
+	r->mgmt.default_src = r->adv.default_src;
 	undo_now(r);
 	ev_io_stop(r->loop, &r->io);
 	transport_close(&r->tr);
 	r->tr = r->mesh_tr;
-	mgmt_init(&r->mgmt, (uint16_t)r->tr.dev, &radio_mgmt_ops, r);
 	ev_io_set(&r->io, r->tr.fd, EV_READ);
 	ev_io_start(r->loop, &r->io);
 	mgmt_start(&r->mgmt, radio_now(r));
+	for (unsigned i = 0; i < n; i++)
+		txsched_done(&r->mgmt.sched, &inflight[i]);
 }
 
 /* A scan command of ours refused with Command Disallowed on the raw socket:
@@ -421,6 +447,8 @@ static bool kernel_scans(struct radio *r, uint16_t opcode, int status)
 	    (opcode != HCI_OP_LE_SET_SCAN_PARAMS && opcode != HCI_OP_LE_SET_EXT_SCAN_PARAMS &&
 	     opcode != HCI_OP_LE_SET_SCAN_ENABLE && opcode != HCI_OP_LE_SET_EXT_SCAN_ENABLE))
 		return false;
+	if (r->switching) /* the kernel's own command said so first */
+		return true;
 	if (mesh_instead(r, why, sizeof(why))) {
 		log_warn("%s: the kernel is scanning (bluetoothd's discovery, or its background "
 			 "scan) and refused %s: using %s, the kernel's mesh interface, for this run",

@@ -1301,6 +1301,49 @@ START_TEST(test_ext_sets_limited)
 }
 END_TEST
 
+/* The radio continues on hciN:mesh mid-run: the taker gets the scheduler
+ * (the sources and what they queued) and the PDUs on the air, whose tx-done
+ * it raises; what adv_released() forgets afterwards is no longer the
+ * taker's. */
+START_TEST(test_hand_over)
+{
+	static struct txsched to;
+	struct txsched_item inflight[ADV_MAX_SETS], next;
+	size_t answered = 0;
+	uint8_t p[2] = { 0, 0 };
+	unsigned n;
+	int a;
+
+	ndone = 0;
+	adv_use_ext(&adv, true, 2);
+	a = txsched_open(&adv.sched, 4, 1, &src_ops, NULL);
+	for (uint8_t k = 0; k < 3; k++) {
+		p[0] = (uint8_t)(0xa0 + k);
+		ck_assert_int_eq(adv_send_src(&adv, 0, (unsigned)a, AD_TYPE_PB_ADV, p, 2,
+					      TXSCHED_NOTIFY, 0xa0 + k), 0);
+	}
+	complete_all(1, &answered);
+	ck_assert_uint_eq(adv.stats.tx_pdus, 2);
+
+	n = adv_hand_over(&adv, &to, inflight, ADV_MAX_SETS);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(inflight[0].cookie + inflight[1].cookie, 0xa0 + 0xa1);
+	adv_released(&adv);
+	ck_assert_uint_eq(txsched_queued(&adv.sched), 0);
+	ck_assert_uint_eq(txsched_src_queued(&to, (unsigned)a), 1);
+	txsched_done(&to, &inflight[0]);
+	txsched_done(&to, &inflight[1]);
+	ck_assert_uint_eq(ndone, 2);
+	ck_assert(txsched_pop(&to, &next));
+	ck_assert_uint_eq(next.cookie, 0xa2);
+	ck_assert_uint_eq(next.data[0], 0xa2);
+	/* the source is still open on the taker's scheduler */
+	ck_assert_int_eq(txsched_push(&to, (unsigned)a, AD_TYPE_PB_ADV, p, 2, 0, 0), 0);
+	/* nothing is handed over twice */
+	ck_assert_uint_eq(adv_hand_over(&adv, &to, inflight, ADV_MAX_SETS), 0);
+}
+END_TEST
+
 static Suite *adv_suite(void)
 {
 	Suite *s = suite_create("adv");
@@ -1332,6 +1375,7 @@ static Suite *adv_suite(void)
 	tcase_add_test(tt, test_ext_terminated_early);
 	tcase_add_test(tt, test_ext_params_refused);
 	tcase_add_test(tt, test_ext_sets_round_robin);
+	tcase_add_test(tt, test_hand_over);
 	tcase_add_test(tt, test_ext_sets_capped);
 	tcase_add_test(tt, test_ext_sets_limited);
 	tcase_add_test(tt, test_cleanup_release);
