@@ -67,6 +67,10 @@
 extern const uint8_t mgmt_mesh_uuid[16];
 
 #define MGMT_CMD_TIMEOUT_MS 2000
+/* Linux 6.1 with the mesh receiver on: when another discovery ends the
+ * kernel resumes the mesh scan and says "discovering" again (with that
+ * discovery's type) within this many ms; that state is then ours to end. */
+#define MGMT_RESCAN_MS 250
 /* A Mesh Send whose completion never comes stops counting against the
  * kernel's handles after this long. */
 #define MGMT_TX_TIMEOUT_MS 10000
@@ -149,6 +153,7 @@ struct mgmt {
 	 * then refused. Seen after our receiver went on: stopped when we stop. */
 	bool our_discovery;
 	uint8_t our_discovery_type; /* what Stop Discovery must name */
+	uint64_t discovery_off_at;  /* the last Discovering off, or NO_DEADLINE */
 	uint8_t bdaddr[6];
 	struct mgmt_stats stats;
 };

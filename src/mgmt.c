@@ -105,6 +105,7 @@ void mgmt_init(struct mgmt *m, uint16_t index, const struct mgmt_ops *ops, void 
 	snprintf(m->name, sizeof(m->name), "hci%u", (unsigned)index);
 	m->state = MGMT_IDLE;
 	m->cmd_deadline = NO_DEADLINE;
+	m->discovery_off_at = NO_DEADLINE;
 	m->max_handles = 1;
 	m->sending = -1;
 	txsched_init(&m->sched);
@@ -560,12 +561,18 @@ void mgmt_receive(struct mgmt *m, uint64_t now, const uint8_t *f, size_t len)
 		 * One that starts while our Set Mesh Receiver is in flight is
 		 * ours whatever its type: Linux 6.1 reports the type of the last
 		 * discovery there was (bluetoothd's 0x06), and Stop Discovery
-		 * must name the type the kernel holds. */
-		if (p[1] && (m->state == MGMT_SET_RECEIVER || (p[0] == 0x00 && m->state == MGMT_READY))) {
+		 * must name the type the kernel holds. So is one that starts
+		 * right after another discovery ended while our receiver is on
+		 * (MGMT_RESCAN_MS): the kernel resumed the mesh scan. */
+		if (p[1] && (m->state == MGMT_SET_RECEIVER ||
+			     (m->state == MGMT_READY &&
+			      (p[0] == 0x00 || (m->discovery_off_at != NO_DEADLINE &&
+						now - m->discovery_off_at <= MGMT_RESCAN_MS))))) {
 			m->our_discovery = true;
 			m->our_discovery_type = p[0];
 		} else if (!p[1]) {
 			m->our_discovery = false;
+			m->discovery_off_at = now;
 		}
 		return;
 	case MGMT_EV_NEW_SETTINGS:
