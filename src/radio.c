@@ -602,6 +602,12 @@ void radio_stop(struct radio *r)
 
 void radio_close(struct radio *r)
 {
+	const struct adv_stats *st = &r->adv.stats;
+
+	if (st->tx_pdus > 0)
+		log_debug("radio: %lu advertisements, %lu with two mesh PDUs; %lu started with "
+			  "a PDU queued that fit beside the first", st->tx_pdus, st->tx_packed,
+			  st->tx_could_pack);
 	if (!r->dead)
 		undo_now(r); /* left without radio_stop finishing */
 	ev_io_stop(r->loop, &r->io);
