@@ -98,12 +98,17 @@ struct adv_set {
 	uint16_t step_failed_op;
 	struct txsched_item cur; /* the PDU this set carries (has_cur) */
 	bool has_cur;
+	struct txsched_item cur2; /* packed beside it (adv_set_pack): has_cur2 */
+	bool has_cur2;
 };
 
 struct adv_stats {
 	unsigned long rx_reports;
 	unsigned long rx_mesh;
-	unsigned long tx_pdus;
+	unsigned long tx_pdus;    /* advertisements started */
+	unsigned long tx_packed;  /* of which with two mesh PDUs (adv_set_pack) */
+	unsigned long tx_could_pack; /* of which, packing or not, with a PDU queued that
+				      * fit beside the first when it started */
 	unsigned long tx_dropped; /* adv_send refused: the default source's queue was full */
 };
 
@@ -115,6 +120,7 @@ struct adv {
 	unsigned count;       /* transmissions per PDU */
 	bool ext_adv;         /* extended advertising commands */
 	bool ext_scan;        /* extended scanning commands */
+	bool pack;            /* two mesh PDUs in one advertisement when they fit */
 	struct adv_set sets[ADV_MAX_SETS];
 	unsigned nsets;
 	struct txsched sched; /* what waits for a set */
@@ -131,6 +137,12 @@ struct adv {
 };
 
 void adv_init(struct adv *a, struct hci *h, const struct adv_ops *ops, void *ctx);
+
+/* Pack: an advertisement carries a second mesh PDU, its own AD structure,
+ * when one is queued that fits in the 31 octets beside the first (a
+ * Transaction ACK beside a segment of another link); both get their
+ * tx-done. Off by default: receivers must walk every AD structure. */
+void adv_set_pack(struct adv *a, bool pack);
 
 /* Transmissions per PDU (at most 255) and the interval between them (>= 20 ms). */
 void adv_set_tx(struct adv *a, unsigned interval_ms, unsigned count);
@@ -171,9 +183,10 @@ void adv_released(struct adv *a);
 /* Another bearer takes over from this one (the radio continues on hciN:mesh):
  * *to becomes this bearer's scheduler, with its open sources and what they
  * queued, and the PDUs our sets carry now are written to inflight (at most
- * max; the taker hands them back with txsched_done, their transmissions
+ * max, ADV_MAX_INFLIGHT will do; the taker hands them back with txsched_done, their transmissions
  * ending with our sets) and forgotten here. Then adv_cleanup() as usual.
  * Returns how many PDUs were written. */
+#define ADV_MAX_INFLIGHT (2 * ADV_MAX_SETS) /* a PDU per set, and one packed beside it */
 unsigned adv_hand_over(struct adv *a, struct txsched *to, struct txsched_item *inflight,
 		       unsigned max);
 

@@ -18,6 +18,7 @@ struct global_opts {
 	bool no_daemon;           /* never go through a daemon */
 	unsigned adv_interval_ms; /* between transmissions of one PDU */
 	unsigned adv_count;       /* transmissions per PDU */
+	bool adv_pack;            /* --adv-pack: two mesh PDUs in one advertisement */
 	int verbosity;
 	/* given on the command line (or in the environment): they override the
 	 * daemon's configuration file */

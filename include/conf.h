@@ -28,6 +28,7 @@
  *	unicast_range = LOW-HIGH  0x0001 <= LOW <= HIGH <= 0x7fff; unset: the database's range
  *	adv_interval = MS       20-10240, 20
  *	adv_count = N           1-20, 3
+ *	adv_pack = BOOL         no (two mesh PDUs in one advertisement; --adv-pack)
  *	aligenie_groups = ADDR[,ADDR...]      0xc000,0xcfff; 1-4 distinct group
  *	                        addresses 0xc000-0xfeff, spaces allowed around the commas
  *	aligenie_groups.PID = ADDR[,ADDR...]  the groups for AliGenie ProductID PID
@@ -85,6 +86,7 @@ struct conf {
 	bool has_unicast_range;
 	uint16_t unicast_low, unicast_high;
 	unsigned adv_interval_ms, adv_count;
+	bool adv_pack;
 	struct conf_groups aligenie_groups;
 	struct conf_product_groups product_groups[CONF_MAX_PRODUCT_GROUPS];
 	unsigned nproduct_groups;

@@ -116,6 +116,15 @@ int txsched_push(struct txsched *s, unsigned src, uint8_t ad_type, const uint8_t
 /* The next PDU to transmit, taken out of its queue: false when none. */
 bool txsched_pop(struct txsched *s, struct txsched_item *out);
 
+/* The next PDU of at most max_len octets, in txsched_pop's order: the one
+ * that fits beside another in one advertisement. A source whose next PDU
+ * is longer is passed over (its later PDUs never go before that one), a
+ * priority PDU that fits still goes first. False when none fits. */
+bool txsched_pop_fit(struct txsched *s, size_t max_len, struct txsched_item *out);
+
+/* Whether txsched_pop_fit(s, max_len) would find a PDU (takes nothing). */
+bool txsched_can_fit(const struct txsched *s, size_t max_len);
+
 /* The bearer is done with a popped PDU: its tx_done (when pushed with
  * TXSCHED_NOTIFY) and a room() owed follow, unless the source closed since. */
 void txsched_done(struct txsched *s, const struct txsched_item *it);

@@ -51,6 +51,11 @@ void adv_init(struct adv *a, struct hci *h, const struct adv_ops *ops, void *ctx
 	}
 }
 
+void adv_set_pack(struct adv *a, bool pack)
+{
+	a->pack = pack;
+}
+
 void adv_set_tx(struct adv *a, unsigned interval_ms, unsigned count)
 {
 	if (interval_ms < 20)
@@ -132,8 +137,8 @@ static int issue(struct adv_set *set, uint64_t now, uint16_t op, const uint8_t *
 static void set_idle(struct adv_set *set, uint64_t now)
 {
 	struct adv *a = set->adv;
-	struct txsched_item done = set->cur;
-	bool had = set->has_cur;
+	struct txsched_item done = set->cur, done2 = set->cur2;
+	bool had = set->has_cur, had2 = set->has_cur2;
 
 	set->state = ADV_TX_IDLE;
 	set->enabled = false;
@@ -141,9 +146,12 @@ static void set_idle(struct adv_set *set, uint64_t now)
 	set->step_status = 0;
 	set->tx_deadline = NO_DEADLINE;
 	set->has_cur = false;
+	set->has_cur2 = false;
 	start_next(a, now);
 	if (had)
 		txsched_done(&a->sched, &done);
+	if (had2)
+		txsched_done(&a->sched, &done2);
 }
 
 /* Turn our advertising off (it is on, or may be) and go idle when answered. */
@@ -222,8 +230,26 @@ static int issue(struct adv_set *set, uint64_t now, uint16_t op, const uint8_t *
 	return 0;
 }
 
-static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now,
-			 const struct txsched_item *pdu)
+/* The advertising data of a set: its PDU, and the packed one after it, each
+ * an AD structure (length, type, payload). Returns its length (<= 31). */
+static uint8_t set_ad(const struct adv_set *set, uint8_t *out)
+{
+	uint8_t n = 0;
+
+	for (unsigned i = 0; i < 2; i++) {
+		const struct txsched_item *pdu = i == 0 ? &set->cur : &set->cur2;
+
+		if (i == 1 && !set->has_cur2)
+			break;
+		out[n] = (uint8_t)(pdu->len + 1);
+		out[n + 1] = pdu->ad_type;
+		memcpy(out + n + 2, pdu->data, pdu->len);
+		n = (uint8_t)(n + 2 + pdu->len);
+	}
+	return n;
+}
+
+static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now)
 {
 	uint8_t data[32];
 	uint16_t units = (uint16_t)(a->interval_ms * 8 / 5); /* 0.625 ms units */
@@ -244,10 +270,7 @@ static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now,
 		set->params_set = true;
 	}
 	memset(data, 0, sizeof(data));
-	data[0] = (uint8_t)(pdu->len + 2); /* significant part length */
-	data[1] = (uint8_t)(pdu->len + 1);
-	data[2] = pdu->ad_type;
-	memcpy(data + 3, pdu->data, pdu->len);
+	data[0] = set_ad(set, data + 1); /* significant part length */
 	if (issue(set, now, HCI_OP_LE_SET_ADV_DATA, data, 32) < 0)
 		return false;
 	if (issue(set, now, HCI_OP_LE_SET_ADV_ENABLE, (const uint8_t *)"\x01", 1) < 0)
@@ -256,8 +279,7 @@ static bool start_legacy(struct adv *a, struct adv_set *set, uint64_t now,
 	return true;
 }
 
-static bool start_ext(struct adv *a, struct adv_set *set, uint64_t now,
-		      const struct txsched_item *pdu)
+static bool start_ext(struct adv *a, struct adv_set *set, uint64_t now)
 {
 	uint8_t p[4 + 31];
 	uint32_t units = a->interval_ms * 8u / 5u; /* 0.625 ms units */
@@ -292,11 +314,8 @@ static bool start_ext(struct adv *a, struct adv_set *set, uint64_t now,
 	p[0] = set->handle;
 	p[1] = 0x03;
 	p[2] = 0x01;
-	p[3] = (uint8_t)(pdu->len + 2);
-	p[4] = (uint8_t)(pdu->len + 1);
-	p[5] = pdu->ad_type;
-	memcpy(p + 6, pdu->data, pdu->len);
-	if (issue(set, now, HCI_OP_LE_SET_EXT_ADV_DATA, p, (uint8_t)(4 + pdu->len + 2)) < 0)
+	p[3] = set_ad(set, p + 4);
+	if (issue(set, now, HCI_OP_LE_SET_EXT_ADV_DATA, p, (uint8_t)(4 + p[3])) < 0)
 		return false;
 	if (issue(set, now, HCI_OP_LE_SET_EXT_ADV_ENABLE, p,
 		  ext_enable_params(p, true, set->handle, a->count)) < 0)
@@ -318,32 +337,47 @@ static void start_next(struct adv *a, uint64_t now)
  * queued (reported through ops->error). */
 static bool start_set(struct adv *a, struct adv_set *set, uint64_t now)
 {
-	struct txsched_item *pdu = &set->cur;
+	size_t room;
 	bool ok;
 
-	if (!txsched_pop(&a->sched, pdu))
+	if (!txsched_pop(&a->sched, &set->cur))
 		return true;
 	set->has_cur = true;
+	set->has_cur2 = false;
+	/* octets left beside the first AD structure (its length, type and
+	 * payload in 31): a second one takes its own length and type octets */
+	room = ADV_MAX_PAYLOAD - set->cur.len;
+	if (room > 2 && txsched_can_fit(&a->sched, room - 2)) {
+		a->stats.tx_could_pack++;
+		if (a->pack && txsched_pop_fit(&a->sched, room - 2, &set->cur2)) {
+			set->has_cur2 = true;
+			a->stats.tx_packed++;
+		}
+	}
 	set->state = ADV_TX_STARTING;
 	set->step_status = 0;
 	set->pending = 0;
 	set->terminated = false;
 	set->enabled = false;
-	ok = a->ext_adv ? start_ext(a, set, now, pdu) : start_legacy(a, set, now, pdu);
+	ok = a->ext_adv ? start_ext(a, set, now) : start_legacy(a, set, now);
 	if (ok)
 		return true;
 	/* the HCI queue refused a command: this PDU is lost (its tx-done says
 	 * so to the sender, whose retransmission covers it) */
 	set->enable_sent = false;
 	if (set->pending == 0) {
-		struct txsched_item done = set->cur;
+		struct txsched_item done = set->cur, done2 = set->cur2;
+		bool had2 = set->has_cur2;
 
 		set->state = ADV_TX_IDLE;
 		set->has_cur = false;
+		set->has_cur2 = false;
 		if (a->ops->error)
 			a->ops->error(a->ctx, a->ext_adv ? HCI_OP_LE_SET_EXT_ADV_DATA :
 					       HCI_OP_LE_SET_ADV_DATA, -ENOSPC);
 		txsched_done(&a->sched, &done);
+		if (had2)
+			txsched_done(&a->sched, &done2);
 		return false;
 	}
 	/* commands already queued complete first; step_done then undoes and reports */
@@ -548,6 +582,7 @@ void adv_released(struct adv *a)
 		set->state = ADV_TX_IDLE;
 		set->tx_deadline = NO_DEADLINE;
 		set->has_cur = false;
+		set->has_cur2 = false;
 	}
 }
 
@@ -557,11 +592,15 @@ unsigned adv_hand_over(struct adv *a, struct txsched *to, struct txsched_item *i
 	unsigned n = 0;
 
 	*to = a->sched;
-	for (unsigned i = 0; i < a->nsets && n < max; i++) {
-		if (!a->sets[i].has_cur)
-			continue;
-		inflight[n++] = a->sets[i].cur;
-		a->sets[i].has_cur = false;
+	for (unsigned i = 0; i < a->nsets; i++) {
+		struct adv_set *set = &a->sets[i];
+
+		if (set->has_cur && n < max)
+			inflight[n++] = set->cur;
+		if (set->has_cur2 && n < max)
+			inflight[n++] = set->cur2;
+		set->has_cur = false;
+		set->has_cur2 = false;
 	}
 	return n;
 }

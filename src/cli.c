@@ -36,6 +36,7 @@ int cli_radio_open(const struct global_opts *g, struct radio *r, struct ev_loop 
 	if (radio_open(r, loop, g->hci_set ? g->hci : default_hci(), ops, ctx, err, errlen) < 0)
 		return -1;
 	adv_set_tx(&r->adv, g->adv_interval_ms, g->adv_count);
+	adv_set_pack(&r->adv, g->adv_pack);
 	if (g->btsnoop && radio_snoop(r, g->btsnoop, err, errlen) < 0) {
 		radio_close(r);
 		return -1;

@@ -114,6 +114,7 @@ static const struct key_def keys[] = {
 	KEY_OTHER("unicast_range", KEY_RANGE),
 	KEY_NUM("adv_interval", adv_interval_ms, 20, 10240),
 	KEY_NUM("adv_count", adv_count, 1, 20),
+	KEY_FIELD("adv_pack", adv_pack, KEY_BOOL),
 	KEY_OTHER("aligenie_groups", KEY_GROUPS),
 	KEY_FIELD("log_level", log_level, KEY_LEVEL),
 };

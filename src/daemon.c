@@ -77,6 +77,8 @@ static int load_config(struct daemon *d, struct conf *c, struct creds *cr, char 
 		c->adv_interval_ms = g->adv_interval_ms;
 		c->adv_count = g->adv_count;
 	}
+	if (g->adv_pack)
+		c->adv_pack = true;
 	if (d->creds_override)
 		snprintf(c->credentials, sizeof(c->credentials), "%s", d->creds_override);
 	if (d->no_auto)
@@ -92,6 +94,7 @@ static void apply_config(struct daemon *d)
 {
 	log_set_level(d->conf.log_level);
 	adv_set_tx(&d->radio.adv, d->conf.adv_interval_ms, d->conf.adv_count);
+	adv_set_pack(&d->radio.adv, d->conf.adv_pack);
 	if (d->conf.has_unicast_range)
 		nodedb_set_unicast_range(d->db, d->conf.unicast_low, d->conf.unicast_high);
 }
@@ -379,6 +382,7 @@ int cmd_daemon(const struct global_opts *g, int argc, char **argv)
 		rg.hci_set = g->hci_set || d->conf.hci_set;
 		rg.adv_interval_ms = d->conf.adv_interval_ms;
 		rg.adv_count = d->conf.adv_count;
+		rg.adv_pack = d->conf.adv_pack;
 		if (cli_radio_open(&rg, &d->radio, d->loop, &daemon_radio_ops, d, err, sizeof(err)) < 0) {
 			fprintf(stderr, "meshprov: %s\n", err);
 			devtable_free(&d->table);

@@ -39,6 +39,9 @@ static void usage(FILE *f)
 		"      --adv-interval MS  interval between transmissions of a mesh PDU\n"
 		"                   (default 20, at least 20)\n"
 		"      --adv-count N    transmissions of each mesh PDU (default 3)\n"
+		"      --adv-pack       put a second small mesh PDU (a Transaction ACK) into\n"
+		"                       an advertisement when it fits (hciN, unix:, tty:;\n"
+		"                       receivers must read every AD structure)\n"
 		"      --control PATH   daemon control socket (default " CTL_DEFAULT_PATH ", or\n"
 		"                       $MESHPROV_CONTROL); scan, provision, config and nodes go\n"
 		"                       through the daemon when it answers there\n"
@@ -67,6 +70,7 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "adv-interval", required_argument, NULL, 'I' },
 		{ "adv-count", required_argument, NULL, 'C' },
+		{ "adv-pack", no_argument, NULL, 'P' },
 		{ "control", required_argument, NULL, 'S' },
 		{ "no-daemon", no_argument, NULL, 'N' },
 		{ "btsnoop", required_argument, NULL, 'B' },
@@ -119,6 +123,9 @@ int main(int argc, char **argv)
 			}
 			g.adv_count = (unsigned)v;
 			g.adv_set = true;
+			break;
+		case 'P':
+			g.adv_pack = true;
 			break;
 		case 'v':
 			g.verbosity++;

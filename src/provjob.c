@@ -825,6 +825,12 @@ struct json_object *provjob_json(const struct provjob *j)
 
 void provjob_free(struct provjob *j)
 {
+	const struct pb_adv_stats *ls = &j->session.link.stats;
+
+	if (ls->tx_payloads > 0)
+		log_debug("%s: PB-ADV link: %lu PDUs sent, %lu of them again (Link Open or a "
+			  "transaction unacknowledged)", j->uuid_hex, ls->tx_payloads,
+			  ls->tx_repeats);
 	if (j->radio)
 		radio_remove_timers(j->radio, j);
 	if (j->radio && j->alone)

@@ -417,12 +417,12 @@ static bool mesh_instead(struct radio *r, char *why, size_t len)
  * carried count as sent (the protocols above retransmit what was lost). */
 static void switch_to_mesh(struct radio *r)
 {
-	struct txsched_item inflight[ADV_MAX_SETS];
+	struct txsched_item inflight[ADV_MAX_INFLIGHT];
 	unsigned n;
 
 	r->switching = false;
 	mgmt_init(&r->mgmt, (uint16_t)r->mesh_tr.dev, &radio_mgmt_ops, r);
-	n = adv_hand_over(&r->adv, &r->mgmt.sched, inflight, ADV_MAX_SETS);
+	n = adv_hand_over(&r->adv, &r->mgmt.sched, inflight, ADV_MAX_INFLIGHT);
 	r->mgmt.default_src = r->adv.default_src;
 	undo_now(r);
 	ev_io_stop(r->loop, &r->io);
@@ -630,6 +630,12 @@ void radio_stop(struct radio *r)
 
 void radio_close(struct radio *r)
 {
+	const struct adv_stats *st = &r->adv.stats;
+
+	if (st->tx_pdus > 0)
+		log_debug("radio: %lu advertisements, %lu with two mesh PDUs; %lu started with "
+			  "a PDU queued that fit beside the first", st->tx_pdus, st->tx_packed,
+			  st->tx_could_pack);
 	if (!r->dead)
 		undo_now(r); /* left without radio_stop finishing */
 	ev_io_stop(r->loop, &r->io);

@@ -143,39 +143,81 @@ static void take(struct txsched *s, unsigned id, bool prio_only, struct txsched_
 		release(s, src);
 }
 
-bool txsched_pop(struct txsched *s, struct txsched_item *out)
+/* The first priority PDU of a source that has one. */
+static int16_t first_prio(const struct txsched *s, unsigned id)
 {
-	if (s->queued == 0)
-		return false;
+	int16_t n = s->src[id].head;
+
+	while (!(s->pool[n].item.flags & TXSCHED_PRIO))
+		n = s->pool[n].next;
+	return n;
+}
+
+/* The source whose PDU goes next among those of at most max_len octets, in
+ * the order of txsched_pop (a source's later PDUs never pass the one that
+ * does not fit): -1 when none fits. *prio: its first priority PDU is meant;
+ * *new_turn: the round robin moves on to it. */
+static int choose(const struct txsched *s, size_t max_len, bool *prio, bool *new_turn)
+{
+	*prio = false;
+	*new_turn = false;
 	if (s->nprio > 0) {
 		/* round robin among the sources with a priority PDU, from the
 		 * one after the current turn; the turns themselves stay */
 		for (unsigned k = 1; k <= TXSCHED_MAX_SOURCES; k++) {
 			unsigned id = (s->rr + k) % TXSCHED_MAX_SOURCES;
 
-			if (s->src[id].nprio > 0) {
-				take(s, id, true, out);
-				return true;
+			if (s->src[id].nprio > 0 &&
+			    s->pool[first_prio(s, id)].item.len <= max_len) {
+				*prio = true;
+				return (int)id;
 			}
 		}
 	}
-	if (s->turn_left > 0 && s->src[s->rr].queued > 0) {
-		s->turn_left--;
-		take(s, s->rr, false, out);
-		return true;
-	}
+	if (s->turn_left > 0 && s->src[s->rr].queued > 0 &&
+	    s->pool[s->src[s->rr].head].item.len <= max_len)
+		return (int)s->rr;
 	for (unsigned k = 1; k <= TXSCHED_MAX_SOURCES; k++) {
 		unsigned id = (s->rr + k) % TXSCHED_MAX_SOURCES;
+		const struct txsched_source *src = &s->src[id];
+
+		if (src->queued == 0 || s->pool[src->head].item.len > max_len)
+			continue;
+		*new_turn = true;
+		return (int)id;
+	}
+	return -1;
+}
+
+bool txsched_pop_fit(struct txsched *s, size_t max_len, struct txsched_item *out)
+{
+	bool prio, new_turn;
+	int id;
+
+	if (s->queued == 0 || (id = choose(s, max_len, &prio, &new_turn)) < 0)
+		return false;
+	if (new_turn) {
 		struct txsched_source *src = &s->src[id];
 
-		if (src->queued == 0)
-			continue;
-		s->rr = id;
+		s->rr = (unsigned)id;
 		s->turn_left = (src->open ? src->weight : 1) - 1;
-		take(s, id, false, out);
-		return true;
+	} else if (!prio) {
+		s->turn_left--;
 	}
-	return false; /* (not reached: queued > 0) */
+	take(s, (unsigned)id, prio, out);
+	return true;
+}
+
+bool txsched_pop(struct txsched *s, struct txsched_item *out)
+{
+	return txsched_pop_fit(s, TXSCHED_MAX_PAYLOAD, out);
+}
+
+bool txsched_can_fit(const struct txsched *s, size_t max_len)
+{
+	bool prio, new_turn;
+
+	return s->queued > 0 && choose(s, max_len, &prio, &new_turn) >= 0;
 }
 
 void txsched_done(struct txsched *s, const struct txsched_item *it)

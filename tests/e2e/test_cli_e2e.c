@@ -454,6 +454,7 @@ START_TEST(test_conf_man_page_covers_keys)
 		{ "unicast_range", { "0x0011-0x7fff", "Default: the provisioner's range" } },
 		{ "adv_interval", { "20-10240", "Default 20." } },
 		{ "adv_count", { "1-20", "Default 3." } },
+		{ "adv_pack", { "every AD structure", "Default no" } },
 		{ "aligenie_groups", { "1-4", "0xc000-0xfeff", "version 0", "Default 0xc000,0xcfff." } },
 		{ "aligenie_groups.PID", { "ProductID PID" } },
 		{ "log_level", { "error, warning, info or debug", "Default info." } },

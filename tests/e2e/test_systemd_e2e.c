@@ -523,7 +523,7 @@ START_TEST(test_example_config)
 		"hci",         "db",           "credentials", "control",       "control_group",
 		"auto_provision", "max_sessions", "max_devices", "max_attempts", "retry_delay",
 		"reservation_window",
-		"unicast_range", "adv_interval", "adv_count", "aligenie_groups",
+		"unicast_range", "adv_interval", "adv_count", "adv_pack", "aligenie_groups",
 		"aligenie_groups.602", "log_level",
 	};
 	const char *src = env_or("MESHPROV_CONF_EXAMPLE", "systemd/meshprov.conf.example");

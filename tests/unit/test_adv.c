@@ -1247,6 +1247,149 @@ START_TEST(test_ext_sets_round_robin)
 }
 END_TEST
 
+/* Queue on source src a PDU of len octets whose first octet is tag. */
+static void send_tagged(unsigned src, uint8_t tag, size_t len, unsigned flags)
+{
+	uint8_t p[ADV_MAX_PAYLOAD];
+
+	memset(p, tag, sizeof(p));
+	ck_assert_int_eq(adv_send_src(&adv, 0, src, AD_TYPE_PB_ADV, p, len,
+				      flags | TXSCHED_NOTIFY, tag), 0);
+}
+
+/* With packing on, a Transaction ACK (6 octets) that waits beside another
+ * link's 21-octet segment goes out in the same advertisement, each its own
+ * AD structure (8 + 23 = 31 octets), and both get their tx-done when the set
+ * ends; a PDU that does not fit in what is left (22 octets, though its
+ * source's turn came first) waits for the next one. Off
+ * (the default), each PDU is its own advertisement, and the chance is
+ * counted. */
+static void run_pack(bool pack)
+{
+	size_t answered = 0, before;
+	uint8_t want[4 + 31];
+	int a, b;
+
+	ndone = 0;
+	adv_use_ext(&adv, true, 1);
+	if (pack)
+		adv_set_pack(&adv, true);
+	a = txsched_open(&adv.sched, 4, 1, &src_ops, NULL);
+	b = txsched_open(&adv.sched, 4, 1, &src_ops, NULL);
+	send_tagged((unsigned)a, 0xa0, 29, 0); /* takes the set */
+	send_tagged((unsigned)a, 0xa1, 21, 0);
+	send_tagged((unsigned)b, 0xb0, 6, TXSCHED_PRIO);
+	send_tagged((unsigned)b, 0xb1, 22, 0); /* b's turn, but too long */
+	complete_all(1, &answered);
+	ck_assert_uint_eq(adv.stats.tx_could_pack, 0); /* nothing else was queued */
+	before = nsent;
+	rx_terminated(100, HCI_ERR_LIMIT_REACHED, 0x00, 3);
+	ck_assert_uint_eq(ndone, 1);
+	complete_all(101, &answered);
+	expect_sent(before, HCI_OP_LE_SET_EXT_ADV_DATA);
+	ck_assert_uint_eq(adv.stats.tx_could_pack, 1);
+	want[0] = 0x00;
+	want[1] = 0x03;
+	want[2] = 0x01;
+	want[4] = 7; /* the ACK first: the priority PDU */
+	want[5] = AD_TYPE_PB_ADV;
+	memset(want + 6, 0xb0, 6);
+	if (!pack) {
+		want[3] = 8;
+		expect_bytes(before, HCI_OP_LE_SET_EXT_ADV_DATA, want, 4 + 8);
+		ck_assert_uint_eq(adv.stats.tx_packed, 0);
+		return;
+	}
+	want[3] = 31;
+	want[12] = 22;
+	want[13] = AD_TYPE_PB_ADV;
+	memset(want + 14, 0xa1, 21);
+	expect_bytes(before, HCI_OP_LE_SET_EXT_ADV_DATA, want, 4 + 31);
+	ck_assert_uint_eq(adv.stats.tx_packed, 1);
+	ck_assert_uint_eq(txsched_queued(&adv.sched), 1);
+	/* both are done when the set is */
+	rx_terminated(200, HCI_ERR_LIMIT_REACHED, 0x00, 3);
+	ck_assert_uint_eq(ndone, 3);
+	ck_assert_uint_eq(done_cookies[1], 0xb0);
+	ck_assert_uint_eq(done_cookies[2], 0xa1);
+	complete_all(201, &answered);
+	rx_terminated(300, HCI_ERR_LIMIT_REACHED, 0x00, 3);
+	ck_assert_uint_eq(ndone, 4);
+	ck_assert_uint_eq(done_cookies[3], 0xb1);
+	ck_assert_uint_eq(adv.stats.tx_pdus, 3);
+	ck_assert_uint_eq(adv.stats.tx_packed, 1);
+	ck_assert(!adv_busy(&adv));
+	ck_assert_uint_eq(nerr, 0);
+}
+
+START_TEST(test_ext_pack)
+{
+	run_pack(true);
+}
+END_TEST
+
+START_TEST(test_ext_pack_off)
+{
+	run_pack(false);
+}
+END_TEST
+
+/* The legacy path packs the same way, and the receive path hands both AD
+ * structures of such an advertisement on, in order. */
+START_TEST(test_legacy_pack)
+{
+	uint8_t want[32];
+	uint8_t rep[64];
+	size_t before;
+	uint64_t t;
+	int a;
+
+	ndone = 0;
+	adv_set_pack(&adv, true);
+	a = txsched_open(&adv.sched, 4, 1, &src_ops, NULL);
+	send_tagged((unsigned)a, 0xa0, 29, 0);
+	send_tagged((unsigned)a, 0xa1, 10, 0);
+	send_tagged((unsigned)a, 0xa2, 15, 0);
+	t = complete_start(1, 0);
+	before = nsent;
+	adv_tick(&adv, adv_next_deadline(&adv));
+	complete(++t, HCI_OP_LE_SET_ADV_ENABLE, 0); /* the disable */
+	ck_assert_uint_eq(ndone, 1);
+	memset(want, 0, sizeof(want));
+	want[0] = 12 + 17;
+	want[1] = 11;
+	want[2] = AD_TYPE_PB_ADV;
+	memset(want + 3, 0xa1, 10);
+	want[13] = 16;
+	want[14] = AD_TYPE_PB_ADV;
+	memset(want + 15, 0xa2, 15);
+	expect_sent(before, HCI_OP_LE_SET_ADV_ENABLE); /* the disable */
+	expect_sent(before + 1, HCI_OP_LE_SET_ADV_DATA);
+	ck_assert_mem_eq(sent[before + 1].params, want, 32);
+	ck_assert_uint_eq(adv.stats.tx_packed, 1);
+
+	/* heard: an LE Advertising Report with that data */
+	wire_reports = true;
+	rep[0] = H4_EVT;
+	rep[1] = HCI_EV_LE_META;
+	rep[3] = HCI_LE_ADV_REPORT;
+	rep[4] = 1;    /* Num_Reports */
+	rep[5] = 0x03; /* ADV_NONCONN_IND */
+	rep[6] = 0x00;
+	memset(rep + 7, 0x11, 6);
+	rep[13] = want[0];
+	memcpy(rep + 14, want + 1, want[0]);
+	rep[14 + want[0]] = 0xc0; /* RSSI */
+	rep[2] = (uint8_t)(12 + want[0]);
+	hci_receive(&hci, t, rep, 3u + rep[2]);
+	ck_assert_uint_eq(nrx, 2);
+	ck_assert_uint_eq(rxs[0].len, 10);
+	ck_assert_uint_eq(rxs[0].data[0], 0xa1);
+	ck_assert_uint_eq(rxs[1].len, 15);
+	ck_assert_uint_eq(rxs[1].data[0], 0xa2);
+}
+END_TEST
+
 /* At most ADV_MAX_SETS of a controller's sets are used, from the top. */
 START_TEST(test_ext_sets_capped)
 {
@@ -1308,7 +1451,7 @@ END_TEST
 START_TEST(test_hand_over)
 {
 	static struct txsched to;
-	struct txsched_item inflight[ADV_MAX_SETS], next;
+	struct txsched_item inflight[ADV_MAX_INFLIGHT], next;
 	size_t answered = 0;
 	uint8_t p[2] = { 0, 0 };
 	unsigned n;
@@ -1325,7 +1468,7 @@ START_TEST(test_hand_over)
 	complete_all(1, &answered);
 	ck_assert_uint_eq(adv.stats.tx_pdus, 2);
 
-	n = adv_hand_over(&adv, &to, inflight, ADV_MAX_SETS);
+	n = adv_hand_over(&adv, &to, inflight, ADV_MAX_INFLIGHT);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_uint_eq(inflight[0].cookie + inflight[1].cookie, 0xa0 + 0xa1);
 	adv_released(&adv);
@@ -1340,7 +1483,27 @@ START_TEST(test_hand_over)
 	/* the source is still open on the taker's scheduler */
 	ck_assert_int_eq(txsched_push(&to, (unsigned)a, AD_TYPE_PB_ADV, p, 2, 0, 0), 0);
 	/* nothing is handed over twice */
-	ck_assert_uint_eq(adv_hand_over(&adv, &to, inflight, ADV_MAX_SETS), 0);
+	ck_assert_uint_eq(adv_hand_over(&adv, &to, inflight, ADV_MAX_INFLIGHT), 0);
+
+	/* with packing, a PDU packed beside another goes over too */
+	adv_released(&adv);
+	ndone = 0;
+	adv_use_ext(&adv, true, 1);
+	adv_set_pack(&adv, true);
+	send_tagged((unsigned)a, 0xc0, 10, TXSCHED_NOTIFY);
+	send_tagged((unsigned)a, 0xc1, 10, TXSCHED_NOTIFY);
+	send_tagged((unsigned)a, 0xc2, 10, TXSCHED_NOTIFY);
+	complete_all(2, &answered);
+	rx_terminated(100, HCI_ERR_LIMIT_REACHED, adv.sets[0].handle, 3);
+	ck_assert_uint_eq(ndone, 1);
+	complete_all(101, &answered);
+	ck_assert(adv.sets[0].has_cur2); /* c1 and c2 in one advertisement */
+	n = adv_hand_over(&adv, &to, inflight, ADV_MAX_INFLIGHT);
+	ck_assert_uint_eq(n, 2);
+	for (unsigned i = 0; i < n; i++)
+		txsched_done(&to, &inflight[i]);
+	ck_assert_uint_eq(ndone, 3);
+	ck_assert_uint_eq(done_cookies[1] + done_cookies[2], 0xc1 + 0xc2);
 }
 END_TEST
 
@@ -1376,6 +1539,9 @@ static Suite *adv_suite(void)
 	tcase_add_test(tt, test_ext_params_refused);
 	tcase_add_test(tt, test_ext_sets_round_robin);
 	tcase_add_test(tt, test_hand_over);
+	tcase_add_test(tt, test_ext_pack);
+	tcase_add_test(tt, test_ext_pack_off);
+	tcase_add_test(tt, test_legacy_pack);
 	tcase_add_test(tt, test_ext_sets_capped);
 	tcase_add_test(tt, test_ext_sets_limited);
 	tcase_add_test(tt, test_cleanup_release);

@@ -64,6 +64,7 @@ START_TEST(test_conf_defaults)
 	ck_assert(!c.has_unicast_range);
 	ck_assert_uint_eq(c.adv_interval_ms, 20);
 	ck_assert_uint_eq(c.adv_count, 3);
+	ck_assert(!c.adv_pack);
 	assert_groups(&c.aligenie_groups, 2, groups);
 	ck_assert_uint_eq(c.nproduct_groups, 0);
 	ck_assert_int_eq(c.log_level, LOG_LVL_INFO);
@@ -90,6 +91,7 @@ START_TEST(test_conf_full)
 		    "unicast_range = 0x0100 - 0x01ff\n"
 		    "adv_interval = 10240\n"
 		    "adv_count = 20\n"
+		    "adv_pack = on\n"
 		    "aligenie_groups = 0xc001, 0xfeff ,0xc000\n"
 		    "aligenie_groups.0x10 = 0xc002\n"
 		    "aligenie_groups.4294967295 = 0xc003,0xc004,0xc005,0xc006\n"
@@ -109,6 +111,7 @@ START_TEST(test_conf_full)
 	ck_assert_uint_eq(c.unicast_high, 0x01ff);
 	ck_assert_uint_eq(c.adv_interval_ms, 10240);
 	ck_assert_uint_eq(c.adv_count, 20);
+	ck_assert(c.adv_pack);
 	assert_groups(&c.aligenie_groups, 3, dflt);
 	ck_assert_uint_eq(c.nproduct_groups, 2);
 	ck_assert_uint_eq(c.product_groups[0].pid, 16);

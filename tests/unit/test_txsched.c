@@ -293,6 +293,80 @@ START_TEST(test_limits)
 }
 END_TEST
 
+/* A payload of len octets that names its source and number. */
+static int push_len(unsigned src, uint8_t n, size_t len, unsigned flags)
+{
+	uint8_t p[TXSCHED_MAX_PAYLOAD] = { (uint8_t)src, n };
+
+	return txsched_push(&sched, src, 0x29, p, len, flags, n);
+}
+
+/* The PDU to pack beside another: the next one in the scheduler's order that
+ * fits. A source whose next PDU does not fit is passed over whole (its short
+ * later PDU does not jump the long one); a priority PDU that fits (a
+ * Transaction ACK) goes before ordinary ones; one that does not is passed. */
+START_TEST(test_pop_fit)
+{
+	int a = txsched_open(&sched, 8, 1, NULL, NULL);
+	int b = txsched_open(&sched, 8, 1, NULL, NULL);
+	int c = txsched_open(&sched, 8, 1, NULL, NULL);
+	struct txsched_item it;
+
+	ck_assert_int_eq(push_len((unsigned)a, 0, 29, 0), 0); /* a segment */
+	ck_assert_int_eq(push_len((unsigned)a, 1, 6, 0), 0);
+	ck_assert_int_eq(push_len((unsigned)b, 0, 20, 0), 0);
+	ck_assert_int_eq(push_len((unsigned)c, 0, 6, TXSCHED_PRIO), 0); /* an ACK */
+	ck_assert_int_eq(push_len((unsigned)c, 1, 27, TXSCHED_PRIO), 0); /* a long one */
+	ck_assert(!txsched_can_fit(&sched, 5));
+	ck_assert(!txsched_pop_fit(&sched, 5, &it));
+	ck_assert_uint_eq(txsched_queued(&sched), 5);
+	/* the ACK first, whatever the turn */
+	ck_assert(txsched_can_fit(&sched, 6));
+	ck_assert_uint_eq(txsched_queued(&sched), 5); /* can_fit takes nothing */
+	ck_assert(txsched_pop_fit(&sched, 6, &it));
+	ck_assert_uint_eq(it.src, (unsigned)c);
+	ck_assert_uint_eq(it.data[1], 0);
+	ck_assert_uint_eq(it.len, 6);
+	/* c's long priority PDU does not fit, a's 29 does not either: b's 20 */
+	ck_assert(txsched_pop_fit(&sched, 21, &it));
+	ck_assert_uint_eq(it.src, (unsigned)b);
+	/* a's 6 never passes a's 29 */
+	ck_assert(!txsched_pop_fit(&sched, 21, &it));
+	/* what is left goes out in order: c's priority PDU, then a's two */
+	ck_assert(txsched_pop(&sched, &it));
+	ck_assert_uint_eq(it.src, (unsigned)c);
+	ck_assert(txsched_pop(&sched, &it));
+	ck_assert_uint_eq(it.src, (unsigned)a);
+	ck_assert_uint_eq(it.data[1], 0);
+	ck_assert(txsched_pop(&sched, &it));
+	ck_assert_uint_eq(it.data[1], 1);
+	ck_assert(!txsched_can_fit(&sched, TXSCHED_MAX_PAYLOAD));
+}
+END_TEST
+
+/* A PDU packed beside another counts as its source's turn: the round robin
+ * goes on from there, it does not serve that source again next. */
+START_TEST(test_pop_fit_takes_the_turn)
+{
+	int a = txsched_open(&sched, 8, 1, NULL, NULL);
+	int b = txsched_open(&sched, 8, 1, NULL, NULL);
+	struct txsched_item it;
+
+	for (uint8_t n = 0; n < 2; n++) {
+		ck_assert_int_eq(push_len((unsigned)a, n, 10, 0), 0);
+		ck_assert_int_eq(push_len((unsigned)b, n, 10, 0), 0);
+	}
+	ck_assert(txsched_pop(&sched, &it));
+	ck_assert_uint_eq(it.src, (unsigned)a);
+	ck_assert(txsched_pop_fit(&sched, 17, &it));
+	ck_assert_uint_eq(it.src, (unsigned)b);
+	ck_assert(txsched_pop(&sched, &it));
+	ck_assert_uint_eq(it.src, (unsigned)a);
+	ck_assert(txsched_pop_fit(&sched, 17, &it));
+	ck_assert_uint_eq(it.src, (unsigned)b);
+}
+END_TEST
+
 static Suite *txsched_suite(void)
 {
 	Suite *s = suite_create("txsched");
@@ -308,6 +382,8 @@ static Suite *txsched_suite(void)
 	tcase_add_test(tc, test_close_drains);
 	tcase_add_test(tc, test_close_from_callback);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_pop_fit);
+	tcase_add_test(tc, test_pop_fit_takes_the_turn);
 	suite_add_tcase(s, tc);
 	return s;
 }
