@@ -1914,22 +1914,41 @@ END_TEST
 #define SCALE_BAD 5        /* devices whose credentials are wrong: every attempt fails */
 #define SCALE_STATIC "000102030405060708090a0b0c0d0e0f"
 
-/* Device i: an AliGenie light (ProductID 602) of its own MAC and secret,
- * its spec for vair, its credentials line and its UUID. */
-static void scale_device(int i, char spec[160], char cred[120], char uuid[33])
+/* How many of the daemon's nodes are configured (the nodes request). */
+static int nodes_configured(struct dmn *d, struct cc *c)
 {
-	struct aligenie_info ali = { .pid_flags = 0x71, .product_id = 602, .feature_flag = 0x02,
-				     .flags2 = 0x10 };
-	uint8_t u[16];
-	char mac[18], secret[33];
+	struct json_object *o = cc_call(d, c, "{\"cmd\":\"nodes\"}"), *nodes;
+	int n = 0;
 
-	memcpy(ali.mac, (const uint8_t[6]){ 0xa4, 0xc1, 0x38, 0x00, 0x12, (uint8_t)i }, 6);
-	aligenie_mac_str(ali.mac, mac);
-	snprintf(secret, sizeof(secret), "5ca1ab1e00000000000000000000%04x", (unsigned)i);
-	snprintf(spec, 160, "aligenie:602,%s,%s", mac, secret);
-	snprintf(cred, 120, "aligenie 602 %s %s\n", mac, secret);
-	aligenie_encode(&ali, u);
-	hex_encode(u, 16, uuid);
+	DREQ(d, jbool(o, "ok"), "nodes: %s", jtext(o));
+	nodes = jget(o, "nodes", json_type_array);
+	for (size_t i = 0; i < json_object_array_length(nodes); i++)
+		n += jbool(json_object_array_get_idx(nodes, i), "configured");
+	json_object_put(o);
+	return n;
+}
+
+/* n AliGenie lights (ProductID 602), each of its own MAC and secret: their
+ * vair specs (specs[i] points at spec[i]), their credentials lines appended
+ * to creds, their UUIDs. */
+static void scale_devices(int n, char spec[][160], const char **specs, char *creds, char uuid[][33])
+{
+	for (int i = 0; i < n; i++) {
+		struct aligenie_info ali = { .pid_flags = 0x71, .product_id = 602, .feature_flag = 0x02,
+					     .flags2 = 0x10 };
+		uint8_t u[16];
+		char mac[18], secret[33], cred[120];
+
+		memcpy(ali.mac, (const uint8_t[6]){ 0xa4, 0xc1, 0x38, 0x00, 0x12, (uint8_t)i }, 6);
+		aligenie_mac_str(ali.mac, mac);
+		snprintf(secret, sizeof(secret), "5ca1ab1e00000000000000000000%04x", (unsigned)i);
+		snprintf(spec[i], 160, "aligenie:602,%s,%s", mac, secret);
+		specs[i] = spec[i];
+		snprintf(cred, sizeof(cred), "aligenie 602 %s %s\n", mac, secret);
+		strcat(creds, cred);
+		aligenie_encode(&ali, u);
+		hex_encode(u, 16, uuid[i]);
+	}
 }
 
 /* The daemon with max_sessions 32 and 15 AliGenie devices on an air that
@@ -1956,13 +1975,7 @@ START_TEST(test_many_devices)
 	struct dmn d;
 	struct cc c;
 
-	for (int i = 0; i < SCALE_DEVS; i++) {
-		char cred[120];
-
-		scale_device(i, specbuf[i], cred, uuids[i]);
-		specs[SCALE_BAD + i] = specbuf[i];
-		strcat(creds, cred);
-	}
+	scale_devices(SCALE_DEVS, specbuf, specs + SCALE_BAD, creds, uuids);
 	for (int i = SCALE_DEVS; i < SCALE_DEVS + SCALE_BAD; i++) {
 		char uuid[33];
 
@@ -1986,7 +1999,6 @@ START_TEST(test_many_devices)
 	end = mono_ms() + SCALE_MS;
 	while (configured < SCALE_DEVS) {
 		struct json_object *st = cc_call(&d, &c, "{\"cmd\":\"status\"}");
-		struct json_object *o = cc_call(&d, &c, "{\"cmd\":\"nodes\"}"), *nodes;
 
 		DREQ(&d, jbool(st, "ok") && jint(st, "max_sessions") == 32 &&
 			     jint(st, "sessions") <= 32 && jint(st, "waiting_for_airtime") <= SCALE_DEVS + SCALE_BAD &&
@@ -1999,12 +2011,7 @@ START_TEST(test_many_devices)
 		if (jint(st, "tx_backlog_ms") > most_backlog)
 			most_backlog = jint(st, "tx_backlog_ms");
 		json_object_put(st);
-		DREQ(&d, jbool(o, "ok"), "nodes: %s", jtext(o));
-		nodes = jget(o, "nodes", json_type_array);
-		configured = 0;
-		for (size_t i = 0; i < json_object_array_length(nodes); i++)
-			configured += jbool(json_object_array_get_idx(nodes, i), "configured");
-		json_object_put(o);
+		configured = nodes_configured(&d, &c);
 		DREQ(&d, mono_ms() < end, "%d of %d nodes configured after %d ms; %d \"queue full\" "
 		     "lines", configured, SCALE_DEVS, SCALE_MS, log_count(&d, "queue full"));
 		DREQ(&d, log_count(&d, "queue full") == 0, "a PDU dropped for a full transmit queue");
@@ -2095,13 +2102,7 @@ START_TEST(test_adv_pack)
 	struct dmn d;
 	struct cc c;
 
-	for (int i = 0; i < PACK_DEVS; i++) {
-		char cred[120];
-
-		scale_device(i, specbuf[i], cred, uuids[i]);
-		specs[i] = specbuf[i];
-		strcat(creds, cred);
-	}
+	scale_devices(PACK_DEVS, specbuf, specs, creds, uuids);
 	specs[PACK_DEVS] = NULL;
 	vair_start(&a, e2e_vair, e2e_dir, true, specs, NULL);
 	e2e_air = &a;
@@ -2112,14 +2113,7 @@ START_TEST(test_adv_pack)
 	cc_open(&d, &c);
 	end = mono_ms() + SCALE_MS;
 	while (configured < PACK_DEVS) {
-		struct json_object *o = cc_call(&d, &c, "{\"cmd\":\"nodes\"}"), *nodes;
-
-		DREQ(&d, jbool(o, "ok"), "nodes: %s", jtext(o));
-		nodes = jget(o, "nodes", json_type_array);
-		configured = 0;
-		for (size_t i = 0; i < json_object_array_length(nodes); i++)
-			configured += jbool(json_object_array_get_idx(nodes, i), "configured");
-		json_object_put(o);
+		configured = nodes_configured(&d, &c);
 		DREQ(&d, mono_ms() < end, "%d of %d nodes configured after %d ms", configured,
 		     PACK_DEVS, SCALE_MS);
 		sleep_ms(300);
