@@ -4,8 +4,9 @@
  * commands' steps: the one place configuration outcomes are written). Runs
  * on a radio, a database and meshprov's own node (localnode) its owner
  * holds, registered there for the node's answers; no libev. The config
- * command runs one on its own radio; the daemon runs them for control-socket
- * requests and automatic setup on its shared localnode. */
+ * command runs one alone on its own radio (cfgjob_wait: the job makes its
+ * own localnode); the daemon runs them for control-socket requests and
+ * automatic setup on its shared localnode. */
 #ifndef MESHPROV_CFGJOB_H
 #define MESHPROV_CFGJOB_H
 
@@ -28,6 +29,8 @@ struct cfgjob {
 	struct radio *radio;
 	struct nodedb *db;
 	struct localnode *local;
+	struct localnode *own_local; /* cfgjob_wait: the node it made, local then */
+	bool alone;                  /* cfgjob_wait: the radio's receiver */
 	struct localnode_reg reg; /* for the node's answers, while it runs */
 	void (*done)(void *ctx);
 	void *ctx;
@@ -67,6 +70,17 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
  * node's answers until it is over; done(ctx) follows then. */
 int cfgjob_start(struct cfgjob *j, struct radio *r, struct localnode *c, void (*done)(void *ctx),
 		 void *ctx);
+
+/* Alone on radio r (meshprov config): the job is r's receiver (set before
+ * radio_start). Once r is ready it makes its own localnode from the
+ * database (a failure there is its outcome) and starts as cfgjob_start
+ * does; what r hears goes to that node. done(ctx) once it is over. */
+void cfgjob_wait(struct cfgjob *j, struct radio *r, void (*done)(void *ctx), void *ctx);
+
+/* After done, on its own node (cfgjob_wait): stay while the node may still
+ * need us, at most linger_s (localnode_linger), then done(ctx). -1 when
+ * the job has no node of its own. */
+int cfgjob_linger(struct cfgjob *j, double linger_s, void (*done)(void *ctx), void *ctx);
 
 /* Give up now (interrupt, the client went away); done follows. */
 void cfgjob_cancel(struct cfgjob *j, int rc, const char *msg);

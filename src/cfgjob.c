@@ -4,6 +4,7 @@
 #include <json.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -357,6 +358,57 @@ int cfgjob_start(struct cfgjob *j, struct radio *r, struct localnode *c, void (*
 	return 0;
 }
 
+/* ---- alone on the radio (cfgjob_wait) ---- */
+
+static void alone_ready(void *ctx)
+{
+	struct cfgjob *j = ctx;
+	char why[256];
+
+	if (j->started || j->finished)
+		return;
+	j->own_local = calloc(1, sizeof(*j->own_local));
+	if (!j->own_local) {
+		finish(j, -ENOMEM, "out of memory");
+		return;
+	}
+	if (localnode_init(j->own_local, j->radio, j->db, why, sizeof(why)) != 0) {
+		free(j->own_local);
+		j->own_local = NULL;
+		finish(j, -EINVAL, "%s", why);
+		return;
+	}
+	if (cfgjob_start(j, j->radio, j->own_local, j->done, j->ctx) != 0)
+		finish(j, -ENOSPC, "internal error: no timer slot");
+}
+
+static void alone_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
+		     const struct hci_adv_report *r)
+{
+	struct cfgjob *j = ctx;
+
+	(void)r;
+	if (!j->radio->stopping && type == AD_TYPE_MESH_MESSAGE && j->own_local)
+		localnode_input(j->own_local, data, len);
+}
+
+void cfgjob_wait(struct cfgjob *j, struct radio *r, void (*done)(void *ctx), void *ctx)
+{
+	j->radio = r;
+	j->done = done;
+	j->ctx = ctx;
+	j->alone = true;
+	radio_set_receiver(r, alone_ready, alone_rx, j);
+}
+
+int cfgjob_linger(struct cfgjob *j, double linger_s, void (*done)(void *ctx), void *ctx)
+{
+	if (!j->own_local || linger_s <= 0)
+		return -1;
+	localnode_linger(j->own_local, (uint64_t)(linger_s * 1000.0), done, ctx);
+	return 0;
+}
+
 void cfgjob_cancel(struct cfgjob *j, int rc, const char *msg)
 {
 	if (j->started && !j->finished)
@@ -417,5 +469,11 @@ void cfgjob_free(struct cfgjob *j)
 		radio_remove_timers(j->radio, j);
 	if (j->local)
 		localnode_unregister(j->local, &j->reg);
+	if (j->alone)
+		radio_set_receiver(j->radio, NULL, NULL, NULL);
+	if (j->own_local) {
+		localnode_free(j->own_local);
+		free(j->own_local);
+	}
 	OPENSSL_cleanse(j, sizeof(*j));
 }

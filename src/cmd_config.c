@@ -27,8 +27,6 @@ struct config {
 	struct ev_loop *loop;
 	struct radio radio;
 	struct nodedb *db;
-	struct localnode local;
-	bool local_on;
 	struct cfgjob job;
 	ev_timer timeout;
 	ev_signal sigint, sigterm;
@@ -167,41 +165,14 @@ static void print_outcome(struct config *c)
 }
 
 /* The outcome is known: say it, then stay while the node may still need
- * us (localnode_linger), unless we are giving up. */
+ * us (cfgjob_linger), unless we are giving up. */
 static void job_done(void *ctx)
 {
 	struct config *c = ctx;
 
 	print_outcome(c);
-	if (!c->local_on || c->giving_up || c->linger_s <= 0) {
+	if (c->giving_up || cfgjob_linger(&c->job, c->linger_s, linger_done, c) < 0)
 		stop(c);
-		return;
-	}
-	localnode_linger(&c->local, (uint64_t)(c->linger_s * 1000.0), linger_done, c);
-}
-
-static void on_ready(void *ctx)
-{
-	struct config *c = ctx;
-	char err[256];
-
-	if (localnode_init(&c->local, &c->radio, c->db, err, sizeof(err)) != 0) {
-		give_up(c, -EINVAL, err);
-		return;
-	}
-	c->local_on = true;
-	if (cfgjob_start(&c->job, &c->radio, &c->local, job_done, c) != 0)
-		give_up(c, -ENOSPC, "internal error: no timer slot");
-}
-
-static void on_rx(void *ctx, uint8_t type, const uint8_t *data, size_t len,
-		  const struct hci_adv_report *r)
-{
-	struct config *c = ctx;
-
-	(void)r;
-	if (type == AD_TYPE_MESH_MESSAGE && c->local_on && !c->stopping)
-		localnode_input(&c->local, data, len);
 }
 
 static void on_fatal(void *ctx, const char *msg)
@@ -223,7 +194,7 @@ static void on_stopped(void *ctx)
 }
 
 static const struct radio_ops config_radio_ops = {
-	.ready = on_ready, .rx = on_rx, .fatal = on_fatal, .stopped = on_stopped,
+	.fatal = on_fatal, .stopped = on_stopped,
 };
 
 static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
@@ -263,6 +234,7 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 		nodedb_close(c->db);
 		return cli_fail(json, NULL, cli_fail_fields(req), 1, err);
 	}
+	cfgjob_wait(&c->job, &c->radio, job_done, c);
 	ev_timer_init(&c->timeout, on_timeout, CONFIG_RADIO_TIMEOUT_S, 0.0);
 	c->timeout.data = c;
 	ev_timer_start(c->loop, &c->timeout);
@@ -281,8 +253,6 @@ static int run_local(struct config *c, const struct global_opts *g, int argc, ch
 	ev_signal_stop(c->loop, &c->sigterm);
 	ev_timer_stop(c->loop, &c->timeout);
 	cfgjob_free(&c->job);
-	if (c->local_on)
-		localnode_free(&c->local);
 	radio_close(&c->radio);
 	nodedb_close(c->db);
 	return rc;
