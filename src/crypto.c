@@ -464,7 +464,11 @@ static int import_public(const uint8_t pub[64], EVP_PKEY **out)
 		ret = -EIO;
 		goto out;
 	}
-	if (EVP_PKEY_public_check(vctx) != 1)
+	/* P-256 has cofactor 1: a point on the curve that is not the point at
+	 * infinity has order n, so the quick check (on the curve, coordinates
+	 * in range, not infinity) is the whole validation; EVP_PKEY_public_check
+	 * adds an n*Q multiplication that cannot fail for such a point. */
+	if (EVP_PKEY_public_check_quick(vctx) != 1)
 		goto out;
 	*out = pkey;
 	pkey = NULL;
@@ -612,7 +616,8 @@ int crypto_ecdh_shared(const struct crypto_ecdh *k, const uint8_t peer_pub[64], 
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 	if (!ctx)
 		goto out;
-	if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) != 1 ||
+	/* peer was validated by import_public: no second check */
+	if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) != 1 ||
 	    EVP_PKEY_derive(ctx, s, &slen) != 1 || slen != sizeof(s))
 		goto out;
 	memcpy(secret, s, sizeof(s));
