@@ -223,6 +223,8 @@ struct json_object *ndb_new_node_key(uint16_t index);
 struct json_object *ndb_find_index(struct json_object *parent, const char *array, int64_t max, int64_t index);
 /* The entry of "netKeys" / "appKeys" with this index, or NULL. */
 struct json_object *ndb_find_key(struct nodedb *db, const char *array, uint16_t index);
+/* The cached node of uuid, or NULL. The way to a node entry for changing
+ * it: its text kept for nodedb_commit is dropped (nodedb.c). */
 struct ent *ndb_find_uuid(struct nodedb *db, const uint8_t uuid[16]);
 
 /* ---- nodedb_comp.c ---- */

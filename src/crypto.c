@@ -3,7 +3,10 @@
  * CMAC and HMAC go through EVP_MAC, AES-CCM and AES-ECB through EVP_CIPHER,
  * ECDH P-256 through EVP_PKEY and SHA-256 through EVP_Digest. The only EC_GROUP/EC_POINT
  * use is the scalar multiplication in the fixed-private-key test hook (those
- * calls are not deprecated in OpenSSL 3). Nothing is kept between calls. */
+ * calls are not deprecated in OpenSSL 3). No key, context or result is kept
+ * between calls; only the algorithms (EVP_CIPHER, EVP_MAC, EVP_MD) are
+ * fetched once and reused, as OpenSSL 3 recommends over an implicit fetch per
+ * call: the daemon runs PECB and AES-CCM for every network PDU it hears. */
 #include "crypto.h"
 
 #include <errno.h>
@@ -33,15 +36,40 @@ struct iov {
 	size_t len;
 };
 
+/* ---- the algorithms, fetched once ---- */
+
+static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_CIPHER *aes_ecb, *aes_ccm;
+static EVP_MAC *mac_cmac, *mac_hmac;
+static EVP_MD *md_sha256;
+
+/* Kept for the life of the process (nothing frees them: they hold no secret).
+ * A fetch that fails leaves NULL: the calls needing it fail with -EIO. */
+static void fetch_algs(void)
+{
+	ERR_set_mark();
+	aes_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+	aes_ccm = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
+	mac_cmac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+	mac_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ERR_pop_to_mark();
+}
+
+static bool algs_ready(void)
+{
+	return CRYPTO_THREAD_run_once(&fetch_once, fetch_algs) == 1;
+}
+
 /* One MAC (alg "CMAC" with cipher AES-128-CBC, or "HMAC" with digest SHA256)
  * over the concatenation of v[0..n-1]; exactly outlen octets to out. out may
  * alias any input: it is only written by the final step. */
-static int mac_iov(const char *alg, const char *param_name, const char *param_value, const uint8_t *key,
+static int mac_iov(bool cmac, const char *param_name, const char *param_value, const uint8_t *key,
 		   size_t key_len, const struct iov *v, size_t n, uint8_t *out, size_t outlen)
 {
 	char name[16];
 	OSSL_PARAM params[2];
-	EVP_MAC *mac = NULL;
+	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx = NULL;
 	uint8_t nokey = 0;
 	size_t got = 0;
@@ -53,7 +81,9 @@ static int mac_iov(const char *alg, const char *param_name, const char *param_va
 	params[0] = OSSL_PARAM_construct_utf8_string(param_name, name, 0);
 	params[1] = OSSL_PARAM_construct_end();
 
-	mac = EVP_MAC_fetch(NULL, alg, NULL);
+	if (!algs_ready())
+		goto out;
+	mac = cmac ? mac_cmac : mac_hmac;
 	if (!mac)
 		goto out;
 	ctx = EVP_MAC_CTX_new(mac);
@@ -71,18 +101,17 @@ static int mac_iov(const char *alg, const char *param_name, const char *param_va
 	ret = 0;
 out:
 	EVP_MAC_CTX_free(ctx); /* cleanses the key schedule */
-	EVP_MAC_free(mac);
 	return ret;
 }
 
 static int cmac_iov(const uint8_t key[16], const struct iov *v, size_t n, uint8_t out[16])
 {
-	return mac_iov("CMAC", OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", key, 16, v, n, out, 16);
+	return mac_iov(true, OSSL_MAC_PARAM_CIPHER, "AES-128-CBC", key, 16, v, n, out, 16);
 }
 
 static int hmac_iov(const uint8_t *key, size_t key_len, const struct iov *v, size_t n, uint8_t out[32])
 {
-	return mac_iov("HMAC", OSSL_MAC_PARAM_DIGEST, "SHA256", key, key_len, v, n, out, 32);
+	return mac_iov(false, OSSL_MAC_PARAM_DIGEST, "SHA256", key, key_len, v, n, out, 32);
 }
 
 /* A pointer/length pair is acceptable when the pointer is set or the length is 0. */
@@ -218,20 +247,18 @@ int crypto_k4(const uint8_t n[16], uint8_t *aid)
 
 int crypto_aes_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-	EVP_CIPHER *cipher = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
 	uint8_t block[16];
 	int outl = 0, ret = -EIO;
 
 	if (!key || !in || !out)
 		return -EINVAL;
-	cipher = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
-	if (!cipher)
+	if (!algs_ready() || !aes_ecb)
 		goto out;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
 		goto out;
-	if (EVP_EncryptInit_ex2(ctx, cipher, key, NULL, NULL) != 1 || EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
+	if (EVP_EncryptInit_ex2(ctx, aes_ecb, key, NULL, NULL) != 1 || EVP_CIPHER_CTX_set_padding(ctx, 0) != 1 ||
 	    EVP_EncryptUpdate(ctx, block, &outl, in, 16) != 1 || outl != 16)
 		goto out;
 	memcpy(out, block, 16);
@@ -239,7 +266,6 @@ int crypto_aes_ecb(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 out:
 	OPENSSL_cleanse(block, sizeof(block));
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(cipher);
 	return ret;
 }
 
@@ -257,18 +283,16 @@ static bool ccm_args_ok(const uint8_t *key, const uint8_t *nonce, const uint8_t 
 static int ccm(int enc, const uint8_t key[16], const uint8_t nonce[13], const uint8_t *aad, size_t aad_len,
 	       const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag, size_t mic_len)
 {
-	EVP_CIPHER *cipher = NULL;
 	EVP_CIPHER_CTX *ctx = NULL;
 	uint8_t dummy[1] = { 0 };
 	int outl, ret = -EIO;
 
-	cipher = EVP_CIPHER_fetch(NULL, "AES-128-CCM", NULL);
-	if (!cipher)
+	if (!algs_ready() || !aes_ccm)
 		goto out;
 	ctx = EVP_CIPHER_CTX_new();
 	if (!ctx)
 		goto out;
-	if (EVP_CipherInit_ex2(ctx, cipher, NULL, NULL, enc, NULL) != 1 ||
+	if (EVP_CipherInit_ex2(ctx, aes_ccm, NULL, NULL, enc, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, CCM_NONCE_LEN, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)mic_len, enc ? NULL : tag) != 1 ||
 	    EVP_CipherInit_ex2(ctx, NULL, key, nonce, enc, NULL) != 1)
@@ -288,7 +312,6 @@ static int ccm(int enc, const uint8_t key[16], const uint8_t nonce[13], const ui
 	ret = 0;
 out:
 	EVP_CIPHER_CTX_free(ctx); /* cleanses the key schedule */
-	EVP_CIPHER_free(cipher);
 	return ret;
 }
 
@@ -334,7 +357,7 @@ int crypto_sha256(const uint8_t *m, size_t len, uint8_t out[32])
 
 	if (!out || !buf_ok(m, len))
 		return -EINVAL;
-	if (EVP_Digest(m, len, out, &got, EVP_sha256(), NULL) != 1 || got != 32)
+	if (!algs_ready() || !md_sha256 || EVP_Digest(m, len, out, &got, md_sha256, NULL) != 1 || got != 32)
 		return -EIO;
 	return 0;
 }
@@ -441,7 +464,11 @@ static int import_public(const uint8_t pub[64], EVP_PKEY **out)
 		ret = -EIO;
 		goto out;
 	}
-	if (EVP_PKEY_public_check(vctx) != 1)
+	/* P-256 has cofactor 1: a point on the curve that is not the point at
+	 * infinity has order n, so the quick check (on the curve, coordinates
+	 * in range, not infinity) is the whole validation; EVP_PKEY_public_check
+	 * adds an n*Q multiplication that cannot fail for such a point. */
+	if (EVP_PKEY_public_check_quick(vctx) != 1)
 		goto out;
 	*out = pkey;
 	pkey = NULL;
@@ -589,7 +616,8 @@ int crypto_ecdh_shared(const struct crypto_ecdh *k, const uint8_t peer_pub[64], 
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 	if (!ctx)
 		goto out;
-	if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer_ex(ctx, peer, 1) != 1 ||
+	/* peer was validated by import_public: no second check */
+	if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) != 1 ||
 	    EVP_PKEY_derive(ctx, s, &slen) != 1 || slen != sizeof(s))
 		goto out;
 	memcpy(secret, s, sizeof(s));

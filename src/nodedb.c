@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <json.h>
 #include <openssl/crypto.h>
+#include <printbuf.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,119 @@ int ndb_parse_node(struct json_object *j, struct nodedb_node *n)
 	return 0;
 }
 
+/* ---- the nodes' text, kept between commits ----
+ *
+ * nodedb_commit writes the whole tree for every change, and with many nodes
+ * most of its time went into json-c printing nodes that had not changed since
+ * the last commit (three commits a device: O(N^2) over a run). Each cached
+ * node entry therefore prints through node_text_print, which keeps the text
+ * it printed last and gives it again until ndb_find_uuid, the one way to a
+ * node entry for changing it, hands the entry out. The text is the one json-c
+ * prints (same members, order and indentation): a node in the file looks as
+ * before. It holds the device key: it is cleansed when dropped. */
+struct node_text {
+	char *text; /* NULL: print it again */
+	size_t len;
+	int level, flags;
+};
+
+static void node_text_drop(struct node_text *t)
+{
+	if (t->text) {
+		OPENSSL_cleanse(t->text, t->len);
+		free(t->text);
+	}
+	t->text = NULL;
+	t->len = 0;
+}
+
+static void node_text_free(struct json_object *j, void *userdata)
+{
+	(void)j;
+	node_text_drop(userdata);
+	free(userdata);
+}
+
+/* Print j as json-c would at this level: print a shallow copy (json-c's own
+ * object printer) at level 0, then indent its lines for the level. */
+static int node_text_make(struct json_object *j, struct node_text *t, int level, int flags)
+{
+	struct json_object *copy = json_object_new_object();
+	const char *s = NULL;
+	size_t len = 0, lines = 0, ind = 0, o = 0;
+	char *out;
+	int r = -1;
+
+	if (!copy)
+		return -1;
+	json_object_object_foreach(j, key, val) {
+		if (json_object_object_add(copy, key, json_object_get(val)) < 0) {
+			json_object_put(val);
+			goto out;
+		}
+	}
+	s = json_object_to_json_string_length(copy, flags, &len);
+	if (!s)
+		goto out;
+	if (flags & JSON_C_TO_STRING_PRETTY)
+		ind = (flags & JSON_C_TO_STRING_PRETTY_TAB) ? (size_t)level : 2 * (size_t)level;
+	for (size_t i = 0; i < len; i++)
+		lines += s[i] == '\n';
+	out = malloc(len + lines * ind + 1);
+	if (!out)
+		goto out;
+	for (size_t i = 0; i < len; i++) {
+		out[o++] = s[i];
+		if (s[i] == '\n') {
+			memset(out + o, (flags & JSON_C_TO_STRING_PRETTY_TAB) ? '\t' : ' ', ind);
+			o += ind;
+		}
+	}
+	out[o] = '\0';
+	node_text_drop(t);
+	t->text = out;
+	t->len = o;
+	t->level = level;
+	t->flags = flags;
+	r = 0;
+out:
+	/* the copy's print buffer holds the device key too */
+	if (s && len)
+		OPENSSL_cleanse((char *)s, len);
+	json_object_put(copy);
+	return r;
+}
+
+static int node_text_print(struct json_object *j, struct printbuf *pb, int level, int flags)
+{
+	struct node_text *t = json_object_get_userdata(j);
+
+	if ((!t->text || t->level != level || t->flags != flags) && node_text_make(j, t, level, flags) < 0)
+		return -1;
+	return printbuf_memappend(pb, t->text, (int)t->len) < 0 ? -1 : 0;
+}
+
+/* Give node entry j its kept text (best effort: without it, json-c prints it). */
+static void node_text_attach(struct json_object *j)
+{
+	struct node_text *t;
+
+	if (!json_object_is_type(j, json_type_object) || json_object_get_userdata(j))
+		return;
+	t = calloc(1, sizeof(*t));
+	if (t)
+		json_object_set_serializer(j, node_text_print, t, node_text_free);
+}
+
+/* Node entry j may change: print it again at the next commit. */
+static void node_text_stale(struct json_object *j)
+{
+	struct node_text *t = j ? json_object_get_userdata(j) : NULL;
+
+	if (t)
+		node_text_drop(t);
+}
+
 static int cache_add(struct nodedb *db, const struct nodedb_node *n, struct json_object *j)
 {
 	if (db->n_nodes == db->cap_nodes) {
@@ -171,6 +285,7 @@ static int cache_add(struct nodedb *db, const struct nodedb_node *n, struct json
 	db->nodes[db->n_nodes].n = *n;
 	db->nodes[db->n_nodes].j = j;
 	db->n_nodes++;
+	node_text_attach(j);
 	return 0;
 }
 
@@ -208,11 +323,14 @@ static void load_nodes(struct nodedb *db, struct json_object **self)
 	}
 }
 
+/* Every change of a node entry finds it here: its kept text goes. */
 struct ent *ndb_find_uuid(struct nodedb *db, const uint8_t uuid[16])
 {
 	for (size_t i = 0; i < db->n_nodes; i++)
-		if (!memcmp(db->nodes[i].n.uuid, uuid, 16))
+		if (!memcmp(db->nodes[i].n.uuid, uuid, 16)) {
+			node_text_stale(db->nodes[i].j);
 			return &db->nodes[i];
+		}
 	return NULL;
 }
 

@@ -362,7 +362,9 @@ static bool resv_overlaps(struct nodedb *db, unsigned lo, unsigned hi, size_t sk
 	return hit;
 }
 
-/* The index of uuid's reservation, or -1. */
+/* The index of uuid's reservation, or -1. Every unprovisioned beacon heard
+ * asks (provjob_reservation_heard): the UUID is compared before the whole
+ * entry, device key and all, is parsed. */
 static ssize_t resv_index(struct nodedb *db, const uint8_t uuid[16], struct nodedb_reservation *out)
 {
 	struct json_object *a = get_array(db->root, RESV_KEY);
@@ -370,7 +372,13 @@ static ssize_t resv_index(struct nodedb *db, const uint8_t uuid[16], struct node
 	struct nodedb_reservation r;
 
 	for (size_t i = 0; i < n; i++) {
-		if (parse_resv(json_object_array_get_idx(a, i), &r) == 0 && !memcmp(r.uuid, uuid, 16)) {
+		struct json_object *j = json_object_array_get_idx(a, i);
+		uint8_t u[16];
+
+		if (!json_object_is_type(j, json_type_object) || ndb_parse_uuid(get_string(j, "UUID"), u) < 0 ||
+		    memcmp(u, uuid, 16))
+			continue;
+		if (parse_resv(j, &r) == 0) {
 			if (out)
 				*out = r;
 			OPENSSL_cleanse(&r, sizeof(r));

@@ -260,14 +260,19 @@ int ndb_io_write(const char *path, const char *what, const char *data, size_t le
 		seterr(err, errlen, "cannot write %s %s: out of memory", what, path);
 		return -ENOMEM;
 	}
-	if (unlink(tmp) < 0 && errno != ENOENT) {
-		r = -errno;
-		seterr(err, errlen, "cannot write %s %s: cannot remove stale %s: %s", what, path, tmp,
-		       strerror(errno));
-		free(tmp);
-		return r;
-	}
+	/* a temp file (or symlink) left by a crash is removed, never followed;
+	 * the daemon commits often: no unlink when there is none */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		if (unlink(tmp) < 0 && errno != ENOENT) {
+			r = -errno;
+			seterr(err, errlen, "cannot write %s %s: cannot remove stale %s: %s", what, path, tmp,
+			       strerror(errno));
+			free(tmp);
+			return r;
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
+	}
 	if (fd < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot write %s %s: cannot create %s: %s", what, path, tmp, strerror(errno));

@@ -249,7 +249,7 @@ START_TEST(test_create_commit)
 	jarr(p, "allocatedSceneRange");
 
 	/* only meshprov's own node (test_self_node) */
-	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 1);
+	ck_assert_ptr_null(find_by(jarr(root, "nodes"), "UUID", "20212223-2425-2627-2829-2A2B2C2D2E02"));
 	ck_assert_str_eq(jstr(json_object_array_get_idx(jarr(root, "nodes"), 0), "UUID"), jstr(p, "UUID"));
 	jarr(root, "groups");
 	jarr(root, "scenes");
@@ -1397,7 +1397,7 @@ START_TEST(test_self_import)
 	commit_ok(db);
 	nodedb_close(db);
 	root = load_json(dbpath);
-	ck_assert_uint_eq(json_object_array_length(jarr(root, "nodes")), 1);
+	ck_assert_ptr_null(find_by(jarr(root, "nodes"), "UUID", "20212223-2425-2627-2829-2A2B2C2D2E02"));
 	self = json_object_array_get_idx(jarr(root, "nodes"), 0);
 	ck_assert_str_eq(jstr(self, "unicastAddress"), "0002");
 	ck_assert(is_upper_hex(jstr(self, "deviceKey"), 32));
@@ -2221,6 +2221,77 @@ START_TEST(test_unconfigured)
 }
 END_TEST
 
+/* Several commits in one session, as the daemon makes them: each change of
+ * a node reaches the file at the next commit (nodedb keeps each node's text
+ * between commits: a stale one would lose it), and the file is exactly what
+ * json-c prints of it (indentation and order as without that keeping). */
+static void assert_file_as_json_c_prints_it(void)
+{
+	char *text = read_file_str(dbpath, NULL);
+	struct json_object *o;
+	const char *again;
+
+	ck_assert_ptr_nonnull(text);
+	o = json_tokener_parse(text);
+	ck_assert_ptr_nonnull(o);
+	again = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+							  JSON_C_TO_STRING_NOSLASHESCAPE);
+	ck_assert_uint_eq(strlen(text), strlen(again) + 1);
+	ck_assert(!strncmp(text, again, strlen(again)));
+	ck_assert_int_eq(text[strlen(again)], '\n');
+	json_object_put(o);
+	free(text);
+}
+
+START_TEST(test_commit_each_change)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL), b = mknode(2, 0x0012, 1, NULL);
+	struct cfg_model_id onoff = cfg_model_sig(0x1110);
+	struct cfg_comp_page0 c;
+	struct json_object *root, *node, *m;
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_int_eq(nodedb_add_node(db, &b), 0);
+	commit_ok(db);
+	assert_file_as_json_c_prints_it();
+
+	ck_assert_int_eq(nodedb_node_add_app_key(db, a.uuid, 0), 0);
+	commit_ok(db);
+	root = load_json(dbpath);
+	ck_assert_uint_eq(json_object_array_length(jarr(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"),
+							 "appKeys")), 1);
+	json_object_put(root);
+	assert_file_as_json_c_prints_it();
+
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	commit_ok(db);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xC000), 0);
+	ck_assert_int_eq(nodedb_node_set_unconfigured(db, b.uuid, "no answer"), 0);
+	commit_ok(db);
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	m = json_object_array_get_idx(jarr(json_object_array_get_idx(jarr(node, "elements"), 0), "models"), 0);
+	ck_assert_str_eq(jstr(m, "modelId"), "1110");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 1);
+	ck_assert_str_eq(jstr(file_node(root, "20212223-2425-2627-2829-2A2B2C2D2E02"), "meshprovConfigError"),
+			 "no answer");
+	json_object_put(root);
+	assert_file_as_json_c_prints_it();
+
+	ck_assert_int_eq(nodedb_node_set_config_complete(db, a.uuid, true), 0);
+	ck_assert_int_eq(nodedb_remove_node(db, b.uuid), 0);
+	commit_ok(db);
+	root = load_json(dbpath);
+	ck_assert(jbool(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"), "configComplete"));
+	ck_assert_ptr_null(find_by(jarr(root, "nodes"), "UUID", "20212223-2425-2627-2829-2A2B2C2D2E02"));
+	json_object_put(root);
+	assert_file_as_json_c_prints_it();
+	nodedb_close(db);
+}
+END_TEST
+
 START_TEST(test_nodes_json_config)
 {
 	struct nodedb *db = open_ok(0);
@@ -2545,6 +2616,7 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_add_overlap);
 	tcase_add_test(tc, test_remove);
 	tcase_add_test(tc, test_node_keys_config);
+	tcase_add_test(tc, test_commit_each_change);
 	tcase_add_test(tc, test_nodes_json_no_devkey);
 	tcase_add_test(tc, test_lock_other_process);
 	tcase_add_test(tc, test_lock_same_process);
