@@ -593,6 +593,9 @@ uint64_t mgmt_next_deadline(const struct mgmt *m)
 {
 	uint64_t d = m->cmd_deadline;
 
+	if (m->state == MGMT_FAILED || m->state == MGMT_STOPPED)
+		return NO_DEADLINE; /* mgmt_tick does nothing there */
+
 	for (unsigned i = 0; i < m->nhandles; i++)
 		d = min_deadline(d, m->handle_deadline[i]);
 	/* a transmission waiting for its interval (not for a handle or a reply) */

@@ -629,6 +629,19 @@ START_TEST(test_stop_drains)
 	/* nothing more is looked at */
 	packet_complete(42, 0, 1);
 	ck_assert_uint_eq(cap.nframes, 2);
+
+	/* stopped again while the kernel holds a transmission of ours (the
+	 * owner's stop deadline came first): no deadline is left that a tick
+	 * would not act on (the radio's timer would fire at once, again and
+	 * again) -- found by fuzz_mgmt */
+	setup();
+	bring_up(3);
+	mgmt_send(&m, 10, 0x2a, a, 1);
+	sent(12, 1);
+	mgmt_stop(&m, 13);
+	mgmt_stop(&m, 14);
+	ck_assert_int_eq(m.state, MGMT_STOPPED);
+	ck_assert_uint_eq(mgmt_next_deadline(&m), NO_DEADLINE);
 }
 END_TEST
 
