@@ -126,12 +126,20 @@ static void on_packet(void *ctx, const uint8_t *pkt, size_t len)
 	hci_receive(&x->hci, x->now, pkt, len);
 }
 
+/* Each core's deadlines that came due; a deadline a tick leaves due would
+ * spin the radio's event loop: abort. */
 static void tick(struct ctx *x)
 {
-	if (hci_next_deadline(&x->hci) <= x->now)
+	if (hci_next_deadline(&x->hci) <= x->now) {
 		hci_tick(&x->hci, x->now);
-	if (adv_next_deadline(&x->adv) <= x->now)
+		if (hci_next_deadline(&x->hci) <= x->now)
+			abort();
+	}
+	if (adv_next_deadline(&x->adv) <= x->now) {
 		adv_tick(&x->adv, x->now);
+		if (adv_next_deadline(&x->adv) <= x->now)
+			abort();
+	}
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -190,12 +190,20 @@ static void air(struct ctx *x)
 	x->prov.nair = x->node.nair = 0;
 }
 
+/* Each core's deadlines that came due; a deadline a tick leaves due would
+ * spin the radio's event loop: abort. */
 static void tick(struct ctx *x)
 {
-	if (mesh_next_deadline(&x->prov.m) <= x->now)
+	if (mesh_next_deadline(&x->prov.m) <= x->now) {
 		mesh_tick(&x->prov.m, x->now);
-	if (mesh_next_deadline(&x->node.m) <= x->now)
+		if (mesh_next_deadline(&x->prov.m) <= x->now)
+			abort();
+	}
+	if (mesh_next_deadline(&x->node.m) <= x->now) {
 		mesh_tick(&x->node.m, x->now);
+		if (mesh_next_deadline(&x->node.m) <= x->now)
+			abort();
+	}
 	if (!x->setup_done && node_setup_next_deadline(&x->setup) <= x->now)
 		node_setup_tick(&x->setup, x->now);
 }
