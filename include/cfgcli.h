@@ -27,6 +27,9 @@
  *   Model App Bind          Model App Status         element, AppKeyIndex, model
  *   Model Subscription Add  Model Subscription St.   element, address, model
  *   Node Reset              Node Reset Status        (no parameters)
+ *   X Get / X Set           X Status (a node state,  (none: it reports the
+ *                           cfgmsg.h cfg_state)      state; a Set's outcome is
+ *                                                    the state it reports)
  *
  * Anything else (another opcode, other parameters, a wrong length, nothing
  * outstanding) is ignored and counted in the stats, so a late duplicate status
@@ -67,6 +70,8 @@ enum cfgcli_kind {
 	CFGCLI_MODEL_APP_BIND,
 	CFGCLI_MODEL_SUB_ADD,
 	CFGCLI_NODE_RESET,
+	CFGCLI_STATE_GET,
+	CFGCLI_STATE_SET,
 };
 
 /* One request; the fields its kind uses (others are ignored). */
@@ -79,6 +84,8 @@ struct cfgcli_req {
 	uint16_t elem_addr;        /* MODEL_APP_BIND, MODEL_SUB_ADD */
 	uint16_t addr;             /* MODEL_SUB_ADD: the group address */
 	struct cfg_model_id model; /* MODEL_APP_BIND, MODEL_SUB_ADD */
+	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
+	struct cfg_node_state state_value; /* STATE_SET */
 	void *user;                /* the caller's, handed back in the result */
 };
 

@@ -55,6 +55,8 @@ struct cfgjob {
 	char msg[256];
 	struct cfg_comp_page0 comp;
 	bool have_comp;
+	struct cfg_node_state state; /* ttl ... net-transmit: what the node reported */
+	bool have_state;
 };
 
 /* Find rq's node (UUID or address) in db and check the rest of the request

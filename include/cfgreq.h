@@ -22,13 +22,24 @@
 struct json_object;
 
 /* The commands, for messages. */
-#define CFGREQ_COMMANDS "composition, appkey-add, bind, sub-add, reset or setup"
+#define CFGREQ_COMMANDS                                                                      \
+	"composition, appkey-add, bind, sub-add, reset, setup, ttl, relay, beacon, proxy, friend " \
+	"or net-transmit"
 
 /* the most words 'args' may hold: the command and its arguments */
 #define CFGREQ_MAX_ARGS 6
 
 enum cfgreq_cmd { CFGREQ_COMPOSITION, CFGREQ_APPKEY_ADD, CFGREQ_BIND, CFGREQ_SUB_ADD,
-		  CFGREQ_RESET, CFGREQ_SETUP };
+		  CFGREQ_RESET, CFGREQ_SETUP,
+		  /* a node state: its Get without a value, else its Set */
+		  CFGREQ_TTL, CFGREQ_RELAY, CFGREQ_BEACON, CFGREQ_PROXY, CFGREQ_FRIEND,
+		  CFGREQ_NET_TRANSMIT };
+
+/* Whether cmd is one of the node states (ttl ... net-transmit). */
+static inline bool cfgreq_is_state(enum cfgreq_cmd cmd)
+{
+	return cmd >= CFGREQ_TTL && cmd <= CFGREQ_NET_TRANSMIT;
+}
 
 struct cfgreq {
 	char node[512];           /* a UUID or a unicast address, as given */
@@ -41,6 +52,12 @@ struct cfgreq {
 	struct cfg_model_id model; /* bind, sub-add */
 	uint16_t app_idx;         /* appkey-add INDEX, bind APPKEY (default 0) */
 	uint16_t group;           /* sub-add GROUP */
+	/* ttl ... net-transmit: which state, and the value to set (set false:
+	 * the Get). ttl VALUE; relay on|off [COUNT STEPS] (default 0 0);
+	 * beacon, proxy, friend on|off; net-transmit COUNT STEPS */
+	enum cfg_state state;
+	bool set;
+	struct cfg_node_state value;
 	/* the first word that does not parse: its index among COMMAND ARGS
 	 * (0 the command) and the line that says so; "" when all parse */
 	unsigned bad_word;

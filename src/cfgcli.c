@@ -40,13 +40,17 @@ int cfgcli_build_req(const struct cfgcli_req *req, uint8_t *out, size_t outmax)
 		return cfg_build_model_sub_add(req->elem_addr, req->addr, req->model, out, outmax);
 	case CFGCLI_NODE_RESET:
 		return cfg_build_node_reset(out, outmax);
+	case CFGCLI_STATE_GET:
+		return cfg_build_state_get(req->state, out, outmax);
+	case CFGCLI_STATE_SET:
+		return cfg_build_state_set(req->state, &req->state_value, out, outmax);
 	}
 	return -EINVAL;
 }
 
-static uint32_t status_opcode(enum cfgcli_kind kind)
+static uint32_t status_opcode(const struct cfgcli_req *req)
 {
-	switch (kind) {
+	switch (req->kind) {
 	case CFGCLI_APPKEY_ADD:
 		return CFG_OP_APPKEY_STATUS;
 	case CFGCLI_COMP_DATA_GET:
@@ -57,6 +61,9 @@ static uint32_t status_opcode(enum cfgcli_kind kind)
 		return CFG_OP_MODEL_SUB_STATUS;
 	case CFGCLI_NODE_RESET:
 		return CFG_OP_NODE_RESET_STATUS;
+	case CFGCLI_STATE_GET:
+	case CFGCLI_STATE_SET:
+		return cfg_state_status_opcode(req->state);
 	}
 	return UINT32_MAX; /* not reached: enqueue accepts known kinds only */
 }
@@ -226,6 +233,13 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 	}
 	case CFGCLI_NODE_RESET:
 		return cfg_parse_node_reset_status(p, len) < 0 ? -EBADMSG : 1;
+	case CFGCLI_STATE_GET:
+	case CFGCLI_STATE_SET: {
+		struct cfg_node_state st;
+
+		/* no status code: the state it now has answers either */
+		return cfg_parse_state_status(req->state, p, len, &st) < 0 ? -EBADMSG : 1;
+	}
 	}
 	return 0;
 }
@@ -253,7 +267,7 @@ bool cfgcli_input(struct cfgcli *cli, uint64_t now, uint16_t src, const uint8_t 
 		return false;
 	}
 	req = &cli->queue[cli->head].req;
-	if (op != status_opcode(req->kind)) {
+	if (op != status_opcode(req)) {
 		cli->stats.rx_unexpected++;
 		return false;
 	}

@@ -179,6 +179,81 @@ int cfg_build_node_reset(uint8_t *out, size_t outmax)
 	return build(CFG_OP_NODE_RESET, NULL, 0, out, outmax);
 }
 
+/* ---- node states ---- */
+
+static const struct {
+	uint32_t get, set, status;
+	uint8_t len; /* of the Set and Status parameters */
+} states[CFG_STATE_COUNT] = {
+	[CFG_STATE_DEFAULT_TTL] = { CFG_OP_DEFAULT_TTL_GET, CFG_OP_DEFAULT_TTL_SET, CFG_OP_DEFAULT_TTL_STATUS, 1 },
+	[CFG_STATE_RELAY] = { CFG_OP_RELAY_GET, CFG_OP_RELAY_SET, CFG_OP_RELAY_STATUS, 2 },
+	[CFG_STATE_BEACON] = { CFG_OP_BEACON_GET, CFG_OP_BEACON_SET, CFG_OP_BEACON_STATUS, 1 },
+	[CFG_STATE_GATT_PROXY] = { CFG_OP_GATT_PROXY_GET, CFG_OP_GATT_PROXY_SET, CFG_OP_GATT_PROXY_STATUS, 1 },
+	[CFG_STATE_FRIEND] = { CFG_OP_FRIEND_GET, CFG_OP_FRIEND_SET, CFG_OP_FRIEND_STATUS, 1 },
+	[CFG_STATE_NET_TRANSMIT] = { CFG_OP_NET_TRANSMIT_GET, CFG_OP_NET_TRANSMIT_SET, CFG_OP_NET_TRANSMIT_STATUS, 1 },
+};
+
+uint32_t cfg_state_get_opcode(enum cfg_state st)
+{
+	return (unsigned)st < CFG_STATE_COUNT ? states[st].get : 0;
+}
+
+uint32_t cfg_state_set_opcode(enum cfg_state st)
+{
+	return (unsigned)st < CFG_STATE_COUNT ? states[st].set : 0;
+}
+
+uint32_t cfg_state_status_opcode(enum cfg_state st)
+{
+	return (unsigned)st < CFG_STATE_COUNT ? states[st].status : 0;
+}
+
+/* Whether value is allowed for st; in a Set (status false) "not supported"
+ * is not. */
+static bool state_value_ok(enum cfg_state st, uint8_t value, bool status)
+{
+	switch (st) {
+	case CFG_STATE_DEFAULT_TTL:
+		return value == 0x00 || (value >= 0x02 && value <= 0x7f);
+	case CFG_STATE_BEACON:
+		return value <= CFG_FEATURE_ENABLED;
+	case CFG_STATE_RELAY:
+	case CFG_STATE_GATT_PROXY:
+	case CFG_STATE_FRIEND:
+		return value <= (status ? CFG_FEATURE_NOT_SUPPORTED : CFG_FEATURE_ENABLED);
+	case CFG_STATE_NET_TRANSMIT:
+		return true;
+	}
+	return false;
+}
+
+int cfg_build_state_get(enum cfg_state st, uint8_t *out, size_t outmax)
+{
+	if ((unsigned)st >= CFG_STATE_COUNT)
+		return -EINVAL;
+	return build(states[st].get, NULL, 0, out, outmax);
+}
+
+int cfg_build_state_set(enum cfg_state st, const struct cfg_node_state *v, uint8_t *out, size_t outmax)
+{
+	uint8_t p[2];
+
+	if ((unsigned)st >= CFG_STATE_COUNT || !v || !state_value_ok(st, v->value, false))
+		return -EINVAL;
+	p[0] = v->value;
+	p[1] = v->retransmit;
+	return build(states[st].set, p, states[st].len, out, outmax);
+}
+
+int cfg_parse_state_status(enum cfg_state st, const uint8_t *p, size_t len, struct cfg_node_state *out)
+{
+	if ((unsigned)st >= CFG_STATE_COUNT || len != states[st].len || !state_value_ok(st, p[0], true))
+		return -EBADMSG;
+	out->value = p[0];
+	out->retransmit = len == 2 ? p[1] : 0;
+	return 0;
+}
+
 /* ---- statuses ---- */
 
 int cfg_parse_comp_data_status(const uint8_t *p, size_t len, struct cfg_comp_data_status *out)

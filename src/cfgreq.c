@@ -10,6 +10,23 @@ static const char *const names[] = {
 	[CFGREQ_COMPOSITION] = "composition", [CFGREQ_APPKEY_ADD] = "appkey-add",
 	[CFGREQ_BIND] = "bind",               [CFGREQ_SUB_ADD] = "sub-add",
 	[CFGREQ_RESET] = "reset",             [CFGREQ_SETUP] = "setup",
+	[CFGREQ_TTL] = "ttl",                 [CFGREQ_RELAY] = "relay",
+	[CFGREQ_BEACON] = "beacon",           [CFGREQ_PROXY] = "proxy",
+	[CFGREQ_FRIEND] = "friend",           [CFGREQ_NET_TRANSMIT] = "net-transmit",
+};
+
+/* The node states' words: the command, its state, the arguments of its Set. */
+static const struct {
+	enum cfgreq_cmd cmd;
+	enum cfg_state state;
+	const char *form;
+} state_cmds[] = {
+	{ CFGREQ_TTL, CFG_STATE_DEFAULT_TTL, "[VALUE]" },
+	{ CFGREQ_RELAY, CFG_STATE_RELAY, "[on|off [COUNT STEPS]]" },
+	{ CFGREQ_BEACON, CFG_STATE_BEACON, "[on|off]" },
+	{ CFGREQ_PROXY, CFG_STATE_GATT_PROXY, "[on|off]" },
+	{ CFGREQ_FRIEND, CFG_STATE_FRIEND, "[on|off]" },
+	{ CFGREQ_NET_TRANSMIT, CFG_STATE_NET_TRANSMIT, "[COUNT STEPS]" },
 };
 
 const char *cfgreq_name(enum cfgreq_cmd cmd)
@@ -74,6 +91,64 @@ static int arg_count(const char *cmd, const char *form, int given, char *err, si
 	return -1;
 }
 
+/* COUNT (0-7) and STEPS (0-31) of a Relay Retransmit or Network Transmit
+ * octet; r->bad_word follows the words. */
+static int parse_transmit(struct cfgreq *r, char *const *words, uint8_t *out, char *err, size_t errlen)
+{
+	unsigned long count, steps;
+
+	if (parse_uint(words[0], 7, &count) < 0) {
+		snprintf(err, errlen, "COUNT: expected a retransmission count 0-7, got '%s'", words[0]);
+		return -1;
+	}
+	r->bad_word++;
+	if (parse_uint(words[1], 31, &steps) < 0) {
+		snprintf(err, errlen,
+			 "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 10 ms), got '%s'",
+			 words[1]);
+		return -1;
+	}
+	*out = cfg_transmit_pack((uint8_t)count, (uint8_t)steps);
+	return 0;
+}
+
+/* ttl, relay, beacon, proxy, friend, net-transmit: words[0] is the command. */
+static int parse_state(struct cfgreq *r, size_t i, int n, char *const *argv, char *err, size_t errlen)
+{
+	enum cfgreq_cmd cmd = state_cmds[i].cmd;
+	unsigned long v;
+	bool onoff = cmd != CFGREQ_TTL && cmd != CFGREQ_NET_TRANSMIT;
+	int most = cmd == CFGREQ_RELAY ? 4 : cmd == CFGREQ_NET_TRANSMIT ? 3 : 2;
+
+	if (n > most || (cmd == CFGREQ_RELAY && n == 3) || (cmd == CFGREQ_NET_TRANSMIT && n == 2))
+		return arg_count(argv[0], state_cmds[i].form, n - 1, err, errlen);
+	r->cmd = cmd;
+	r->state = state_cmds[i].state;
+	r->set = n > 1;
+	if (!r->set)
+		return 0;
+	r->bad_word = 1;
+	if (cmd == CFGREQ_TTL) {
+		if (parse_uint(argv[1], 0x7f, &v) < 0 || v == 1) {
+			snprintf(err, errlen, "VALUE: expected a TTL 0 or 2-127, got '%s'", argv[1]);
+			return -1;
+		}
+		r->value.value = (uint8_t)v;
+		return 0;
+	}
+	if (cmd == CFGREQ_NET_TRANSMIT)
+		return parse_transmit(r, argv + 1, &r->value.value, err, errlen);
+	if (onoff && strcmp(argv[1], "on") && strcmp(argv[1], "off")) {
+		snprintf(err, errlen, "on|off: expected on or off, got '%s'", argv[1]);
+		return -1;
+	}
+	r->value.value = !strcmp(argv[1], "on") ? CFG_FEATURE_ENABLED : CFG_FEATURE_DISABLED;
+	r->bad_word = 2;
+	if (cmd == CFGREQ_RELAY && n == 4)
+		return parse_transmit(r, argv + 2, &r->value.retransmit, err, errlen);
+	return 0;
+}
+
 static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, size_t errlen)
 {
 	if (n < 1) {
@@ -125,6 +200,9 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 		r->cmd = argv[0][0] == 'r' ? CFGREQ_RESET : CFGREQ_SETUP;
 		return 0;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(state_cmds); i++)
+		if (!strcmp(argv[0], names[state_cmds[i].cmd]))
+			return parse_state(r, i, n, argv, err, errlen);
 	snprintf(err, errlen, "COMMAND: expected " CFGREQ_COMMANDS ", got '%s'", argv[0]);
 	return -1;
 }

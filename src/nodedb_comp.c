@@ -368,3 +368,71 @@ int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8
 	snprintf(buf, sizeof(buf), "%04X", group);
 	return array_add(a, json_object_new_string(buf));
 }
+
+/* ---- node states ---- */
+
+/* CDB "networkTransmit" / "relayRetransmit": {"count": transmissions 1-8,
+ * "interval": ms 10-320} of a Count || Interval Steps octet. */
+static struct json_object *transmit_obj(uint8_t v)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (set_int(o, "count", cfg_transmit_count(v) + 1) < 0 ||
+	    set_int(o, "interval", (cfg_transmit_steps(v) + 1) * 10) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int nodedb_node_set_state(struct nodedb *db, const uint8_t uuid[16], enum cfg_state st,
+			  const struct cfg_node_state *v)
+{
+	struct ent *e = ndb_find_uuid(db, uuid);
+	struct json_object *f;
+	const char *feat;
+	int r;
+
+	db->dirty = true;
+	if (!e)
+		return -ENOENT;
+	switch (st) {
+	case CFG_STATE_DEFAULT_TTL:
+		if (v->value == 0x01 || v->value > 0x7f)
+			return -EINVAL;
+		return set_int(e->j, "defaultTTL", v->value);
+	case CFG_STATE_BEACON:
+		if (v->value > 1)
+			return -EINVAL;
+		return set_bool(e->j, "secureNetworkBeacon", v->value == 1);
+	case CFG_STATE_NET_TRANSMIT:
+		return set(e->j, "networkTransmit", transmit_obj(v->value));
+	case CFG_STATE_RELAY:
+		feat = "relay";
+		break;
+	case CFG_STATE_GATT_PROXY:
+		feat = "proxy";
+		break;
+	case CFG_STATE_FRIEND:
+		feat = "friend";
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v->value > CFG_FEATURE_NOT_SUPPORTED)
+		return -EINVAL;
+	f = get(e->j, "features");
+	if (!f) {
+		f = json_object_new_object();
+		if (set(e->j, "features", f) < 0)
+			return -ENOMEM;
+	}
+	if (!json_object_is_type(f, json_type_object))
+		return -EINVAL;
+	r = set_int(f, feat, v->value);
+	if (r == 0 && st == CFG_STATE_RELAY && v->value != CFG_FEATURE_NOT_SUPPORTED)
+		r = set(e->j, "relayRetransmit", transmit_obj(v->retransmit));
+	return r;
+}

@@ -123,6 +123,16 @@ int cfgsrv_init(struct cfgsrv *s, const struct cfgsrv_comp *comp, struct mesh *m
 	s->mesh = mesh;
 	s->ops = ops;
 	s->ctx = ctx;
+	s->states[CFG_STATE_DEFAULT_TTL].value = mesh->cfg.default_ttl ? mesh->cfg.default_ttl : MESH_DEFAULT_TTL;
+	s->states[CFG_STATE_RELAY].value = comp->features & CFG_FEAT_RELAY ? CFG_FEATURE_DISABLED : CFG_FEATURE_NOT_SUPPORTED;
+	if (comp->features & CFG_FEAT_RELAY)
+		s->states[CFG_STATE_RELAY].retransmit = cfg_transmit_pack(1, 1);
+	s->states[CFG_STATE_BEACON].value = CFG_FEATURE_ENABLED;
+	s->states[CFG_STATE_GATT_PROXY].value =
+		comp->features & CFG_FEAT_PROXY ? CFG_FEATURE_DISABLED : CFG_FEATURE_NOT_SUPPORTED;
+	s->states[CFG_STATE_FRIEND].value =
+		comp->features & CFG_FEAT_FRIEND ? CFG_FEATURE_DISABLED : CFG_FEATURE_NOT_SUPPORTED;
+	s->states[CFG_STATE_NET_TRANSMIT].value = cfg_transmit_pack(2, 1);
 	return 0;
 }
 
@@ -297,6 +307,41 @@ static int reply_elem_model(struct cfgsrv *s, const struct mesh_rx *rx, uint32_t
 	return reply(s, rx, op, p, 1 + req_len);
 }
 
+/* The node state whose Get (get true) or Set has this opcode; -1 if none. */
+static int state_of(uint32_t op, bool *get)
+{
+	for (int st = 0; st < CFG_STATE_COUNT; st++) {
+		if (op == cfg_state_get_opcode((enum cfg_state)st) || op == cfg_state_set_opcode((enum cfg_state)st)) {
+			*get = op == cfg_state_get_opcode((enum cfg_state)st);
+			return st;
+		}
+	}
+	return -1;
+}
+
+/* A node state's Set parameters (p, len; the Status layout, cfgmsg.h): false
+ * for a wrong length or a prohibited value (ignored); else the state is set
+ * as far as the node supports it. */
+static bool state_set(struct cfgsrv *s, enum cfg_state st, const uint8_t *p, size_t len)
+{
+	struct cfg_node_state v;
+	struct cfg_node_state *cur = &s->states[st];
+
+	/* the Status parser checks the same layout and values; a Set may not
+	 * carry Not Supported */
+	if (cfg_parse_state_status(st, p, len, &v) < 0 || (st != CFG_STATE_DEFAULT_TTL &&
+							    st != CFG_STATE_NET_TRANSMIT &&
+							    v.value == CFG_FEATURE_NOT_SUPPORTED))
+		return false;
+	if ((st == CFG_STATE_RELAY || st == CFG_STATE_GATT_PROXY || st == CFG_STATE_FRIEND) &&
+	    cur->value == CFG_FEATURE_NOT_SUPPORTED)
+		return true; /* the status says Not Supported */
+	*cur = v;
+	if (st == CFG_STATE_DEFAULT_TTL && v.value >= 2)
+		s->mesh->cfg.default_ttl = v.value;
+	return true;
+}
+
 bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 {
 	struct cfgsrv_event ev;
@@ -374,9 +419,25 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 		ev.send_rc = reply(s, rx, CFG_OP_NODE_RESET_STATUS, NULL, 0);
 		event(s, &ev, rx);
 		return true;
-	default:
-		s->stats.ignored++;
-		return false;
+	default: {
+		bool get;
+		int st = state_of(rx->opcode, &get);
+
+		if (st < 0) {
+			s->stats.ignored++;
+			return false;
+		}
+		if (get ? len != 0 : !state_set(s, (enum cfg_state)st, p, len))
+			break;
+		ev.op = get ? CFGSRV_STATE_GET : CFGSRV_STATE_SET;
+		ev.state = (enum cfg_state)st;
+		ev.state_value = s->states[st];
+		out[0] = ev.state_value.value;
+		out[1] = ev.state_value.retransmit;
+		ev.send_rc = reply(s, rx, cfg_state_status_opcode(ev.state), out, st == CFG_STATE_RELAY ? 2 : 1);
+		event(s, &ev, rx);
+		return true;
+	}
 	}
 	s->stats.malformed++;
 	return false;

@@ -38,6 +38,20 @@
  *   Config Node Reset (80 49)        Node Reset Status; what the node does
  *                                    then (forget everything) is the caller's,
  *                                    told by the event.
+ *   Config Default TTL, Relay,       X Status with the state the node has
+ *     Beacon, GATT Proxy, Friend,    (after a Set, the new one). A Set with
+ *     Network Transmit Get / Set     a prohibited value (cfgmsg.h) is
+ *     (§4.3.2.4-§4.3.2.16,           ignored. Relay, GATT Proxy and Friend
+ *     §4.3.2.69-71)                  are Not Supported (0x02; a Set changes
+ *                                    nothing, Relay Retransmit stays 0) unless
+ *                                    the composition's Features has them; then
+ *                                    they start disabled. Default TTL starts
+ *                                    at the mesh's (MESH_DEFAULT_TTL when 0)
+ *                                    and a Set of 2-127 becomes the TTL of
+ *                                    the node's own sends (mesh cfg.default_ttl;
+ *                                    0 is kept as the state only); Beacon
+ *                                    starts on, Network Transmit at count 2
+ *                                    steps 1, Relay Retransmit at 1 and 1.
  *
  * A message of one of these opcodes with a wrong parameter length is
  * ignored (no answer), as the Mesh Profile says of malformed messages. Every
@@ -111,6 +125,8 @@ enum cfgsrv_op {
 	CFGSRV_BIND,
 	CFGSRV_SUB_ADD,
 	CFGSRV_NODE_RESET,
+	CFGSRV_STATE_GET,
+	CFGSRV_STATE_SET,
 };
 
 /* What a handled message did (valid during ops->event only). */
@@ -126,6 +142,8 @@ struct cfgsrv_event {
 	uint16_t elem_addr;    /* BIND, SUB_ADD */
 	uint16_t addr;         /* SUB_ADD: the group */
 	struct cfg_model_id model; /* BIND, SUB_ADD */
+	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
+	struct cfg_node_state state_value; /* STATE_GET, STATE_SET: the state sent */
 };
 
 struct cfgsrv_ops {
@@ -163,6 +181,7 @@ struct cfgsrv {
 	void *ctx;
 	struct cfgsrv_binding bindings[CFGSRV_MAX_BINDINGS];
 	struct cfgsrv_sub subs[CFGSRV_MAX_SUBS];
+	struct cfg_node_state states[CFG_STATE_COUNT]; /* the node states */
 	struct cfgsrv_stats stats;
 };
 
