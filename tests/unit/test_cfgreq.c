@@ -37,7 +37,9 @@ static bool same_req(const struct cfgreq *a, const struct cfgreq *b)
 	       !strcmp(a->bad, b->bad) && a->bad_word == b->bad_word &&
 	       a->element == b->element && !strcmp(a->element_text, b->element_text) &&
 	       a->model.vendor == b->model.vendor && a->model.cid == b->model.cid &&
-	       a->model.id == b->model.id && a->app_idx == b->app_idx && a->group == b->group;
+	       a->model.id == b->model.id && a->app_idx == b->app_idx && a->group == b->group &&
+	       a->state == b->state && a->set == b->set && a->value.value == b->value.value &&
+	       a->value.retransmit == b->value.retransmit;
 }
 
 /* words through argv and through JSON: both accepted, the same struct. */
@@ -135,6 +137,79 @@ START_TEST(test_names)
 	ck_assert_str_eq(cfgreq_name(CFGREQ_BIND), "bind");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_SUB_ADD), "sub-add");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_RESET), "reset");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_TTL), "ttl");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_RELAY), "relay");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_BEACON), "beacon");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_PROXY), "proxy");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_FRIEND), "friend");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_NET_TRANSMIT), "net-transmit");
+}
+END_TEST
+
+/* The node states: the Get without a value, the Set with one, the same
+ * from argv and from JSON. */
+START_TEST(test_states)
+{
+	static const char *const ttl[] = { "ttl", NULL };
+	static const char *const ttl0[] = { "ttl", "0", NULL };
+	static const char *const ttl127[] = { "ttl", "127", NULL };
+	static const char *const relay[] = { "relay", NULL };
+	static const char *const relay_on[] = { "relay", "on", NULL };
+	static const char *const relay_tx[] = { "relay", "on", "2", "3", NULL };
+	static const char *const relay_off[] = { "relay", "off", "7", "31", NULL };
+	static const char *const beacon[] = { "beacon", "off", NULL };
+	static const char *const proxy[] = { "proxy", "on", NULL };
+	static const char *const friend[] = { "friend", NULL };
+	static const char *const nt[] = { "net-transmit", "4", "9", NULL };
+	static const char *const nt_get[] = { "net-transmit", NULL };
+	struct cfgreq r;
+
+	same_both_ways(NODE, false, ttl, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_TTL);
+	ck_assert_int_eq(r.state, CFG_STATE_DEFAULT_TTL);
+	ck_assert(!r.set);
+	same_both_ways(NODE, false, ttl0, &r);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 0);
+	same_both_ways(NODE, false, ttl127, &r);
+	ck_assert_uint_eq(r.value.value, 127);
+
+	same_both_ways(NODE, false, relay, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_RELAY);
+	ck_assert_int_eq(r.state, CFG_STATE_RELAY);
+	ck_assert(!r.set);
+	same_both_ways(NODE, false, relay_on, &r);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 1);
+	ck_assert_uint_eq(r.value.retransmit, 0);
+	same_both_ways(NODE, false, relay_tx, &r);
+	ck_assert_uint_eq(r.value.value, 1);
+	ck_assert_uint_eq(r.value.retransmit, 2 | 3 << 3);
+	same_both_ways(NODE, false, relay_off, &r);
+	ck_assert_uint_eq(r.value.value, 0);
+	ck_assert_uint_eq(r.value.retransmit, 0xff);
+
+	same_both_ways(NODE, false, beacon, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_BEACON);
+	ck_assert_int_eq(r.state, CFG_STATE_BEACON);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 0);
+	same_both_ways(NODE, false, proxy, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_PROXY);
+	ck_assert_int_eq(r.state, CFG_STATE_GATT_PROXY);
+	ck_assert_uint_eq(r.value.value, 1);
+	same_both_ways(NODE, false, friend, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_FRIEND);
+	ck_assert_int_eq(r.state, CFG_STATE_FRIEND);
+	ck_assert(!r.set);
+
+	same_both_ways(NODE, false, nt, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_NET_TRANSMIT);
+	ck_assert_int_eq(r.state, CFG_STATE_NET_TRANSMIT);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 4 | 9 << 3);
+	same_both_ways(NODE, false, nt_get, &r);
+	ck_assert(!r.set);
 }
 END_TEST
 
@@ -182,8 +257,32 @@ START_TEST(test_bad_words)
 	static const char *const comp2[] = { "composition", "a", "b", NULL };
 	static const char *const setup1[] = { "setup", "x", NULL };
 	static const char *const frob[] = { "frob", NULL };
+	static const char *const ttl1[] = { "ttl", "1", NULL };
+	static const char *const ttl128[] = { "ttl", "128", NULL };
+	static const char *const ttl2[] = { "ttl", "5", "6", NULL };
+	static const char *const relay_x[] = { "relay", "yes", NULL };
+	static const char *const relay1[] = { "relay", "on", "2", NULL };
+	static const char *const relay_count[] = { "relay", "on", "8", "0", NULL };
+	static const char *const relay_steps[] = { "relay", "off", "0", "32", NULL };
+	static const char *const beacon2[] = { "beacon", "on", "1", NULL };
+	static const char *const proxy_x[] = { "proxy", "1", NULL };
+	static const char *const nt1[] = { "net-transmit", "4", NULL };
+	static const char *const nt_steps[] = { "net-transmit", "4", "x", NULL };
 
-	refused("COMMAND: expected composition, appkey-add, bind, sub-add, reset or setup", none);
+	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '1'", ttl1);
+	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '128'", ttl128);
+	refused("ttl: expected [VALUE], got 2 arguments", ttl2);
+	refused_at(1, "on|off: expected on or off, got 'yes'", relay_x);
+	refused("relay: expected [on|off [COUNT STEPS]], got 2 arguments", relay1);
+	refused_at(2, "COUNT: expected a retransmission count 0-7, got '8'", relay_count);
+	refused_at(3, "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 10 ms), got '32'",
+		   relay_steps);
+	refused("beacon: expected [on|off], got 2 arguments", beacon2);
+	refused_at(1, "on|off: expected on or off, got '1'", proxy_x);
+	refused("net-transmit: expected [COUNT STEPS], got 1 argument", nt1);
+	refused_at(2, "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 10 ms), got 'x'",
+		   nt_steps);
+	refused("COMMAND: expected " CFGREQ_COMMANDS, none);
 	refused_at(1, "ELEMENT: expected an element index 0-255 or the element's unicast address, "
 		   "got 'x'", el);
 	refused_at(1, "ELEMENT: expected an element index 0-255 or the element's unicast address, "
@@ -202,7 +301,7 @@ START_TEST(test_bad_words)
 	refused("reset: expected no arguments, got 1 argument", reset1);
 	refused("composition: expected no arguments, got 2 arguments", comp2);
 	refused("setup: expected no arguments, got 1 argument", setup1);
-	refused("COMMAND: expected composition, appkey-add, bind, sub-add, reset or setup, got "
+	refused("COMMAND: expected " CFGREQ_COMMANDS ", got "
 		"'frob'", frob);
 }
 END_TEST
@@ -267,6 +366,7 @@ static Suite *cfgreq_suite(void)
 	tcase_add_test(tc, test_commands_same_both_ways);
 	tcase_add_test(tc, test_setup_direct);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_states);
 	tcase_add_test(tc, test_bad_words);
 	tcase_add_test(tc, test_bad_json);
 	tcase_add_test(tc, test_long_node);

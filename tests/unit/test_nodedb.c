@@ -2528,6 +2528,68 @@ START_TEST(test_reservation_invalid)
 }
 END_TEST
 
+/* The node states a node reported, as the Mesh Configuration Database
+ * has them; the file opens again with them; prohibited values refused. */
+START_TEST(test_node_states)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct json_object *root, *node, *f, *t;
+	uint8_t other[16] = { 0x42 };
+	struct cfg_node_state ttl = { 9, 0 }, relay = { 1, 2 | 3 << 3 }, beacon = { 0, 0 },
+			      proxy = { 2, 0 }, friend = { 0, 0 }, nt = { 4 | 9 << 3, 0 };
+	struct cfg_node_state bad_ttl = { 1, 0 }, bad_relay = { 3, 0 }, bad_beacon = { 2, 0 };
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_DEFAULT_TTL, &ttl), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_RELAY, &relay), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_BEACON, &beacon), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_GATT_PROXY, &proxy), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_FRIEND, &friend), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_NET_TRANSMIT, &nt), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, other, CFG_STATE_DEFAULT_TTL, &ttl), -ENOENT);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_DEFAULT_TTL, &bad_ttl), -EINVAL);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_RELAY, &bad_relay), -EINVAL);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_BEACON, &bad_beacon), -EINVAL);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_int_eq(jint(node, "defaultTTL"), 9);
+	ck_assert(!jbool(node, "secureNetworkBeacon"));
+	f = jget(node, "features");
+	ck_assert_int_eq(jint(f, "relay"), 1);
+	ck_assert_int_eq(jint(f, "proxy"), 2);
+	ck_assert_int_eq(jint(f, "friend"), 0);
+	t = jget(node, "relayRetransmit");
+	ck_assert_int_eq(jint(t, "count"), 3);     /* 2 retransmissions: 3 transmissions */
+	ck_assert_int_eq(jint(t, "interval"), 40); /* (3 + 1) x 10 ms */
+	t = jget(node, "networkTransmit");
+	ck_assert_int_eq(jint(t, "count"), 5);
+	ck_assert_int_eq(jint(t, "interval"), 100);
+	json_object_put(root);
+
+	/* it opens again; a later report replaces the earlier one */
+	db = open_ok(0);
+	ttl.value = 0;
+	beacon.value = 1;
+	relay.value = 2;
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_DEFAULT_TTL, &ttl), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_BEACON, &beacon), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_RELAY, &relay), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_int_eq(jint(node, "defaultTTL"), 0);
+	ck_assert(jbool(node, "secureNetworkBeacon"));
+	ck_assert_int_eq(jint(jget(node, "features"), "relay"), 2);
+	ck_assert_int_eq(jint(jget(node, "features"), "proxy"), 2);
+	json_object_put(root);
+}
+END_TEST
+
 static Suite *nodedb_suite(void)
 {
 	Suite *s = suite_create("nodedb");
@@ -2576,6 +2638,7 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_reservation_keep_replaces);
 	tcase_add_test(tc, test_unreserve);
 	tcase_add_test(tc, test_reservation_invalid);
+	tcase_add_test(tc, test_node_states);
 	suite_add_tcase(s, tc);
 	return s;
 }
