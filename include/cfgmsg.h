@@ -46,6 +46,7 @@
 #define CFG_OP_GATT_PROXY_SET 0x8013u
 #define CFG_OP_GATT_PROXY_STATUS 0x8014u
 #define CFG_OP_MODEL_SUB_ADD 0x801bu
+#define CFG_OP_MODEL_SUB_DELETE 0x801cu
 #define CFG_OP_MODEL_SUB_STATUS 0x801fu
 #define CFG_OP_NET_TRANSMIT_GET 0x8023u
 #define CFG_OP_NET_TRANSMIT_SET 0x8024u
@@ -55,6 +56,7 @@
 #define CFG_OP_RELAY_STATUS 0x8028u
 #define CFG_OP_MODEL_APP_BIND 0x803du
 #define CFG_OP_MODEL_APP_STATUS 0x803eu
+#define CFG_OP_MODEL_APP_UNBIND 0x803fu
 #define CFG_OP_NODE_RESET 0x8049u
 #define CFG_OP_NODE_RESET_STATUS 0x804au
 
@@ -162,6 +164,13 @@ int cfg_build_model_app_bind(uint16_t elem_addr, uint16_t app_idx, struct cfg_mo
 /* Config Model Subscription Add (80 1b): element address (unicast) ||
  * group address (cfg_addr_is_subscribable_group) || model ID. */
 int cfg_build_model_sub_add(uint16_t elem_addr, uint16_t group, struct cfg_model_id model, uint8_t *out,
+			    size_t outmax);
+/* Config Model App Unbind (80 3f): as Bind. Answered with Model App Status. */
+int cfg_build_model_app_unbind(uint16_t elem_addr, uint16_t app_idx, struct cfg_model_id model, uint8_t *out,
+			       size_t outmax);
+/* Config Model Subscription Delete (80 1c): as Subscription Add. Answered
+ * with Model Subscription Status. */
+int cfg_build_model_sub_del(uint16_t elem_addr, uint16_t group, struct cfg_model_id model, uint8_t *out,
 			    size_t outmax);
 /* Config Node Reset (80 49): no parameters. */
 int cfg_build_node_reset(uint8_t *out, size_t outmax);

@@ -23,8 +23,8 @@ struct json_object;
 
 /* The commands, for messages. */
 #define CFGREQ_COMMANDS                                                                      \
-	"composition, appkey-add, bind, sub-add, reset, setup, ttl, relay, beacon, proxy, friend " \
-	"or net-transmit"
+	"composition, appkey-add, bind, unbind, sub-add, sub-del, reset, setup, ttl, relay, "     \
+	"beacon, proxy, friend or net-transmit"
 
 /* the most words 'args' may hold: the command and its arguments */
 #define CFGREQ_MAX_ARGS 6
@@ -33,7 +33,14 @@ enum cfgreq_cmd { CFGREQ_COMPOSITION, CFGREQ_APPKEY_ADD, CFGREQ_BIND, CFGREQ_SUB
 		  CFGREQ_RESET, CFGREQ_SETUP,
 		  /* a node state: its Get without a value, else its Set */
 		  CFGREQ_TTL, CFGREQ_RELAY, CFGREQ_BEACON, CFGREQ_PROXY, CFGREQ_FRIEND,
-		  CFGREQ_NET_TRANSMIT };
+		  CFGREQ_NET_TRANSMIT,
+		  CFGREQ_UNBIND, CFGREQ_SUB_DEL };
+
+/* Whether cmd takes ELEMENT MODEL (bind, unbind, sub-add, sub-del). */
+static inline bool cfgreq_has_element(enum cfgreq_cmd cmd)
+{
+	return cmd == CFGREQ_BIND || cmd == CFGREQ_UNBIND || cmd == CFGREQ_SUB_ADD || cmd == CFGREQ_SUB_DEL;
+}
 
 /* Whether cmd is one of the node states (ttl ... net-transmit). */
 static inline bool cfgreq_is_state(enum cfgreq_cmd cmd)
@@ -45,13 +52,13 @@ struct cfgreq {
 	char node[512];           /* a UUID or a unicast address, as given */
 	enum cfgreq_cmd cmd;
 	bool force;               /* reset: remove the node whatever happens */
-	/* bind, sub-add: ELEMENT, an element index or, as mesh-cfgclient takes
+	/* bind, unbind, sub-add, sub-del: ELEMENT, an element index or, as mesh-cfgclient takes
 	 * it, the element's unicast address (cfgjob_prepare tells which) */
 	unsigned element;
 	char element_text[64];    /* as given, for the message when it is neither */
-	struct cfg_model_id model; /* bind, sub-add */
-	uint16_t app_idx;         /* appkey-add INDEX, bind APPKEY (default 0) */
-	uint16_t group;           /* sub-add GROUP */
+	struct cfg_model_id model; /* bind, unbind, sub-add, sub-del */
+	uint16_t app_idx;         /* appkey-add INDEX, (un)bind APPKEY (default 0) */
+	uint16_t group;           /* sub-add, sub-del GROUP */
 	/* ttl ... net-transmit: which state, and the value to set (set false:
 	 * the Get). ttl VALUE; relay on|off [COUNT STEPS] (default 0 0);
 	 * beacon, proxy, friend on|off; net-transmit COUNT STEPS */

@@ -395,6 +395,15 @@ int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t el
 int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
 				const struct cfg_model_id *m, uint16_t group);
 
+/* Remove app_index from the model's "bind", or group from its "subscribe"
+ * (every entry that names it; none is no error). -EINVAL for an index over
+ * 0xFFF or not a subscribable group; -ENOENT for an unknown node, element
+ * or model. In memory; commit to write. */
+int nodedb_node_model_unbind(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			     const struct cfg_model_id *m, uint16_t app_index);
+int nodedb_node_model_unsubscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+				  const struct cfg_model_id *m, uint16_t group);
+
 /* A node state the node reported (cfgmsg.h cfg_state), as the Mesh
  * Configuration Database has it: Default TTL "defaultTTL" (integer),
  * Beacon "secureNetworkBeacon" (boolean), Network Transmit "networkTransmit"

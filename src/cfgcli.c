@@ -38,6 +38,10 @@ int cfgcli_build_req(const struct cfgcli_req *req, uint8_t *out, size_t outmax)
 		return cfg_build_model_app_bind(req->elem_addr, req->app_idx, req->model, out, outmax);
 	case CFGCLI_MODEL_SUB_ADD:
 		return cfg_build_model_sub_add(req->elem_addr, req->addr, req->model, out, outmax);
+	case CFGCLI_MODEL_APP_UNBIND:
+		return cfg_build_model_app_unbind(req->elem_addr, req->app_idx, req->model, out, outmax);
+	case CFGCLI_MODEL_SUB_DEL:
+		return cfg_build_model_sub_del(req->elem_addr, req->addr, req->model, out, outmax);
 	case CFGCLI_NODE_RESET:
 		return cfg_build_node_reset(out, outmax);
 	case CFGCLI_STATE_GET:
@@ -56,8 +60,10 @@ static uint32_t status_opcode(const struct cfgcli_req *req)
 	case CFGCLI_COMP_DATA_GET:
 		return CFG_OP_COMP_DATA_STATUS;
 	case CFGCLI_MODEL_APP_BIND:
+	case CFGCLI_MODEL_APP_UNBIND:
 		return CFG_OP_MODEL_APP_STATUS;
 	case CFGCLI_MODEL_SUB_ADD:
+	case CFGCLI_MODEL_SUB_DEL:
 		return CFG_OP_MODEL_SUB_STATUS;
 	case CFGCLI_NODE_RESET:
 		return CFG_OP_NODE_RESET_STATUS;
@@ -213,7 +219,8 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 			return -EBADMSG;
 		return st.page <= req->page;
 	}
-	case CFGCLI_MODEL_APP_BIND: {
+	case CFGCLI_MODEL_APP_BIND:
+	case CFGCLI_MODEL_APP_UNBIND: {
 		struct cfg_model_app_status st;
 
 		if (cfg_parse_model_app_status(p, len, &st) < 0)
@@ -222,7 +229,8 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 		return st.elem_addr == req->elem_addr && st.app_idx == req->app_idx &&
 		       cfg_model_id_eq(st.model, req->model);
 	}
-	case CFGCLI_MODEL_SUB_ADD: {
+	case CFGCLI_MODEL_SUB_ADD:
+	case CFGCLI_MODEL_SUB_DEL: {
 		struct cfg_model_sub_status st;
 
 		if (cfg_parse_model_sub_status(p, len, &st) < 0)

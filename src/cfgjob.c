@@ -65,7 +65,7 @@ static void commit(struct cfgjob *j)
 /* The one place a confirmed configuration step reaches the database (in
  * memory; the caller commits): what the node confirmed to command cmd.
  * comp for composition; element, model and value (AppKey index or group)
- * for bind and sub-add; app_index for appkey-add; state and state_value
+ * for bind, unbind, sub-add and sub-del; app_index for appkey-add; state and state_value
  * (what the node reported) for ttl ... net-transmit. */
 static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_cmd cmd,
 			const struct cfg_comp_page0 *comp, uint16_t app_index, uint8_t element,
@@ -84,6 +84,12 @@ static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_c
 		break;
 	case CFGREQ_SUB_ADD:
 		nodedb_node_model_subscribe(db, uuid, element, model, value);
+		break;
+	case CFGREQ_UNBIND:
+		nodedb_node_model_unbind(db, uuid, element, model, value);
+		break;
+	case CFGREQ_SUB_DEL:
+		nodedb_node_model_unsubscribe(db, uuid, element, model, value);
 		break;
 	case CFGREQ_RESET:
 		nodedb_remove_node(db, uuid);
@@ -167,7 +173,7 @@ static void state_outcome(struct cfgjob *j)
 
 static void record(struct cfgjob *j, const struct cfgcli_result *res)
 {
-	uint16_t value = j->cmd == CFGREQ_SUB_ADD ? j->req.addr : j->req.app_idx;
+	uint16_t value = j->cmd == CFGREQ_SUB_ADD || j->cmd == CFGREQ_SUB_DEL ? j->req.addr : j->req.app_idx;
 
 	if (j->cmd == CFGREQ_COMPOSITION) {
 		if (res->params_len < 1 ||
@@ -320,7 +326,7 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 	hex_encode(j->node.uuid, 16, j->uuid_hex);
 	/* a word that does not parse, unless an ELEMENT before it is out of
 	 * the node's range (the words are named in their order) */
-	if (rq->bad[0] && (rq->bad_word < 2 || (rq->cmd != CFGREQ_BIND && rq->cmd != CFGREQ_SUB_ADD))) {
+	if (rq->bad[0] && (rq->bad_word < 2 || !cfgreq_has_element(rq->cmd))) {
 		snprintf(err, errlen, "%s", rq->bad);
 		return -1;
 	}
@@ -338,7 +344,9 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 		j->req.net_idx = bound;
 		break;
 	case CFGREQ_BIND:
+	case CFGREQ_UNBIND:
 	case CFGREQ_SUB_ADD:
+	case CFGREQ_SUB_DEL:
 		if (resolve_element(j, rq, err, errlen) < 0)
 			return -1;
 		if (rq->bad[0]) {
@@ -347,11 +355,11 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 		}
 		j->req.model = rq->model;
 		j->req.elem_addr = (uint16_t)(j->node.unicast + j->element);
-		if (rq->cmd == CFGREQ_BIND) {
-			j->req.kind = CFGCLI_MODEL_APP_BIND;
+		if (rq->cmd == CFGREQ_BIND || rq->cmd == CFGREQ_UNBIND) {
+			j->req.kind = rq->cmd == CFGREQ_BIND ? CFGCLI_MODEL_APP_BIND : CFGCLI_MODEL_APP_UNBIND;
 			j->req.app_idx = rq->app_idx;
 		} else {
-			j->req.kind = CFGCLI_MODEL_SUB_ADD;
+			j->req.kind = rq->cmd == CFGREQ_SUB_ADD ? CFGCLI_MODEL_SUB_ADD : CFGCLI_MODEL_SUB_DEL;
 			j->req.addr = rq->group;
 		}
 		break;

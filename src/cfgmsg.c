@@ -141,7 +141,8 @@ int cfg_build_appkey_add(uint16_t net_idx, uint16_t app_idx, const uint8_t app_k
 	return build(CFG_OP_APPKEY_ADD, p, sizeof(p), out, outmax);
 }
 
-/* element (2) || a 16-bit field || model (2|4): the Bind and Sub Add layout. */
+/* element (2) || a 16-bit field || model (2|4): the Bind, Unbind, Sub Add
+ * and Sub Delete layout. */
 static int build_elem_model(uint32_t op, uint16_t elem_addr, uint16_t field, struct cfg_model_id model,
 			    uint8_t *out, size_t outmax)
 {
@@ -172,6 +173,22 @@ int cfg_build_model_sub_add(uint16_t elem_addr, uint16_t group, struct cfg_model
 	if (!cfg_addr_is_subscribable_group(group))
 		return -EINVAL;
 	return build_elem_model(CFG_OP_MODEL_SUB_ADD, elem_addr, group, model, out, outmax);
+}
+
+int cfg_build_model_app_unbind(uint16_t elem_addr, uint16_t app_idx, struct cfg_model_id model, uint8_t *out,
+			       size_t outmax)
+{
+	if (app_idx > CFG_KEY_INDEX_MAX)
+		return -EINVAL;
+	return build_elem_model(CFG_OP_MODEL_APP_UNBIND, elem_addr, app_idx, model, out, outmax);
+}
+
+int cfg_build_model_sub_del(uint16_t elem_addr, uint16_t group, struct cfg_model_id model, uint8_t *out,
+			    size_t outmax)
+{
+	if (!cfg_addr_is_subscribable_group(group))
+		return -EINVAL;
+	return build_elem_model(CFG_OP_MODEL_SUB_DELETE, elem_addr, group, model, out, outmax);
 }
 
 int cfg_build_node_reset(uint8_t *out, size_t outmax)

@@ -13,6 +13,7 @@ static const char *const names[] = {
 	[CFGREQ_TTL] = "ttl",                 [CFGREQ_RELAY] = "relay",
 	[CFGREQ_BEACON] = "beacon",           [CFGREQ_PROXY] = "proxy",
 	[CFGREQ_FRIEND] = "friend",           [CFGREQ_NET_TRANSMIT] = "net-transmit",
+	[CFGREQ_UNBIND] = "unbind",           [CFGREQ_SUB_DEL] = "sub-del",
 };
 
 /* The node states' words: the command, its state, the arguments of its Set. */
@@ -168,15 +169,19 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 		r->bad_word = 1;
 		return n == 2 ? parse_app_index("INDEX", argv[1], &r->app_idx, err, errlen) : 0;
 	}
-	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "sub-add")) {
-		bool bind = argv[0][0] == 'b';
+	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "unbind") || !strcmp(argv[0], "sub-add") ||
+	    !strcmp(argv[0], "sub-del")) {
+		bool bind = strstr(argv[0], "bind") != NULL;
 		unsigned long v;
 
 		if (bind && n != 3 && n != 4)
 			return arg_count(argv[0], "ELEMENT MODEL [APPKEY]", n - 1, err, errlen);
 		if (!bind && n != 4)
 			return arg_count(argv[0], "ELEMENT MODEL GROUP", n - 1, err, errlen);
-		r->cmd = bind ? CFGREQ_BIND : CFGREQ_SUB_ADD;
+		if (bind)
+			r->cmd = argv[0][0] == 'b' ? CFGREQ_BIND : CFGREQ_UNBIND;
+		else
+			r->cmd = !strcmp(argv[0], "sub-add") ? CFGREQ_SUB_ADD : CFGREQ_SUB_DEL;
 		r->bad_word = 1;
 		if (parse_element(r, argv[1], err, errlen) < 0)
 			return -1;

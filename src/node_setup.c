@@ -102,6 +102,8 @@ static const char *req_name(enum cfgcli_kind k)
 	case CFGCLI_NODE_RESET: return "Config Node Reset";
 	case CFGCLI_STATE_GET: return "Config state Get";
 	case CFGCLI_STATE_SET: return "Config state Set";
+	case CFGCLI_MODEL_APP_UNBIND: return "Config Model App Unbind";
+	case CFGCLI_MODEL_SUB_DEL: return "Config Model Subscription Delete";
 	}
 	return "request";
 }
@@ -167,6 +169,8 @@ static void cli_done(void *ctx, const struct cfgcli_req *req, const struct cfgcl
 	case CFGCLI_NODE_RESET:
 	case CFGCLI_STATE_GET:
 	case CFGCLI_STATE_SET:
+	case CFGCLI_MODEL_APP_UNBIND:
+	case CFGCLI_MODEL_SUB_DEL:
 		break;
 	}
 	if (cfgcli_pending(&s->cli) == 0)

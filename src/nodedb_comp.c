@@ -369,6 +369,55 @@ int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8
 	return array_add(a, json_object_new_string(buf));
 }
 
+/* Remove the entries of the model's array key that match: 0 (also when
+ * there was none), or find_model's error. */
+static int model_array_remove(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			      const struct cfg_model_id *m, const char *key, bool (*same)(struct json_object *v, uint16_t x),
+			      uint16_t x)
+{
+	struct json_object *model, *a;
+	int r;
+
+	db->dirty = true;
+	r = find_model(db, uuid, element_index, m, &model);
+	if (r < 0)
+		return r;
+	a = get_array(model, key);
+	for (size_t i = a ? json_object_array_length(a) : 0; i-- > 0;)
+		if (same(json_object_array_get_idx(a, i), x) && json_object_array_del_idx(a, i, 1) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static bool same_index(struct json_object *v, uint16_t x)
+{
+	return v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) == x;
+}
+
+static bool same_address(struct json_object *v, uint16_t x)
+{
+	uint16_t addr;
+
+	return v && json_object_is_type(v, json_type_string) &&
+	       parse_hex4(json_object_get_string(v), &addr) == 0 && addr == x;
+}
+
+int nodedb_node_model_unbind(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			     const struct cfg_model_id *m, uint16_t app_index)
+{
+	if (app_index > 0xFFF)
+		return -EINVAL;
+	return model_array_remove(db, uuid, element_index, m, "bind", same_index, app_index);
+}
+
+int nodedb_node_model_unsubscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+				  const struct cfg_model_id *m, uint16_t group)
+{
+	if (!cfg_addr_is_subscribable_group(group))
+		return -EINVAL;
+	return model_array_remove(db, uuid, element_index, m, "subscribe", same_address, group);
+}
+
 /* ---- node states ---- */
 
 /* CDB "networkTransmit" / "relayRetransmit": {"count": transmissions 1-8,

@@ -1114,6 +1114,100 @@ START_TEST(test_config_node_states)
 }
 END_TEST
 
+/* The model's "bind" or "subscribe" list in the database (borrowed from db). */
+static struct json_object *db_model_list(struct json_object *db, const char *uuid, const char *model,
+					 const char *key)
+{
+	struct json_object *node = db_node(db, uuid), *els, *models;
+
+	REQ(node, "no node %s in the database", uuid);
+	els = jget(node, "elements", json_type_array);
+	models = jget(json_object_array_get_idx(els, 0), "models", json_type_array);
+	for (size_t i = 0; i < json_object_array_length(models); i++) {
+		struct json_object *m = json_object_array_get_idx(models, i);
+
+		if (!strcasecmp(jstr(m, "modelId"), model))
+			return jget(m, key, json_type_array);
+	}
+	REQ(0, "no model %s in %s", model, jtext(node));
+	return NULL;
+}
+
+/* unbind and sub-del: the device's binding and subscription really go (a
+ * second delete finds nothing to remove), the database's lists follow. */
+#define UNBIND_UUID "00112233445566778899aabbccddee33"
+
+START_TEST(test_config_unbind_sub_del)
+{
+	static const char *const devs[] = { "uuid:" UNBIND_UUID, NULL };
+	static const int zero[] = { 0 };
+	static const char *const group[] = { "C005" };
+	struct json_object *j, *ev, *db;
+	char addr[8];
+	struct vair a;
+	struct run r;
+
+	air_start(&a, devs, NULL);
+	snprintf(addr, sizeof(addr), "0x%04x", provision_plain(UNBIND_UUID));
+
+	j = config_json(&r, 0, addr, "bind", "0", "1000");
+	REQ(jbool(j, "ok"), "config bind: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "sub-add", "0", "1000", "0xc005");
+	REQ(jbool(j, "ok"), "config sub-add: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(int_array_is(db_model_list(db, UNBIND_UUID, "1000", "bind"), zero, 1) &&
+		    str_array_is(db_model_list(db, UNBIND_UUID, "1000", "subscribe"), group, 1),
+	    "bind and subscribe not recorded: %s", jtext(db_node(db, UNBIND_UUID)));
+	json_object_put(db);
+
+	/* unbind: the device drops the binding; the database's "bind" follows */
+	j = config_json(&r, 0, addr, "unbind", "0", "1000");
+	REQ(jbool(j, "ok") && jint(j, "status") == 0 && !strcmp(jstr(j, "command"), "unbind"),
+	    "config unbind: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "unbind", 1, 0);
+	REQ(jbool(ev, "changed") && !strcmp(jstr(ev, "model"), "1000") && jint(ev, "app_index") == 0,
+	    "unbind event: %s", jtext(ev));
+	json_object_put(ev);
+	run_air(&r, "config", addr, "unbind", "0", "1000", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, ": Success\n"), "config unbind again: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "unbind", 2, 0);
+	REQ(!jbool(ev, "changed"), "the second unbind found a binding: %s", jtext(ev));
+	json_object_put(ev);
+
+	/* sub-del likewise */
+	j = config_json(&r, 0, addr, "sub-del", "0", "1000", "0xc005");
+	REQ(jbool(j, "ok") && jint(j, "status") == 0, "config sub-del: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "sub_del", 1, 0);
+	REQ(jbool(ev, "changed") && jint(ev, "address") == 0xc005, "sub_del event: %s", jtext(ev));
+	json_object_put(ev);
+	j = config_json(&r, 0, addr, "sub-del", "0", "1000", "0xc005");
+	REQ(jbool(j, "ok"), "config sub-del again: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "sub_del", 2, 0);
+	REQ(!jbool(ev, "changed"), "the second sub-del found a subscription: %s", jtext(ev));
+	json_object_put(ev);
+
+	db = db_load();
+	REQ(int_array_is(db_model_list(db, UNBIND_UUID, "1000", "bind"), NULL, 0) &&
+		    str_array_is(db_model_list(db, UNBIND_UUID, "1000", "subscribe"), NULL, 0),
+	    "unbind and sub-del not recorded: %s", jtext(db_node(db, UNBIND_UUID)));
+	json_object_put(db);
+
+	/* the Configuration Server: Cannot Bind, named; exit 1 */
+	run_air(&r, "config", addr, "unbind", "0", "0000", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 1);
+	REQ(strstr(r.err, "Cannot Bind"), "unbind of the Configuration Server: %s", run_desc(&r));
+	run_free(&r);
+	air_stop(&a);
+}
+END_TEST
+
 static Suite *configure_e2e_suite(void)
 {
 	Suite *s = suite_create("configure_e2e");
@@ -1126,6 +1220,7 @@ static Suite *configure_e2e_suite(void)
 	tcase_add_test(tc, test_config_errors_and_reset);
 	tcase_add_test(tc, test_config_arguments);
 	tcase_add_test(tc, test_config_node_states);
+	tcase_add_test(tc, test_config_unbind_sub_del);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lossy, test_lossy_nodes_left_satisfied);
 	suite_add_tcase(s, lossy);

@@ -876,6 +876,62 @@ START_TEST(test_state_matching)
 }
 END_TEST
 
+/* ---- Model App Unbind, Model Subscription Delete ---- */
+
+START_TEST(test_unbind_sub_del)
+{
+	static struct mock m;
+	struct cfgcli_req u = bind(0x1201, 0x123, cfg_model_sig(0x1000));
+	struct cfgcli_req d = sub_add(0x1201, 0xc000, cfg_model_sig(0x1000));
+	struct cfgcli_req bad;
+	static const char *const u_statuses_short[] = { "803e00", "803e0001122301", "803e000112230100" };
+
+	u.kind = CFGCLI_MODEL_APP_UNBIND;
+	d.kind = CFGCLI_MODEL_SUB_DEL;
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &u), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &d), 0);
+	ck_assert_uint_eq(m.nsent, 1);
+	assert_hex_at("unbind", 0, m.sent[0], m.sent_len[0], "803f011223010010");
+	/* the Subscription Status does not answer it; nor another AppKey */
+	ck_assert(!feed(&m, SUB_STATUS_OK));
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 1);
+	ck_assert(!feed(&m, "803e00011224010010"));
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 1);
+	for (unsigned i = 0; i < ARRAY_SIZE(u_statuses_short); i++)
+		ck_assert(!feed(&m, u_statuses_short[i]));
+	ck_assert(!feed(&m, "803e0001122301001000"));
+	ck_assert_uint_eq(m.cli.stats.rx_malformed, ARRAY_SIZE(u_statuses_short) + 1);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert(feed(&m, BIND_STATUS_OK));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].req.kind, CFGCLI_MODEL_APP_UNBIND);
+	ck_assert_int_eq(m.done[0].rc, 0);
+
+	/* then the Subscription Delete */
+	ck_assert_uint_eq(m.nsent, 2);
+	assert_hex_at("sub-del", 1, m.sent[1], m.sent_len[1], "801c011200c00010");
+	ck_assert(!feed(&m, "801f00011201c00010")); /* another group */
+	ck_assert(!feed(&m, "801f00011200c000"));   /* cut short */
+	ck_assert(feed(&m, "801f02011200c00010"));  /* Invalid Model */
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, CFG_STATUS_INVALID_MODEL);
+	ck_assert_str_eq(m.done[1].status_str, "Invalid Model");
+
+	/* out of range: not sent */
+	bad = d;
+	bad.addr = 0x0001;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad = u;
+	bad.app_idx = 0x1000;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad = u;
+	bad.elem_addr = 0xc000;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	ck_assert_uint_eq(m.nsent, 2);
+}
+END_TEST
+
 static Suite *cfgcli_suite(void)
 {
 	Suite *s = suite_create("cfgcli");
@@ -895,6 +951,7 @@ static Suite *cfgcli_suite(void)
 	tcase_add_test(tc, test_state_builders);
 	tcase_add_test(tc, test_state_status_parse);
 	tcase_add_test(tc, test_state_matching);
+	tcase_add_test(tc, test_unbind_sub_del);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("queue");

@@ -73,6 +73,9 @@ START_TEST(test_commands_same_both_ways)
 	static const char *const sub[] = { "sub-add", "0", "1000", "0xc001", NULL };
 	static const char *const reset[] = { "reset", NULL };
 	static const char *const setup[] = { "setup", NULL };
+	static const char *const unbind[] = { "unbind", "1", "1000", "5", NULL };
+	static const char *const unbind0[] = { "unbind", "0", "1000", NULL };
+	static const char *const subdel[] = { "sub-del", "0", "01a80000", "0xcfff", NULL };
 	struct cfgreq r;
 
 	same_both_ways(NODE, false, comp, &r);
@@ -107,6 +110,19 @@ START_TEST(test_commands_same_both_ways)
 	ck_assert_int_eq(r.cmd, CFGREQ_SUB_ADD);
 	ck_assert_uint_eq(r.group, 0xc001);
 	ck_assert_uint_eq(r.model.id, 0x1000);
+
+	same_both_ways(NODE, false, unbind, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_UNBIND);
+	ck_assert_uint_eq(r.element, 1);
+	ck_assert_uint_eq(r.model.id, 0x1000);
+	ck_assert_int_eq(r.app_idx, 5);
+	same_both_ways(NODE, false, unbind0, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_UNBIND);
+	ck_assert_int_eq(r.app_idx, 0);
+	same_both_ways(NODE, false, subdel, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_SUB_DEL);
+	ck_assert_uint_eq(r.group, 0xcfff);
+	ck_assert(r.model.vendor);
 
 	same_both_ways(NODE, true, reset, &r);
 	ck_assert_int_eq(r.cmd, CFGREQ_RESET);
@@ -143,6 +159,8 @@ START_TEST(test_names)
 	ck_assert_str_eq(cfgreq_name(CFGREQ_PROXY), "proxy");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_FRIEND), "friend");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_NET_TRANSMIT), "net-transmit");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_UNBIND), "unbind");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_SUB_DEL), "sub-del");
 }
 END_TEST
 
@@ -258,6 +276,11 @@ START_TEST(test_bad_words)
 	static const char *const setup1[] = { "setup", "x", NULL };
 	static const char *const frob[] = { "frob", NULL };
 	static const char *const ttl1[] = { "ttl", "1", NULL };
+	static const char *const unbind_el[] = { "unbind", "x", "1000", NULL };
+	static const char *const unbind_key[] = { "unbind", "0", "1000", "4096", NULL };
+	static const char *const unbind4[] = { "unbind", "0", "1000", "1", "2", NULL };
+	static const char *const subdel_group[] = { "sub-del", "0", "1000", "0xffff", NULL };
+	static const char *const subdel2[] = { "sub-del", "0", "1000", NULL };
 	static const char *const ttl128[] = { "ttl", "128", NULL };
 	static const char *const ttl2[] = { "ttl", "5", "6", NULL };
 	static const char *const relay_x[] = { "relay", "yes", NULL };
@@ -270,6 +293,12 @@ START_TEST(test_bad_words)
 	static const char *const nt_steps[] = { "net-transmit", "4", "x", NULL };
 
 	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '1'", ttl1);
+	refused_at(1, "ELEMENT: expected an element index 0-255 or the element's unicast address, "
+		   "got 'x'", unbind_el);
+	refused_at(3, "APPKEY: expected an AppKey index 0-4095, got '4096'", unbind_key);
+	refused("unbind: expected ELEMENT MODEL [APPKEY], got 4 arguments", unbind4);
+	refused_at(3, "GROUP: expected a group address 0xc000-0xfeff, got '0xffff'", subdel_group);
+	refused("sub-del: expected ELEMENT MODEL GROUP, got 2 arguments", subdel2);
 	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '128'", ttl128);
 	refused("ttl: expected [VALUE], got 2 arguments", ttl2);
 	refused_at(1, "on|off: expected on or off, got 'yes'", relay_x);

@@ -2528,6 +2528,72 @@ START_TEST(test_reservation_invalid)
 }
 END_TEST
 
+/* Unbind and unsubscribe: what the node confirmed leaves the model's lists
+ * (an entry written in lower case by another tool too); nothing to remove
+ * is no error; the other models keep theirs. */
+START_TEST(test_unbind_unsubscribe)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct cfg_comp_page0 c;
+	struct cfg_model_id onoff = cfg_model_sig(0x1110), vnd = cfg_model_vendor(0xa1a2, 0xa3a4),
+			    absent = cfg_model_sig(0x1000);
+	struct json_object *root, *models, *m;
+	uint8_t other[16] = { 0x42 };
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &vnd, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xC000), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xFFFC), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &vnd, 0xC000), 0);
+
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &onoff, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &onoff, 0), 0); /* gone already */
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &onoff, 0xC000), 0);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &onoff, 0xC001), 0);
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &onoff, 0x1000), -EINVAL);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &onoff, 0x0001), -EINVAL);
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &absent, 0), -ENOENT);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 1, &onoff, 0xC000), -ENOENT);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, other, 0, &onoff, 0xC000), -ENOENT);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	models = jarr(json_object_array_get_idx(jarr(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"),
+						     "elements"),
+						0),
+		      "models");
+	m = json_object_array_get_idx(models, 0); /* 1110 */
+	ck_assert_str_eq(jstr(m, "modelId"), "1110");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 0);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(jarr(m, "subscribe"), 0)), "FFFC");
+	m = json_object_array_get_idx(models, 3); /* A1A2A3A4 keeps its own */
+	ck_assert_str_eq(jstr(m, "modelId"), "A1A2A3A4");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 1);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 1);
+	/* an entry another tool wrote in lower case counts */
+	json_object_array_put_idx(jarr(m, "subscribe"), 0, json_object_new_string("c000"));
+	ck_assert_int_eq(json_object_to_file(dbpath, root), 0);
+	json_object_put(root);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &vnd, 0xC000), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	models = jarr(json_object_array_get_idx(jarr(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"),
+						     "elements"),
+						0),
+		      "models");
+	ck_assert_uint_eq(json_object_array_length(jarr(json_object_array_get_idx(models, 3), "subscribe")), 0);
+	json_object_put(root);
+}
+END_TEST
+
 /* The node states a node reported, as the Mesh Configuration Database
  * has them; the file opens again with them; prohibited values refused. */
 START_TEST(test_node_states)
@@ -2639,6 +2705,7 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_unreserve);
 	tcase_add_test(tc, test_reservation_invalid);
 	tcase_add_test(tc, test_node_states);
+	tcase_add_test(tc, test_unbind_unsubscribe);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -227,6 +227,66 @@ uint8_t cfgsrv_sub_add(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, str
 	return CFG_STATUS_SUCCESS;
 }
 
+/* Config Model App Unbind: the checks of Bind; no such binding is Success
+ * too (the binding is not there afterwards). *changed: one was removed. */
+static uint8_t unbind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, struct cfg_model_id model,
+		      bool *changed)
+{
+	int e = elem_index(s, elem_addr);
+
+	*changed = false;
+	if (e < 0)
+		return CFG_STATUS_INVALID_ADDRESS;
+	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, model))
+		return CFG_STATUS_INVALID_MODEL;
+	if (!app_key_exists(s, app_index))
+		return CFG_STATUS_INVALID_APPKEY;
+	if (is_cfg_model(model))
+		return CFG_STATUS_CANNOT_BIND;
+	for (size_t i = 0; i < CFGSRV_MAX_BINDINGS; i++) {
+		struct cfgsrv_binding *b = &s->bindings[i];
+
+		if (b->used && b->elem == e && b->app_index == app_index && cfg_model_id_eq(b->model, model)) {
+			b->used = false;
+			*changed = true;
+		}
+	}
+	return CFG_STATUS_SUCCESS;
+}
+
+/* Config Model Subscription Delete: the checks of Subscription Add; an
+ * address not in the list is Success too. The node stops listening to the
+ * group once no model of it subscribes to it. */
+static uint8_t sub_del(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, struct cfg_model_id model,
+		       bool *changed)
+{
+	int e = elem_index(s, elem_addr);
+	bool still = false;
+
+	*changed = false;
+	if (e < 0 || !cfg_addr_is_subscribable_group(group))
+		return CFG_STATUS_INVALID_ADDRESS;
+	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, model))
+		return CFG_STATUS_INVALID_MODEL;
+	if (is_cfg_model(model))
+		return CFG_STATUS_NOT_A_SUBSCRIBE_MODEL;
+	for (size_t i = 0; i < CFGSRV_MAX_SUBS; i++) {
+		struct cfgsrv_sub *u = &s->subs[i];
+
+		if (!u->used || u->addr != group)
+			continue;
+		if (u->elem == e && cfg_model_id_eq(u->model, model)) {
+			u->used = false;
+			*changed = true;
+		} else {
+			still = true;
+		}
+	}
+	if (*changed && !still)
+		mesh_unsubscribe(s->mesh, group);
+	return CFG_STATUS_SUCCESS;
+}
+
 static uint8_t appkey_add(struct cfgsrv *s, uint16_t net_index, uint16_t app_index, const uint8_t key[16])
 {
 	const struct mesh_app_key *old = NULL;
@@ -408,6 +468,32 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 		ev.elem_addr = elem;
 		ev.addr = addr;
 		ev.status = cfgsrv_sub_add(s, elem, addr, ev.model);
+		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_SUB_STATUS, ev.status, p, len);
+		event(s, &ev, rx);
+		return true;
+	}
+	case CFG_OP_MODEL_APP_UNBIND: {
+		uint16_t elem, app;
+
+		if (!parse_elem_model(p, len, &elem, &app, &ev.model))
+			break;
+		ev.op = CFGSRV_UNBIND;
+		ev.elem_addr = elem;
+		ev.app_index = app & CFG_KEY_INDEX_MAX;
+		ev.status = unbind(s, elem, ev.app_index, ev.model, &ev.changed);
+		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_APP_STATUS, ev.status, p, len);
+		event(s, &ev, rx);
+		return true;
+	}
+	case CFG_OP_MODEL_SUB_DELETE: {
+		uint16_t elem, addr;
+
+		if (!parse_elem_model(p, len, &elem, &addr, &ev.model))
+			break;
+		ev.op = CFGSRV_SUB_DEL;
+		ev.elem_addr = elem;
+		ev.addr = addr;
+		ev.status = sub_del(s, elem, addr, ev.model, &ev.changed);
 		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_SUB_STATUS, ev.status, p, len);
 		event(s, &ev, rx);
 		return true;

@@ -35,6 +35,14 @@
  *                                    as for Bind; the Configuration Server is
  *                                    Not a Subscribe Model (0x08). The node
  *                                    listens to the group (mesh_subscribe).
+ *   Config Model App Unbind (80 3f)  Model App Status: the checks of Bind;
+ *                                    the binding is gone afterwards (Success
+ *                                    also when there was none)
+ *   Config Model Subscription        Model Subscription Status: the checks of
+ *     Delete (80 1c)                 Subscription Add; the address is gone from
+ *                                    the model's list (Success also when it was
+ *                                    not there); the node stops listening to
+ *                                    the group once no model subscribes to it
  *   Config Node Reset (80 49)        Node Reset Status; what the node does
  *                                    then (forget everything) is the caller's,
  *                                    told by the event.
@@ -127,6 +135,8 @@ enum cfgsrv_op {
 	CFGSRV_NODE_RESET,
 	CFGSRV_STATE_GET,
 	CFGSRV_STATE_SET,
+	CFGSRV_UNBIND,
+	CFGSRV_SUB_DEL,
 };
 
 /* What a handled message did (valid during ops->event only). */
@@ -136,12 +146,13 @@ struct cfgsrv_event {
 	int send_rc;           /* the status message: 0 sent, else mesh_send's error */
 	uint16_t src;          /* the client */
 	uint16_t net_index;    /* the subnet the request came on; APPKEY_ADD: its NetKeyIndex */
-	uint16_t app_index;    /* APPKEY_ADD, BIND */
+	uint16_t app_index;    /* APPKEY_ADD, BIND, UNBIND */
 	const uint8_t *app_key; /* APPKEY_ADD: the key received (16) */
 	uint8_t page;          /* COMP_GET: the page asked for (page 0 was sent) */
-	uint16_t elem_addr;    /* BIND, SUB_ADD */
-	uint16_t addr;         /* SUB_ADD: the group */
-	struct cfg_model_id model; /* BIND, SUB_ADD */
+	uint16_t elem_addr;    /* BIND, SUB_ADD, UNBIND, SUB_DEL */
+	uint16_t addr;         /* SUB_ADD, SUB_DEL: the group */
+	struct cfg_model_id model; /* BIND, SUB_ADD, UNBIND, SUB_DEL */
+	bool changed;          /* UNBIND, SUB_DEL: a binding or subscription was removed */
 	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
 	struct cfg_node_state state_value; /* STATE_GET, STATE_SET: the state sent */
 };

@@ -1074,6 +1074,10 @@ static const char *cfg_op_name(enum cfgsrv_op op)
 		return "state_get";
 	case CFGSRV_STATE_SET:
 		return "state_set";
+	case CFGSRV_UNBIND:
+		return "unbind";
+	case CFGSRV_SUB_DEL:
+		return "sub_del";
 	}
 	return "?";
 }
@@ -1204,6 +1208,18 @@ static void cfg_event(void *ctx, const struct cfgsrv_event *ev)
 			report_add_model(o, "model", ev->model);
 			break;
 		case CFGSRV_NODE_RESET:
+			break;
+		case CFGSRV_UNBIND:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_int(o, "app_index", ev->app_index);
+			report_add_model(o, "model", ev->model);
+			json_object_object_add(o, "changed", json_object_new_boolean(ev->changed));
+			break;
+		case CFGSRV_SUB_DEL:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_int(o, "address", ev->addr);
+			report_add_model(o, "model", ev->model);
+			json_object_object_add(o, "changed", json_object_new_boolean(ev->changed));
 			break;
 		case CFGSRV_STATE_GET:
 		case CFGSRV_STATE_SET:
