@@ -28,6 +28,8 @@
  *   Model Subscription      Model Subscription St.   element, address, model
  *     Add/Delete
  *   Node Reset              Node Reset Status        (no parameters)
+ *   Model Publication       Model Publication St.    element, model
+ *     Get / Set
  *   X Get / X Set           X Status (a node state,  (none: it reports the
  *                           cfgmsg.h cfg_state)      state; a Set's outcome is
  *                                                    the state it reports)
@@ -75,6 +77,8 @@ enum cfgcli_kind {
 	CFGCLI_STATE_SET,
 	CFGCLI_MODEL_APP_UNBIND,
 	CFGCLI_MODEL_SUB_DEL,
+	CFGCLI_MODEL_PUB_GET,
+	CFGCLI_MODEL_PUB_SET,
 };
 
 /* One request; the fields its kind uses (others are ignored). */
@@ -89,6 +93,7 @@ struct cfgcli_req {
 	struct cfg_model_id model; /* MODEL_APP_(UN)BIND, MODEL_SUB_ADD/DEL */
 	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
 	struct cfg_node_state state_value; /* STATE_SET */
+	struct cfg_model_pub pub;  /* MODEL_PUB_SET; MODEL_PUB_GET: elem_addr and model */
 	void *user;                /* the caller's, handed back in the result */
 };
 

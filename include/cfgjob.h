@@ -57,6 +57,8 @@ struct cfgjob {
 	bool have_comp;
 	struct cfg_node_state state; /* ttl ... net-transmit: what the node reported */
 	bool have_state;
+	struct cfg_model_pub pub; /* pub-set, pub-get: the publication the node reported */
+	bool have_pub;
 };
 
 /* Find rq's node (UUID or address) in db and check the rest of the request

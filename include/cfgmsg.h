@@ -31,6 +31,7 @@
 /* Opcodes (access.h convention; BlueZ mesh/cfgmod.h). */
 #define CFG_OP_APPKEY_ADD 0x00u
 #define CFG_OP_COMP_DATA_STATUS 0x02u
+#define CFG_OP_MODEL_PUB_SET 0x03u
 #define CFG_OP_APPKEY_STATUS 0x8003u
 #define CFG_OP_COMP_DATA_GET 0x8008u
 #define CFG_OP_BEACON_GET 0x8009u
@@ -45,6 +46,8 @@
 #define CFG_OP_GATT_PROXY_GET 0x8012u
 #define CFG_OP_GATT_PROXY_SET 0x8013u
 #define CFG_OP_GATT_PROXY_STATUS 0x8014u
+#define CFG_OP_MODEL_PUB_GET 0x8018u
+#define CFG_OP_MODEL_PUB_STATUS 0x8019u
 #define CFG_OP_MODEL_SUB_ADD 0x801bu
 #define CFG_OP_MODEL_SUB_DELETE 0x801cu
 #define CFG_OP_MODEL_SUB_STATUS 0x801fu
@@ -236,6 +239,44 @@ int cfg_build_state_set(enum cfg_state st, const struct cfg_node_state *v, uint8
 /* Config X Status: exactly 2 octets for Relay, 1 for the others; a
  * prohibited value is -EBADMSG. out->retransmit is 0 but for Relay. */
 int cfg_parse_state_status(enum cfg_state st, const uint8_t *p, size_t len, struct cfg_node_state *out);
+
+/* ---- model publication (§4.2.2, §4.3.2.15-§4.3.2.18) ---- */
+
+/* Publish Period: Number of Steps (bits 0-5) || Step Resolution (bits 6-7:
+ * 100 ms, 1 s, 10 s, 10 min). */
+#define CFG_PUB_PERIOD_MAX_MS (63u * 600000u)
+/* The octet for a period of ms milliseconds (0: no periodic publishing):
+ * 0 and the octet, or -EINVAL when no resolution makes it whole steps (at
+ * most 63 of them). The finest resolution that does is taken. */
+int cfg_pub_period_pack(uint32_t ms, uint8_t *out);
+uint32_t cfg_pub_period_ms(uint8_t period);
+
+/* Publish TTL 0xff: the node's Default TTL. 0x80-0xfe are prohibited. */
+#define CFG_PUB_TTL_DEFAULT 0xffu
+
+struct cfg_model_pub {
+	uint16_t elem_addr;
+	uint16_t addr;       /* the publish address: 0 (publication off), unicast or group */
+	uint16_t app_idx;    /* 12 bits */
+	bool cred;           /* Credential Flag: friendship credentials */
+	uint8_t ttl;         /* 0-0x7f or CFG_PUB_TTL_DEFAULT */
+	uint8_t period;      /* cfg_pub_period_pack */
+	uint8_t retransmit;  /* Count (bits 0-2) || Interval Steps (bits 3-7: (steps + 1) x 50 ms) */
+	struct cfg_model_id model;
+};
+
+/* Config Model Publication Set (03): element (unicast) || publish address
+ * (not virtual: 0x8000-0xbfff) || AppKeyIndex (12 bits) | CredentialFlag
+ * << 12 (2) || TTL || Period || Retransmit || model ID: 11 or 13 octets.
+ * -EINVAL for a field out of range or a prohibited TTL. */
+int cfg_build_model_pub_set(const struct cfg_model_pub *pub, uint8_t *out, size_t outmax);
+/* Config Model Publication Get (80 18): element (unicast) || model ID. */
+int cfg_build_model_pub_get(uint16_t elem_addr, struct cfg_model_id model, uint8_t *out, size_t outmax);
+/* Config Model Publication Status (80 19): Status || the Set's fields
+ * (10 or 12 octets); the 3 RFU bits are dropped. *status its status code.
+ * A virtual publish address (the status of a Virtual Address Set) is taken
+ * as it is. */
+int cfg_parse_model_pub_status(const uint8_t *p, size_t len, uint8_t *status, struct cfg_model_pub *out);
 
 /* ---- statuses (parameters only; exact lengths) ---- */
 

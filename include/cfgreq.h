@@ -23,23 +23,25 @@ struct json_object;
 
 /* The commands, for messages. */
 #define CFGREQ_COMMANDS                                                                      \
-	"composition, appkey-add, bind, unbind, sub-add, sub-del, reset, setup, ttl, relay, "     \
-	"beacon, proxy, friend or net-transmit"
+	"composition, appkey-add, bind, unbind, sub-add, sub-del, pub-set, pub-get, reset, "      \
+	"setup, ttl, relay, beacon, proxy, friend or net-transmit"
 
 /* the most words 'args' may hold: the command and its arguments */
-#define CFGREQ_MAX_ARGS 6
+#define CFGREQ_MAX_ARGS 9 /* pub-set ELEMENT MODEL ADDRESS APPKEY TTL PERIOD COUNT STEPS */
 
 enum cfgreq_cmd { CFGREQ_COMPOSITION, CFGREQ_APPKEY_ADD, CFGREQ_BIND, CFGREQ_SUB_ADD,
 		  CFGREQ_RESET, CFGREQ_SETUP,
 		  /* a node state: its Get without a value, else its Set */
 		  CFGREQ_TTL, CFGREQ_RELAY, CFGREQ_BEACON, CFGREQ_PROXY, CFGREQ_FRIEND,
 		  CFGREQ_NET_TRANSMIT,
-		  CFGREQ_UNBIND, CFGREQ_SUB_DEL };
+		  CFGREQ_UNBIND, CFGREQ_SUB_DEL, CFGREQ_PUB_SET, CFGREQ_PUB_GET };
 
-/* Whether cmd takes ELEMENT MODEL (bind, unbind, sub-add, sub-del). */
+/* Whether cmd takes ELEMENT MODEL (bind, unbind, sub-add, sub-del,
+ * pub-set, pub-get). */
 static inline bool cfgreq_has_element(enum cfgreq_cmd cmd)
 {
-	return cmd == CFGREQ_BIND || cmd == CFGREQ_UNBIND || cmd == CFGREQ_SUB_ADD || cmd == CFGREQ_SUB_DEL;
+	return cmd == CFGREQ_BIND || cmd == CFGREQ_UNBIND || cmd == CFGREQ_SUB_ADD || cmd == CFGREQ_SUB_DEL ||
+	       cmd == CFGREQ_PUB_SET || cmd == CFGREQ_PUB_GET;
 }
 
 /* Whether cmd is one of the node states (ttl ... net-transmit). */
@@ -65,6 +67,11 @@ struct cfgreq {
 	enum cfg_state state;
 	bool set;
 	struct cfg_node_state value;
+	/* pub-set ELEMENT MODEL ADDRESS [APPKEY [TTL [PERIOD [COUNT STEPS]]]]:
+	 * addr, ttl (default CFG_PUB_TTL_DEFAULT), period (from PERIOD ms,
+	 * default 0), retransmit (COUNT STEPS, default 0 0); the AppKey is
+	 * app_idx, element and model the fields above (cfgjob fills them in) */
+	struct cfg_model_pub pub;
 	/* the first word that does not parse: its index among COMMAND ARGS
 	 * (0 the command) and the line that says so; "" when all parse */
 	unsigned bad_word;

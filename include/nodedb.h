@@ -404,6 +404,17 @@ int nodedb_node_model_unbind(struct nodedb *db, const uint8_t uuid[16], uint8_t 
 int nodedb_node_model_unsubscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
 				  const struct cfg_model_id *m, uint16_t group);
 
+/* The model's publication as the node reported it, as the Mesh
+ * Configuration Database has it: "publish" {"address" (4 upper-case hex),
+ * "index" (AppKey), "ttl" (0-127, 255 the node's default), "period"
+ * {"numberOfSteps" 0-63, "resolution" 100, 1000, 10000 or 600000 ms},
+ * "retransmit" {"count" 0-7, "interval" 50-1600 ms}, "credentials" 0 or 1};
+ * publish address 0 (publication off) removes "publish". -EINVAL for a
+ * virtual address, an index over 0xFFF or a prohibited TTL; else as
+ * nodedb_node_model_bind(). In memory; commit to write. */
+int nodedb_node_model_publish(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			      const struct cfg_model_id *m, const struct cfg_model_pub *pub);
+
 /* A node state the node reported (cfgmsg.h cfg_state), as the Mesh
  * Configuration Database has it: Default TTL "defaultTTL" (integer),
  * Beacon "secureNetworkBeacon" (boolean), Network Transmit "networkTransmit"

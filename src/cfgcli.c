@@ -42,6 +42,10 @@ int cfgcli_build_req(const struct cfgcli_req *req, uint8_t *out, size_t outmax)
 		return cfg_build_model_app_unbind(req->elem_addr, req->app_idx, req->model, out, outmax);
 	case CFGCLI_MODEL_SUB_DEL:
 		return cfg_build_model_sub_del(req->elem_addr, req->addr, req->model, out, outmax);
+	case CFGCLI_MODEL_PUB_GET:
+		return cfg_build_model_pub_get(req->pub.elem_addr, req->pub.model, out, outmax);
+	case CFGCLI_MODEL_PUB_SET:
+		return cfg_build_model_pub_set(&req->pub, out, outmax);
 	case CFGCLI_NODE_RESET:
 		return cfg_build_node_reset(out, outmax);
 	case CFGCLI_STATE_GET:
@@ -70,6 +74,9 @@ static uint32_t status_opcode(const struct cfgcli_req *req)
 	case CFGCLI_STATE_GET:
 	case CFGCLI_STATE_SET:
 		return cfg_state_status_opcode(req->state);
+	case CFGCLI_MODEL_PUB_GET:
+	case CFGCLI_MODEL_PUB_SET:
+		return CFG_OP_MODEL_PUB_STATUS;
 	}
 	return UINT32_MAX; /* not reached: enqueue accepts known kinds only */
 }
@@ -247,6 +254,14 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 
 		/* no status code: the state it now has answers either */
 		return cfg_parse_state_status(req->state, p, len, &st) < 0 ? -EBADMSG : 1;
+	}
+	case CFGCLI_MODEL_PUB_GET:
+	case CFGCLI_MODEL_PUB_SET: {
+		struct cfg_model_pub st;
+
+		if (cfg_parse_model_pub_status(p, len, status, &st) < 0)
+			return -EBADMSG;
+		return st.elem_addr == req->pub.elem_addr && cfg_model_id_eq(st.model, req->pub.model);
 	}
 	}
 	return 0;

@@ -66,11 +66,12 @@ static void commit(struct cfgjob *j)
  * memory; the caller commits): what the node confirmed to command cmd.
  * comp for composition; element, model and value (AppKey index or group)
  * for bind, unbind, sub-add and sub-del; app_index for appkey-add; state and state_value
- * (what the node reported) for ttl ... net-transmit. */
+ * (what the node reported) for ttl ... net-transmit; element, model and
+ * pub (what the node reported) for pub-set and pub-get. */
 static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_cmd cmd,
 			const struct cfg_comp_page0 *comp, uint16_t app_index, uint8_t element,
 			const struct cfg_model_id *model, uint16_t value, enum cfg_state state,
-			const struct cfg_node_state *state_value)
+			const struct cfg_node_state *state_value, const struct cfg_model_pub *pub)
 {
 	switch (cmd) {
 	case CFGREQ_COMPOSITION:
@@ -90,6 +91,10 @@ static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_c
 		break;
 	case CFGREQ_SUB_DEL:
 		nodedb_node_model_unsubscribe(db, uuid, element, model, value);
+		break;
+	case CFGREQ_PUB_SET:
+	case CFGREQ_PUB_GET:
+		nodedb_node_model_publish(db, uuid, element, model, pub);
 		break;
 	case CFGREQ_RESET:
 		nodedb_remove_node(db, uuid);
@@ -111,15 +116,15 @@ void cfgjob_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct
 			 int rc, const char *msg)
 {
 	if (s->appkey_added)
-		record_step(db, uuid, CFGREQ_APPKEY_ADD, NULL, s->params.app_index, 0, NULL, 0, 0, NULL);
+		record_step(db, uuid, CFGREQ_APPKEY_ADD, NULL, s->params.app_index, 0, NULL, 0, 0, NULL, NULL);
 	if (s->have_composition)
-		record_step(db, uuid, CFGREQ_COMPOSITION, &s->composition, 0, 0, NULL, 0, 0, NULL);
+		record_step(db, uuid, CFGREQ_COMPOSITION, &s->composition, 0, 0, NULL, 0, 0, NULL, NULL);
 	for (unsigned i = 0; i < s->nbinds; i++)
 		record_step(db, uuid, CFGREQ_BIND, NULL, 0, s->binds[i].element, &s->binds[i].model,
-			    s->binds[i].value, 0, NULL);
+			    s->binds[i].value, 0, NULL, NULL);
 	for (unsigned i = 0; i < s->nsubs; i++)
 		record_step(db, uuid, CFGREQ_SUB_ADD, NULL, 0, s->subs[i].element, &s->subs[i].model,
-			    s->subs[i].value, 0, NULL);
+			    s->subs[i].value, 0, NULL, NULL);
 	if (rc == 0)
 		nodedb_node_set_config_complete(db, uuid, true);
 	else
@@ -171,6 +176,28 @@ static void state_outcome(struct cfgjob *j)
 	}
 }
 
+/* A model's publication in words: "publishes to 0xc000 with AppKey 0, TTL
+ * 5, every 10000 ms, retransmit count 2, steps 3 (150 ms apart)", or "does
+ * not publish". */
+static void describe_pub(const struct cfg_model_pub *p, char *out, size_t outmax)
+{
+	char ttl[16];
+
+	if (p->addr == 0) {
+		snprintf(out, outmax, "does not publish");
+		return;
+	}
+	if (p->ttl == CFG_PUB_TTL_DEFAULT)
+		snprintf(ttl, sizeof(ttl), "default");
+	else
+		snprintf(ttl, sizeof(ttl), "%u", p->ttl);
+	snprintf(out, outmax,
+		 "publishes to 0x%04x with AppKey %u%s, TTL %s, period %u ms, retransmit count %u, steps %u (%u ms apart)",
+		 p->addr, p->app_idx, p->cred ? " (friendship credentials)" : "", ttl, cfg_pub_period_ms(p->period),
+		 cfg_transmit_count(p->retransmit), cfg_transmit_steps(p->retransmit),
+		 (cfg_transmit_steps(p->retransmit) + 1u) * 50u);
+}
+
 static void record(struct cfgjob *j, const struct cfgcli_result *res)
 {
 	uint16_t value = j->cmd == CFGREQ_SUB_ADD || j->cmd == CFGREQ_SUB_DEL ? j->req.addr : j->req.app_idx;
@@ -194,8 +221,20 @@ static void record(struct cfgjob *j, const struct cfgcli_result *res)
 		j->have_state = true;
 		state_outcome(j);
 	}
+	if (j->cmd == CFGREQ_PUB_SET || j->cmd == CFGREQ_PUB_GET) {
+		uint8_t status;
+
+		/* cfgcli matched it: a well-formed status */
+		if (cfg_parse_model_pub_status(res->params, res->params_len, &status, &j->pub) < 0) {
+			j->rc = -EBADMSG;
+			snprintf(j->msg, sizeof(j->msg), "the node sent a malformed status");
+			return;
+		}
+		j->have_pub = true;
+		describe_pub(&j->pub, j->msg, sizeof(j->msg));
+	}
 	record_step(j->db, j->node.uuid, j->cmd, &j->comp, j->req.app_idx, j->element, &j->req.model,
-		    value, j->req.state, &j->state);
+		    value, j->req.state, &j->state, &j->pub);
 	commit(j);
 }
 
@@ -347,6 +386,8 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 	case CFGREQ_UNBIND:
 	case CFGREQ_SUB_ADD:
 	case CFGREQ_SUB_DEL:
+	case CFGREQ_PUB_SET:
+	case CFGREQ_PUB_GET:
 		if (resolve_element(j, rq, err, errlen) < 0)
 			return -1;
 		if (rq->bad[0]) {
@@ -355,7 +396,13 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 		}
 		j->req.model = rq->model;
 		j->req.elem_addr = (uint16_t)(j->node.unicast + j->element);
-		if (rq->cmd == CFGREQ_BIND || rq->cmd == CFGREQ_UNBIND) {
+		if (rq->cmd == CFGREQ_PUB_SET || rq->cmd == CFGREQ_PUB_GET) {
+			j->req.kind = rq->cmd == CFGREQ_PUB_SET ? CFGCLI_MODEL_PUB_SET : CFGCLI_MODEL_PUB_GET;
+			j->req.pub = rq->pub;
+			j->req.pub.elem_addr = j->req.elem_addr;
+			j->req.pub.model = rq->model;
+			j->req.pub.app_idx = rq->app_idx;
+		} else if (rq->cmd == CFGREQ_BIND || rq->cmd == CFGREQ_UNBIND) {
 			j->req.kind = rq->cmd == CFGREQ_BIND ? CFGCLI_MODEL_APP_BIND : CFGCLI_MODEL_APP_UNBIND;
 			j->req.app_idx = rq->app_idx;
 		} else {
@@ -542,6 +589,18 @@ struct json_object *cfgjob_json(const struct cfgjob *j)
 		json_object_object_add(o, "status", json_object_new_int(j->rc));
 	if (j->have_state)
 		state_json(o, j->req.state, &j->state);
+	if (j->have_pub) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "address", json_object_new_int(j->pub.addr));
+		json_object_object_add(p, "app_index", json_object_new_int(j->pub.app_idx));
+		json_object_object_add(p, "credentials", json_object_new_boolean(j->pub.cred));
+		json_object_object_add(p, "ttl", json_object_new_int(j->pub.ttl));
+		json_object_object_add(p, "period_ms", json_object_new_int64(cfg_pub_period_ms(j->pub.period)));
+		json_object_object_add(p, "count", json_object_new_int(cfg_transmit_count(j->pub.retransmit)));
+		json_object_object_add(p, "steps", json_object_new_int(cfg_transmit_steps(j->pub.retransmit)));
+		json_object_object_add(o, "publish", p);
+	}
 	json_object_object_add(o, ok ? "result" : "error", json_object_new_string(j->msg));
 	if (j->have_comp) {
 		struct json_object *comp = json_object_new_object();

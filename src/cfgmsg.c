@@ -271,6 +271,83 @@ int cfg_parse_state_status(enum cfg_state st, const uint8_t *p, size_t len, stru
 	return 0;
 }
 
+/* ---- model publication ---- */
+
+static const uint32_t pub_resolution_ms[4] = { 100, 1000, 10000, 600000 };
+
+int cfg_pub_period_pack(uint32_t ms, uint8_t *out)
+{
+	for (unsigned r = 0; r < 4; r++) {
+		if (ms % pub_resolution_ms[r] == 0 && ms / pub_resolution_ms[r] <= 63) {
+			*out = (uint8_t)(r << 6 | ms / pub_resolution_ms[r]);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+uint32_t cfg_pub_period_ms(uint8_t period)
+{
+	return (period & 0x3fu) * pub_resolution_ms[period >> 6];
+}
+
+static bool pub_addr_ok(uint16_t a)
+{
+	return a < 0x8000 || a >= 0xc000; /* unassigned, unicast or group */
+}
+
+int cfg_build_model_pub_set(const struct cfg_model_pub *pub, uint8_t *out, size_t outmax)
+{
+	uint8_t p[13];
+	int mlen;
+
+	if (!pub || !cfg_addr_is_unicast(pub->elem_addr) || !pub_addr_ok(pub->addr) ||
+	    pub->app_idx > CFG_KEY_INDEX_MAX || (pub->ttl > 0x7f && pub->ttl != CFG_PUB_TTL_DEFAULT))
+		return -EINVAL;
+	put_le16(p, pub->elem_addr);
+	put_le16(p + 2, pub->addr);
+	put_le16(p + 4, (uint16_t)(pub->app_idx | (pub->cred ? 1u << 12 : 0)));
+	p[6] = pub->ttl;
+	p[7] = pub->period;
+	p[8] = pub->retransmit;
+	mlen = cfg_model_id_put(pub->model, p + 9);
+	if (mlen < 0)
+		return mlen;
+	return build(CFG_OP_MODEL_PUB_SET, p, 9 + (size_t)mlen, out, outmax);
+}
+
+int cfg_build_model_pub_get(uint16_t elem_addr, struct cfg_model_id model, uint8_t *out, size_t outmax)
+{
+	uint8_t p[6];
+	int mlen;
+
+	if (!cfg_addr_is_unicast(elem_addr))
+		return -EINVAL;
+	put_le16(p, elem_addr);
+	mlen = cfg_model_id_put(model, p + 2);
+	if (mlen < 0)
+		return mlen;
+	return build(CFG_OP_MODEL_PUB_GET, p, 2 + (size_t)mlen, out, outmax);
+}
+
+int cfg_parse_model_pub_status(const uint8_t *p, size_t len, uint8_t *status, struct cfg_model_pub *out)
+{
+	uint16_t idx;
+
+	if ((len != 10 && len != 12) || cfg_model_id_get(p + 10, len - 10, &out->model) < 0)
+		return -EBADMSG;
+	*status = p[0];
+	out->elem_addr = get_le16(p + 1);
+	out->addr = get_le16(p + 3);
+	idx = get_le16(p + 5);
+	out->app_idx = idx & CFG_KEY_INDEX_MAX;
+	out->cred = (idx >> 12) & 1u;
+	out->ttl = p[7];
+	out->period = p[8];
+	out->retransmit = p[9];
+	return 0;
+}
+
 /* ---- statuses ---- */
 
 int cfg_parse_comp_data_status(const uint8_t *p, size_t len, struct cfg_comp_data_status *out)

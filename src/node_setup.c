@@ -104,6 +104,8 @@ static const char *req_name(enum cfgcli_kind k)
 	case CFGCLI_STATE_SET: return "Config state Set";
 	case CFGCLI_MODEL_APP_UNBIND: return "Config Model App Unbind";
 	case CFGCLI_MODEL_SUB_DEL: return "Config Model Subscription Delete";
+	case CFGCLI_MODEL_PUB_GET: return "Config Model Publication Get";
+	case CFGCLI_MODEL_PUB_SET: return "Config Model Publication Set";
 	}
 	return "request";
 }
@@ -171,6 +173,8 @@ static void cli_done(void *ctx, const struct cfgcli_req *req, const struct cfgcl
 	case CFGCLI_STATE_SET:
 	case CFGCLI_MODEL_APP_UNBIND:
 	case CFGCLI_MODEL_SUB_DEL:
+	case CFGCLI_MODEL_PUB_GET:
+	case CFGCLI_MODEL_PUB_SET:
 		break;
 	}
 	if (cfgcli_pending(&s->cli) == 0)

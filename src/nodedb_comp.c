@@ -418,6 +418,52 @@ int nodedb_node_model_unsubscribe(struct nodedb *db, const uint8_t uuid[16], uin
 	return model_array_remove(db, uuid, element_index, m, "subscribe", same_address, group);
 }
 
+/* CDB "publish" of a model: {"address" (4 hex), "index", "ttl", "period":
+ * {"numberOfSteps", "resolution" (ms)}, "retransmit": {"count",
+ * "interval" (ms)}, "credentials" (0 or 1)}; none for address 0. */
+int nodedb_node_model_publish(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			      const struct cfg_model_id *m, const struct cfg_model_pub *pub)
+{
+	static const int64_t resolution[4] = { 100, 1000, 10000, 600000 };
+	struct json_object *model, *o, *period, *retx;
+	int r;
+
+	db->dirty = true;
+	if (pub->app_idx > 0xFFF || (pub->addr >= 0x8000 && pub->addr < 0xC000) ||
+	    (pub->ttl > 0x7F && pub->ttl != CFG_PUB_TTL_DEFAULT))
+		return -EINVAL;
+	r = find_model(db, uuid, element_index, m, &model);
+	if (r < 0)
+		return r;
+	if (pub->addr == 0) {
+		json_object_object_del(model, "publish");
+		return 0;
+	}
+	o = json_object_new_object();
+	period = json_object_new_object();
+	retx = json_object_new_object();
+	if (!o || !period || !retx || set_int(period, "numberOfSteps", pub->period & 0x3F) < 0 ||
+	    set_int(period, "resolution", resolution[pub->period >> 6]) < 0 ||
+	    set_int(retx, "count", cfg_transmit_count(pub->retransmit)) < 0 ||
+	    set_int(retx, "interval", (cfg_transmit_steps(pub->retransmit) + 1) * 50) < 0) {
+		json_object_put(o);
+		json_object_put(period);
+		json_object_put(retx);
+		return -ENOMEM;
+	}
+	r = set_hex4(o, "address", pub->addr);
+	r |= set_int(o, "index", pub->app_idx);
+	r |= set_int(o, "ttl", pub->ttl);
+	r |= set(o, "period", period);
+	r |= set(o, "retransmit", retx);
+	r |= set_int(o, "credentials", pub->cred ? 1 : 0);
+	if (r) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return set(model, "publish", o);
+}
+
 /* ---- node states ---- */
 
 /* CDB "networkTransmit" / "relayRetransmit": {"count": transmissions 1-8,
