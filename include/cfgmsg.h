@@ -273,7 +273,7 @@ int cfg_build_model_pub_set(const struct cfg_model_pub *pub, uint8_t *out, size_
 /* Config Model Publication Get (80 18): element (unicast) || model ID. */
 int cfg_build_model_pub_get(uint16_t elem_addr, struct cfg_model_id model, uint8_t *out, size_t outmax);
 /* Config Model Publication Status (80 19): Status || the Set's fields
- * (10 or 12 octets); the 3 RFU bits are dropped. *status its status code.
+ * (12 or 14 octets); the 3 RFU bits are dropped. *status its status code.
  * A virtual publish address (the status of a Virtual Address Set) is taken
  * as it is. */
 int cfg_parse_model_pub_status(const uint8_t *p, size_t len, uint8_t *status, struct cfg_model_pub *out);

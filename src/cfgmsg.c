@@ -334,7 +334,7 @@ int cfg_parse_model_pub_status(const uint8_t *p, size_t len, uint8_t *status, st
 {
 	uint16_t idx;
 
-	if ((len != 10 && len != 12) || cfg_model_id_get(p + 10, len - 10, &out->model) < 0)
+	if ((len != 12 && len != 14) || cfg_model_id_get(p + 10, len - 10, &out->model) < 0)
 		return -EBADMSG;
 	*status = p[0];
 	out->elem_addr = get_le16(p + 1);

@@ -79,6 +79,13 @@ static void parse_all(struct ctx *x, const uint8_t *p, size_t len)
 	if (cfg_parse_model_sub_status(p, len, &ms) == 0)
 		x->sink += ms.addr + cfg_addr_is_subscribable_group(ms.addr);
 	x->sink += (unsigned)cfg_parse_node_reset_status(p, len);
+	{
+		struct cfg_model_pub pub;
+		uint8_t status;
+
+		if (cfg_parse_model_pub_status(p, len, &status, &pub) == 0)
+			x->sink += status + pub.addr + cfg_pub_period_ms(pub.period) + cfg_model_id_to_u32(pub.model);
+	}
 	for (int st = 0; st < CFG_STATE_COUNT; st++) {
 		struct cfg_node_state v;
 

@@ -932,6 +932,90 @@ START_TEST(test_unbind_sub_del)
 }
 END_TEST
 
+/* ---- Model Publication ---- */
+
+/* Set and Get as on the air (§4.3.2.15, .16), the Status's lengths, the
+ * period octet, and matching on element and model. */
+START_TEST(test_publication)
+{
+	static struct mock m;
+	struct cfgcli_req set = { .kind = CFGCLI_MODEL_PUB_SET,
+				  .pub = { .elem_addr = 0x1201, .addr = 0xc000, .app_idx = 0x123, .cred = true,
+					   .ttl = 5, .period = 1 << 6 | 10, .retransmit = 2 | 3 << 3,
+					   .model = cfg_model_sig(0x1000) } };
+	struct cfgcli_req get = { .kind = CFGCLI_MODEL_PUB_GET,
+				  .pub = { .elem_addr = 0x1202, .model = cfg_model_vendor(0x01a8, 0x0001) } };
+	struct cfgcli_req bad;
+	struct cfg_model_pub st;
+	uint8_t status, period;
+	/* the status of the Set: 10 octets, then one octet short and long */
+	static const char *const status_set = "8019 00 0112 00c0 2311 05 4a 1a 0010";
+	struct bytes b = hx(status_set);
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &set), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &get), 0);
+	assert_hex_at("pub set", 0, m.sent[0], m.sent_len[0], "03 0112 00c0 2311 05 4a 1a 0010");
+	for (size_t n = 2; n < b.len; n++) {
+		uint8_t *q = exact_copy(b.b, n);
+
+		ck_assert_msg(!cfgcli_input(&m.cli, 0, NODE, q, n), "length %zu completed", n);
+		free(q);
+	}
+	b.b[b.len] = 0;
+	ck_assert(!cfgcli_input(&m.cli, 0, NODE, b.b, b.len + 1));
+	/* another element or model */
+	ck_assert(!feed(&m, "8019 00 0212 00c0 2311 05 4a 1a 0010"));
+	ck_assert(!feed(&m, "8019 00 0112 00c0 2311 05 4a 1a 0110"));
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 2);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert(feed(&m, status_set));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+	ck_assert_int_eq(cfg_parse_model_pub_status(m.done[0].params, m.done[0].params_len, &status, &st), 0);
+	ck_assert_uint_eq(st.addr, 0xc000);
+	ck_assert_uint_eq(st.app_idx, 0x123);
+	ck_assert(st.cred);
+	ck_assert_uint_eq(st.ttl, 5);
+	ck_assert_uint_eq(cfg_pub_period_ms(st.period), 10000);
+	ck_assert_uint_eq(st.retransmit, 0x1a);
+
+	/* the Get: a vendor model, answered with Invalid AppKey-free status 0x02 */
+	assert_hex_at("pub get", 1, m.sent[1], m.sent_len[1], "8018 0212 a801 0100");
+	ck_assert(!feed(&m, "8019 02 0212 0000 0000 00 00 00 a801"));   /* short */
+	ck_assert(feed(&m, "8019 02 0212 0000 0000 00 00 00 a801 0100")); /* Invalid Model */
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, CFG_STATUS_INVALID_MODEL);
+
+	/* out of range: not sent */
+	bad = set;
+	bad.pub.addr = 0x8000; /* virtual */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad = set;
+	bad.pub.ttl = 0x80;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad.pub.ttl = CFG_PUB_TTL_DEFAULT;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), 0);
+	bad = get;
+	bad.pub.elem_addr = 0;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+
+	/* periods: the finest resolution that is whole steps */
+	ck_assert_int_eq(cfg_pub_period_pack(0, &period), 0);
+	ck_assert_uint_eq(period, 0);
+	ck_assert_int_eq(cfg_pub_period_pack(6300, &period), 0);
+	ck_assert_uint_eq(period, 63);
+	ck_assert_int_eq(cfg_pub_period_pack(6400, &period), -EINVAL);
+	ck_assert_int_eq(cfg_pub_period_pack(7000, &period), 0);
+	ck_assert_uint_eq(period, 1 << 6 | 7);
+	ck_assert_int_eq(cfg_pub_period_pack(640000, &period), -EINVAL);
+	ck_assert_int_eq(cfg_pub_period_pack(37800000, &period), 0);
+	ck_assert_uint_eq(period, 3 << 6 | 63);
+	ck_assert_uint_eq(cfg_pub_period_ms(period), 37800000);
+	ck_assert_int_eq(cfg_pub_period_pack(150, &period), -EINVAL);
+}
+END_TEST
+
 static Suite *cfgcli_suite(void)
 {
 	Suite *s = suite_create("cfgcli");
@@ -952,6 +1036,7 @@ static Suite *cfgcli_suite(void)
 	tcase_add_test(tc, test_state_status_parse);
 	tcase_add_test(tc, test_state_matching);
 	tcase_add_test(tc, test_unbind_sub_del);
+	tcase_add_test(tc, test_publication);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("queue");

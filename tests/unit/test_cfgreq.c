@@ -39,7 +39,9 @@ static bool same_req(const struct cfgreq *a, const struct cfgreq *b)
 	       a->model.vendor == b->model.vendor && a->model.cid == b->model.cid &&
 	       a->model.id == b->model.id && a->app_idx == b->app_idx && a->group == b->group &&
 	       a->state == b->state && a->set == b->set && a->value.value == b->value.value &&
-	       a->value.retransmit == b->value.retransmit;
+	       a->value.retransmit == b->value.retransmit && a->pub.addr == b->pub.addr &&
+	       a->pub.ttl == b->pub.ttl && a->pub.period == b->pub.period &&
+	       a->pub.retransmit == b->pub.retransmit;
 }
 
 /* words through argv and through JSON: both accepted, the same struct. */
@@ -76,6 +78,11 @@ START_TEST(test_commands_same_both_ways)
 	static const char *const unbind[] = { "unbind", "1", "1000", "5", NULL };
 	static const char *const unbind0[] = { "unbind", "0", "1000", NULL };
 	static const char *const subdel[] = { "sub-del", "0", "01a80000", "0xcfff", NULL };
+	static const char *const pubset[] = { "pub-set", "0", "1000", "0xc000", NULL };
+	static const char *const pubset_all[] = { "pub-set", "1", "1000", "0x0005", "3", "7", "20000", "2", "5",
+						   NULL };
+	static const char *const pubset_def[] = { "pub-set", "0", "1000", "0", "0", "default", "0", NULL };
+	static const char *const pubget[] = { "pub-get", "0x0101", "01a80000", NULL };
 	struct cfgreq r;
 
 	same_both_ways(NODE, false, comp, &r);
@@ -124,6 +131,29 @@ START_TEST(test_commands_same_both_ways)
 	ck_assert_uint_eq(r.group, 0xcfff);
 	ck_assert(r.model.vendor);
 
+	same_both_ways(NODE, false, pubset, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_PUB_SET);
+	ck_assert_uint_eq(r.element, 0);
+	ck_assert_uint_eq(r.model.id, 0x1000);
+	ck_assert_uint_eq(r.pub.addr, 0xc000);
+	ck_assert_uint_eq(r.app_idx, 0);
+	ck_assert_uint_eq(r.pub.ttl, CFG_PUB_TTL_DEFAULT);
+	ck_assert_uint_eq(r.pub.period, 0);
+	ck_assert_uint_eq(r.pub.retransmit, 0);
+	same_both_ways(NODE, false, pubset_all, &r);
+	ck_assert_uint_eq(r.pub.addr, 0x0005);
+	ck_assert_uint_eq(r.app_idx, 3);
+	ck_assert_uint_eq(r.pub.ttl, 7);
+	ck_assert_uint_eq(r.pub.period, 1 << 6 | 20); /* 20 steps of 1 s */
+	ck_assert_uint_eq(r.pub.retransmit, 2 | 5 << 3);
+	same_both_ways(NODE, false, pubset_def, &r);
+	ck_assert_uint_eq(r.pub.addr, 0);
+	ck_assert_uint_eq(r.pub.ttl, CFG_PUB_TTL_DEFAULT);
+	same_both_ways(NODE, false, pubget, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_PUB_GET);
+	ck_assert_uint_eq(r.element, 0x0101);
+	ck_assert(r.model.vendor);
+
 	same_both_ways(NODE, true, reset, &r);
 	ck_assert_int_eq(r.cmd, CFGREQ_RESET);
 	ck_assert(r.force);
@@ -161,6 +191,8 @@ START_TEST(test_names)
 	ck_assert_str_eq(cfgreq_name(CFGREQ_NET_TRANSMIT), "net-transmit");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_UNBIND), "unbind");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_SUB_DEL), "sub-del");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_PUB_SET), "pub-set");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_PUB_GET), "pub-get");
 }
 END_TEST
 
@@ -281,6 +313,15 @@ START_TEST(test_bad_words)
 	static const char *const unbind4[] = { "unbind", "0", "1000", "1", "2", NULL };
 	static const char *const subdel_group[] = { "sub-del", "0", "1000", "0xffff", NULL };
 	static const char *const subdel2[] = { "sub-del", "0", "1000", NULL };
+	static const char *const pub_virtual[] = { "pub-set", "0", "1000", "0x8000", NULL };
+	static const char *const pub_ttl[] = { "pub-set", "0", "1000", "0xc000", "0", "128", NULL };
+	static const char *const pub_period[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "150", NULL };
+	static const char *const pub_period_big[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "37800001",
+						       NULL };
+	static const char *const pub_count[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "0", "2", NULL };
+	static const char *const pub_steps[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "0", "2", "32", NULL };
+	static const char *const pub_model[] = { "pub-get", "0", "100", NULL };
+	static const char *const pubget3[] = { "pub-get", "0", "1000", "1", NULL };
 	static const char *const ttl128[] = { "ttl", "128", NULL };
 	static const char *const ttl2[] = { "ttl", "5", "6", NULL };
 	static const char *const relay_x[] = { "relay", "yes", NULL };
@@ -299,6 +340,21 @@ START_TEST(test_bad_words)
 	refused("unbind: expected ELEMENT MODEL [APPKEY], got 4 arguments", unbind4);
 	refused_at(3, "GROUP: expected a group address 0xc000-0xfeff, got '0xffff'", subdel_group);
 	refused("sub-del: expected ELEMENT MODEL GROUP, got 2 arguments", subdel2);
+	refused_at(3, "ADDRESS: expected 0 (no publishing), a unicast address 0x0001-0x7fff or a group "
+		   "address 0xc000-0xffff, got '0x8000'", pub_virtual);
+	refused_at(5, "TTL: expected 0-127 or default (the node's), got '128'", pub_ttl);
+	refused_at(6, "PERIOD: expected 0 (none) or ms: up to 6300 in steps of 100, 63000 in steps of "
+		   "1000, 630000 in steps of 10000, 37800000 in steps of 600000, got '150'", pub_period);
+	refused_at(6, "PERIOD: expected 0 (none) or ms: up to 6300 in steps of 100, 63000 in steps of "
+		   "1000, 630000 in steps of 10000, 37800000 in steps of 600000, got '37800001'",
+		   pub_period_big);
+	refused("pub-set: expected ELEMENT MODEL ADDRESS [APPKEY [TTL [PERIOD [COUNT STEPS]]]], got 7 "
+		"arguments", pub_count);
+	refused_at(8, "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 50 ms), got '32'",
+		   pub_steps);
+	refused_at(2, "MODEL: expected a SIG model ID (4 hex digits, e.g. 1000) or a vendor model "
+		   "(8 hex digits, CompanyID then model ID, e.g. 01a80000), got '100'", pub_model);
+	refused("pub-get: expected ELEMENT MODEL, got 3 arguments", pubget3);
 	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '128'", ttl128);
 	refused("ttl: expected [VALUE], got 2 arguments", ttl2);
 	refused_at(1, "on|off: expected on or off, got 'yes'", relay_x);
@@ -359,12 +415,12 @@ START_TEST(test_bad_json)
 	json_refused("{\"cmd\":\"config\",\"args\":[\"reset\"]}",
 		     "'node' must be a string: a UUID or a unicast address");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE "\",\"args\":[]}",
-		     "'args' must be an array of 1-6 strings: the command and its arguments");
+		     "'args' must be an array of 1-9 strings: the command and its arguments");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE "\",\"args\":\"reset\"}",
-		     "'args' must be an array of 1-6 strings: the command and its arguments");
+		     "'args' must be an array of 1-9 strings: the command and its arguments");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE
-		     "\",\"args\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"]}",
-		     "'args' must be an array of 1-6 strings: the command and its arguments");
+		     "\",\"args\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\"]}",
+		     "'args' must be an array of 1-9 strings: the command and its arguments");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE "\",\"args\":[\"bind\",0,\"1000\"]}",
 		     "'args' must be an array of strings");
 }

@@ -2594,6 +2594,61 @@ START_TEST(test_unbind_unsubscribe)
 }
 END_TEST
 
+/* A model's publication as the CDB "publish"; address 0 removes it. */
+START_TEST(test_model_publish)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct cfg_comp_page0 c;
+	struct cfg_model_id onoff = cfg_model_sig(0x1110), absent = cfg_model_sig(0x1000);
+	struct cfg_model_pub pub = { .addr = 0xC001, .app_idx = 0, .cred = true, .ttl = 7,
+				     .period = 2 << 6 | 3, .retransmit = 2 | 5 << 3 };
+	struct cfg_model_pub virt = pub, off = { 0 };
+	struct json_object *root, *m, *p, *o;
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &pub), 0);
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &absent, &pub), -ENOENT);
+	virt.addr = 0x8001;
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &virt), -EINVAL);
+	virt = pub;
+	virt.ttl = 0x80;
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &virt), -EINVAL);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	m = json_object_array_get_idx(jarr(json_object_array_get_idx(jarr(file_node(root,
+				"10111213-1415-1617-1819-1A1B1C1D1E01"), "elements"), 0), "models"), 0);
+	ck_assert_str_eq(jstr(m, "modelId"), "1110");
+	p = jget(m, "publish");
+	ck_assert_str_eq(jstr(p, "address"), "C001");
+	ck_assert_int_eq(jint(p, "index"), 0);
+	ck_assert_int_eq(jint(p, "ttl"), 7);
+	ck_assert_int_eq(jint(p, "credentials"), 1);
+	o = jget(p, "period");
+	ck_assert_int_eq(jint(o, "numberOfSteps"), 3);
+	ck_assert_int_eq(jint(o, "resolution"), 10000);
+	o = jget(p, "retransmit");
+	ck_assert_int_eq(jint(o, "count"), 2);
+	ck_assert_int_eq(jint(o, "interval"), 300);
+	json_object_put(root);
+
+	/* the file opens again; publication off removes it */
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &off), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	m = json_object_array_get_idx(jarr(json_object_array_get_idx(jarr(file_node(root,
+				"10111213-1415-1617-1819-1A1B1C1D1E01"), "elements"), 0), "models"), 0);
+	ck_assert(!json_object_object_get_ex(m, "publish", NULL));
+	json_object_put(root);
+}
+END_TEST
+
 /* The node states a node reported, as the Mesh Configuration Database
  * has them; the file opens again with them; prohibited values refused. */
 START_TEST(test_node_states)
@@ -2706,6 +2761,7 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_reservation_invalid);
 	tcase_add_test(tc, test_node_states);
 	tcase_add_test(tc, test_unbind_unsubscribe);
+	tcase_add_test(tc, test_model_publish);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -287,6 +287,53 @@ static uint8_t sub_del(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, str
 	return CFG_STATUS_SUCCESS;
 }
 
+/* The publication slot of (element e, model m), or NULL. */
+static struct cfg_model_pub *pub_slot(struct cfgsrv *s, uint16_t elem_addr, struct cfg_model_id m)
+{
+	for (size_t i = 0; i < CFGSRV_MAX_PUBS; i++)
+		if (s->pubs[i].addr && s->pubs[i].elem_addr == elem_addr && cfg_model_id_eq(s->pubs[i].model, m))
+			return &s->pubs[i];
+	return NULL;
+}
+
+/* Config Model Publication Set/Get: the element and model checks; for a
+ * Set the AppKey's (unless publication is turned off) and the new state. */
+static uint8_t publication(struct cfgsrv *s, bool set, struct cfg_model_pub *p)
+{
+	struct cfg_model_pub *slot;
+	int e = elem_index(s, p->elem_addr);
+
+	if (e < 0)
+		return CFG_STATUS_INVALID_ADDRESS;
+	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, p->model))
+		return CFG_STATUS_INVALID_MODEL;
+	slot = pub_slot(s, p->elem_addr, p->model);
+	if (!set) {
+		if (slot)
+			*p = *slot; /* the same element and model */
+		return CFG_STATUS_SUCCESS; /* else the zeros the caller set */
+	}
+	if (is_cfg_model(p->model))
+		return CFG_STATUS_INVALID_PUBLISH_PARAMS;
+	if (p->addr == 0) {
+		if (slot)
+			slot->addr = 0;
+		p->app_idx = 0;
+		p->cred = false;
+		p->ttl = p->period = p->retransmit = 0;
+		return CFG_STATUS_SUCCESS;
+	}
+	if (!app_key_exists(s, p->app_idx))
+		return CFG_STATUS_INVALID_APPKEY;
+	for (size_t i = 0; !slot && i < CFGSRV_MAX_PUBS; i++)
+		if (!s->pubs[i].addr)
+			slot = &s->pubs[i];
+	if (!slot)
+		return CFG_STATUS_INSUFFICIENT_RESOURCES;
+	*slot = *p;
+	return CFG_STATUS_SUCCESS;
+}
+
 static uint8_t appkey_add(struct cfgsrv *s, uint16_t net_index, uint16_t app_index, const uint8_t key[16])
 {
 	const struct mesh_app_key *old = NULL;
@@ -495,6 +542,49 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 		ev.addr = addr;
 		ev.status = sub_del(s, elem, addr, ev.model, &ev.changed);
 		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_SUB_STATUS, ev.status, p, len);
+		event(s, &ev, rx);
+		return true;
+	}
+	case CFG_OP_MODEL_PUB_SET:
+	case CFG_OP_MODEL_PUB_GET: {
+		bool set = rx->opcode == CFG_OP_MODEL_PUB_SET;
+		size_t mlen;
+		uint16_t idx;
+
+		if (set ? len != 11 && len != 13 : len != 4 && len != 6)
+			break;
+		mlen = len - (set ? 9 : 2);
+		memset(&ev.pub, 0, sizeof(ev.pub));
+		if (cfg_model_id_get(p + len - mlen, mlen, &ev.pub.model) < 0)
+			break;
+		ev.pub.elem_addr = get_le16(p);
+		if (set) {
+			ev.pub.addr = get_le16(p + 2);
+			idx = get_le16(p + 4);
+			ev.pub.app_idx = idx & CFG_KEY_INDEX_MAX;
+			ev.pub.cred = (idx >> 12) & 1u;
+			ev.pub.ttl = p[6];
+			ev.pub.period = p[7];
+			ev.pub.retransmit = p[8];
+			/* prohibited: a virtual address (Virtual Address Set has its
+			 * own message), TTL 0x80-0xfe */
+			if ((ev.pub.addr >= 0x8000 && ev.pub.addr < 0xc000) ||
+			    (ev.pub.ttl > 0x7f && ev.pub.ttl != CFG_PUB_TTL_DEFAULT))
+				break;
+		}
+		ev.op = set ? CFGSRV_PUB_SET : CFGSRV_PUB_GET;
+		ev.elem_addr = ev.pub.elem_addr;
+		ev.model = ev.pub.model;
+		ev.status = publication(s, set, &ev.pub);
+		out[0] = ev.status;
+		put_le16(out + 1, ev.pub.elem_addr);
+		put_le16(out + 3, ev.pub.addr);
+		put_le16(out + 5, (uint16_t)(ev.pub.app_idx | (ev.pub.cred ? 1u << 12 : 0)));
+		out[7] = ev.pub.ttl;
+		out[8] = ev.pub.period;
+		out[9] = ev.pub.retransmit;
+		memcpy(out + 10, p + len - mlen, mlen);
+		ev.send_rc = reply(s, rx, CFG_OP_MODEL_PUB_STATUS, out, 10 + mlen);
 		event(s, &ev, rx);
 		return true;
 	}

@@ -43,6 +43,17 @@
  *                                    the model's list (Success also when it was
  *                                    not there); the node stops listening to
  *                                    the group once no model subscribes to it
+ *   Config Model Publication Set     Model Publication Status: Invalid Address,
+ *     (03) / Get (80 18)             Invalid Model as for Bind; a Set with an
+ *                                    AppKey the node lacks is Invalid AppKey
+ *                                    Index, on the Configuration Server (no
+ *                                    publication) Invalid Publish Parameters
+ *                                    (0x07, as BlueZ); a virtual publish
+ *                                    address or a TTL of 0x80-0xfe is
+ *                                    prohibited (ignored). Success carries
+ *                                    the publication set; publish address 0
+ *                                    clears it. A Get answers the model's
+ *                                    publication (all zeros when none)
  *   Config Node Reset (80 49)        Node Reset Status; what the node does
  *                                    then (forget everything) is the caller's,
  *                                    told by the event.
@@ -85,6 +96,7 @@
 #define CFGSRV_MAX_VENDOR 4      /* vendor models per element */
 #define CFGSRV_MAX_BINDINGS 128  /* (model, AppKey) pairs in all */
 #define CFGSRV_MAX_SUBS 128      /* (model, group) pairs in all */
+#define CFGSRV_MAX_PUBS 64       /* models with a publication */
 /* The longest Composition Data page 0 (what follows the Page octet) there
  * is room for in one access message: opcode (1) and Page (1) come first. */
 #define CFGSRV_COMP_MAX (ACCESS_MAX_PDU - 2)
@@ -137,6 +149,8 @@ enum cfgsrv_op {
 	CFGSRV_STATE_SET,
 	CFGSRV_UNBIND,
 	CFGSRV_SUB_DEL,
+	CFGSRV_PUB_SET,
+	CFGSRV_PUB_GET,
 };
 
 /* What a handled message did (valid during ops->event only). */
@@ -153,6 +167,7 @@ struct cfgsrv_event {
 	uint16_t addr;         /* SUB_ADD, SUB_DEL: the group */
 	struct cfg_model_id model; /* BIND, SUB_ADD, UNBIND, SUB_DEL */
 	bool changed;          /* UNBIND, SUB_DEL: a binding or subscription was removed */
+	struct cfg_model_pub pub; /* PUB_SET, PUB_GET: the publication in the status sent */
 	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
 	struct cfg_node_state state_value; /* STATE_GET, STATE_SET: the state sent */
 };
@@ -193,6 +208,7 @@ struct cfgsrv {
 	struct cfgsrv_binding bindings[CFGSRV_MAX_BINDINGS];
 	struct cfgsrv_sub subs[CFGSRV_MAX_SUBS];
 	struct cfg_node_state states[CFG_STATE_COUNT]; /* the node states */
+	struct cfg_model_pub pubs[CFGSRV_MAX_PUBS];    /* addr 0: a free slot */
 	struct cfgsrv_stats stats;
 };
 

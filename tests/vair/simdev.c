@@ -1078,6 +1078,10 @@ static const char *cfg_op_name(enum cfgsrv_op op)
 		return "unbind";
 	case CFGSRV_SUB_DEL:
 		return "sub_del";
+	case CFGSRV_PUB_SET:
+		return "pub_set";
+	case CFGSRV_PUB_GET:
+		return "pub_get";
 	}
 	return "?";
 }
@@ -1220,6 +1224,16 @@ static void cfg_event(void *ctx, const struct cfgsrv_event *ev)
 			report_add_int(o, "address", ev->addr);
 			report_add_model(o, "model", ev->model);
 			json_object_object_add(o, "changed", json_object_new_boolean(ev->changed));
+			break;
+		case CFGSRV_PUB_SET:
+		case CFGSRV_PUB_GET:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_model(o, "model", ev->model);
+			report_add_int(o, "address", ev->pub.addr);
+			report_add_int(o, "app_index", ev->pub.app_idx);
+			report_add_int(o, "ttl", ev->pub.ttl);
+			report_add_int(o, "period", ev->pub.period);
+			report_add_int(o, "retransmit", ev->pub.retransmit);
 			break;
 		case CFGSRV_STATE_GET:
 		case CFGSRV_STATE_SET:
