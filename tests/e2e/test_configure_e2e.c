@@ -1134,7 +1134,9 @@ static struct json_object *db_model_list(struct json_object *db, const char *uui
 }
 
 /* unbind and sub-del: the device's binding and subscription really go (a
- * second delete finds nothing to remove), the database's lists follow. */
+ * second delete finds nothing to remove), the database's lists follow;
+ * pub-set, then pub-get answers the publication set, recorded as
+ * "publish", and turned off again. */
 #define UNBIND_UUID "00112233445566778899aabbccddee33"
 
 START_TEST(test_config_unbind_sub_del)
@@ -1197,6 +1199,61 @@ START_TEST(test_config_unbind_sub_del)
 	REQ(int_array_is(db_model_list(db, UNBIND_UUID, "1000", "bind"), NULL, 0) &&
 		    str_array_is(db_model_list(db, UNBIND_UUID, "1000", "subscribe"), NULL, 0),
 	    "unbind and sub-del not recorded: %s", jtext(db_node(db, UNBIND_UUID)));
+	json_object_put(db);
+
+	/* publication: pub-get answers what pub-set set; recorded as "publish" */
+	j = config_json(&r, 0, addr, "pub-get", "0", "1000");
+	REQ(jbool(j, "ok") && jint(j, "publish.address") == 0 && !strcmp(jstr(j, "result"), "does not publish"),
+	    "config pub-get before: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "pub-set", "0", "1000", "0xc006", "0", "6", "20000", "2", "3");
+	REQ(jbool(j, "ok") && jint(j, "status") == 0 && jint(j, "publish.address") == 0xc006 &&
+		    jint(j, "publish.ttl") == 6 && jint(j, "publish.period_ms") == 20000,
+	    "config pub-set: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "pub_set", 1, 0);
+	REQ(jint(ev, "address") == 0xc006 && jint(ev, "period") == (1 << 6 | 20) &&
+		    jint(ev, "retransmit") == (2 | 3 << 3),
+	    "pub_set event: %s", jtext(ev));
+	json_object_put(ev);
+	run_air(&r, "config", addr, "pub-get", "0", "1000", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, ": publishes to 0xc006 with AppKey 0, TTL 6, period 20000 ms, retransmit count 2, "
+			    "steps 3 (200 ms apart)\n"),
+	    "config pub-get: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	{
+		struct json_object *node = db_node(db, UNBIND_UUID), *models, *m = NULL;
+
+		REQ(node, "no node");
+		models = jget(json_object_array_get_idx(jget(node, "elements", json_type_array), 0), "models",
+			      json_type_array);
+		for (size_t i = 0; i < json_object_array_length(models); i++)
+			if (!strcasecmp(jstr(json_object_array_get_idx(models, i), "modelId"), "1000"))
+				m = json_object_array_get_idx(models, i);
+		REQ(m && !strcasecmp(jstr(m, "publish.address"), "C006") && jint(m, "publish.index") == 0 &&
+			    jint(m, "publish.ttl") == 6 && jint(m, "publish.period.numberOfSteps") == 20 &&
+			    jint(m, "publish.period.resolution") == 1000 && jint(m, "publish.retransmit.count") == 2 &&
+			    jint(m, "publish.retransmit.interval") == 200 && jint(m, "publish.credentials") == 0,
+		    "publish not recorded: %s", jtext(m));
+	}
+	json_object_put(db);
+	/* an AppKey the node lacks: Invalid AppKey Index; the Configuration Server publishes nothing */
+	run_air(&r, "config", addr, "pub-set", "0", "1000", "0xc006", "9", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 1);
+	REQ(strstr(r.err, "Invalid AppKey Index"), "pub-set with AppKey 9: %s", run_desc(&r));
+	run_free(&r);
+	/* off again */
+	j = config_json(&r, 0, addr, "pub-set", "0", "1000", "0");
+	REQ(jbool(j, "ok") && jint(j, "publish.address") == 0, "config pub-set 0: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "pub-get", "0", "1000");
+	REQ(jbool(j, "ok") && jint(j, "publish.address") == 0, "config pub-get after off: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(!strstr(jtext(db_node(db, UNBIND_UUID)), "publish"), "publish still recorded: %s",
+	    jtext(db_node(db, UNBIND_UUID)));
 	json_object_put(db);
 
 	/* the Configuration Server: Cannot Bind, named; exit 1 */
