@@ -121,7 +121,6 @@ static int parse_state(struct cfgreq *r, size_t i, int n, char *const *argv, cha
 {
 	enum cfgreq_cmd cmd = state_cmds[i].cmd;
 	unsigned long v;
-	bool onoff = cmd != CFGREQ_TTL && cmd != CFGREQ_NET_TRANSMIT;
 	int most = cmd == CFGREQ_RELAY ? 4 : cmd == CFGREQ_NET_TRANSMIT ? 3 : 2;
 
 	if (n > most || (cmd == CFGREQ_RELAY && n == 3) || (cmd == CFGREQ_NET_TRANSMIT && n == 2))
@@ -142,7 +141,8 @@ static int parse_state(struct cfgreq *r, size_t i, int n, char *const *argv, cha
 	}
 	if (cmd == CFGREQ_NET_TRANSMIT)
 		return parse_transmit(r, argv + 1, 10, &r->value.value, err, errlen);
-	if (onoff && strcmp(argv[1], "on") && strcmp(argv[1], "off")) {
+	/* relay, beacon, proxy, friend */
+	if (strcmp(argv[1], "on") && strcmp(argv[1], "off")) {
 		snprintf(err, errlen, "on|off: expected on or off, got '%s'", argv[1]);
 		return -1;
 	}
