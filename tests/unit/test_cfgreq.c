@@ -50,7 +50,7 @@ static void same_both_ways(const char *node, bool force, const char *const *word
 {
 	struct cfgreq b;
 	struct json_object *o = json_of(node, force, words);
-	char *argv[8];
+	char *argv[CFGREQ_MAX_ARGS + 1];
 	char err[300] = "";
 	int n = 0;
 
@@ -269,7 +269,7 @@ static void refused_at(unsigned word, const char *want, const char *const *words
 {
 	struct json_object *o = json_of(NODE, false, words);
 	struct cfgreq r, b;
-	char *argv[8];
+	char *argv[CFGREQ_MAX_ARGS + 1];
 	char err[400] = "";
 	int n = 0;
 
