@@ -24,9 +24,15 @@
  *   request                 status                   must match
  *   AppKey Add              AppKey Status            NetKeyIndex, AppKeyIndex
  *   Composition Data Get    Composition Data Status  Page <= the requested one
- *   Model App Bind          Model App Status         element, AppKeyIndex, model
- *   Model Subscription Add  Model Subscription St.   element, address, model
+ *   Model App Bind/Unbind   Model App Status         element, AppKeyIndex, model
+ *   Model Subscription      Model Subscription St.   element, address, model
+ *     Add/Delete
  *   Node Reset              Node Reset Status        (no parameters)
+ *   Model Publication       Model Publication St.    element, model
+ *     Get / Set
+ *   X Get / X Set           X Status (a node state,  (none: it reports the
+ *                           cfgmsg.h cfg_state)      state; a Set's outcome is
+ *                                                    the state it reports)
  *
  * Anything else (another opcode, other parameters, a wrong length, nothing
  * outstanding) is ignored and counted in the stats, so a late duplicate status
@@ -67,18 +73,27 @@ enum cfgcli_kind {
 	CFGCLI_MODEL_APP_BIND,
 	CFGCLI_MODEL_SUB_ADD,
 	CFGCLI_NODE_RESET,
+	CFGCLI_STATE_GET,
+	CFGCLI_STATE_SET,
+	CFGCLI_MODEL_APP_UNBIND,
+	CFGCLI_MODEL_SUB_DEL,
+	CFGCLI_MODEL_PUB_GET,
+	CFGCLI_MODEL_PUB_SET,
 };
 
 /* One request; the fields its kind uses (others are ignored). */
 struct cfgcli_req {
 	enum cfgcli_kind kind;
 	uint16_t net_idx;          /* APPKEY_ADD */
-	uint16_t app_idx;          /* APPKEY_ADD, MODEL_APP_BIND */
+	uint16_t app_idx;          /* APPKEY_ADD, MODEL_APP_BIND, MODEL_APP_UNBIND */
 	uint8_t app_key[16];       /* APPKEY_ADD */
 	uint8_t page;              /* COMP_DATA_GET */
-	uint16_t elem_addr;        /* MODEL_APP_BIND, MODEL_SUB_ADD */
-	uint16_t addr;             /* MODEL_SUB_ADD: the group address */
-	struct cfg_model_id model; /* MODEL_APP_BIND, MODEL_SUB_ADD */
+	uint16_t elem_addr;        /* MODEL_APP_(UN)BIND, MODEL_SUB_ADD/DEL */
+	uint16_t addr;             /* MODEL_SUB_ADD/DEL: the group address */
+	struct cfg_model_id model; /* MODEL_APP_(UN)BIND, MODEL_SUB_ADD/DEL */
+	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
+	struct cfg_node_state state_value; /* STATE_SET */
+	struct cfg_model_pub pub;  /* MODEL_PUB_SET; MODEL_PUB_GET: elem_addr and model */
 	void *user;                /* the caller's, handed back in the result */
 };
 

@@ -55,6 +55,10 @@ struct cfgjob {
 	char msg[256];
 	struct cfg_comp_page0 comp;
 	bool have_comp;
+	struct cfg_node_state state; /* ttl ... net-transmit: what the node reported */
+	bool have_state;
+	struct cfg_model_pub pub; /* pub-set, pub-get: the publication the node reported */
+	bool have_pub;
 };
 
 /* Find rq's node (UUID or address) in db and check the rest of the request

@@ -31,12 +31,35 @@
 /* Opcodes (access.h convention; BlueZ mesh/cfgmod.h). */
 #define CFG_OP_APPKEY_ADD 0x00u
 #define CFG_OP_COMP_DATA_STATUS 0x02u
+#define CFG_OP_MODEL_PUB_SET 0x03u
 #define CFG_OP_APPKEY_STATUS 0x8003u
 #define CFG_OP_COMP_DATA_GET 0x8008u
+#define CFG_OP_BEACON_GET 0x8009u
+#define CFG_OP_BEACON_SET 0x800au
+#define CFG_OP_BEACON_STATUS 0x800bu
+#define CFG_OP_DEFAULT_TTL_GET 0x800cu
+#define CFG_OP_DEFAULT_TTL_SET 0x800du
+#define CFG_OP_DEFAULT_TTL_STATUS 0x800eu
+#define CFG_OP_FRIEND_GET 0x800fu
+#define CFG_OP_FRIEND_SET 0x8010u
+#define CFG_OP_FRIEND_STATUS 0x8011u
+#define CFG_OP_GATT_PROXY_GET 0x8012u
+#define CFG_OP_GATT_PROXY_SET 0x8013u
+#define CFG_OP_GATT_PROXY_STATUS 0x8014u
+#define CFG_OP_MODEL_PUB_GET 0x8018u
+#define CFG_OP_MODEL_PUB_STATUS 0x8019u
 #define CFG_OP_MODEL_SUB_ADD 0x801bu
+#define CFG_OP_MODEL_SUB_DELETE 0x801cu
 #define CFG_OP_MODEL_SUB_STATUS 0x801fu
+#define CFG_OP_NET_TRANSMIT_GET 0x8023u
+#define CFG_OP_NET_TRANSMIT_SET 0x8024u
+#define CFG_OP_NET_TRANSMIT_STATUS 0x8025u
+#define CFG_OP_RELAY_GET 0x8026u
+#define CFG_OP_RELAY_SET 0x8027u
+#define CFG_OP_RELAY_STATUS 0x8028u
 #define CFG_OP_MODEL_APP_BIND 0x803du
 #define CFG_OP_MODEL_APP_STATUS 0x803eu
+#define CFG_OP_MODEL_APP_UNBIND 0x803fu
 #define CFG_OP_NODE_RESET 0x8049u
 #define CFG_OP_NODE_RESET_STATUS 0x804au
 
@@ -145,8 +168,115 @@ int cfg_build_model_app_bind(uint16_t elem_addr, uint16_t app_idx, struct cfg_mo
  * group address (cfg_addr_is_subscribable_group) || model ID. */
 int cfg_build_model_sub_add(uint16_t elem_addr, uint16_t group, struct cfg_model_id model, uint8_t *out,
 			    size_t outmax);
+/* Config Model App Unbind (80 3f): as Bind. Answered with Model App Status. */
+int cfg_build_model_app_unbind(uint16_t elem_addr, uint16_t app_idx, struct cfg_model_id model, uint8_t *out,
+			       size_t outmax);
+/* Config Model Subscription Delete (80 1c): as Subscription Add. Answered
+ * with Model Subscription Status. */
+int cfg_build_model_sub_del(uint16_t elem_addr, uint16_t group, struct cfg_model_id model, uint8_t *out,
+			    size_t outmax);
 /* Config Node Reset (80 49): no parameters. */
 int cfg_build_node_reset(uint8_t *out, size_t outmax);
+
+/* ---- node states (§4.2.6-§4.2.11, §4.2.19; messages §4.3.2.4-§4.3.2.16,
+ * §4.3.2.69-§4.3.2.71) ----
+ *
+ * Each state has a Get (no parameters), a Set and a Status that carry the
+ * same fields, the Status answering both with the state the node now has:
+ *
+ *   state         Set / Status parameters           values
+ *   Default TTL   TTL (1)                           0x00, 0x02-0x7f
+ *   Relay         Relay (1) || Relay Retransmit (1) Relay 0 off, 1 on, 2 not
+ *                                                   supported (Status only)
+ *   Beacon        Secure Network Beacon (1)         0 off, 1 on
+ *   GATT Proxy    GATT Proxy (1)                    0 off, 1 on, 2 not supported
+ *                                                   (Status only)
+ *   Friend        Friend (1)                        as GATT Proxy
+ *   Net Transmit  Network Transmit (1)              any
+ *
+ * Relay Retransmit and Network Transmit are one octet: Count (bits 0-2: the
+ * retransmissions, 0-7, i.e. 1-8 transmissions for Network Transmit) and
+ * Interval Steps (bits 3-7: 0-31, an interval of (steps + 1) x 10 ms).
+ * Other values are prohibited: builders refuse them (-EINVAL), parsers
+ * (-EBADMSG) as a receiver ignores such a message. */
+enum cfg_state {
+	CFG_STATE_DEFAULT_TTL,
+	CFG_STATE_RELAY,
+	CFG_STATE_BEACON,
+	CFG_STATE_GATT_PROXY,
+	CFG_STATE_FRIEND,
+	CFG_STATE_NET_TRANSMIT,
+};
+#define CFG_STATE_COUNT 6
+
+/* Relay, GATT Proxy, Friend (and Beacon's 0/1). */
+#define CFG_FEATURE_DISABLED 0x00u
+#define CFG_FEATURE_ENABLED 0x01u
+#define CFG_FEATURE_NOT_SUPPORTED 0x02u
+
+struct cfg_node_state {
+	uint8_t value;      /* TTL, Relay, Beacon, GATT Proxy, Friend, or Network Transmit */
+	uint8_t retransmit; /* Relay only: Relay Retransmit */
+};
+
+/* Count || Interval Steps in one octet, and back. */
+static inline uint8_t cfg_transmit_pack(uint8_t count, uint8_t steps)
+{
+	return (uint8_t)((count & 0x07u) | (uint8_t)(steps << 3));
+}
+static inline uint8_t cfg_transmit_count(uint8_t v) { return v & 0x07u; }
+static inline uint8_t cfg_transmit_steps(uint8_t v) { return v >> 3; }
+
+/* The opcodes of a state's Get, Set and Status; 0 for no such state. */
+uint32_t cfg_state_get_opcode(enum cfg_state st);
+uint32_t cfg_state_set_opcode(enum cfg_state st);
+uint32_t cfg_state_status_opcode(enum cfg_state st);
+/* Config X Get: no parameters. -EINVAL for no such state. */
+int cfg_build_state_get(enum cfg_state st, uint8_t *out, size_t outmax);
+/* Config X Set with v (the table above; 2 "not supported" is not sent):
+ * -EINVAL for a prohibited value. */
+int cfg_build_state_set(enum cfg_state st, const struct cfg_node_state *v, uint8_t *out, size_t outmax);
+/* Config X Status: exactly 2 octets for Relay, 1 for the others; a
+ * prohibited value is -EBADMSG. out->retransmit is 0 but for Relay. */
+int cfg_parse_state_status(enum cfg_state st, const uint8_t *p, size_t len, struct cfg_node_state *out);
+
+/* ---- model publication (§4.2.2, §4.3.2.15-§4.3.2.18) ---- */
+
+/* Publish Period: Number of Steps (bits 0-5) || Step Resolution (bits 6-7:
+ * 100 ms, 1 s, 10 s, 10 min). */
+#define CFG_PUB_PERIOD_MAX_MS (63u * 600000u)
+/* The octet for a period of ms milliseconds (0: no periodic publishing):
+ * 0 and the octet, or -EINVAL when no resolution makes it whole steps (at
+ * most 63 of them). The finest resolution that does is taken. */
+int cfg_pub_period_pack(uint32_t ms, uint8_t *out);
+uint32_t cfg_pub_period_ms(uint8_t period);
+
+/* Publish TTL 0xff: the node's Default TTL. 0x80-0xfe are prohibited. */
+#define CFG_PUB_TTL_DEFAULT 0xffu
+
+struct cfg_model_pub {
+	uint16_t elem_addr;
+	uint16_t addr;       /* the publish address: 0 (publication off), unicast or group */
+	uint16_t app_idx;    /* 12 bits */
+	bool cred;           /* Credential Flag: friendship credentials */
+	uint8_t ttl;         /* 0-0x7f or CFG_PUB_TTL_DEFAULT */
+	uint8_t period;      /* cfg_pub_period_pack */
+	uint8_t retransmit;  /* Count (bits 0-2) || Interval Steps (bits 3-7: (steps + 1) x 50 ms) */
+	struct cfg_model_id model;
+};
+
+/* Config Model Publication Set (03): element (unicast) || publish address
+ * (not virtual: 0x8000-0xbfff) || AppKeyIndex (12 bits) | CredentialFlag
+ * << 12 (2) || TTL || Period || Retransmit || model ID: 11 or 13 octets.
+ * -EINVAL for a field out of range or a prohibited TTL. */
+int cfg_build_model_pub_set(const struct cfg_model_pub *pub, uint8_t *out, size_t outmax);
+/* Config Model Publication Get (80 18): element (unicast) || model ID. */
+int cfg_build_model_pub_get(uint16_t elem_addr, struct cfg_model_id model, uint8_t *out, size_t outmax);
+/* Config Model Publication Status (80 19): Status || the Set's fields
+ * (12 or 14 octets); the 3 RFU bits are dropped. *status its status code.
+ * A virtual publish address (the status of a Virtual Address Set) is taken
+ * as it is. */
+int cfg_parse_model_pub_status(const uint8_t *p, size_t len, uint8_t *status, struct cfg_model_pub *out);
 
 /* ---- statuses (parameters only; exact lengths) ---- */
 

@@ -22,25 +22,56 @@
 struct json_object;
 
 /* The commands, for messages. */
-#define CFGREQ_COMMANDS "composition, appkey-add, bind, sub-add, reset or setup"
+#define CFGREQ_COMMANDS                                                                      \
+	"composition, appkey-add, bind, unbind, sub-add, sub-del, pub-set, pub-get, reset, "      \
+	"setup, ttl, relay, beacon, proxy, friend or net-transmit"
 
 /* the most words 'args' may hold: the command and its arguments */
-#define CFGREQ_MAX_ARGS 6
+#define CFGREQ_MAX_ARGS 9 /* pub-set ELEMENT MODEL ADDRESS APPKEY TTL PERIOD COUNT STEPS */
 
 enum cfgreq_cmd { CFGREQ_COMPOSITION, CFGREQ_APPKEY_ADD, CFGREQ_BIND, CFGREQ_SUB_ADD,
-		  CFGREQ_RESET, CFGREQ_SETUP };
+		  CFGREQ_RESET, CFGREQ_SETUP,
+		  /* a node state: its Get without a value, else its Set */
+		  CFGREQ_TTL, CFGREQ_RELAY, CFGREQ_BEACON, CFGREQ_PROXY, CFGREQ_FRIEND,
+		  CFGREQ_NET_TRANSMIT,
+		  CFGREQ_UNBIND, CFGREQ_SUB_DEL, CFGREQ_PUB_SET, CFGREQ_PUB_GET };
+
+/* Whether cmd takes ELEMENT MODEL (bind, unbind, sub-add, sub-del,
+ * pub-set, pub-get). */
+static inline bool cfgreq_has_element(enum cfgreq_cmd cmd)
+{
+	return cmd == CFGREQ_BIND || cmd == CFGREQ_UNBIND || cmd == CFGREQ_SUB_ADD || cmd == CFGREQ_SUB_DEL ||
+	       cmd == CFGREQ_PUB_SET || cmd == CFGREQ_PUB_GET;
+}
+
+/* Whether cmd is one of the node states (ttl ... net-transmit). */
+static inline bool cfgreq_is_state(enum cfgreq_cmd cmd)
+{
+	return cmd >= CFGREQ_TTL && cmd <= CFGREQ_NET_TRANSMIT;
+}
 
 struct cfgreq {
 	char node[512];           /* a UUID or a unicast address, as given */
 	enum cfgreq_cmd cmd;
 	bool force;               /* reset: remove the node whatever happens */
-	/* bind, sub-add: ELEMENT, an element index or, as mesh-cfgclient takes
+	/* bind, unbind, sub-add, sub-del: ELEMENT, an element index or, as mesh-cfgclient takes
 	 * it, the element's unicast address (cfgjob_prepare tells which) */
 	unsigned element;
 	char element_text[64];    /* as given, for the message when it is neither */
-	struct cfg_model_id model; /* bind, sub-add */
-	uint16_t app_idx;         /* appkey-add INDEX, bind APPKEY (default 0) */
-	uint16_t group;           /* sub-add GROUP */
+	struct cfg_model_id model; /* bind, unbind, sub-add, sub-del */
+	uint16_t app_idx;         /* appkey-add INDEX, (un)bind APPKEY (default 0) */
+	uint16_t group;           /* sub-add, sub-del GROUP */
+	/* ttl ... net-transmit: which state, and the value to set (set false:
+	 * the Get). ttl VALUE; relay on|off [COUNT STEPS] (default 0 0);
+	 * beacon, proxy, friend on|off; net-transmit COUNT STEPS */
+	enum cfg_state state;
+	bool set;
+	struct cfg_node_state value;
+	/* pub-set ELEMENT MODEL ADDRESS [APPKEY [TTL [PERIOD [COUNT STEPS]]]]:
+	 * addr, ttl (default CFG_PUB_TTL_DEFAULT), period (from PERIOD ms,
+	 * default 0), retransmit (COUNT STEPS, default 0 0); the AppKey is
+	 * app_idx, element and model the fields above (cfgjob fills them in) */
+	struct cfg_model_pub pub;
 	/* the first word that does not parse: its index among COMMAND ARGS
 	 * (0 the command) and the line that says so; "" when all parse */
 	unsigned bad_word;

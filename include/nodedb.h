@@ -79,10 +79,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfgmsg.h"
+
 struct json_object;
 struct nodedb; /* opaque */
-struct cfg_comp_page0; /* cfgmsg.h */
-struct cfg_model_id;   /* cfgmsg.h */
 
 #define NODEDB_DEFAULT_LOW 0x0011  /* Tmall Genie uses 0x0001-0x0010 */
 #define NODEDB_DEFAULT_HIGH 0x7FFF
@@ -394,6 +394,38 @@ int nodedb_node_model_bind(struct nodedb *db, const uint8_t uuid[16], uint8_t el
  * nodedb_node_model_bind(). */
 int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
 				const struct cfg_model_id *m, uint16_t group);
+
+/* Remove app_index from the model's "bind", or group from its "subscribe"
+ * (every entry that names it; none is no error). -EINVAL for an index over
+ * 0xFFF or not a subscribable group; -ENOENT for an unknown node, element
+ * or model. In memory; commit to write. */
+int nodedb_node_model_unbind(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			     const struct cfg_model_id *m, uint16_t app_index);
+int nodedb_node_model_unsubscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+				  const struct cfg_model_id *m, uint16_t group);
+
+/* The model's publication as the node reported it, as the Mesh
+ * Configuration Database has it: "publish" {"address" (4 upper-case hex),
+ * "index" (AppKey), "ttl" (0-127, 255 the node's default), "period"
+ * {"numberOfSteps" 0-63, "resolution" 100, 1000, 10000 or 600000 ms},
+ * "retransmit" {"count" 0-7, "interval" 50-1600 ms}, "credentials" 0 or 1};
+ * publish address 0 (publication off) removes "publish". -EINVAL for a
+ * virtual address, an index over 0xFFF or a prohibited TTL; else as
+ * nodedb_node_model_bind(). In memory; commit to write. */
+int nodedb_node_model_publish(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			      const struct cfg_model_id *m, const struct cfg_model_pub *pub);
+
+/* A node state the node reported (cfgmsg.h cfg_state), as the Mesh
+ * Configuration Database has it: Default TTL "defaultTTL" (integer),
+ * Beacon "secureNetworkBeacon" (boolean), Network Transmit "networkTransmit"
+ * and, unless Relay is not supported, Relay Retransmit "relayRetransmit"
+ * ({"count": transmissions 1-8, "interval": ms 10-320}), Relay, GATT Proxy
+ * and Friend the "relay", "proxy" and "friend" of "features" (0 off, 1 on,
+ * 2 not supported; the object's other members kept). -ENOENT unknown node;
+ * -EINVAL for a prohibited value or a "features" that is not an object. In
+ * memory; commit to write. */
+int nodedb_node_set_state(struct nodedb *db, const uint8_t uuid[16], enum cfg_state st,
+			  const struct cfg_node_state *v);
 
 /* The nodes in file order (every one: nodedb_open() refuses a file with a
  * node it cannot read); never meshprov's own node. */

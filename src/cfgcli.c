@@ -38,25 +38,45 @@ int cfgcli_build_req(const struct cfgcli_req *req, uint8_t *out, size_t outmax)
 		return cfg_build_model_app_bind(req->elem_addr, req->app_idx, req->model, out, outmax);
 	case CFGCLI_MODEL_SUB_ADD:
 		return cfg_build_model_sub_add(req->elem_addr, req->addr, req->model, out, outmax);
+	case CFGCLI_MODEL_APP_UNBIND:
+		return cfg_build_model_app_unbind(req->elem_addr, req->app_idx, req->model, out, outmax);
+	case CFGCLI_MODEL_SUB_DEL:
+		return cfg_build_model_sub_del(req->elem_addr, req->addr, req->model, out, outmax);
+	case CFGCLI_MODEL_PUB_GET:
+		return cfg_build_model_pub_get(req->pub.elem_addr, req->pub.model, out, outmax);
+	case CFGCLI_MODEL_PUB_SET:
+		return cfg_build_model_pub_set(&req->pub, out, outmax);
 	case CFGCLI_NODE_RESET:
 		return cfg_build_node_reset(out, outmax);
+	case CFGCLI_STATE_GET:
+		return cfg_build_state_get(req->state, out, outmax);
+	case CFGCLI_STATE_SET:
+		return cfg_build_state_set(req->state, &req->state_value, out, outmax);
 	}
 	return -EINVAL;
 }
 
-static uint32_t status_opcode(enum cfgcli_kind kind)
+static uint32_t status_opcode(const struct cfgcli_req *req)
 {
-	switch (kind) {
+	switch (req->kind) {
 	case CFGCLI_APPKEY_ADD:
 		return CFG_OP_APPKEY_STATUS;
 	case CFGCLI_COMP_DATA_GET:
 		return CFG_OP_COMP_DATA_STATUS;
 	case CFGCLI_MODEL_APP_BIND:
+	case CFGCLI_MODEL_APP_UNBIND:
 		return CFG_OP_MODEL_APP_STATUS;
 	case CFGCLI_MODEL_SUB_ADD:
+	case CFGCLI_MODEL_SUB_DEL:
 		return CFG_OP_MODEL_SUB_STATUS;
 	case CFGCLI_NODE_RESET:
 		return CFG_OP_NODE_RESET_STATUS;
+	case CFGCLI_STATE_GET:
+	case CFGCLI_STATE_SET:
+		return cfg_state_status_opcode(req->state);
+	case CFGCLI_MODEL_PUB_GET:
+	case CFGCLI_MODEL_PUB_SET:
+		return CFG_OP_MODEL_PUB_STATUS;
 	}
 	return UINT32_MAX; /* not reached: enqueue accepts known kinds only */
 }
@@ -206,7 +226,8 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 			return -EBADMSG;
 		return st.page <= req->page;
 	}
-	case CFGCLI_MODEL_APP_BIND: {
+	case CFGCLI_MODEL_APP_BIND:
+	case CFGCLI_MODEL_APP_UNBIND: {
 		struct cfg_model_app_status st;
 
 		if (cfg_parse_model_app_status(p, len, &st) < 0)
@@ -215,7 +236,8 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 		return st.elem_addr == req->elem_addr && st.app_idx == req->app_idx &&
 		       cfg_model_id_eq(st.model, req->model);
 	}
-	case CFGCLI_MODEL_SUB_ADD: {
+	case CFGCLI_MODEL_SUB_ADD:
+	case CFGCLI_MODEL_SUB_DEL: {
 		struct cfg_model_sub_status st;
 
 		if (cfg_parse_model_sub_status(p, len, &st) < 0)
@@ -226,6 +248,21 @@ static int match(const struct cfgcli_req *req, const uint8_t *p, size_t len, uin
 	}
 	case CFGCLI_NODE_RESET:
 		return cfg_parse_node_reset_status(p, len) < 0 ? -EBADMSG : 1;
+	case CFGCLI_STATE_GET:
+	case CFGCLI_STATE_SET: {
+		struct cfg_node_state st;
+
+		/* no status code: the state it now has answers either */
+		return cfg_parse_state_status(req->state, p, len, &st) < 0 ? -EBADMSG : 1;
+	}
+	case CFGCLI_MODEL_PUB_GET:
+	case CFGCLI_MODEL_PUB_SET: {
+		struct cfg_model_pub st;
+
+		if (cfg_parse_model_pub_status(p, len, status, &st) < 0)
+			return -EBADMSG;
+		return st.elem_addr == req->pub.elem_addr && cfg_model_id_eq(st.model, req->pub.model);
+	}
 	}
 	return 0;
 }
@@ -253,7 +290,7 @@ bool cfgcli_input(struct cfgcli *cli, uint64_t now, uint16_t src, const uint8_t 
 		return false;
 	}
 	req = &cli->queue[cli->head].req;
-	if (op != status_opcode(req->kind)) {
+	if (op != status_opcode(req)) {
 		cli->stats.rx_unexpected++;
 		return false;
 	}

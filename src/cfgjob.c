@@ -65,10 +65,13 @@ static void commit(struct cfgjob *j)
 /* The one place a confirmed configuration step reaches the database (in
  * memory; the caller commits): what the node confirmed to command cmd.
  * comp for composition; element, model and value (AppKey index or group)
- * for bind and sub-add; app_index for appkey-add. */
+ * for bind, unbind, sub-add and sub-del; app_index for appkey-add; state and state_value
+ * (what the node reported) for ttl ... net-transmit; element, model and
+ * pub (what the node reported) for pub-set and pub-get. */
 static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_cmd cmd,
 			const struct cfg_comp_page0 *comp, uint16_t app_index, uint8_t element,
-			const struct cfg_model_id *model, uint16_t value)
+			const struct cfg_model_id *model, uint16_t value, enum cfg_state state,
+			const struct cfg_node_state *state_value, const struct cfg_model_pub *pub)
 {
 	switch (cmd) {
 	case CFGREQ_COMPOSITION:
@@ -83,10 +86,28 @@ static void record_step(struct nodedb *db, const uint8_t uuid[16], enum cfgreq_c
 	case CFGREQ_SUB_ADD:
 		nodedb_node_model_subscribe(db, uuid, element, model, value);
 		break;
+	case CFGREQ_UNBIND:
+		nodedb_node_model_unbind(db, uuid, element, model, value);
+		break;
+	case CFGREQ_SUB_DEL:
+		nodedb_node_model_unsubscribe(db, uuid, element, model, value);
+		break;
+	case CFGREQ_PUB_SET:
+	case CFGREQ_PUB_GET:
+		nodedb_node_model_publish(db, uuid, element, model, pub);
+		break;
 	case CFGREQ_RESET:
 		nodedb_remove_node(db, uuid);
 		break;
 	case CFGREQ_SETUP:
+		break;
+	case CFGREQ_TTL:
+	case CFGREQ_RELAY:
+	case CFGREQ_BEACON:
+	case CFGREQ_PROXY:
+	case CFGREQ_FRIEND:
+	case CFGREQ_NET_TRANSMIT:
+		nodedb_node_set_state(db, uuid, state, state_value);
 		break;
 	}
 }
@@ -95,24 +116,91 @@ void cfgjob_record_setup(struct nodedb *db, const uint8_t uuid[16], const struct
 			 int rc, const char *msg)
 {
 	if (s->appkey_added)
-		record_step(db, uuid, CFGREQ_APPKEY_ADD, NULL, s->params.app_index, 0, NULL, 0);
+		record_step(db, uuid, CFGREQ_APPKEY_ADD, NULL, s->params.app_index, 0, NULL, 0, 0, NULL, NULL);
 	if (s->have_composition)
-		record_step(db, uuid, CFGREQ_COMPOSITION, &s->composition, 0, 0, NULL, 0);
+		record_step(db, uuid, CFGREQ_COMPOSITION, &s->composition, 0, 0, NULL, 0, 0, NULL, NULL);
 	for (unsigned i = 0; i < s->nbinds; i++)
 		record_step(db, uuid, CFGREQ_BIND, NULL, 0, s->binds[i].element, &s->binds[i].model,
-			    s->binds[i].value);
+			    s->binds[i].value, 0, NULL, NULL);
 	for (unsigned i = 0; i < s->nsubs; i++)
 		record_step(db, uuid, CFGREQ_SUB_ADD, NULL, 0, s->subs[i].element, &s->subs[i].model,
-			    s->subs[i].value);
+			    s->subs[i].value, 0, NULL, NULL);
 	if (rc == 0)
 		nodedb_node_set_config_complete(db, uuid, true);
 	else
 		nodedb_node_set_unconfigured(db, uuid, msg);
 }
 
+/* What a node state is, in words: "default TTL 5", "relay on (retransmit
+ * count 2, steps 3)", "GATT proxy not supported", ... */
+static void describe_state(enum cfg_state st, const struct cfg_node_state *v, char *out, size_t outmax)
+{
+	static const char *const onoff[] = { "off", "on", "not supported" };
+	static const char *const what[CFG_STATE_COUNT] = {
+		[CFG_STATE_DEFAULT_TTL] = "default TTL",    [CFG_STATE_RELAY] = "relay",
+		[CFG_STATE_BEACON] = "secure network beacon", [CFG_STATE_GATT_PROXY] = "GATT proxy",
+		[CFG_STATE_FRIEND] = "friend",              [CFG_STATE_NET_TRANSMIT] = "network transmit",
+	};
+	uint8_t tx = st == CFG_STATE_RELAY ? v->retransmit : v->value;
+
+	if (st == CFG_STATE_DEFAULT_TTL)
+		snprintf(out, outmax, "%s %u", what[st], v->value);
+	else if (st == CFG_STATE_NET_TRANSMIT || (st == CFG_STATE_RELAY && v->value != CFG_FEATURE_NOT_SUPPORTED))
+		snprintf(out, outmax, "%s%s%s count %u, steps %u (%u transmission%s, %u ms apart)", what[st],
+			 st == CFG_STATE_RELAY ? " " : "", st == CFG_STATE_RELAY ? onoff[v->value] : "",
+			 cfg_transmit_count(tx), cfg_transmit_steps(tx), cfg_transmit_count(tx) + 1u,
+			 cfg_transmit_count(tx) ? "s" : "", (cfg_transmit_steps(tx) + 1u) * 10u);
+	else
+		snprintf(out, outmax, "%s %s", what[st], onoff[v->value < 3 ? v->value : 2]);
+}
+
+/* The outcome of a state's Get or Set: the state the node reported; a Set
+ * it did not take fails (-ENOTSUP: not supported; -EPROTO: another value). */
+static void state_outcome(struct cfgjob *j)
+{
+	const struct cfg_node_state *want = &j->req.state_value, *got = &j->state;
+	char what[160];
+
+	describe_state(j->req.state, got, what, sizeof(what));
+	if (j->req.kind == CFGCLI_STATE_SET && got->value == CFG_FEATURE_NOT_SUPPORTED &&
+	    j->req.state != CFG_STATE_DEFAULT_TTL && j->req.state != CFG_STATE_NET_TRANSMIT) {
+		j->rc = -ENOTSUP;
+		snprintf(j->msg, sizeof(j->msg), "%s", what);
+	} else if (j->req.kind == CFGCLI_STATE_SET &&
+		   (got->value != want->value ||
+		    (j->req.state == CFG_STATE_RELAY && got->retransmit != want->retransmit))) {
+		j->rc = -EPROTO;
+		snprintf(j->msg, sizeof(j->msg), "the node kept %s", what);
+	} else {
+		snprintf(j->msg, sizeof(j->msg), "%s", what);
+	}
+}
+
+/* A model's publication in words: "publishes to 0xc000 with AppKey 0, TTL
+ * 5, every 10000 ms, retransmit count 2, steps 3 (150 ms apart)", or "does
+ * not publish". */
+static void describe_pub(const struct cfg_model_pub *p, char *out, size_t outmax)
+{
+	char ttl[16];
+
+	if (p->addr == 0) {
+		snprintf(out, outmax, "does not publish");
+		return;
+	}
+	if (p->ttl == CFG_PUB_TTL_DEFAULT)
+		snprintf(ttl, sizeof(ttl), "default");
+	else
+		snprintf(ttl, sizeof(ttl), "%u", p->ttl);
+	snprintf(out, outmax,
+		 "publishes to 0x%04x with AppKey %u%s, TTL %s, period %u ms, retransmit count %u, steps %u (%u ms apart)",
+		 p->addr, p->app_idx, p->cred ? " (friendship credentials)" : "", ttl, cfg_pub_period_ms(p->period),
+		 cfg_transmit_count(p->retransmit), cfg_transmit_steps(p->retransmit),
+		 (cfg_transmit_steps(p->retransmit) + 1u) * 50u);
+}
+
 static void record(struct cfgjob *j, const struct cfgcli_result *res)
 {
-	uint16_t value = j->cmd == CFGREQ_SUB_ADD ? j->req.addr : j->req.app_idx;
+	uint16_t value = j->cmd == CFGREQ_SUB_ADD || j->cmd == CFGREQ_SUB_DEL ? j->req.addr : j->req.app_idx;
 
 	if (j->cmd == CFGREQ_COMPOSITION) {
 		if (res->params_len < 1 ||
@@ -123,8 +211,30 @@ static void record(struct cfgjob *j, const struct cfgcli_result *res)
 		}
 		j->have_comp = true;
 	}
+	if (cfgreq_is_state(j->cmd)) {
+		/* cfgcli matched it: a well-formed status */
+		if (cfg_parse_state_status(j->req.state, res->params, res->params_len, &j->state) < 0) {
+			j->rc = -EBADMSG;
+			snprintf(j->msg, sizeof(j->msg), "the node sent a malformed status");
+			return;
+		}
+		j->have_state = true;
+		state_outcome(j);
+	}
+	if (j->cmd == CFGREQ_PUB_SET || j->cmd == CFGREQ_PUB_GET) {
+		uint8_t status;
+
+		/* cfgcli matched it: a well-formed status */
+		if (cfg_parse_model_pub_status(res->params, res->params_len, &status, &j->pub) < 0) {
+			j->rc = -EBADMSG;
+			snprintf(j->msg, sizeof(j->msg), "the node sent a malformed status");
+			return;
+		}
+		j->have_pub = true;
+		describe_pub(&j->pub, j->msg, sizeof(j->msg));
+	}
 	record_step(j->db, j->node.uuid, j->cmd, &j->comp, j->req.app_idx, j->element, &j->req.model,
-		    value);
+		    value, j->req.state, &j->state, &j->pub);
 	commit(j);
 }
 
@@ -255,7 +365,7 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 	hex_encode(j->node.uuid, 16, j->uuid_hex);
 	/* a word that does not parse, unless an ELEMENT before it is out of
 	 * the node's range (the words are named in their order) */
-	if (rq->bad[0] && (rq->bad_word < 2 || (rq->cmd != CFGREQ_BIND && rq->cmd != CFGREQ_SUB_ADD))) {
+	if (rq->bad[0] && (rq->bad_word < 2 || !cfgreq_has_element(rq->cmd))) {
 		snprintf(err, errlen, "%s", rq->bad);
 		return -1;
 	}
@@ -273,7 +383,11 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 		j->req.net_idx = bound;
 		break;
 	case CFGREQ_BIND:
+	case CFGREQ_UNBIND:
 	case CFGREQ_SUB_ADD:
+	case CFGREQ_SUB_DEL:
+	case CFGREQ_PUB_SET:
+	case CFGREQ_PUB_GET:
 		if (resolve_element(j, rq, err, errlen) < 0)
 			return -1;
 		if (rq->bad[0]) {
@@ -282,16 +396,32 @@ int cfgjob_prepare(struct cfgjob *j, struct nodedb *db, const struct cfgreq *rq,
 		}
 		j->req.model = rq->model;
 		j->req.elem_addr = (uint16_t)(j->node.unicast + j->element);
-		if (rq->cmd == CFGREQ_BIND) {
-			j->req.kind = CFGCLI_MODEL_APP_BIND;
+		if (rq->cmd == CFGREQ_PUB_SET || rq->cmd == CFGREQ_PUB_GET) {
+			j->req.kind = rq->cmd == CFGREQ_PUB_SET ? CFGCLI_MODEL_PUB_SET : CFGCLI_MODEL_PUB_GET;
+			j->req.pub = rq->pub;
+			j->req.pub.elem_addr = j->req.elem_addr;
+			j->req.pub.model = rq->model;
+			j->req.pub.app_idx = rq->app_idx;
+		} else if (rq->cmd == CFGREQ_BIND || rq->cmd == CFGREQ_UNBIND) {
+			j->req.kind = rq->cmd == CFGREQ_BIND ? CFGCLI_MODEL_APP_BIND : CFGCLI_MODEL_APP_UNBIND;
 			j->req.app_idx = rq->app_idx;
 		} else {
-			j->req.kind = CFGCLI_MODEL_SUB_ADD;
+			j->req.kind = rq->cmd == CFGREQ_SUB_ADD ? CFGCLI_MODEL_SUB_ADD : CFGCLI_MODEL_SUB_DEL;
 			j->req.addr = rq->group;
 		}
 		break;
 	case CFGREQ_RESET:
 		j->req.kind = CFGCLI_NODE_RESET;
+		break;
+	case CFGREQ_TTL:
+	case CFGREQ_RELAY:
+	case CFGREQ_BEACON:
+	case CFGREQ_PROXY:
+	case CFGREQ_FRIEND:
+	case CFGREQ_NET_TRANSMIT:
+		j->req.kind = rq->set ? CFGCLI_STATE_SET : CFGCLI_STATE_GET;
+		j->req.state = rq->state;
+		j->req.state_value = rq->value;
 		break;
 	case CFGREQ_SETUP:
 		j->groups[0] = ALIGENIE_GROUP_LIGHTS;
@@ -420,6 +550,31 @@ bool cfgjob_ok(const struct cfgjob *j)
 	return j->finished && j->rc == 0 && j->msg[0];
 }
 
+/* A node state's members of cfgjob_json: "ttl" (integer), or "relay",
+ * "beacon", "proxy", "friend" ("on", "off", "not supported"); and for relay
+ * (unless not supported) and net-transmit "count" (0-7), "steps" (0-31),
+ * "transmissions" (count + 1) and "interval_ms" ((steps + 1) x 10). */
+static void state_json(struct json_object *o, enum cfg_state st, const struct cfg_node_state *v)
+{
+	static const char *const keys[CFG_STATE_COUNT] = {
+		[CFG_STATE_RELAY] = "relay", [CFG_STATE_BEACON] = "beacon",
+		[CFG_STATE_GATT_PROXY] = "proxy", [CFG_STATE_FRIEND] = "friend",
+	};
+	static const char *const onoff[] = { "off", "on", "not supported" };
+	uint8_t tx = st == CFG_STATE_RELAY ? v->retransmit : v->value;
+
+	if (st == CFG_STATE_DEFAULT_TTL)
+		json_object_object_add(o, "ttl", json_object_new_int(v->value));
+	else if (keys[st])
+		json_object_object_add(o, keys[st], json_object_new_string(onoff[v->value < 3 ? v->value : 2]));
+	if (st == CFG_STATE_NET_TRANSMIT || (st == CFG_STATE_RELAY && v->value != CFG_FEATURE_NOT_SUPPORTED)) {
+		json_object_object_add(o, "count", json_object_new_int(cfg_transmit_count(tx)));
+		json_object_object_add(o, "steps", json_object_new_int(cfg_transmit_steps(tx)));
+		json_object_object_add(o, "transmissions", json_object_new_int(cfg_transmit_count(tx) + 1));
+		json_object_object_add(o, "interval_ms", json_object_new_int((cfg_transmit_steps(tx) + 1) * 10));
+	}
+}
+
 struct json_object *cfgjob_json(const struct cfgjob *j)
 {
 	struct json_object *o = json_object_new_object();
@@ -429,8 +584,23 @@ struct json_object *cfgjob_json(const struct cfgjob *j)
 	json_object_object_add(o, "unicast", json_object_new_int(j->node.unicast));
 	json_object_object_add(o, "command", json_object_new_string(j->cmd_name));
 	json_object_object_add(o, "ok", json_object_new_boolean(ok));
-	if (j->answered && j->cmd != CFGREQ_SETUP)
+	/* the node states' messages have no status code */
+	if (j->answered && j->cmd != CFGREQ_SETUP && !cfgreq_is_state(j->cmd))
 		json_object_object_add(o, "status", json_object_new_int(j->rc));
+	if (j->have_state)
+		state_json(o, j->req.state, &j->state);
+	if (j->have_pub) {
+		struct json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "address", json_object_new_int(j->pub.addr));
+		json_object_object_add(p, "app_index", json_object_new_int(j->pub.app_idx));
+		json_object_object_add(p, "credentials", json_object_new_boolean(j->pub.cred));
+		json_object_object_add(p, "ttl", json_object_new_int(j->pub.ttl));
+		json_object_object_add(p, "period_ms", json_object_new_int64(cfg_pub_period_ms(j->pub.period)));
+		json_object_object_add(p, "count", json_object_new_int(cfg_transmit_count(j->pub.retransmit)));
+		json_object_object_add(p, "steps", json_object_new_int(cfg_transmit_steps(j->pub.retransmit)));
+		json_object_object_add(o, "publish", p);
+	}
 	json_object_object_add(o, ok ? "result" : "error", json_object_new_string(j->msg));
 	if (j->have_comp) {
 		struct json_object *comp = json_object_new_object();

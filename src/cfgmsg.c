@@ -141,7 +141,8 @@ int cfg_build_appkey_add(uint16_t net_idx, uint16_t app_idx, const uint8_t app_k
 	return build(CFG_OP_APPKEY_ADD, p, sizeof(p), out, outmax);
 }
 
-/* element (2) || a 16-bit field || model (2|4): the Bind and Sub Add layout. */
+/* element (2) || a 16-bit field || model (2|4): the Bind, Unbind, Sub Add
+ * and Sub Delete layout. */
 static int build_elem_model(uint32_t op, uint16_t elem_addr, uint16_t field, struct cfg_model_id model,
 			    uint8_t *out, size_t outmax)
 {
@@ -174,9 +175,177 @@ int cfg_build_model_sub_add(uint16_t elem_addr, uint16_t group, struct cfg_model
 	return build_elem_model(CFG_OP_MODEL_SUB_ADD, elem_addr, group, model, out, outmax);
 }
 
+int cfg_build_model_app_unbind(uint16_t elem_addr, uint16_t app_idx, struct cfg_model_id model, uint8_t *out,
+			       size_t outmax)
+{
+	if (app_idx > CFG_KEY_INDEX_MAX)
+		return -EINVAL;
+	return build_elem_model(CFG_OP_MODEL_APP_UNBIND, elem_addr, app_idx, model, out, outmax);
+}
+
+int cfg_build_model_sub_del(uint16_t elem_addr, uint16_t group, struct cfg_model_id model, uint8_t *out,
+			    size_t outmax)
+{
+	if (!cfg_addr_is_subscribable_group(group))
+		return -EINVAL;
+	return build_elem_model(CFG_OP_MODEL_SUB_DELETE, elem_addr, group, model, out, outmax);
+}
+
 int cfg_build_node_reset(uint8_t *out, size_t outmax)
 {
 	return build(CFG_OP_NODE_RESET, NULL, 0, out, outmax);
+}
+
+/* ---- node states ---- */
+
+static const struct {
+	uint32_t get, set, status;
+	uint8_t len; /* of the Set and Status parameters */
+} states[CFG_STATE_COUNT] = {
+	[CFG_STATE_DEFAULT_TTL] = { CFG_OP_DEFAULT_TTL_GET, CFG_OP_DEFAULT_TTL_SET, CFG_OP_DEFAULT_TTL_STATUS, 1 },
+	[CFG_STATE_RELAY] = { CFG_OP_RELAY_GET, CFG_OP_RELAY_SET, CFG_OP_RELAY_STATUS, 2 },
+	[CFG_STATE_BEACON] = { CFG_OP_BEACON_GET, CFG_OP_BEACON_SET, CFG_OP_BEACON_STATUS, 1 },
+	[CFG_STATE_GATT_PROXY] = { CFG_OP_GATT_PROXY_GET, CFG_OP_GATT_PROXY_SET, CFG_OP_GATT_PROXY_STATUS, 1 },
+	[CFG_STATE_FRIEND] = { CFG_OP_FRIEND_GET, CFG_OP_FRIEND_SET, CFG_OP_FRIEND_STATUS, 1 },
+	[CFG_STATE_NET_TRANSMIT] = { CFG_OP_NET_TRANSMIT_GET, CFG_OP_NET_TRANSMIT_SET, CFG_OP_NET_TRANSMIT_STATUS, 1 },
+};
+
+uint32_t cfg_state_get_opcode(enum cfg_state st)
+{
+	return (unsigned)st < CFG_STATE_COUNT ? states[st].get : 0;
+}
+
+uint32_t cfg_state_set_opcode(enum cfg_state st)
+{
+	return (unsigned)st < CFG_STATE_COUNT ? states[st].set : 0;
+}
+
+uint32_t cfg_state_status_opcode(enum cfg_state st)
+{
+	return (unsigned)st < CFG_STATE_COUNT ? states[st].status : 0;
+}
+
+/* Whether value is allowed for st; in a Set (status false) "not supported"
+ * is not. */
+static bool state_value_ok(enum cfg_state st, uint8_t value, bool status)
+{
+	switch (st) {
+	case CFG_STATE_DEFAULT_TTL:
+		return value == 0x00 || (value >= 0x02 && value <= 0x7f);
+	case CFG_STATE_BEACON:
+		return value <= CFG_FEATURE_ENABLED;
+	case CFG_STATE_RELAY:
+	case CFG_STATE_GATT_PROXY:
+	case CFG_STATE_FRIEND:
+		return value <= (status ? CFG_FEATURE_NOT_SUPPORTED : CFG_FEATURE_ENABLED);
+	case CFG_STATE_NET_TRANSMIT:
+		return true;
+	}
+	return false;
+}
+
+int cfg_build_state_get(enum cfg_state st, uint8_t *out, size_t outmax)
+{
+	if ((unsigned)st >= CFG_STATE_COUNT)
+		return -EINVAL;
+	return build(states[st].get, NULL, 0, out, outmax);
+}
+
+int cfg_build_state_set(enum cfg_state st, const struct cfg_node_state *v, uint8_t *out, size_t outmax)
+{
+	uint8_t p[2];
+
+	if ((unsigned)st >= CFG_STATE_COUNT || !v || !state_value_ok(st, v->value, false))
+		return -EINVAL;
+	p[0] = v->value;
+	p[1] = v->retransmit;
+	return build(states[st].set, p, states[st].len, out, outmax);
+}
+
+int cfg_parse_state_status(enum cfg_state st, const uint8_t *p, size_t len, struct cfg_node_state *out)
+{
+	if ((unsigned)st >= CFG_STATE_COUNT || len != states[st].len || !state_value_ok(st, p[0], true))
+		return -EBADMSG;
+	out->value = p[0];
+	out->retransmit = len == 2 ? p[1] : 0;
+	return 0;
+}
+
+/* ---- model publication ---- */
+
+static const uint32_t pub_resolution_ms[4] = { 100, 1000, 10000, 600000 };
+
+int cfg_pub_period_pack(uint32_t ms, uint8_t *out)
+{
+	for (unsigned r = 0; r < 4; r++) {
+		if (ms % pub_resolution_ms[r] == 0 && ms / pub_resolution_ms[r] <= 63) {
+			*out = (uint8_t)(r << 6 | ms / pub_resolution_ms[r]);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+uint32_t cfg_pub_period_ms(uint8_t period)
+{
+	return (period & 0x3fu) * pub_resolution_ms[period >> 6];
+}
+
+static bool pub_addr_ok(uint16_t a)
+{
+	return a < 0x8000 || a >= 0xc000; /* unassigned, unicast or group */
+}
+
+int cfg_build_model_pub_set(const struct cfg_model_pub *pub, uint8_t *out, size_t outmax)
+{
+	uint8_t p[13];
+	int mlen;
+
+	if (!pub || !cfg_addr_is_unicast(pub->elem_addr) || !pub_addr_ok(pub->addr) ||
+	    pub->app_idx > CFG_KEY_INDEX_MAX || (pub->ttl > 0x7f && pub->ttl != CFG_PUB_TTL_DEFAULT))
+		return -EINVAL;
+	put_le16(p, pub->elem_addr);
+	put_le16(p + 2, pub->addr);
+	put_le16(p + 4, (uint16_t)(pub->app_idx | (pub->cred ? 1u << 12 : 0)));
+	p[6] = pub->ttl;
+	p[7] = pub->period;
+	p[8] = pub->retransmit;
+	mlen = cfg_model_id_put(pub->model, p + 9);
+	if (mlen < 0)
+		return mlen;
+	return build(CFG_OP_MODEL_PUB_SET, p, 9 + (size_t)mlen, out, outmax);
+}
+
+int cfg_build_model_pub_get(uint16_t elem_addr, struct cfg_model_id model, uint8_t *out, size_t outmax)
+{
+	uint8_t p[6];
+	int mlen;
+
+	if (!cfg_addr_is_unicast(elem_addr))
+		return -EINVAL;
+	put_le16(p, elem_addr);
+	mlen = cfg_model_id_put(model, p + 2);
+	if (mlen < 0)
+		return mlen;
+	return build(CFG_OP_MODEL_PUB_GET, p, 2 + (size_t)mlen, out, outmax);
+}
+
+int cfg_parse_model_pub_status(const uint8_t *p, size_t len, uint8_t *status, struct cfg_model_pub *out)
+{
+	uint16_t idx;
+
+	if ((len != 12 && len != 14) || cfg_model_id_get(p + 10, len - 10, &out->model) < 0)
+		return -EBADMSG;
+	*status = p[0];
+	out->elem_addr = get_le16(p + 1);
+	out->addr = get_le16(p + 3);
+	idx = get_le16(p + 5);
+	out->app_idx = idx & CFG_KEY_INDEX_MAX;
+	out->cred = (idx >> 12) & 1u;
+	out->ttl = p[7];
+	out->period = p[8];
+	out->retransmit = p[9];
+	return 0;
 }
 
 /* ---- statuses ---- */

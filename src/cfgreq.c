@@ -10,6 +10,25 @@ static const char *const names[] = {
 	[CFGREQ_COMPOSITION] = "composition", [CFGREQ_APPKEY_ADD] = "appkey-add",
 	[CFGREQ_BIND] = "bind",               [CFGREQ_SUB_ADD] = "sub-add",
 	[CFGREQ_RESET] = "reset",             [CFGREQ_SETUP] = "setup",
+	[CFGREQ_TTL] = "ttl",                 [CFGREQ_RELAY] = "relay",
+	[CFGREQ_BEACON] = "beacon",           [CFGREQ_PROXY] = "proxy",
+	[CFGREQ_FRIEND] = "friend",           [CFGREQ_NET_TRANSMIT] = "net-transmit",
+	[CFGREQ_UNBIND] = "unbind",           [CFGREQ_SUB_DEL] = "sub-del",
+	[CFGREQ_PUB_SET] = "pub-set",         [CFGREQ_PUB_GET] = "pub-get",
+};
+
+/* The node states' words: the command, its state, the arguments of its Set. */
+static const struct {
+	enum cfgreq_cmd cmd;
+	enum cfg_state state;
+	const char *form;
+} state_cmds[] = {
+	{ CFGREQ_TTL, CFG_STATE_DEFAULT_TTL, "[VALUE]" },
+	{ CFGREQ_RELAY, CFG_STATE_RELAY, "[on|off [COUNT STEPS]]" },
+	{ CFGREQ_BEACON, CFG_STATE_BEACON, "[on|off]" },
+	{ CFGREQ_PROXY, CFG_STATE_GATT_PROXY, "[on|off]" },
+	{ CFGREQ_FRIEND, CFG_STATE_FRIEND, "[on|off]" },
+	{ CFGREQ_NET_TRANSMIT, CFG_STATE_NET_TRANSMIT, "[COUNT STEPS]" },
 };
 
 const char *cfgreq_name(enum cfgreq_cmd cmd)
@@ -74,6 +93,108 @@ static int arg_count(const char *cmd, const char *form, int given, char *err, si
 	return -1;
 }
 
+/* COUNT (0-7) and STEPS (0-31) of a Relay Retransmit, Network Transmit or
+ * Publish Retransmit octet (an interval of (STEPS + 1) x unit_ms);
+ * r->bad_word follows the words. */
+static int parse_transmit(struct cfgreq *r, char *const *words, unsigned unit_ms, uint8_t *out, char *err,
+			  size_t errlen)
+{
+	unsigned long count, steps;
+
+	if (parse_uint(words[0], 7, &count) < 0) {
+		snprintf(err, errlen, "COUNT: expected a retransmission count 0-7, got '%s'", words[0]);
+		return -1;
+	}
+	r->bad_word++;
+	if (parse_uint(words[1], 31, &steps) < 0) {
+		snprintf(err, errlen,
+			 "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x %u ms), got '%s'",
+			 unit_ms, words[1]);
+		return -1;
+	}
+	*out = cfg_transmit_pack((uint8_t)count, (uint8_t)steps);
+	return 0;
+}
+
+/* ttl, relay, beacon, proxy, friend, net-transmit: words[0] is the command. */
+static int parse_state(struct cfgreq *r, size_t i, int n, char *const *argv, char *err, size_t errlen)
+{
+	enum cfgreq_cmd cmd = state_cmds[i].cmd;
+	unsigned long v;
+	int most = cmd == CFGREQ_RELAY ? 4 : cmd == CFGREQ_NET_TRANSMIT ? 3 : 2;
+
+	if (n > most || (cmd == CFGREQ_RELAY && n == 3) || (cmd == CFGREQ_NET_TRANSMIT && n == 2))
+		return arg_count(argv[0], state_cmds[i].form, n - 1, err, errlen);
+	r->cmd = cmd;
+	r->state = state_cmds[i].state;
+	r->set = n > 1;
+	if (!r->set)
+		return 0;
+	r->bad_word = 1;
+	if (cmd == CFGREQ_TTL) {
+		if (parse_uint(argv[1], 0x7f, &v) < 0 || v == 1) {
+			snprintf(err, errlen, "VALUE: expected a TTL 0 or 2-127, got '%s'", argv[1]);
+			return -1;
+		}
+		r->value.value = (uint8_t)v;
+		return 0;
+	}
+	if (cmd == CFGREQ_NET_TRANSMIT)
+		return parse_transmit(r, argv + 1, 10, &r->value.value, err, errlen);
+	/* relay, beacon, proxy, friend */
+	if (strcmp(argv[1], "on") && strcmp(argv[1], "off")) {
+		snprintf(err, errlen, "on|off: expected on or off, got '%s'", argv[1]);
+		return -1;
+	}
+	r->value.value = !strcmp(argv[1], "on") ? CFG_FEATURE_ENABLED : CFG_FEATURE_DISABLED;
+	r->bad_word = 2;
+	if (cmd == CFGREQ_RELAY && n == 4)
+		return parse_transmit(r, argv + 2, 10, &r->value.retransmit, err, errlen);
+	return 0;
+}
+
+/* pub-set ADDRESS [APPKEY [TTL [PERIOD [COUNT STEPS]]]] (words 3.., n words
+ * in all), once ELEMENT and MODEL have parsed. */
+static int parse_pub(struct cfgreq *r, int n, char *const *argv, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	r->pub.ttl = CFG_PUB_TTL_DEFAULT;
+	r->bad_word = 3;
+	if (parse_uint(argv[3], 0xffff, &v) < 0 || (v >= 0x8000 && v < 0xc000)) {
+		snprintf(err, errlen,
+			 "ADDRESS: expected 0 (no publishing), a unicast address 0x0001-0x7fff or a group "
+			 "address 0xc000-0xffff, got '%s'",
+			 argv[3]);
+		return -1;
+	}
+	r->pub.addr = (uint16_t)v;
+	r->bad_word = 4;
+	if (n > 4 && parse_app_index("APPKEY", argv[4], &r->app_idx, err, errlen) < 0)
+		return -1;
+	r->bad_word = 5;
+	if (n > 5 && strcmp(argv[5], "default")) {
+		if (parse_uint(argv[5], 0x7f, &v) < 0) {
+			snprintf(err, errlen, "TTL: expected 0-127 or default (the node's), got '%s'", argv[5]);
+			return -1;
+		}
+		r->pub.ttl = (uint8_t)v;
+	}
+	r->bad_word = 6;
+	if (n > 6 && (parse_uint(argv[6], CFG_PUB_PERIOD_MAX_MS, &v) < 0 ||
+		      cfg_pub_period_pack((uint32_t)v, &r->pub.period) < 0)) {
+		snprintf(err, errlen,
+			 "PERIOD: expected 0 (none) or ms: up to 6300 in steps of 100, 63000 in steps of "
+			 "1000, 630000 in steps of 10000, 37800000 in steps of 600000, got '%s'",
+			 argv[6]);
+		return -1;
+	}
+	r->bad_word = 7;
+	if (n > 7)
+		return parse_transmit(r, argv + 7, 50, &r->pub.retransmit, err, errlen);
+	return 0;
+}
+
 static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, size_t errlen)
 {
 	if (n < 1) {
@@ -93,15 +214,36 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 		r->bad_word = 1;
 		return n == 2 ? parse_app_index("INDEX", argv[1], &r->app_idx, err, errlen) : 0;
 	}
-	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "sub-add")) {
-		bool bind = argv[0][0] == 'b';
+	if (!strcmp(argv[0], "pub-set") || !strcmp(argv[0], "pub-get")) {
+		bool set = argv[0][4] == 's';
+
+		if (set && (n < 4 || n == 8 || n > 9))
+			return arg_count(argv[0], "ELEMENT MODEL ADDRESS [APPKEY [TTL [PERIOD [COUNT STEPS]]]]",
+					 n - 1, err, errlen);
+		if (!set && n != 3)
+			return arg_count(argv[0], "ELEMENT MODEL", n - 1, err, errlen);
+		r->cmd = set ? CFGREQ_PUB_SET : CFGREQ_PUB_GET;
+		r->bad_word = 1;
+		if (parse_element(r, argv[1], err, errlen) < 0)
+			return -1;
+		r->bad_word = 2;
+		if (parse_model(argv[2], &r->model, err, errlen) < 0)
+			return -1;
+		return set ? parse_pub(r, n, argv, err, errlen) : 0;
+	}
+	if (!strcmp(argv[0], "bind") || !strcmp(argv[0], "unbind") || !strcmp(argv[0], "sub-add") ||
+	    !strcmp(argv[0], "sub-del")) {
+		bool bind = strstr(argv[0], "bind") != NULL;
 		unsigned long v;
 
 		if (bind && n != 3 && n != 4)
 			return arg_count(argv[0], "ELEMENT MODEL [APPKEY]", n - 1, err, errlen);
 		if (!bind && n != 4)
 			return arg_count(argv[0], "ELEMENT MODEL GROUP", n - 1, err, errlen);
-		r->cmd = bind ? CFGREQ_BIND : CFGREQ_SUB_ADD;
+		if (bind)
+			r->cmd = argv[0][0] == 'b' ? CFGREQ_BIND : CFGREQ_UNBIND;
+		else
+			r->cmd = !strcmp(argv[0], "sub-add") ? CFGREQ_SUB_ADD : CFGREQ_SUB_DEL;
 		r->bad_word = 1;
 		if (parse_element(r, argv[1], err, errlen) < 0)
 			return -1;
@@ -125,6 +267,9 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 		r->cmd = argv[0][0] == 'r' ? CFGREQ_RESET : CFGREQ_SETUP;
 		return 0;
 	}
+	for (size_t i = 0; i < ARRAY_SIZE(state_cmds); i++)
+		if (!strcmp(argv[0], names[state_cmds[i].cmd]))
+			return parse_state(r, i, n, argv, err, errlen);
 	snprintf(err, errlen, "COMMAND: expected " CFGREQ_COMMANDS ", got '%s'", argv[0]);
 	return -1;
 }

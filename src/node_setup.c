@@ -100,6 +100,12 @@ static const char *req_name(enum cfgcli_kind k)
 	case CFGCLI_MODEL_APP_BIND: return "Config Model App Bind";
 	case CFGCLI_MODEL_SUB_ADD: return "Config Model Subscription Add";
 	case CFGCLI_NODE_RESET: return "Config Node Reset";
+	case CFGCLI_STATE_GET: return "Config state Get";
+	case CFGCLI_STATE_SET: return "Config state Set";
+	case CFGCLI_MODEL_APP_UNBIND: return "Config Model App Unbind";
+	case CFGCLI_MODEL_SUB_DEL: return "Config Model Subscription Delete";
+	case CFGCLI_MODEL_PUB_GET: return "Config Model Publication Get";
+	case CFGCLI_MODEL_PUB_SET: return "Config Model Publication Set";
 	}
 	return "request";
 }
@@ -163,6 +169,12 @@ static void cli_done(void *ctx, const struct cfgcli_req *req, const struct cfgcl
 			 (unsigned)(req->elem_addr - s->params.unicast), req->addr);
 		break;
 	case CFGCLI_NODE_RESET:
+	case CFGCLI_STATE_GET:
+	case CFGCLI_STATE_SET:
+	case CFGCLI_MODEL_APP_UNBIND:
+	case CFGCLI_MODEL_SUB_DEL:
+	case CFGCLI_MODEL_PUB_GET:
+	case CFGCLI_MODEL_PUB_SET:
 		break;
 	}
 	if (cfgcli_pending(&s->cli) == 0)

@@ -368,3 +368,166 @@ int nodedb_node_model_subscribe(struct nodedb *db, const uint8_t uuid[16], uint8
 	snprintf(buf, sizeof(buf), "%04X", group);
 	return array_add(a, json_object_new_string(buf));
 }
+
+/* Remove the entries of the model's array key that match: 0 (also when
+ * there was none), or find_model's error. */
+static int model_array_remove(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			      const struct cfg_model_id *m, const char *key, bool (*same)(struct json_object *v, uint16_t x),
+			      uint16_t x)
+{
+	struct json_object *model, *a;
+	int r;
+
+	db->dirty = true;
+	r = find_model(db, uuid, element_index, m, &model);
+	if (r < 0)
+		return r;
+	a = get_array(model, key);
+	for (size_t i = a ? json_object_array_length(a) : 0; i-- > 0;)
+		if (same(json_object_array_get_idx(a, i), x) && json_object_array_del_idx(a, i, 1) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static bool same_index(struct json_object *v, uint16_t x)
+{
+	return v && json_object_is_type(v, json_type_int) && json_object_get_int64(v) == x;
+}
+
+static bool same_address(struct json_object *v, uint16_t x)
+{
+	uint16_t addr;
+
+	return v && json_object_is_type(v, json_type_string) &&
+	       parse_hex4(json_object_get_string(v), &addr) == 0 && addr == x;
+}
+
+int nodedb_node_model_unbind(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			     const struct cfg_model_id *m, uint16_t app_index)
+{
+	if (app_index > 0xFFF)
+		return -EINVAL;
+	return model_array_remove(db, uuid, element_index, m, "bind", same_index, app_index);
+}
+
+int nodedb_node_model_unsubscribe(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+				  const struct cfg_model_id *m, uint16_t group)
+{
+	if (!cfg_addr_is_subscribable_group(group))
+		return -EINVAL;
+	return model_array_remove(db, uuid, element_index, m, "subscribe", same_address, group);
+}
+
+/* CDB "publish" of a model: {"address" (4 hex), "index", "ttl", "period":
+ * {"numberOfSteps", "resolution" (ms)}, "retransmit": {"count",
+ * "interval" (ms)}, "credentials" (0 or 1)}; none for address 0. */
+int nodedb_node_model_publish(struct nodedb *db, const uint8_t uuid[16], uint8_t element_index,
+			      const struct cfg_model_id *m, const struct cfg_model_pub *pub)
+{
+	static const int64_t resolution[4] = { 100, 1000, 10000, 600000 };
+	struct json_object *model, *o, *period, *retx;
+	int r;
+
+	db->dirty = true;
+	if (pub->app_idx > 0xFFF || (pub->addr >= 0x8000 && pub->addr < 0xC000) ||
+	    (pub->ttl > 0x7F && pub->ttl != CFG_PUB_TTL_DEFAULT))
+		return -EINVAL;
+	r = find_model(db, uuid, element_index, m, &model);
+	if (r < 0)
+		return r;
+	if (pub->addr == 0) {
+		json_object_object_del(model, "publish");
+		return 0;
+	}
+	o = json_object_new_object();
+	period = json_object_new_object();
+	retx = json_object_new_object();
+	if (!o || !period || !retx || set_int(period, "numberOfSteps", pub->period & 0x3F) < 0 ||
+	    set_int(period, "resolution", resolution[pub->period >> 6]) < 0 ||
+	    set_int(retx, "count", cfg_transmit_count(pub->retransmit)) < 0 ||
+	    set_int(retx, "interval", (cfg_transmit_steps(pub->retransmit) + 1) * 50) < 0) {
+		json_object_put(o);
+		json_object_put(period);
+		json_object_put(retx);
+		return -ENOMEM;
+	}
+	r = set_hex4(o, "address", pub->addr);
+	r |= set_int(o, "index", pub->app_idx);
+	r |= set_int(o, "ttl", pub->ttl);
+	r |= set(o, "period", period);
+	r |= set(o, "retransmit", retx);
+	r |= set_int(o, "credentials", pub->cred ? 1 : 0);
+	if (r) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return set(model, "publish", o);
+}
+
+/* ---- node states ---- */
+
+/* CDB "networkTransmit" / "relayRetransmit": {"count": transmissions 1-8,
+ * "interval": ms 10-320} of a Count || Interval Steps octet. */
+static struct json_object *transmit_obj(uint8_t v)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (set_int(o, "count", cfg_transmit_count(v) + 1) < 0 ||
+	    set_int(o, "interval", (cfg_transmit_steps(v) + 1) * 10) < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int nodedb_node_set_state(struct nodedb *db, const uint8_t uuid[16], enum cfg_state st,
+			  const struct cfg_node_state *v)
+{
+	struct ent *e = ndb_find_uuid(db, uuid);
+	struct json_object *f;
+	const char *feat;
+	int r;
+
+	db->dirty = true;
+	if (!e)
+		return -ENOENT;
+	switch (st) {
+	case CFG_STATE_DEFAULT_TTL:
+		if (v->value == 0x01 || v->value > 0x7f)
+			return -EINVAL;
+		return set_int(e->j, "defaultTTL", v->value);
+	case CFG_STATE_BEACON:
+		if (v->value > 1)
+			return -EINVAL;
+		return set_bool(e->j, "secureNetworkBeacon", v->value == 1);
+	case CFG_STATE_NET_TRANSMIT:
+		return set(e->j, "networkTransmit", transmit_obj(v->value));
+	case CFG_STATE_RELAY:
+		feat = "relay";
+		break;
+	case CFG_STATE_GATT_PROXY:
+		feat = "proxy";
+		break;
+	case CFG_STATE_FRIEND:
+		feat = "friend";
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (v->value > CFG_FEATURE_NOT_SUPPORTED)
+		return -EINVAL;
+	f = get(e->j, "features");
+	if (!f) {
+		f = json_object_new_object();
+		if (set(e->j, "features", f) < 0)
+			return -ENOMEM;
+	}
+	if (!json_object_is_type(f, json_type_object))
+		return -EINVAL;
+	r = set_int(f, feat, v->value);
+	if (r == 0 && st == CFG_STATE_RELAY && v->value != CFG_FEATURE_NOT_SUPPORTED)
+		r = set(e->j, "relayRetransmit", transmit_obj(v->retransmit));
+	return r;
+}

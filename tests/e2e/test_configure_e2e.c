@@ -35,6 +35,7 @@
 
 #include "btvirt.h"
 #include "cfgcli.h"
+#include "cfgreq.h"
 #include "check_main.h"
 #include "e2e.h"
 #include "proc.h"
@@ -958,10 +959,14 @@ START_TEST(test_config_arguments)
 		       NULL, NULL);
 	config_refused(addr, "reset: expected no arguments, got 1 argument", "reset", "now", NULL,
 		       NULL);
-	config_refused(addr,
-		       "COMMAND: expected composition, appkey-add, bind, sub-add, reset or setup, got "
-		       "'frob'",
-		       "frob", NULL, NULL, NULL);
+	config_refused(addr, "COMMAND: expected " CFGREQ_COMMANDS ", got 'frob'", "frob", NULL, NULL,
+		       NULL);
+	config_refused(addr, "VALUE: expected a TTL 0 or 2-127, got '1'", "ttl", "1", NULL, NULL);
+	config_refused(addr, "relay: expected [on|off [COUNT STEPS]], got 2 arguments", "relay", "on",
+		       "2", NULL);
+	config_refused(addr, "COUNT: expected a retransmission count 0-7, got '8'", "net-transmit", "8",
+		       "0", NULL);
+	config_refused(addr, "on|off: expected on or off, got 'maybe'", "proxy", "maybe", NULL, NULL);
 
 	/* the second element by its address: bound there */
 	run_air(&r, "config", addr, "bind", second, "1000", "--json", (const char *)NULL);
@@ -977,6 +982,289 @@ START_TEST(test_config_arguments)
 }
 END_TEST
 
+/* The node states: a Set, then a Get answers the new value (the device's
+ * state really changed, its report says so), the database records what the
+ * node confirmed; a feature the node does not support fails with that. */
+#define FEAT_UUID "00112233445566778899aabbccddee31"
+#define NOFEAT_UUID "00112233445566778899aabbccddee32"
+
+/* meshprov config ADDR WORDS... --json --linger 0: its JSON (borrowed from r). */
+#define config_json(r, code, addr, ...)                                                          \
+	({                                                                                       \
+		run_air((r), "config", (addr), __VA_ARGS__, "--json", "--linger", "0",            \
+			(const char *)NULL);                                                     \
+		expect_exit((r), (code));                                                        \
+		run_json(r);                                                                     \
+	})
+
+static int provision_plain(const char *uuid)
+{
+	struct json_object *j;
+	struct run r;
+	int unicast;
+
+	run_air(&r, "provision", "--uuid", uuid, "--json", (const char *)NULL);
+	expect_exit(&r, 0);
+	j = run_json(&r);
+	unicast = (int)jint(j, "unicast");
+	REQ(jbool(j, "configured"), "provision: %s", run_desc(&r));
+	run_free(&r);
+	return unicast;
+}
+
+START_TEST(test_config_node_states)
+{
+	static const char *const devs[] = { "uuid:" FEAT_UUID ",features=7", "uuid:" NOFEAT_UUID, NULL };
+	struct json_object *j, *ev, *db, *node, *t;
+	char addr[8], addr2[8];
+	struct vair a;
+	struct run r;
+
+	air_start(&a, devs, NULL);
+	snprintf(addr, sizeof(addr), "0x%04x", provision_plain(FEAT_UUID));
+	snprintf(addr2, sizeof(addr2), "0x%04x", provision_plain(NOFEAT_UUID));
+
+	/* Default TTL: the node's (5), set to 9, read back 9 */
+	j = config_json(&r, 0, addr, "ttl");
+	REQ(jbool(j, "ok") && jint(j, "ttl") == 5 && !jsonl_get(j, "status") &&
+		    !strcmp(jstr(j, "command"), "ttl"),
+	    "config ttl: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "ttl", "9");
+	REQ(jbool(j, "ok") && jint(j, "ttl") == 9, "config ttl 9: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(FEAT_UUID, "state_set", 1, 0);
+	REQ(jint(ev, "state") == CFG_STATE_DEFAULT_TTL && jint(ev, "value") == 9, "state_set: %s", jtext(ev));
+	json_object_put(ev);
+	j = config_json(&r, 0, addr, "ttl");
+	REQ(jbool(j, "ok") && jint(j, "ttl") == 9, "config ttl after the set: %s", run_desc(&r));
+	run_free(&r);
+	/* in text: the state in words */
+	run_air(&r, "config", addr, "ttl", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, "ttl 0x") && strstr(r.p.out, ": default TTL 9\n"), "config ttl: %s", run_desc(&r));
+	run_free(&r);
+
+	/* Relay with its retransmissions */
+	j = config_json(&r, 0, addr, "relay", "on", "2", "3");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "relay"), "on") && jint(j, "count") == 2 &&
+		    jint(j, "steps") == 3 && jint(j, "transmissions") == 3 && jint(j, "interval_ms") == 40,
+	    "config relay on 2 3: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "relay");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "relay"), "on") && jint(j, "count") == 2 && jint(j, "steps") == 3,
+	    "config relay: %s", run_desc(&r));
+	run_free(&r);
+
+	/* Beacon, GATT Proxy, Friend */
+	j = config_json(&r, 0, addr, "beacon");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "beacon"), "on"), "config beacon: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "beacon", "off");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "beacon"), "off"), "config beacon off: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "proxy", "on");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "proxy"), "on"), "config proxy on: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "friend");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "friend"), "off"), "config friend: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "friend", "on");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "friend"), "on"), "config friend on: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "proxy");
+	REQ(jbool(j, "ok") && !strcmp(jstr(j, "proxy"), "on"), "config proxy: %s", run_desc(&r));
+	run_free(&r);
+
+	/* Network Transmit */
+	j = config_json(&r, 0, addr, "net-transmit", "4", "9");
+	REQ(jbool(j, "ok") && jint(j, "count") == 4 && jint(j, "steps") == 9, "config net-transmit 4 9: %s",
+	    run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "net-transmit");
+	REQ(jbool(j, "ok") && jint(j, "count") == 4 && jint(j, "steps") == 9 && jint(j, "transmissions") == 5 &&
+		    jint(j, "interval_ms") == 100,
+	    "config net-transmit: %s", run_desc(&r));
+	run_free(&r);
+
+	/* not supported: a failure naming it; the node's answer recorded */
+	j = config_json(&r, 1, addr2, "proxy", "on");
+	REQ(!jbool(j, "ok") && !strcmp(jstr(j, "proxy"), "not supported") &&
+		    !strcmp(jstr(j, "error"), "GATT proxy not supported"),
+	    "config proxy on, not supported: %s", run_desc(&r));
+	run_free(&r);
+
+	/* what the nodes confirmed, as the Mesh Configuration Database has it */
+	db = db_load();
+	node = db_node(db, FEAT_UUID);
+	REQ(node, "no node %s", FEAT_UUID);
+	REQ(jint(node, "defaultTTL") == 9 && !jbool(node, "secureNetworkBeacon"), "node: %s", jtext(node));
+	t = jsonl_get(node, "features");
+	REQ(t && jint(t, "relay") == 1 && jint(t, "proxy") == 1 && jint(t, "friend") == 1 &&
+		    jint(t, "lowPower") == 2,
+	    "features: %s", jtext(node));
+	t = jsonl_get(node, "relayRetransmit");
+	REQ(t && jint(t, "count") == 3 && jint(t, "interval") == 40, "relayRetransmit: %s", jtext(node));
+	t = jsonl_get(node, "networkTransmit");
+	REQ(t && jint(t, "count") == 5 && jint(t, "interval") == 100, "networkTransmit: %s", jtext(node));
+	node = db_node(db, NOFEAT_UUID);
+	REQ(node && (t = jsonl_get(node, "features")) && jint(t, "proxy") == 2, "node 2: %s", jtext(node));
+	json_object_put(db);
+	air_stop(&a);
+}
+END_TEST
+
+/* The model's "bind" or "subscribe" list in the database (borrowed from db). */
+static struct json_object *db_model_list(struct json_object *db, const char *uuid, const char *model,
+					 const char *key)
+{
+	struct json_object *node = db_node(db, uuid), *els, *models;
+
+	REQ(node, "no node %s in the database", uuid);
+	els = jget(node, "elements", json_type_array);
+	models = jget(json_object_array_get_idx(els, 0), "models", json_type_array);
+	for (size_t i = 0; i < json_object_array_length(models); i++) {
+		struct json_object *m = json_object_array_get_idx(models, i);
+
+		if (!strcasecmp(jstr(m, "modelId"), model))
+			return jget(m, key, json_type_array);
+	}
+	REQ(0, "no model %s in %s", model, jtext(node));
+	return NULL;
+}
+
+/* unbind and sub-del: the device's binding and subscription really go (a
+ * second delete finds nothing to remove), the database's lists follow;
+ * pub-set, then pub-get answers the publication set, recorded as
+ * "publish", and turned off again. */
+#define UNBIND_UUID "00112233445566778899aabbccddee33"
+
+START_TEST(test_config_unbind_sub_del)
+{
+	static const char *const devs[] = { "uuid:" UNBIND_UUID, NULL };
+	static const int zero[] = { 0 };
+	static const char *const group[] = { "C005" };
+	struct json_object *j, *ev, *db;
+	char addr[8];
+	struct vair a;
+	struct run r;
+
+	air_start(&a, devs, NULL);
+	snprintf(addr, sizeof(addr), "0x%04x", provision_plain(UNBIND_UUID));
+
+	j = config_json(&r, 0, addr, "bind", "0", "1000");
+	REQ(jbool(j, "ok"), "config bind: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "sub-add", "0", "1000", "0xc005");
+	REQ(jbool(j, "ok"), "config sub-add: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(int_array_is(db_model_list(db, UNBIND_UUID, "1000", "bind"), zero, 1) &&
+		    str_array_is(db_model_list(db, UNBIND_UUID, "1000", "subscribe"), group, 1),
+	    "bind and subscribe not recorded: %s", jtext(db_node(db, UNBIND_UUID)));
+	json_object_put(db);
+
+	/* unbind: the device drops the binding; the database's "bind" follows */
+	j = config_json(&r, 0, addr, "unbind", "0", "1000");
+	REQ(jbool(j, "ok") && jint(j, "status") == 0 && !strcmp(jstr(j, "command"), "unbind"),
+	    "config unbind: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "unbind", 1, 0);
+	REQ(jbool(ev, "changed") && !strcmp(jstr(ev, "model"), "1000") && jint(ev, "app_index") == 0,
+	    "unbind event: %s", jtext(ev));
+	json_object_put(ev);
+	run_air(&r, "config", addr, "unbind", "0", "1000", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, ": Success\n"), "config unbind again: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "unbind", 2, 0);
+	REQ(!jbool(ev, "changed"), "the second unbind found a binding: %s", jtext(ev));
+	json_object_put(ev);
+
+	/* sub-del likewise */
+	j = config_json(&r, 0, addr, "sub-del", "0", "1000", "0xc005");
+	REQ(jbool(j, "ok") && jint(j, "status") == 0, "config sub-del: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "sub_del", 1, 0);
+	REQ(jbool(ev, "changed") && jint(ev, "address") == 0xc005, "sub_del event: %s", jtext(ev));
+	json_object_put(ev);
+	j = config_json(&r, 0, addr, "sub-del", "0", "1000", "0xc005");
+	REQ(jbool(j, "ok"), "config sub-del again: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "sub_del", 2, 0);
+	REQ(!jbool(ev, "changed"), "the second sub-del found a subscription: %s", jtext(ev));
+	json_object_put(ev);
+
+	db = db_load();
+	REQ(int_array_is(db_model_list(db, UNBIND_UUID, "1000", "bind"), NULL, 0) &&
+		    str_array_is(db_model_list(db, UNBIND_UUID, "1000", "subscribe"), NULL, 0),
+	    "unbind and sub-del not recorded: %s", jtext(db_node(db, UNBIND_UUID)));
+	json_object_put(db);
+
+	/* publication: pub-get answers what pub-set set; recorded as "publish" */
+	j = config_json(&r, 0, addr, "pub-get", "0", "1000");
+	REQ(jbool(j, "ok") && jint(j, "publish.address") == 0 && !strcmp(jstr(j, "result"), "does not publish"),
+	    "config pub-get before: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "pub-set", "0", "1000", "0xc006", "0", "6", "20000", "2", "3");
+	REQ(jbool(j, "ok") && jint(j, "status") == 0 && jint(j, "publish.address") == 0xc006 &&
+		    jint(j, "publish.ttl") == 6 && jint(j, "publish.period_ms") == 20000,
+	    "config pub-set: %s", run_desc(&r));
+	run_free(&r);
+	ev = config_event(UNBIND_UUID, "pub_set", 1, 0);
+	REQ(jint(ev, "address") == 0xc006 && jint(ev, "period") == (1 << 6 | 20) &&
+		    jint(ev, "retransmit") == (2 | 3 << 3),
+	    "pub_set event: %s", jtext(ev));
+	json_object_put(ev);
+	run_air(&r, "config", addr, "pub-get", "0", "1000", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 0);
+	REQ(strstr(r.p.out, ": publishes to 0xc006 with AppKey 0, TTL 6, period 20000 ms, retransmit count 2, "
+			    "steps 3 (200 ms apart)\n"),
+	    "config pub-get: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	{
+		struct json_object *node = db_node(db, UNBIND_UUID), *models, *m = NULL;
+
+		REQ(node, "no node");
+		models = jget(json_object_array_get_idx(jget(node, "elements", json_type_array), 0), "models",
+			      json_type_array);
+		for (size_t i = 0; i < json_object_array_length(models); i++)
+			if (!strcasecmp(jstr(json_object_array_get_idx(models, i), "modelId"), "1000"))
+				m = json_object_array_get_idx(models, i);
+		REQ(m && !strcasecmp(jstr(m, "publish.address"), "C006") && jint(m, "publish.index") == 0 &&
+			    jint(m, "publish.ttl") == 6 && jint(m, "publish.period.numberOfSteps") == 20 &&
+			    jint(m, "publish.period.resolution") == 1000 && jint(m, "publish.retransmit.count") == 2 &&
+			    jint(m, "publish.retransmit.interval") == 200 && jint(m, "publish.credentials") == 0,
+		    "publish not recorded: %s", jtext(m));
+	}
+	json_object_put(db);
+	/* an AppKey the node lacks: Invalid AppKey Index; the Configuration Server publishes nothing */
+	run_air(&r, "config", addr, "pub-set", "0", "1000", "0xc006", "9", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 1);
+	REQ(strstr(r.err, "Invalid AppKey Index"), "pub-set with AppKey 9: %s", run_desc(&r));
+	run_free(&r);
+	/* off again */
+	j = config_json(&r, 0, addr, "pub-set", "0", "1000", "0");
+	REQ(jbool(j, "ok") && jint(j, "publish.address") == 0, "config pub-set 0: %s", run_desc(&r));
+	run_free(&r);
+	j = config_json(&r, 0, addr, "pub-get", "0", "1000");
+	REQ(jbool(j, "ok") && jint(j, "publish.address") == 0, "config pub-get after off: %s", run_desc(&r));
+	run_free(&r);
+	db = db_load();
+	REQ(!strstr(jtext(db_node(db, UNBIND_UUID)), "publish"), "publish still recorded: %s",
+	    jtext(db_node(db, UNBIND_UUID)));
+	json_object_put(db);
+
+	/* the Configuration Server: Cannot Bind, named; exit 1 */
+	run_air(&r, "config", addr, "unbind", "0", "0000", "--linger", "0", (const char *)NULL);
+	expect_exit(&r, 1);
+	REQ(strstr(r.err, "Cannot Bind"), "unbind of the Configuration Server: %s", run_desc(&r));
+	run_free(&r);
+	air_stop(&a);
+}
+END_TEST
+
 static Suite *configure_e2e_suite(void)
 {
 	Suite *s = suite_create("configure_e2e");
@@ -988,6 +1276,8 @@ static Suite *configure_e2e_suite(void)
 	tcase_add_test(tc, test_seq_survives_sigkill);
 	tcase_add_test(tc, test_config_errors_and_reset);
 	tcase_add_test(tc, test_config_arguments);
+	tcase_add_test(tc, test_config_node_states);
+	tcase_add_test(tc, test_config_unbind_sub_del);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lossy, test_lossy_nodes_left_satisfied);
 	suite_add_tcase(s, lossy);

@@ -806,6 +806,36 @@ START_TEST(test_cli_through_daemon)
 	run_free(&rq);
 	REQ(access(BOGUS_DB, F_OK) != 0, "the CLI wrote " BOGUS_DB);
 
+	/* a node state through the daemon: set, then the Get answers it */
+	cli_run(&rp, "--control", d.ctl, "--db", BOGUS_DB, "config", "0x0011", "ttl", "7", "--json",
+		(const char *)NULL);
+	expect_exit(&rp, 0);
+	REQ(rp.json && jbool(rp.json, "ok") && jint(rp.json, "ttl") == 7 &&
+		    !strcmp(jstr(rp.json, "command"), "ttl"),
+	    "config ttl 7 through the daemon: %s", run_desc(&rp));
+	run_free(&rp);
+	cli_run(&rp, "--control", d.ctl, "--db", BOGUS_DB, "config", "0x0011", "ttl", (const char *)NULL);
+	expect_exit(&rp, 0);
+	REQ(!strcmp(rp.p.out, "ttl 0x0011: default TTL 7\n"), "config ttl through the daemon: %s",
+	    run_desc(&rp));
+	run_free(&rp);
+	e = report_wait_ms(&a, ALI_A_UUID, "config", "state_set", 1, E2E_REPORT_MS);
+	REQ(jint(e, "value") == 7, "the device's state_set: %s", jtext(e));
+	json_object_put(e);
+	/* the light has no relay feature: the node's answer is the failure */
+	cli_run(&rp, "--control", d.ctl, "--db", BOGUS_DB, "config", "0x0011", "relay", "on",
+		(const char *)NULL);
+	expect_exit(&rp, 1);
+	REQ(!strcmp(rp.err, "meshprov: relay 0x0011: relay not supported\n"),
+	    "config relay on through the daemon: %s", run_desc(&rp));
+	run_free(&rp);
+	cli_run(&rp, "--control", d.ctl, "--db", BOGUS_DB, "config", "0x0011", "ttl", "1",
+		(const char *)NULL);
+	expect_exit(&rp, 2);
+	REQ(strstr(rp.err, "VALUE: expected a TTL 0 or 2-127, got '1'"), "config ttl 1 through the daemon: %s",
+	    run_desc(&rp));
+	run_free(&rp);
+
 	/* nodes, nodes --json through the daemon */
 	cli_run(&rp, "--control", d.ctl, "--db", BOGUS_DB, "nodes", (const char *)NULL);
 	expect_exit(&rp, 0);
@@ -828,6 +858,11 @@ START_TEST(test_cli_through_daemon)
 	/* the same output as directly, once the daemon has let go of the database */
 	dmn_stop(&d);
 	dmn_free(&d);
+	o = db_load();
+	e = db_node(o, ALI_A_UUID);
+	REQ(e && jint(e, "defaultTTL") == 7 && jint(e, "features.relay") == 2,
+	    "the node's states through the daemon are not recorded: %s", jtext(e));
+	json_object_put(o);
 	cli_run(&rp, "--no-daemon", "--control", d.ctl, "--db", e2e_db, "nodes",
 		(const char *)NULL);
 	expect_exit(&rp, 0);

@@ -79,6 +79,19 @@ static void parse_all(struct ctx *x, const uint8_t *p, size_t len)
 	if (cfg_parse_model_sub_status(p, len, &ms) == 0)
 		x->sink += ms.addr + cfg_addr_is_subscribable_group(ms.addr);
 	x->sink += (unsigned)cfg_parse_node_reset_status(p, len);
+	{
+		struct cfg_model_pub pub;
+		uint8_t status;
+
+		if (cfg_parse_model_pub_status(p, len, &status, &pub) == 0)
+			x->sink += status + pub.addr + cfg_pub_period_ms(pub.period) + cfg_model_id_to_u32(pub.model);
+	}
+	for (int st = 0; st < CFG_STATE_COUNT; st++) {
+		struct cfg_node_state v;
+
+		if (cfg_parse_state_status((enum cfg_state)st, p, len, &v) == 0)
+			x->sink += v.value + cfg_transmit_count(v.retransmit) + cfg_transmit_steps(v.retransmit);
+	}
 	if (cfg_ali_indication_parse(p, len, &ind) == 0)
 		x->sink += ind.tid + ind.attrs_len;
 	if (cfg_ali_confirmation_parse(p, len, &tid) == 0)

@@ -722,6 +722,300 @@ START_TEST(test_cancel)
 }
 END_TEST
 
+/* ---- node states (cfgmsg.h: Default TTL, Relay, Beacon, GATT Proxy,
+ * Friend, Network Transmit) ---- */
+
+static struct cfgcli_req state_get(enum cfg_state st)
+{
+	struct cfgcli_req r = { .kind = CFGCLI_STATE_GET, .state = st };
+
+	return r;
+}
+
+static struct cfgcli_req state_set(enum cfg_state st, uint8_t value, uint8_t retransmit)
+{
+	struct cfgcli_req r = { .kind = CFGCLI_STATE_SET, .state = st,
+				.state_value = { .value = value, .retransmit = retransmit } };
+
+	return r;
+}
+
+/* Get and Set as on the air (Mesh Profile §4.3.2): opcodes and layouts. */
+START_TEST(test_state_builders)
+{
+	static const struct {
+		enum cfg_state st;
+		const char *get;
+		uint8_t value, retransmit;
+		const char *set;
+	} v[] = {
+		{ CFG_STATE_DEFAULT_TTL, "800c", 0x05, 0, "800d05" },
+		{ CFG_STATE_DEFAULT_TTL, "800c", 0x00, 0, "800d00" },
+		{ CFG_STATE_RELAY, "8026", 0x01, 2 | 3 << 3, "8027011a" },
+		{ CFG_STATE_BEACON, "8009", 0x00, 0, "800a00" },
+		{ CFG_STATE_GATT_PROXY, "8012", 0x01, 0, "801301" },
+		{ CFG_STATE_FRIEND, "800f", 0x00, 0, "801000" },
+		{ CFG_STATE_NET_TRANSMIT, "8023", 4 | 9 << 3, 0, "80244c" },
+	};
+	/* prohibited in a Set */
+	static const struct {
+		enum cfg_state st;
+		uint8_t value;
+	} bad[] = {
+		{ CFG_STATE_DEFAULT_TTL, 0x01 }, { CFG_STATE_DEFAULT_TTL, 0x80 }, { CFG_STATE_DEFAULT_TTL, 0xff },
+		{ CFG_STATE_RELAY, 0x02 },       { CFG_STATE_RELAY, 0x03 },       { CFG_STATE_BEACON, 0x02 },
+		{ CFG_STATE_GATT_PROXY, 0x02 },  { CFG_STATE_FRIEND, 0x02 },      { CFG_STATE_FRIEND, 0xff },
+	};
+	uint8_t out[CFG_MAX_REQ_PDU];
+
+	for (unsigned i = 0; i < ARRAY_SIZE(v); i++) {
+		struct cfgcli_req g = state_get(v[i].st), s = state_set(v[i].st, v[i].value, v[i].retransmit);
+		int n = cfgcli_build_req(&g, out, sizeof(out));
+
+		ck_assert_int_gt(n, 0);
+		assert_hex_at("get", i, out, (size_t)n, v[i].get);
+		n = cfgcli_build_req(&s, out, sizeof(out));
+		ck_assert_int_gt(n, 0);
+		assert_hex_at("set", i, out, (size_t)n, v[i].set);
+		/* no room */
+		ck_assert_int_eq(cfg_build_state_set(v[i].st, &s.state_value, out, (size_t)n - 1), -ENOBUFS);
+	}
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct cfg_node_state sv = { bad[i].value, 0 };
+		struct cfgcli_req s = state_set(bad[i].st, bad[i].value, 0);
+		static struct mock m;
+
+		ck_assert_msg(cfg_build_state_set(bad[i].st, &sv, out, sizeof(out)) == -EINVAL, "bad %u", i);
+		mock_init(&m);
+		ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &s), -EINVAL);
+		ck_assert_uint_eq(m.nsent, 0);
+	}
+	ck_assert_int_eq(cfg_build_state_get((enum cfg_state)CFG_STATE_COUNT, out, sizeof(out)), -EINVAL);
+	ck_assert_uint_eq(cfg_state_status_opcode((enum cfg_state)CFG_STATE_COUNT), 0);
+}
+END_TEST
+
+/* Status parsers: exact lengths (2 for Relay, 1 for the others), prohibited
+ * values refused, "not supported" taken where there is one. */
+START_TEST(test_state_status_parse)
+{
+	static const struct {
+		enum cfg_state st;
+		const char *params;
+		int rc;
+		uint8_t value, retransmit;
+	} v[] = {
+		{ CFG_STATE_DEFAULT_TTL, "07", 0, 7, 0 },     { CFG_STATE_DEFAULT_TTL, "00", 0, 0, 0 },
+		{ CFG_STATE_DEFAULT_TTL, "01", -EBADMSG },    { CFG_STATE_DEFAULT_TTL, "80", -EBADMSG },
+		{ CFG_STATE_DEFAULT_TTL, "", -EBADMSG },      { CFG_STATE_DEFAULT_TTL, "0700", -EBADMSG },
+		{ CFG_STATE_RELAY, "011a", 0, 1, 0x1a },      { CFG_STATE_RELAY, "0200", 0, 2, 0 },
+		{ CFG_STATE_RELAY, "01", -EBADMSG },          { CFG_STATE_RELAY, "011a00", -EBADMSG },
+		{ CFG_STATE_RELAY, "031a", -EBADMSG },        { CFG_STATE_RELAY, "", -EBADMSG },
+		{ CFG_STATE_BEACON, "01", 0, 1, 0 },          { CFG_STATE_BEACON, "02", -EBADMSG },
+		{ CFG_STATE_BEACON, "0100", -EBADMSG },       { CFG_STATE_GATT_PROXY, "02", 0, 2, 0 },
+		{ CFG_STATE_GATT_PROXY, "03", -EBADMSG },     { CFG_STATE_GATT_PROXY, "", -EBADMSG },
+		{ CFG_STATE_FRIEND, "00", 0, 0, 0 },          { CFG_STATE_FRIEND, "0001", -EBADMSG },
+		{ CFG_STATE_NET_TRANSMIT, "ff", 0, 0xff, 0 }, { CFG_STATE_NET_TRANSMIT, "", -EBADMSG },
+		{ CFG_STATE_NET_TRANSMIT, "4c4c", -EBADMSG },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(v); i++) {
+		struct bytes b = hx(v[i].params);
+		uint8_t *p = exact_copy(b.b, b.len);
+		struct cfg_node_state out = { 0xee, 0xee };
+		int rc = cfg_parse_state_status(v[i].st, p, b.len, &out);
+
+		free(p);
+		ck_assert_msg(rc == v[i].rc, "case %u: %d", i, rc);
+		if (rc == 0) {
+			ck_assert_uint_eq(out.value, v[i].value);
+			ck_assert_uint_eq(out.retransmit, v[i].retransmit);
+		}
+	}
+	ck_assert_uint_eq(cfg_transmit_count(0x4c), 4);
+	ck_assert_uint_eq(cfg_transmit_steps(0x4c), 9);
+	ck_assert_uint_eq(cfg_transmit_pack(7, 31), 0xff);
+}
+END_TEST
+
+/* A Get or Set completes with its state's Status only: another state's
+ * Status is unexpected, a wrong length or prohibited value malformed. */
+START_TEST(test_state_matching)
+{
+	static struct mock m;
+	struct cfgcli_req r = state_set(CFG_STATE_RELAY, 1, 0x1a);
+	struct cfgcli_req g = state_get(CFG_STATE_DEFAULT_TTL);
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &r), 0);
+	ck_assert_uint_eq(m.nsent, 1);
+	assert_hex_at("sent", 0, m.sent[0], m.sent_len[0], "8027011a");
+	ck_assert(!feed(&m, "800e05"));   /* Default TTL Status */
+	ck_assert(!feed(&m, "8025011a")); /* Network Transmit Status */
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 2);
+	ck_assert(!feed(&m, "802801"));
+	ck_assert(!feed(&m, "8028011a00"));
+	ck_assert(!feed(&m, "8028031a"));
+	ck_assert_uint_eq(m.cli.stats.rx_malformed, 3);
+	ck_assert_uint_eq(m.ndone, 0);
+	/* the node's answer: whatever state it reports (a Set it did not take
+	 * is the caller's to judge) */
+	ck_assert(feed(&m, "80280200")); /* Relay Not Supported */
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+	ck_assert(m.done[0].has_params);
+	assert_hex_at("params", 0, m.done[0].params, m.done[0].params_len, "0200");
+
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &g), 0);
+	ck_assert_uint_eq(m.nsent, 2);
+	assert_hex_at("sent", 1, m.sent[1], m.sent_len[1], "800c");
+	ck_assert(!feed(&m, "800e01"));
+	ck_assert(feed(&m, "800e7f"));
+	ck_assert_uint_eq(m.ndone, 2);
+	assert_hex_at("params", 1, m.done[1].params, m.done[1].params_len, "7f");
+}
+END_TEST
+
+/* ---- Model App Unbind, Model Subscription Delete ---- */
+
+START_TEST(test_unbind_sub_del)
+{
+	static struct mock m;
+	struct cfgcli_req u = bind(0x1201, 0x123, cfg_model_sig(0x1000));
+	struct cfgcli_req d = sub_add(0x1201, 0xc000, cfg_model_sig(0x1000));
+	struct cfgcli_req bad;
+	static const char *const u_statuses_short[] = { "803e00", "803e0001122301", "803e000112230100" };
+
+	u.kind = CFGCLI_MODEL_APP_UNBIND;
+	d.kind = CFGCLI_MODEL_SUB_DEL;
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &u), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &d), 0);
+	ck_assert_uint_eq(m.nsent, 1);
+	assert_hex_at("unbind", 0, m.sent[0], m.sent_len[0], "803f011223010010");
+	/* the Subscription Status does not answer it; nor another AppKey */
+	ck_assert(!feed(&m, SUB_STATUS_OK));
+	ck_assert_uint_eq(m.cli.stats.rx_unexpected, 1);
+	ck_assert(!feed(&m, "803e00011224010010"));
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 1);
+	for (unsigned i = 0; i < ARRAY_SIZE(u_statuses_short); i++)
+		ck_assert(!feed(&m, u_statuses_short[i]));
+	ck_assert(!feed(&m, "803e0001122301001000"));
+	ck_assert_uint_eq(m.cli.stats.rx_malformed, ARRAY_SIZE(u_statuses_short) + 1);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert(feed(&m, BIND_STATUS_OK));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].req.kind, CFGCLI_MODEL_APP_UNBIND);
+	ck_assert_int_eq(m.done[0].rc, 0);
+
+	/* then the Subscription Delete */
+	ck_assert_uint_eq(m.nsent, 2);
+	assert_hex_at("sub-del", 1, m.sent[1], m.sent_len[1], "801c011200c00010");
+	ck_assert(!feed(&m, "801f00011201c00010")); /* another group */
+	ck_assert(!feed(&m, "801f00011200c000"));   /* cut short */
+	ck_assert(feed(&m, "801f02011200c00010"));  /* Invalid Model */
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, CFG_STATUS_INVALID_MODEL);
+	ck_assert_str_eq(m.done[1].status_str, "Invalid Model");
+
+	/* out of range: not sent */
+	bad = d;
+	bad.addr = 0x0001;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad = u;
+	bad.app_idx = 0x1000;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad = u;
+	bad.elem_addr = 0xc000;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	ck_assert_uint_eq(m.nsent, 2);
+}
+END_TEST
+
+/* ---- Model Publication ---- */
+
+/* Set and Get as on the air (§4.3.2.15, .16), the Status's lengths, the
+ * period octet, and matching on element and model. */
+START_TEST(test_publication)
+{
+	static struct mock m;
+	struct cfgcli_req set = { .kind = CFGCLI_MODEL_PUB_SET,
+				  .pub = { .elem_addr = 0x1201, .addr = 0xc000, .app_idx = 0x123, .cred = true,
+					   .ttl = 5, .period = 1 << 6 | 10, .retransmit = 2 | 3 << 3,
+					   .model = cfg_model_sig(0x1000) } };
+	struct cfgcli_req get = { .kind = CFGCLI_MODEL_PUB_GET,
+				  .pub = { .elem_addr = 0x1202, .model = cfg_model_vendor(0x01a8, 0x0001) } };
+	struct cfgcli_req bad;
+	struct cfg_model_pub st;
+	uint8_t status, period;
+	/* the status of the Set: 10 octets, then one octet short and long */
+	static const char *const status_set = "8019 00 0112 00c0 2311 05 4a 1a 0010";
+	struct bytes b = hx(status_set);
+
+	mock_init(&m);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &set), 0);
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &get), 0);
+	assert_hex_at("pub set", 0, m.sent[0], m.sent_len[0], "03 0112 00c0 2311 05 4a 1a 0010");
+	for (size_t n = 2; n < b.len; n++) {
+		uint8_t *q = exact_copy(b.b, n);
+
+		ck_assert_msg(!cfgcli_input(&m.cli, 0, NODE, q, n), "length %zu completed", n);
+		free(q);
+	}
+	b.b[b.len] = 0;
+	ck_assert(!cfgcli_input(&m.cli, 0, NODE, b.b, b.len + 1));
+	/* another element or model */
+	ck_assert(!feed(&m, "8019 00 0212 00c0 2311 05 4a 1a 0010"));
+	ck_assert(!feed(&m, "8019 00 0112 00c0 2311 05 4a 1a 0110"));
+	ck_assert_uint_eq(m.cli.stats.rx_unmatched, 2);
+	ck_assert_uint_eq(m.ndone, 0);
+	ck_assert(feed(&m, status_set));
+	ck_assert_uint_eq(m.ndone, 1);
+	ck_assert_int_eq(m.done[0].rc, 0);
+	ck_assert_int_eq(cfg_parse_model_pub_status(m.done[0].params, m.done[0].params_len, &status, &st), 0);
+	ck_assert_uint_eq(st.addr, 0xc000);
+	ck_assert_uint_eq(st.app_idx, 0x123);
+	ck_assert(st.cred);
+	ck_assert_uint_eq(st.ttl, 5);
+	ck_assert_uint_eq(cfg_pub_period_ms(st.period), 10000);
+	ck_assert_uint_eq(st.retransmit, 0x1a);
+
+	/* the Get: a vendor model, answered with Invalid AppKey-free status 0x02 */
+	assert_hex_at("pub get", 1, m.sent[1], m.sent_len[1], "8018 0212 a801 0100");
+	ck_assert(!feed(&m, "8019 02 0212 0000 0000 00 00 00 a801"));   /* short */
+	ck_assert(feed(&m, "8019 02 0212 0000 0000 00 00 00 a801 0100")); /* Invalid Model */
+	ck_assert_uint_eq(m.ndone, 2);
+	ck_assert_int_eq(m.done[1].rc, CFG_STATUS_INVALID_MODEL);
+
+	/* out of range: not sent */
+	bad = set;
+	bad.pub.addr = 0x8000; /* virtual */
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad = set;
+	bad.pub.ttl = 0x80;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+	bad.pub.ttl = CFG_PUB_TTL_DEFAULT;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), 0);
+	bad = get;
+	bad.pub.elem_addr = 0;
+	ck_assert_int_eq(cfgcli_enqueue(&m.cli, 0, &bad), -EINVAL);
+
+	/* periods: the finest resolution that is whole steps */
+	ck_assert_int_eq(cfg_pub_period_pack(0, &period), 0);
+	ck_assert_uint_eq(period, 0);
+	ck_assert_int_eq(cfg_pub_period_pack(6300, &period), 0);
+	ck_assert_uint_eq(period, 63);
+	ck_assert_int_eq(cfg_pub_period_pack(6400, &period), -EINVAL);
+	ck_assert_int_eq(cfg_pub_period_pack(7000, &period), 0);
+	ck_assert_uint_eq(period, 1 << 6 | 7);
+	ck_assert_int_eq(cfg_pub_period_pack(640000, &period), -EINVAL);
+	ck_assert_int_eq(cfg_pub_period_pack(37800000, &period), 0);
+	ck_assert_uint_eq(period, 3 << 6 | 63);
+	ck_assert_uint_eq(cfg_pub_period_ms(period), 37800000);
+	ck_assert_int_eq(cfg_pub_period_pack(150, &period), -EINVAL);
+}
+END_TEST
+
 static Suite *cfgcli_suite(void)
 {
 	Suite *s = suite_create("cfgcli");
@@ -738,6 +1032,11 @@ static Suite *cfgcli_suite(void)
 	tcase_add_test(tc, test_late_duplicate);
 	tcase_add_test(tc, test_unrelated_ignored);
 	tcase_add_test(tc, test_truncated_statuses);
+	tcase_add_test(tc, test_state_builders);
+	tcase_add_test(tc, test_state_status_parse);
+	tcase_add_test(tc, test_state_matching);
+	tcase_add_test(tc, test_unbind_sub_del);
+	tcase_add_test(tc, test_publication);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("queue");

@@ -37,7 +37,11 @@ static bool same_req(const struct cfgreq *a, const struct cfgreq *b)
 	       !strcmp(a->bad, b->bad) && a->bad_word == b->bad_word &&
 	       a->element == b->element && !strcmp(a->element_text, b->element_text) &&
 	       a->model.vendor == b->model.vendor && a->model.cid == b->model.cid &&
-	       a->model.id == b->model.id && a->app_idx == b->app_idx && a->group == b->group;
+	       a->model.id == b->model.id && a->app_idx == b->app_idx && a->group == b->group &&
+	       a->state == b->state && a->set == b->set && a->value.value == b->value.value &&
+	       a->value.retransmit == b->value.retransmit && a->pub.addr == b->pub.addr &&
+	       a->pub.ttl == b->pub.ttl && a->pub.period == b->pub.period &&
+	       a->pub.retransmit == b->pub.retransmit;
 }
 
 /* words through argv and through JSON: both accepted, the same struct. */
@@ -46,7 +50,7 @@ static void same_both_ways(const char *node, bool force, const char *const *word
 {
 	struct cfgreq b;
 	struct json_object *o = json_of(node, force, words);
-	char *argv[8];
+	char *argv[CFGREQ_MAX_ARGS + 1];
 	char err[300] = "";
 	int n = 0;
 
@@ -71,6 +75,14 @@ START_TEST(test_commands_same_both_ways)
 	static const char *const sub[] = { "sub-add", "0", "1000", "0xc001", NULL };
 	static const char *const reset[] = { "reset", NULL };
 	static const char *const setup[] = { "setup", NULL };
+	static const char *const unbind[] = { "unbind", "1", "1000", "5", NULL };
+	static const char *const unbind0[] = { "unbind", "0", "1000", NULL };
+	static const char *const subdel[] = { "sub-del", "0", "01a80000", "0xcfff", NULL };
+	static const char *const pubset[] = { "pub-set", "0", "1000", "0xc000", NULL };
+	static const char *const pubset_all[] = { "pub-set", "1", "1000", "0x0005", "3", "7", "20000", "2", "5",
+						   NULL };
+	static const char *const pubset_def[] = { "pub-set", "0", "1000", "0", "0", "default", "0", NULL };
+	static const char *const pubget[] = { "pub-get", "0x0101", "01a80000", NULL };
 	struct cfgreq r;
 
 	same_both_ways(NODE, false, comp, &r);
@@ -106,6 +118,42 @@ START_TEST(test_commands_same_both_ways)
 	ck_assert_uint_eq(r.group, 0xc001);
 	ck_assert_uint_eq(r.model.id, 0x1000);
 
+	same_both_ways(NODE, false, unbind, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_UNBIND);
+	ck_assert_uint_eq(r.element, 1);
+	ck_assert_uint_eq(r.model.id, 0x1000);
+	ck_assert_int_eq(r.app_idx, 5);
+	same_both_ways(NODE, false, unbind0, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_UNBIND);
+	ck_assert_int_eq(r.app_idx, 0);
+	same_both_ways(NODE, false, subdel, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_SUB_DEL);
+	ck_assert_uint_eq(r.group, 0xcfff);
+	ck_assert(r.model.vendor);
+
+	same_both_ways(NODE, false, pubset, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_PUB_SET);
+	ck_assert_uint_eq(r.element, 0);
+	ck_assert_uint_eq(r.model.id, 0x1000);
+	ck_assert_uint_eq(r.pub.addr, 0xc000);
+	ck_assert_uint_eq(r.app_idx, 0);
+	ck_assert_uint_eq(r.pub.ttl, CFG_PUB_TTL_DEFAULT);
+	ck_assert_uint_eq(r.pub.period, 0);
+	ck_assert_uint_eq(r.pub.retransmit, 0);
+	same_both_ways(NODE, false, pubset_all, &r);
+	ck_assert_uint_eq(r.pub.addr, 0x0005);
+	ck_assert_uint_eq(r.app_idx, 3);
+	ck_assert_uint_eq(r.pub.ttl, 7);
+	ck_assert_uint_eq(r.pub.period, 1 << 6 | 20); /* 20 steps of 1 s */
+	ck_assert_uint_eq(r.pub.retransmit, 2 | 5 << 3);
+	same_both_ways(NODE, false, pubset_def, &r);
+	ck_assert_uint_eq(r.pub.addr, 0);
+	ck_assert_uint_eq(r.pub.ttl, CFG_PUB_TTL_DEFAULT);
+	same_both_ways(NODE, false, pubget, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_PUB_GET);
+	ck_assert_uint_eq(r.element, 0x0101);
+	ck_assert(r.model.vendor);
+
 	same_both_ways(NODE, true, reset, &r);
 	ck_assert_int_eq(r.cmd, CFGREQ_RESET);
 	ck_assert(r.force);
@@ -135,6 +183,83 @@ START_TEST(test_names)
 	ck_assert_str_eq(cfgreq_name(CFGREQ_BIND), "bind");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_SUB_ADD), "sub-add");
 	ck_assert_str_eq(cfgreq_name(CFGREQ_RESET), "reset");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_TTL), "ttl");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_RELAY), "relay");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_BEACON), "beacon");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_PROXY), "proxy");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_FRIEND), "friend");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_NET_TRANSMIT), "net-transmit");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_UNBIND), "unbind");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_SUB_DEL), "sub-del");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_PUB_SET), "pub-set");
+	ck_assert_str_eq(cfgreq_name(CFGREQ_PUB_GET), "pub-get");
+}
+END_TEST
+
+/* The node states: the Get without a value, the Set with one, the same
+ * from argv and from JSON. */
+START_TEST(test_states)
+{
+	static const char *const ttl[] = { "ttl", NULL };
+	static const char *const ttl0[] = { "ttl", "0", NULL };
+	static const char *const ttl127[] = { "ttl", "127", NULL };
+	static const char *const relay[] = { "relay", NULL };
+	static const char *const relay_on[] = { "relay", "on", NULL };
+	static const char *const relay_tx[] = { "relay", "on", "2", "3", NULL };
+	static const char *const relay_off[] = { "relay", "off", "7", "31", NULL };
+	static const char *const beacon[] = { "beacon", "off", NULL };
+	static const char *const proxy[] = { "proxy", "on", NULL };
+	static const char *const friend[] = { "friend", NULL };
+	static const char *const nt[] = { "net-transmit", "4", "9", NULL };
+	static const char *const nt_get[] = { "net-transmit", NULL };
+	struct cfgreq r;
+
+	same_both_ways(NODE, false, ttl, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_TTL);
+	ck_assert_int_eq(r.state, CFG_STATE_DEFAULT_TTL);
+	ck_assert(!r.set);
+	same_both_ways(NODE, false, ttl0, &r);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 0);
+	same_both_ways(NODE, false, ttl127, &r);
+	ck_assert_uint_eq(r.value.value, 127);
+
+	same_both_ways(NODE, false, relay, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_RELAY);
+	ck_assert_int_eq(r.state, CFG_STATE_RELAY);
+	ck_assert(!r.set);
+	same_both_ways(NODE, false, relay_on, &r);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 1);
+	ck_assert_uint_eq(r.value.retransmit, 0);
+	same_both_ways(NODE, false, relay_tx, &r);
+	ck_assert_uint_eq(r.value.value, 1);
+	ck_assert_uint_eq(r.value.retransmit, 2 | 3 << 3);
+	same_both_ways(NODE, false, relay_off, &r);
+	ck_assert_uint_eq(r.value.value, 0);
+	ck_assert_uint_eq(r.value.retransmit, 0xff);
+
+	same_both_ways(NODE, false, beacon, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_BEACON);
+	ck_assert_int_eq(r.state, CFG_STATE_BEACON);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 0);
+	same_both_ways(NODE, false, proxy, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_PROXY);
+	ck_assert_int_eq(r.state, CFG_STATE_GATT_PROXY);
+	ck_assert_uint_eq(r.value.value, 1);
+	same_both_ways(NODE, false, friend, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_FRIEND);
+	ck_assert_int_eq(r.state, CFG_STATE_FRIEND);
+	ck_assert(!r.set);
+
+	same_both_ways(NODE, false, nt, &r);
+	ck_assert_int_eq(r.cmd, CFGREQ_NET_TRANSMIT);
+	ck_assert_int_eq(r.state, CFG_STATE_NET_TRANSMIT);
+	ck_assert(r.set);
+	ck_assert_uint_eq(r.value.value, 4 | 9 << 3);
+	same_both_ways(NODE, false, nt_get, &r);
+	ck_assert(!r.set);
 }
 END_TEST
 
@@ -144,7 +269,7 @@ static void refused_at(unsigned word, const char *want, const char *const *words
 {
 	struct json_object *o = json_of(NODE, false, words);
 	struct cfgreq r, b;
-	char *argv[8];
+	char *argv[CFGREQ_MAX_ARGS + 1];
 	char err[400] = "";
 	int n = 0;
 
@@ -182,8 +307,67 @@ START_TEST(test_bad_words)
 	static const char *const comp2[] = { "composition", "a", "b", NULL };
 	static const char *const setup1[] = { "setup", "x", NULL };
 	static const char *const frob[] = { "frob", NULL };
+	static const char *const ttl1[] = { "ttl", "1", NULL };
+	static const char *const unbind_el[] = { "unbind", "x", "1000", NULL };
+	static const char *const unbind_key[] = { "unbind", "0", "1000", "4096", NULL };
+	static const char *const unbind4[] = { "unbind", "0", "1000", "1", "2", NULL };
+	static const char *const subdel_group[] = { "sub-del", "0", "1000", "0xffff", NULL };
+	static const char *const subdel2[] = { "sub-del", "0", "1000", NULL };
+	static const char *const pub_virtual[] = { "pub-set", "0", "1000", "0x8000", NULL };
+	static const char *const pub_ttl[] = { "pub-set", "0", "1000", "0xc000", "0", "128", NULL };
+	static const char *const pub_period[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "150", NULL };
+	static const char *const pub_period_big[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "37800001",
+						       NULL };
+	static const char *const pub_count[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "0", "2", NULL };
+	static const char *const pub_steps[] = { "pub-set", "0", "1000", "0xc000", "0", "5", "0", "2", "32", NULL };
+	static const char *const pub_model[] = { "pub-get", "0", "100", NULL };
+	static const char *const pubget3[] = { "pub-get", "0", "1000", "1", NULL };
+	static const char *const ttl128[] = { "ttl", "128", NULL };
+	static const char *const ttl2[] = { "ttl", "5", "6", NULL };
+	static const char *const relay_x[] = { "relay", "yes", NULL };
+	static const char *const relay1[] = { "relay", "on", "2", NULL };
+	static const char *const relay_count[] = { "relay", "on", "8", "0", NULL };
+	static const char *const relay_steps[] = { "relay", "off", "0", "32", NULL };
+	static const char *const beacon2[] = { "beacon", "on", "1", NULL };
+	static const char *const proxy_x[] = { "proxy", "1", NULL };
+	static const char *const nt1[] = { "net-transmit", "4", NULL };
+	static const char *const nt_steps[] = { "net-transmit", "4", "x", NULL };
 
-	refused("COMMAND: expected composition, appkey-add, bind, sub-add, reset or setup", none);
+	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '1'", ttl1);
+	refused_at(1, "ELEMENT: expected an element index 0-255 or the element's unicast address, "
+		   "got 'x'", unbind_el);
+	refused_at(3, "APPKEY: expected an AppKey index 0-4095, got '4096'", unbind_key);
+	refused("unbind: expected ELEMENT MODEL [APPKEY], got 4 arguments", unbind4);
+	refused_at(3, "GROUP: expected a group address 0xc000-0xfeff, got '0xffff'", subdel_group);
+	refused("sub-del: expected ELEMENT MODEL GROUP, got 2 arguments", subdel2);
+	refused_at(3, "ADDRESS: expected 0 (no publishing), a unicast address 0x0001-0x7fff or a group "
+		   "address 0xc000-0xffff, got '0x8000'", pub_virtual);
+	refused_at(5, "TTL: expected 0-127 or default (the node's), got '128'", pub_ttl);
+	refused_at(6, "PERIOD: expected 0 (none) or ms: up to 6300 in steps of 100, 63000 in steps of "
+		   "1000, 630000 in steps of 10000, 37800000 in steps of 600000, got '150'", pub_period);
+	refused_at(6, "PERIOD: expected 0 (none) or ms: up to 6300 in steps of 100, 63000 in steps of "
+		   "1000, 630000 in steps of 10000, 37800000 in steps of 600000, got '37800001'",
+		   pub_period_big);
+	refused("pub-set: expected ELEMENT MODEL ADDRESS [APPKEY [TTL [PERIOD [COUNT STEPS]]]], got 7 "
+		"arguments", pub_count);
+	refused_at(8, "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 50 ms), got '32'",
+		   pub_steps);
+	refused_at(2, "MODEL: expected a SIG model ID (4 hex digits, e.g. 1000) or a vendor model "
+		   "(8 hex digits, CompanyID then model ID, e.g. 01a80000), got '100'", pub_model);
+	refused("pub-get: expected ELEMENT MODEL, got 3 arguments", pubget3);
+	refused_at(1, "VALUE: expected a TTL 0 or 2-127, got '128'", ttl128);
+	refused("ttl: expected [VALUE], got 2 arguments", ttl2);
+	refused_at(1, "on|off: expected on or off, got 'yes'", relay_x);
+	refused("relay: expected [on|off [COUNT STEPS]], got 2 arguments", relay1);
+	refused_at(2, "COUNT: expected a retransmission count 0-7, got '8'", relay_count);
+	refused_at(3, "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 10 ms), got '32'",
+		   relay_steps);
+	refused("beacon: expected [on|off], got 2 arguments", beacon2);
+	refused_at(1, "on|off: expected on or off, got '1'", proxy_x);
+	refused("net-transmit: expected [COUNT STEPS], got 1 argument", nt1);
+	refused_at(2, "STEPS: expected interval steps 0-31 (an interval of (STEPS + 1) x 10 ms), got 'x'",
+		   nt_steps);
+	refused("COMMAND: expected " CFGREQ_COMMANDS, none);
 	refused_at(1, "ELEMENT: expected an element index 0-255 or the element's unicast address, "
 		   "got 'x'", el);
 	refused_at(1, "ELEMENT: expected an element index 0-255 or the element's unicast address, "
@@ -202,7 +386,7 @@ START_TEST(test_bad_words)
 	refused("reset: expected no arguments, got 1 argument", reset1);
 	refused("composition: expected no arguments, got 2 arguments", comp2);
 	refused("setup: expected no arguments, got 1 argument", setup1);
-	refused("COMMAND: expected composition, appkey-add, bind, sub-add, reset or setup, got "
+	refused("COMMAND: expected " CFGREQ_COMMANDS ", got "
 		"'frob'", frob);
 }
 END_TEST
@@ -231,12 +415,12 @@ START_TEST(test_bad_json)
 	json_refused("{\"cmd\":\"config\",\"args\":[\"reset\"]}",
 		     "'node' must be a string: a UUID or a unicast address");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE "\",\"args\":[]}",
-		     "'args' must be an array of 1-6 strings: the command and its arguments");
+		     "'args' must be an array of 1-9 strings: the command and its arguments");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE "\",\"args\":\"reset\"}",
-		     "'args' must be an array of 1-6 strings: the command and its arguments");
+		     "'args' must be an array of 1-9 strings: the command and its arguments");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE
-		     "\",\"args\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\"]}",
-		     "'args' must be an array of 1-6 strings: the command and its arguments");
+		     "\",\"args\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\"]}",
+		     "'args' must be an array of 1-9 strings: the command and its arguments");
 	json_refused("{\"cmd\":\"config\",\"node\":\"" NODE "\",\"args\":[\"bind\",0,\"1000\"]}",
 		     "'args' must be an array of strings");
 }
@@ -267,6 +451,7 @@ static Suite *cfgreq_suite(void)
 	tcase_add_test(tc, test_commands_same_both_ways);
 	tcase_add_test(tc, test_setup_direct);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_states);
 	tcase_add_test(tc, test_bad_words);
 	tcase_add_test(tc, test_bad_json);
 	tcase_add_test(tc, test_long_node);

@@ -2599,6 +2599,189 @@ START_TEST(test_reservation_invalid)
 }
 END_TEST
 
+/* Unbind and unsubscribe: what the node confirmed leaves the model's lists
+ * (an entry written in lower case by another tool too); nothing to remove
+ * is no error; the other models keep theirs. */
+START_TEST(test_unbind_unsubscribe)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct cfg_comp_page0 c;
+	struct cfg_model_id onoff = cfg_model_sig(0x1110), vnd = cfg_model_vendor(0xa1a2, 0xa3a4),
+			    absent = cfg_model_sig(0x1000);
+	struct json_object *root, *models, *m;
+	uint8_t other[16] = { 0x42 };
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &onoff, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_bind(db, a.uuid, 0, &vnd, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xC000), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &onoff, 0xFFFC), 0);
+	ck_assert_int_eq(nodedb_node_model_subscribe(db, a.uuid, 0, &vnd, 0xC000), 0);
+
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &onoff, 0), 0);
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &onoff, 0), 0); /* gone already */
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &onoff, 0xC000), 0);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &onoff, 0xC001), 0);
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &onoff, 0x1000), -EINVAL);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &onoff, 0x0001), -EINVAL);
+	ck_assert_int_eq(nodedb_node_model_unbind(db, a.uuid, 0, &absent, 0), -ENOENT);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 1, &onoff, 0xC000), -ENOENT);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, other, 0, &onoff, 0xC000), -ENOENT);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	models = jarr(json_object_array_get_idx(jarr(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"),
+						     "elements"),
+						0),
+		      "models");
+	m = json_object_array_get_idx(models, 0); /* 1110 */
+	ck_assert_str_eq(jstr(m, "modelId"), "1110");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 0);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 1);
+	ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(jarr(m, "subscribe"), 0)), "FFFC");
+	m = json_object_array_get_idx(models, 3); /* A1A2A3A4 keeps its own */
+	ck_assert_str_eq(jstr(m, "modelId"), "A1A2A3A4");
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "bind")), 1);
+	ck_assert_uint_eq(json_object_array_length(jarr(m, "subscribe")), 1);
+	/* an entry another tool wrote in lower case counts */
+	json_object_array_put_idx(jarr(m, "subscribe"), 0, json_object_new_string("c000"));
+	ck_assert_int_eq(json_object_to_file(dbpath, root), 0);
+	json_object_put(root);
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_model_unsubscribe(db, a.uuid, 0, &vnd, 0xC000), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	models = jarr(json_object_array_get_idx(jarr(file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01"),
+						     "elements"),
+						0),
+		      "models");
+	ck_assert_uint_eq(json_object_array_length(jarr(json_object_array_get_idx(models, 3), "subscribe")), 0);
+	json_object_put(root);
+}
+END_TEST
+
+/* A model's publication as the CDB "publish"; address 0 removes it. */
+START_TEST(test_model_publish)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct cfg_comp_page0 c;
+	struct cfg_model_id onoff = cfg_model_sig(0x1110), absent = cfg_model_sig(0x1000);
+	struct cfg_model_pub pub = { .addr = 0xC001, .app_idx = 0, .cred = true, .ttl = 7,
+				     .period = 2 << 6 | 3, .retransmit = 2 | 5 << 3 };
+	struct cfg_model_pub virt = pub, off = { 0 };
+	struct json_object *root, *m, *p, *o;
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	sample_page0(&c);
+	ck_assert_int_eq(nodedb_node_set_composition(db, a.uuid, &c), 0);
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &pub), 0);
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &absent, &pub), -ENOENT);
+	virt.addr = 0x8001;
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &virt), -EINVAL);
+	virt = pub;
+	virt.ttl = 0x80;
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &virt), -EINVAL);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	m = json_object_array_get_idx(jarr(json_object_array_get_idx(jarr(file_node(root,
+				"10111213-1415-1617-1819-1A1B1C1D1E01"), "elements"), 0), "models"), 0);
+	ck_assert_str_eq(jstr(m, "modelId"), "1110");
+	p = jget(m, "publish");
+	ck_assert_str_eq(jstr(p, "address"), "C001");
+	ck_assert_int_eq(jint(p, "index"), 0);
+	ck_assert_int_eq(jint(p, "ttl"), 7);
+	ck_assert_int_eq(jint(p, "credentials"), 1);
+	o = jget(p, "period");
+	ck_assert_int_eq(jint(o, "numberOfSteps"), 3);
+	ck_assert_int_eq(jint(o, "resolution"), 10000);
+	o = jget(p, "retransmit");
+	ck_assert_int_eq(jint(o, "count"), 2);
+	ck_assert_int_eq(jint(o, "interval"), 300);
+	json_object_put(root);
+
+	/* the file opens again; publication off removes it */
+	db = open_ok(0);
+	ck_assert_int_eq(nodedb_node_model_publish(db, a.uuid, 0, &onoff, &off), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	m = json_object_array_get_idx(jarr(json_object_array_get_idx(jarr(file_node(root,
+				"10111213-1415-1617-1819-1A1B1C1D1E01"), "elements"), 0), "models"), 0);
+	ck_assert(!json_object_object_get_ex(m, "publish", NULL));
+	json_object_put(root);
+}
+END_TEST
+
+/* The node states a node reported, as the Mesh Configuration Database
+ * has them; the file opens again with them; prohibited values refused. */
+START_TEST(test_node_states)
+{
+	struct nodedb *db = open_ok(0);
+	struct nodedb_node a = mknode(1, 0x0011, 1, NULL);
+	struct json_object *root, *node, *f, *t;
+	uint8_t other[16] = { 0x42 };
+	struct cfg_node_state ttl = { 9, 0 }, relay = { 1, 2 | 3 << 3 }, beacon = { 0, 0 },
+			      proxy = { 2, 0 }, friend = { 0, 0 }, nt = { 4 | 9 << 3, 0 };
+	struct cfg_node_state bad_ttl = { 1, 0 }, bad_relay = { 3, 0 }, bad_beacon = { 2, 0 };
+
+	ck_assert_int_eq(nodedb_add_node(db, &a), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_DEFAULT_TTL, &ttl), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_RELAY, &relay), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_BEACON, &beacon), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_GATT_PROXY, &proxy), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_FRIEND, &friend), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_NET_TRANSMIT, &nt), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, other, CFG_STATE_DEFAULT_TTL, &ttl), -ENOENT);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_DEFAULT_TTL, &bad_ttl), -EINVAL);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_RELAY, &bad_relay), -EINVAL);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_BEACON, &bad_beacon), -EINVAL);
+	commit_ok(db);
+	nodedb_close(db);
+
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_int_eq(jint(node, "defaultTTL"), 9);
+	ck_assert(!jbool(node, "secureNetworkBeacon"));
+	f = jget(node, "features");
+	ck_assert_int_eq(jint(f, "relay"), 1);
+	ck_assert_int_eq(jint(f, "proxy"), 2);
+	ck_assert_int_eq(jint(f, "friend"), 0);
+	t = jget(node, "relayRetransmit");
+	ck_assert_int_eq(jint(t, "count"), 3);     /* 2 retransmissions: 3 transmissions */
+	ck_assert_int_eq(jint(t, "interval"), 40); /* (3 + 1) x 10 ms */
+	t = jget(node, "networkTransmit");
+	ck_assert_int_eq(jint(t, "count"), 5);
+	ck_assert_int_eq(jint(t, "interval"), 100);
+	json_object_put(root);
+
+	/* it opens again; a later report replaces the earlier one */
+	db = open_ok(0);
+	ttl.value = 0;
+	beacon.value = 1;
+	relay.value = 2;
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_DEFAULT_TTL, &ttl), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_BEACON, &beacon), 0);
+	ck_assert_int_eq(nodedb_node_set_state(db, a.uuid, CFG_STATE_RELAY, &relay), 0);
+	commit_ok(db);
+	nodedb_close(db);
+	root = load_json(dbpath);
+	node = file_node(root, "10111213-1415-1617-1819-1A1B1C1D1E01");
+	ck_assert_int_eq(jint(node, "defaultTTL"), 0);
+	ck_assert(jbool(node, "secureNetworkBeacon"));
+	ck_assert_int_eq(jint(jget(node, "features"), "relay"), 2);
+	ck_assert_int_eq(jint(jget(node, "features"), "proxy"), 2);
+	json_object_put(root);
+}
+END_TEST
+
 static Suite *nodedb_suite(void)
 {
 	Suite *s = suite_create("nodedb");
@@ -2648,6 +2831,9 @@ static Suite *nodedb_suite(void)
 	tcase_add_test(tc, test_reservation_keep_replaces);
 	tcase_add_test(tc, test_unreserve);
 	tcase_add_test(tc, test_reservation_invalid);
+	tcase_add_test(tc, test_node_states);
+	tcase_add_test(tc, test_unbind_unsubscribe);
+	tcase_add_test(tc, test_model_publish);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -123,6 +123,16 @@ int cfgsrv_init(struct cfgsrv *s, const struct cfgsrv_comp *comp, struct mesh *m
 	s->mesh = mesh;
 	s->ops = ops;
 	s->ctx = ctx;
+	s->states[CFG_STATE_DEFAULT_TTL].value = mesh->cfg.default_ttl ? mesh->cfg.default_ttl : MESH_DEFAULT_TTL;
+	s->states[CFG_STATE_RELAY].value = comp->features & CFG_FEAT_RELAY ? CFG_FEATURE_DISABLED : CFG_FEATURE_NOT_SUPPORTED;
+	if (comp->features & CFG_FEAT_RELAY)
+		s->states[CFG_STATE_RELAY].retransmit = cfg_transmit_pack(1, 1);
+	s->states[CFG_STATE_BEACON].value = CFG_FEATURE_ENABLED;
+	s->states[CFG_STATE_GATT_PROXY].value =
+		comp->features & CFG_FEAT_PROXY ? CFG_FEATURE_DISABLED : CFG_FEATURE_NOT_SUPPORTED;
+	s->states[CFG_STATE_FRIEND].value =
+		comp->features & CFG_FEAT_FRIEND ? CFG_FEATURE_DISABLED : CFG_FEATURE_NOT_SUPPORTED;
+	s->states[CFG_STATE_NET_TRANSMIT].value = cfg_transmit_pack(2, 1);
 	return 0;
 }
 
@@ -217,6 +227,113 @@ uint8_t cfgsrv_sub_add(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, str
 	return CFG_STATUS_SUCCESS;
 }
 
+/* Config Model App Unbind: the checks of Bind; no such binding is Success
+ * too (the binding is not there afterwards). *changed: one was removed. */
+static uint8_t unbind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, struct cfg_model_id model,
+		      bool *changed)
+{
+	int e = elem_index(s, elem_addr);
+
+	*changed = false;
+	if (e < 0)
+		return CFG_STATUS_INVALID_ADDRESS;
+	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, model))
+		return CFG_STATUS_INVALID_MODEL;
+	if (!app_key_exists(s, app_index))
+		return CFG_STATUS_INVALID_APPKEY;
+	if (is_cfg_model(model))
+		return CFG_STATUS_CANNOT_BIND;
+	for (size_t i = 0; i < CFGSRV_MAX_BINDINGS; i++) {
+		struct cfgsrv_binding *b = &s->bindings[i];
+
+		if (b->used && b->elem == e && b->app_index == app_index && cfg_model_id_eq(b->model, model)) {
+			b->used = false;
+			*changed = true;
+		}
+	}
+	return CFG_STATUS_SUCCESS;
+}
+
+/* Config Model Subscription Delete: the checks of Subscription Add; an
+ * address not in the list is Success too. The node stops listening to the
+ * group once no model of it subscribes to it. */
+static uint8_t sub_del(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, struct cfg_model_id model,
+		       bool *changed)
+{
+	int e = elem_index(s, elem_addr);
+	bool still = false;
+
+	*changed = false;
+	if (e < 0 || !cfg_addr_is_subscribable_group(group))
+		return CFG_STATUS_INVALID_ADDRESS;
+	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, model))
+		return CFG_STATUS_INVALID_MODEL;
+	if (is_cfg_model(model))
+		return CFG_STATUS_NOT_A_SUBSCRIBE_MODEL;
+	for (size_t i = 0; i < CFGSRV_MAX_SUBS; i++) {
+		struct cfgsrv_sub *u = &s->subs[i];
+
+		if (!u->used || u->addr != group)
+			continue;
+		if (u->elem == e && cfg_model_id_eq(u->model, model)) {
+			u->used = false;
+			*changed = true;
+		} else {
+			still = true;
+		}
+	}
+	if (*changed && !still)
+		mesh_unsubscribe(s->mesh, group);
+	return CFG_STATUS_SUCCESS;
+}
+
+/* The publication slot of (element e, model m), or NULL. */
+static struct cfg_model_pub *pub_slot(struct cfgsrv *s, uint16_t elem_addr, struct cfg_model_id m)
+{
+	for (size_t i = 0; i < CFGSRV_MAX_PUBS; i++)
+		if (s->pubs[i].addr && s->pubs[i].elem_addr == elem_addr && cfg_model_id_eq(s->pubs[i].model, m))
+			return &s->pubs[i];
+	return NULL;
+}
+
+/* Config Model Publication Set/Get: the element and model checks; for a
+ * Set the AppKey's (unless publication is turned off) and the new state. */
+static uint8_t publication(struct cfgsrv *s, bool set, struct cfg_model_pub *p)
+{
+	struct cfg_model_pub *slot;
+	int e = elem_index(s, p->elem_addr);
+
+	if (e < 0)
+		return CFG_STATUS_INVALID_ADDRESS;
+	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, p->model))
+		return CFG_STATUS_INVALID_MODEL;
+	slot = pub_slot(s, p->elem_addr, p->model);
+	if (!set) {
+		if (slot)
+			*p = *slot; /* the same element and model */
+		return CFG_STATUS_SUCCESS; /* else the zeros the caller set */
+	}
+	if (is_cfg_model(p->model))
+		return CFG_STATUS_INVALID_PUBLISH_PARAMS;
+	if (p->addr == 0) {
+		if (slot)
+			slot->addr = 0;
+		p->app_idx = 0;
+		p->cred = false;
+		p->ttl = p->period = p->retransmit = 0;
+		return CFG_STATUS_SUCCESS;
+	}
+	if (!app_key_exists(s, p->app_idx))
+		return CFG_STATUS_INVALID_APPKEY;
+	for (size_t i = 0; !slot && i < CFGSRV_MAX_PUBS; i++)
+		if (!s->pubs[i].addr)
+			slot = &s->pubs[i];
+	if (!slot)
+		return CFG_STATUS_INSUFFICIENT_RESOURCES;
+	*slot = *p;
+	return CFG_STATUS_SUCCESS;
+}
+
 static uint8_t appkey_add(struct cfgsrv *s, uint16_t net_index, uint16_t app_index, const uint8_t key[16])
 {
 	const struct mesh_app_key *old = NULL;
@@ -297,6 +414,41 @@ static int reply_elem_model(struct cfgsrv *s, const struct mesh_rx *rx, uint32_t
 	return reply(s, rx, op, p, 1 + req_len);
 }
 
+/* The node state whose Get (get true) or Set has this opcode; -1 if none. */
+static int state_of(uint32_t op, bool *get)
+{
+	for (int st = 0; st < CFG_STATE_COUNT; st++) {
+		if (op == cfg_state_get_opcode((enum cfg_state)st) || op == cfg_state_set_opcode((enum cfg_state)st)) {
+			*get = op == cfg_state_get_opcode((enum cfg_state)st);
+			return st;
+		}
+	}
+	return -1;
+}
+
+/* A node state's Set parameters (p, len; the Status layout, cfgmsg.h): false
+ * for a wrong length or a prohibited value (ignored); else the state is set
+ * as far as the node supports it. */
+static bool state_set(struct cfgsrv *s, enum cfg_state st, const uint8_t *p, size_t len)
+{
+	struct cfg_node_state v;
+	struct cfg_node_state *cur = &s->states[st];
+
+	/* the Status parser checks the same layout and values; a Set may not
+	 * carry Not Supported */
+	if (cfg_parse_state_status(st, p, len, &v) < 0 || (st != CFG_STATE_DEFAULT_TTL &&
+							    st != CFG_STATE_NET_TRANSMIT &&
+							    v.value == CFG_FEATURE_NOT_SUPPORTED))
+		return false;
+	if ((st == CFG_STATE_RELAY || st == CFG_STATE_GATT_PROXY || st == CFG_STATE_FRIEND) &&
+	    cur->value == CFG_FEATURE_NOT_SUPPORTED)
+		return true; /* the status says Not Supported */
+	*cur = v;
+	if (st == CFG_STATE_DEFAULT_TTL && v.value >= 2)
+		s->mesh->cfg.default_ttl = v.value;
+	return true;
+}
+
 bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 {
 	struct cfgsrv_event ev;
@@ -367,6 +519,75 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 		event(s, &ev, rx);
 		return true;
 	}
+	case CFG_OP_MODEL_APP_UNBIND: {
+		uint16_t elem, app;
+
+		if (!parse_elem_model(p, len, &elem, &app, &ev.model))
+			break;
+		ev.op = CFGSRV_UNBIND;
+		ev.elem_addr = elem;
+		ev.app_index = app & CFG_KEY_INDEX_MAX;
+		ev.status = unbind(s, elem, ev.app_index, ev.model, &ev.changed);
+		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_APP_STATUS, ev.status, p, len);
+		event(s, &ev, rx);
+		return true;
+	}
+	case CFG_OP_MODEL_SUB_DELETE: {
+		uint16_t elem, addr;
+
+		if (!parse_elem_model(p, len, &elem, &addr, &ev.model))
+			break;
+		ev.op = CFGSRV_SUB_DEL;
+		ev.elem_addr = elem;
+		ev.addr = addr;
+		ev.status = sub_del(s, elem, addr, ev.model, &ev.changed);
+		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_SUB_STATUS, ev.status, p, len);
+		event(s, &ev, rx);
+		return true;
+	}
+	case CFG_OP_MODEL_PUB_SET:
+	case CFG_OP_MODEL_PUB_GET: {
+		bool set = rx->opcode == CFG_OP_MODEL_PUB_SET;
+		size_t mlen;
+		uint16_t idx;
+
+		if (set ? len != 11 && len != 13 : len != 4 && len != 6)
+			break;
+		mlen = len - (set ? 9 : 2);
+		memset(&ev.pub, 0, sizeof(ev.pub));
+		if (cfg_model_id_get(p + len - mlen, mlen, &ev.pub.model) < 0)
+			break;
+		ev.pub.elem_addr = get_le16(p);
+		if (set) {
+			ev.pub.addr = get_le16(p + 2);
+			idx = get_le16(p + 4);
+			ev.pub.app_idx = idx & CFG_KEY_INDEX_MAX;
+			ev.pub.cred = (idx >> 12) & 1u;
+			ev.pub.ttl = p[6];
+			ev.pub.period = p[7];
+			ev.pub.retransmit = p[8];
+			/* prohibited: a virtual address (Virtual Address Set has its
+			 * own message), TTL 0x80-0xfe */
+			if ((ev.pub.addr >= 0x8000 && ev.pub.addr < 0xc000) ||
+			    (ev.pub.ttl > 0x7f && ev.pub.ttl != CFG_PUB_TTL_DEFAULT))
+				break;
+		}
+		ev.op = set ? CFGSRV_PUB_SET : CFGSRV_PUB_GET;
+		ev.elem_addr = ev.pub.elem_addr;
+		ev.model = ev.pub.model;
+		ev.status = publication(s, set, &ev.pub);
+		out[0] = ev.status;
+		put_le16(out + 1, ev.pub.elem_addr);
+		put_le16(out + 3, ev.pub.addr);
+		put_le16(out + 5, (uint16_t)(ev.pub.app_idx | (ev.pub.cred ? 1u << 12 : 0)));
+		out[7] = ev.pub.ttl;
+		out[8] = ev.pub.period;
+		out[9] = ev.pub.retransmit;
+		memcpy(out + 10, p + len - mlen, mlen);
+		ev.send_rc = reply(s, rx, CFG_OP_MODEL_PUB_STATUS, out, 10 + mlen);
+		event(s, &ev, rx);
+		return true;
+	}
 	case CFG_OP_NODE_RESET:
 		if (len != 0)
 			break;
@@ -374,9 +595,25 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 		ev.send_rc = reply(s, rx, CFG_OP_NODE_RESET_STATUS, NULL, 0);
 		event(s, &ev, rx);
 		return true;
-	default:
-		s->stats.ignored++;
-		return false;
+	default: {
+		bool get;
+		int st = state_of(rx->opcode, &get);
+
+		if (st < 0) {
+			s->stats.ignored++;
+			return false;
+		}
+		if (get ? len != 0 : !state_set(s, (enum cfg_state)st, p, len))
+			break;
+		ev.op = get ? CFGSRV_STATE_GET : CFGSRV_STATE_SET;
+		ev.state = (enum cfg_state)st;
+		ev.state_value = s->states[st];
+		out[0] = ev.state_value.value;
+		out[1] = ev.state_value.retransmit;
+		ev.send_rc = reply(s, rx, cfg_state_status_opcode(ev.state), out, st == CFG_STATE_RELAY ? 2 : 1);
+		event(s, &ev, rx);
+		return true;
+	}
 	}
 	s->stats.malformed++;
 	return false;

@@ -35,9 +35,42 @@
  *                                    as for Bind; the Configuration Server is
  *                                    Not a Subscribe Model (0x08). The node
  *                                    listens to the group (mesh_subscribe).
+ *   Config Model App Unbind (80 3f)  Model App Status: the checks of Bind;
+ *                                    the binding is gone afterwards (Success
+ *                                    also when there was none)
+ *   Config Model Subscription        Model Subscription Status: the checks of
+ *     Delete (80 1c)                 Subscription Add; the address is gone from
+ *                                    the model's list (Success also when it was
+ *                                    not there); the node stops listening to
+ *                                    the group once no model subscribes to it
+ *   Config Model Publication Set     Model Publication Status: Invalid Address,
+ *     (03) / Get (80 18)             Invalid Model as for Bind; a Set with an
+ *                                    AppKey the node lacks is Invalid AppKey
+ *                                    Index, on the Configuration Server (no
+ *                                    publication) Invalid Publish Parameters
+ *                                    (0x07, as BlueZ); a virtual publish
+ *                                    address or a TTL of 0x80-0xfe is
+ *                                    prohibited (ignored). Success carries
+ *                                    the publication set; publish address 0
+ *                                    clears it. A Get answers the model's
+ *                                    publication (all zeros when none)
  *   Config Node Reset (80 49)        Node Reset Status; what the node does
  *                                    then (forget everything) is the caller's,
  *                                    told by the event.
+ *   Config Default TTL, Relay,       X Status with the state the node has
+ *     Beacon, GATT Proxy, Friend,    (after a Set, the new one). A Set with
+ *     Network Transmit Get / Set     a prohibited value (cfgmsg.h) is
+ *     (§4.3.2.4-§4.3.2.16,           ignored. Relay, GATT Proxy and Friend
+ *     §4.3.2.69-71)                  are Not Supported (0x02; a Set changes
+ *                                    nothing, Relay Retransmit stays 0) unless
+ *                                    the composition's Features has them; then
+ *                                    they start disabled. Default TTL starts
+ *                                    at the mesh's (MESH_DEFAULT_TTL when 0)
+ *                                    and a Set of 2-127 becomes the TTL of
+ *                                    the node's own sends (mesh cfg.default_ttl;
+ *                                    0 is kept as the state only); Beacon
+ *                                    starts on, Network Transmit at count 2
+ *                                    steps 1, Relay Retransmit at 1 and 1.
  *
  * A message of one of these opcodes with a wrong parameter length is
  * ignored (no answer), as the Mesh Profile says of malformed messages. Every
@@ -63,6 +96,7 @@
 #define CFGSRV_MAX_VENDOR 4      /* vendor models per element */
 #define CFGSRV_MAX_BINDINGS 128  /* (model, AppKey) pairs in all */
 #define CFGSRV_MAX_SUBS 128      /* (model, group) pairs in all */
+#define CFGSRV_MAX_PUBS 64       /* models with a publication */
 /* The longest Composition Data page 0 (what follows the Page octet) there
  * is room for in one access message: opcode (1) and Page (1) come first. */
 #define CFGSRV_COMP_MAX (ACCESS_MAX_PDU - 2)
@@ -111,6 +145,12 @@ enum cfgsrv_op {
 	CFGSRV_BIND,
 	CFGSRV_SUB_ADD,
 	CFGSRV_NODE_RESET,
+	CFGSRV_STATE_GET,
+	CFGSRV_STATE_SET,
+	CFGSRV_UNBIND,
+	CFGSRV_SUB_DEL,
+	CFGSRV_PUB_SET,
+	CFGSRV_PUB_GET,
 };
 
 /* What a handled message did (valid during ops->event only). */
@@ -120,12 +160,16 @@ struct cfgsrv_event {
 	int send_rc;           /* the status message: 0 sent, else mesh_send's error */
 	uint16_t src;          /* the client */
 	uint16_t net_index;    /* the subnet the request came on; APPKEY_ADD: its NetKeyIndex */
-	uint16_t app_index;    /* APPKEY_ADD, BIND */
+	uint16_t app_index;    /* APPKEY_ADD, BIND, UNBIND */
 	const uint8_t *app_key; /* APPKEY_ADD: the key received (16) */
 	uint8_t page;          /* COMP_GET: the page asked for (page 0 was sent) */
-	uint16_t elem_addr;    /* BIND, SUB_ADD */
-	uint16_t addr;         /* SUB_ADD: the group */
-	struct cfg_model_id model; /* BIND, SUB_ADD */
+	uint16_t elem_addr;    /* BIND, SUB_ADD, UNBIND, SUB_DEL */
+	uint16_t addr;         /* SUB_ADD, SUB_DEL: the group */
+	struct cfg_model_id model; /* BIND, SUB_ADD, UNBIND, SUB_DEL */
+	bool changed;          /* UNBIND, SUB_DEL: a binding or subscription was removed */
+	struct cfg_model_pub pub; /* PUB_SET, PUB_GET: the publication in the status sent */
+	enum cfg_state state;      /* STATE_GET, STATE_SET: which one */
+	struct cfg_node_state state_value; /* STATE_GET, STATE_SET: the state sent */
 };
 
 struct cfgsrv_ops {
@@ -163,6 +207,8 @@ struct cfgsrv {
 	void *ctx;
 	struct cfgsrv_binding bindings[CFGSRV_MAX_BINDINGS];
 	struct cfgsrv_sub subs[CFGSRV_MAX_SUBS];
+	struct cfg_node_state states[CFG_STATE_COUNT]; /* the node states */
+	struct cfg_model_pub pubs[CFGSRV_MAX_PUBS];    /* addr 0: a free slot */
 	struct cfgsrv_stats stats;
 };
 

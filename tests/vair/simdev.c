@@ -105,6 +105,18 @@ static int parse_common(struct simdev *d, const char *opt, const char *what, cha
 		return parse_misbehave(opt + 8, "fail-at", 1, &d->fail_at_type, &d->fail_code, what,
 				       err, errlen) < 0 ? -1 : 1;
 	}
+	if (!strncmp(opt, "features=", 9)) {
+		unsigned long v;
+
+		/* Composition Data Features: relay 1, proxy 2, friend 4, LPN 8 */
+		if (parse_num(opt + 9, 0x000f, &v) < 0) {
+			snprintf(err, errlen, "device %s: bad features= '%s' (0-0xf: relay 1, proxy 2, friend 4, low power 8)",
+				 what, opt + 9);
+			return -1;
+		}
+		d->features = (uint16_t)v;
+		return 1;
+	}
 	if (!strncmp(opt, "close-at=", 9)) {
 		d->close_at_set = true;
 		return parse_misbehave(opt + 9, "close-at", 0, &d->close_at_type,
@@ -415,6 +427,7 @@ static void make_comp(struct simdev *d)
 		cfgsrv_comp_light(&d->comp, cid, pid, vendor, elements);
 	else
 		cfgsrv_comp_plain(&d->comp, cid, pid, vendor, elements);
+	d->comp.features = d->features;
 }
 
 int simdev_parse(struct simdev *d, const char *spec, char *err, size_t errlen)
@@ -1057,6 +1070,18 @@ static const char *cfg_op_name(enum cfgsrv_op op)
 		return "sub_add";
 	case CFGSRV_NODE_RESET:
 		return "node_reset";
+	case CFGSRV_STATE_GET:
+		return "state_get";
+	case CFGSRV_STATE_SET:
+		return "state_set";
+	case CFGSRV_UNBIND:
+		return "unbind";
+	case CFGSRV_SUB_DEL:
+		return "sub_del";
+	case CFGSRV_PUB_SET:
+		return "pub_set";
+	case CFGSRV_PUB_GET:
+		return "pub_get";
 	}
 	return "?";
 }
@@ -1187,6 +1212,34 @@ static void cfg_event(void *ctx, const struct cfgsrv_event *ev)
 			report_add_model(o, "model", ev->model);
 			break;
 		case CFGSRV_NODE_RESET:
+			break;
+		case CFGSRV_UNBIND:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_int(o, "app_index", ev->app_index);
+			report_add_model(o, "model", ev->model);
+			json_object_object_add(o, "changed", json_object_new_boolean(ev->changed));
+			break;
+		case CFGSRV_SUB_DEL:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_int(o, "address", ev->addr);
+			report_add_model(o, "model", ev->model);
+			json_object_object_add(o, "changed", json_object_new_boolean(ev->changed));
+			break;
+		case CFGSRV_PUB_SET:
+		case CFGSRV_PUB_GET:
+			report_add_int(o, "element", ev->elem_addr);
+			report_add_model(o, "model", ev->model);
+			report_add_int(o, "address", ev->pub.addr);
+			report_add_int(o, "app_index", ev->pub.app_idx);
+			report_add_int(o, "ttl", ev->pub.ttl);
+			report_add_int(o, "period", ev->pub.period);
+			report_add_int(o, "retransmit", ev->pub.retransmit);
+			break;
+		case CFGSRV_STATE_GET:
+		case CFGSRV_STATE_SET:
+			report_add_int(o, "state", ev->state);
+			report_add_int(o, "value", ev->state_value.value);
+			report_add_int(o, "retransmit", ev->state_value.retransmit);
 			break;
 		}
 		if (ev->send_rc < 0)

@@ -53,7 +53,9 @@
  *   Lightness Server 0x1300, Light CTL Server 0x1303 (and the vendor
  *   model); comp=plain: Configuration Server and Generic OnOff Server (and
  *   the vendor model). Any further element has a Generic OnOff Server.
- *   VID 0x0001, CRPL 0x0064, no features.
+ *   VID 0x0001, CRPL 0x0064, no features unless features=BITS (both kinds,
+ *   0-0xf: relay 1, proxy 2, friend 4, low power 8; the Configuration
+ *   Server then has Relay, GATT Proxy and Friend states that may be set).
  *
  * Provisioning (device role): a PB-ADV link listening for a Link Open with
  * the device's UUID carries the provisioning protocol (prov_device). While a
@@ -201,6 +203,7 @@ struct simdev {
 	struct prov_device_params prov_params; /* capabilities and OOB material */
 	bool pubkey_oob;
 	enum simdev_comp comp_kind;
+	uint16_t features;        /* features=: Composition Data Features (0 none) */
 	struct cfgsrv_comp comp;  /* the node's Composition Data page 0 */
 
 	/* set by the caller before simdev_start: the report (JSON lines), or -1; not owned */
