@@ -72,6 +72,16 @@ static int parse_model(const char *s, struct cfg_model_id *m, char *err, size_t 
 	return -1;
 }
 
+/* ELEMENT MODEL, argv[1] and argv[2]: bad_word names the one that fails. */
+static int parse_element_model(struct cfgreq *r, char *const *argv, char *err, size_t errlen)
+{
+	r->bad_word = 1;
+	if (parse_element(r, argv[1], err, errlen) < 0)
+		return -1;
+	r->bad_word = 2;
+	return parse_model(argv[2], &r->model, err, errlen);
+}
+
 static int parse_app_index(const char *what, const char *s, uint16_t *idx, char *err,
 			   size_t errlen)
 {
@@ -223,11 +233,7 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 		if (!set && n != 3)
 			return arg_count(argv[0], "ELEMENT MODEL", n - 1, err, errlen);
 		r->cmd = set ? CFGREQ_PUB_SET : CFGREQ_PUB_GET;
-		r->bad_word = 1;
-		if (parse_element(r, argv[1], err, errlen) < 0)
-			return -1;
-		r->bad_word = 2;
-		if (parse_model(argv[2], &r->model, err, errlen) < 0)
+		if (parse_element_model(r, argv, err, errlen) < 0)
 			return -1;
 		return set ? parse_pub(r, n, argv, err, errlen) : 0;
 	}
@@ -244,11 +250,7 @@ static int parse_args(struct cfgreq *r, int n, char *const *argv, char *err, siz
 			r->cmd = argv[0][0] == 'b' ? CFGREQ_BIND : CFGREQ_UNBIND;
 		else
 			r->cmd = !strcmp(argv[0], "sub-add") ? CFGREQ_SUB_ADD : CFGREQ_SUB_DEL;
-		r->bad_word = 1;
-		if (parse_element(r, argv[1], err, errlen) < 0)
-			return -1;
-		r->bad_word = 2;
-		if (parse_model(argv[2], &r->model, err, errlen) < 0)
+		if (parse_element_model(r, argv, err, errlen) < 0)
 			return -1;
 		r->bad_word = 3;
 		if (bind)

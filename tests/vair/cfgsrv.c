@@ -493,55 +493,40 @@ bool cfgsrv_input(struct cfgsrv *s, const struct mesh_rx *rx)
 		event(s, &ev, rx);
 		return true;
 	}
-	case CFG_OP_MODEL_APP_BIND: {
-		uint16_t elem, app;
-
-		if (!parse_elem_model(p, len, &elem, &app, &ev.model))
-			break;
-		ev.op = CFGSRV_BIND;
-		ev.elem_addr = elem;
-		ev.app_index = app & CFG_KEY_INDEX_MAX;
-		ev.status = cfgsrv_bind(s, elem, ev.app_index, ev.model);
-		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_APP_STATUS, ev.status, p, len);
-		event(s, &ev, rx);
-		return true;
-	}
-	case CFG_OP_MODEL_SUB_ADD: {
-		uint16_t elem, addr;
-
-		if (!parse_elem_model(p, len, &elem, &addr, &ev.model))
-			break;
-		ev.op = CFGSRV_SUB_ADD;
-		ev.elem_addr = elem;
-		ev.addr = addr;
-		ev.status = cfgsrv_sub_add(s, elem, addr, ev.model);
-		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_SUB_STATUS, ev.status, p, len);
-		event(s, &ev, rx);
-		return true;
-	}
-	case CFG_OP_MODEL_APP_UNBIND: {
-		uint16_t elem, app;
-
-		if (!parse_elem_model(p, len, &elem, &app, &ev.model))
-			break;
-		ev.op = CFGSRV_UNBIND;
-		ev.elem_addr = elem;
-		ev.app_index = app & CFG_KEY_INDEX_MAX;
-		ev.status = unbind(s, elem, ev.app_index, ev.model, &ev.changed);
-		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_APP_STATUS, ev.status, p, len);
-		event(s, &ev, rx);
-		return true;
-	}
+	case CFG_OP_MODEL_APP_BIND:
+	case CFG_OP_MODEL_APP_UNBIND:
+	case CFG_OP_MODEL_SUB_ADD:
 	case CFG_OP_MODEL_SUB_DELETE: {
-		uint16_t elem, addr;
+		bool bind = rx->opcode == CFG_OP_MODEL_APP_BIND || rx->opcode == CFG_OP_MODEL_APP_UNBIND;
+		uint16_t elem, x;
 
-		if (!parse_elem_model(p, len, &elem, &addr, &ev.model))
+		if (!parse_elem_model(p, len, &elem, &x, &ev.model))
 			break;
-		ev.op = CFGSRV_SUB_DEL;
 		ev.elem_addr = elem;
-		ev.addr = addr;
-		ev.status = sub_del(s, elem, addr, ev.model, &ev.changed);
-		ev.send_rc = reply_elem_model(s, rx, CFG_OP_MODEL_SUB_STATUS, ev.status, p, len);
+		if (bind)
+			ev.app_index = x & CFG_KEY_INDEX_MAX;
+		else
+			ev.addr = x;
+		switch (rx->opcode) {
+		case CFG_OP_MODEL_APP_BIND:
+			ev.op = CFGSRV_BIND;
+			ev.status = cfgsrv_bind(s, elem, ev.app_index, ev.model);
+			break;
+		case CFG_OP_MODEL_APP_UNBIND:
+			ev.op = CFGSRV_UNBIND;
+			ev.status = unbind(s, elem, ev.app_index, ev.model, &ev.changed);
+			break;
+		case CFG_OP_MODEL_SUB_ADD:
+			ev.op = CFGSRV_SUB_ADD;
+			ev.status = cfgsrv_sub_add(s, elem, x, ev.model);
+			break;
+		default:
+			ev.op = CFGSRV_SUB_DEL;
+			ev.status = sub_del(s, elem, x, ev.model, &ev.changed);
+			break;
+		}
+		ev.send_rc = reply_elem_model(s, rx, bind ? CFG_OP_MODEL_APP_STATUS : CFG_OP_MODEL_SUB_STATUS,
+					      ev.status, p, len);
 		event(s, &ev, rx);
 		return true;
 	}
