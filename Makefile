@@ -124,7 +124,7 @@ check: deps
 
 check-asan: deps
 	@$(MAKE) --no-print-directory B=build-asan \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DNODEDB_VERIFY_KEPT_TEXT" \
 		LDFLAGS="-fsanitize=address,undefined" check
 
 # Booting needs QEMU, a kernel with hci_vhci and BlueZ's tools:
@@ -141,7 +141,7 @@ check-kernel: deps
 fuzz:
 	@sh tests/ensure-deps fuzz
 	@$(MAKE) --no-print-directory B=build-fuzz CC=$(FUZZ_CC) \
-		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -DNODEDB_VERIFY_KEPT_TEXT" \
 		LDFLAGS="-fsanitize=fuzzer,address,undefined" FUZZ_TARGETS="$(FUZZ_TARGETS)" fuzz-programs
 	@sh tests/fuzz/run-fuzz $(abspath build-fuzz) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 

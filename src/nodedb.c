@@ -239,6 +239,20 @@ static int node_text_print(struct json_object *j, struct printbuf *pb, int level
 {
 	struct node_text *t = json_object_get_userdata(j);
 
+#ifdef NODEDB_VERIFY_KEPT_TEXT
+	/* test builds (check-asan, fuzz): the kept text must be what printing
+	 * the node gives now; a change that did not come through ndb_find_uuid
+	 * would leave it stale, and the file would lose that change */
+	if (t->text && t->level == level && t->flags == flags) {
+		struct node_text fresh = { 0 };
+
+		if (node_text_make(j, &fresh, level, flags) == 0 &&
+		    (fresh.len != t->len || memcmp(fresh.text, t->text, t->len)))
+			abort();
+		node_text_drop(&fresh);
+	}
+#endif
+
 	if ((!t->text || t->level != level || t->flags != flags) && node_text_make(j, t, level, flags) < 0)
 		return -1;
 	return printbuf_memappend(pb, t->text, (int)t->len) < 0 ? -1 : 0;

@@ -396,7 +396,7 @@ static bool same_index(struct json_object *v, uint16_t x)
 
 static bool same_address(struct json_object *v, uint16_t x)
 {
-	uint16_t addr;
+	uint16_t addr = 0;
 
 	return v && json_object_is_type(v, json_type_string) &&
 	       parse_hex4(json_object_get_string(v), &addr) == 0 && addr == x;

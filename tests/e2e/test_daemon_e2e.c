@@ -1976,7 +1976,7 @@ static void scale_devices(int n, char spec[][160], const char **specs, char *cre
 
 		memcpy(ali.mac, (const uint8_t[6]){ 0xa4, 0xc1, 0x38, 0x00, 0x12, (uint8_t)i }, 6);
 		aligenie_mac_str(ali.mac, mac);
-		snprintf(secret, sizeof(secret), "5ca1ab1e00000000000000000000%04x", (unsigned)i);
+		snprintf(secret, sizeof(secret), "5ca1ab1e00000000000000000000%04x", (unsigned)i & 0xffff);
 		snprintf(spec[i], 160, "aligenie:602,%s,%s", mac, secret);
 		specs[i] = spec[i];
 		snprintf(cred, sizeof(cred), "aligenie 602 %s %s\n", mac, secret);
