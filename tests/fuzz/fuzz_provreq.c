@@ -2,13 +2,16 @@
  * (ctlreq.c: one JSON object, exactly the line, with a
  * string "cmd"), and, for "provision", provreq_from_json() turning it into a
  * provisioning job's parameters (provreq.c, also what the CLI's options
- * become). Input: the line, without its newline. */
+ * become); for "config", cfgreq_from_json() turning it into a configuration
+ * request (cfgreq.c: the same word parser as the CLI's).
+ * Input: the line, without its newline. */
 #include <stdio.h>
 #include <string.h>
 
 #include <json.h>
 #include <openssl/crypto.h>
 
+#include "cfgreq.h"
 #include "ctl.h"
 #include "fuzz.h"
 #include "log.h"
@@ -38,6 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	json_tokener_free(tok);
 	if (req && json_object_is_type(req, json_type_object) && json_object_object_get_ex(req, "cmd", &cmd) &&
+	    json_object_is_type(cmd, json_type_string) && !strcmp(json_object_get_string(cmd), "config")) {
+		struct cfgreq c;
+
+		memset(&c, 0, sizeof(c));
+		if (cfgreq_from_json(req, &c, err, sizeof(err)) == 0)
+			sink += c.cmd + c.element + c.app_idx + c.bad_word + strlen(c.bad);
+		else
+			sink += strlen(err);
+	} else if (req && json_object_is_type(req, json_type_object) && json_object_object_get_ex(req, "cmd", &cmd) &&
 	    json_object_is_type(cmd, json_type_string) && !strcmp(json_object_get_string(cmd), "provision")) {
 		memset(&r, 0, sizeof(r));
 		if (provreq_from_json(req, &r, err, sizeof(err)) == 0)
