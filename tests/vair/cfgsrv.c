@@ -161,9 +161,11 @@ static bool is_cfg_model(struct cfg_model_id m)
 	return !m.vendor && (m.id == CFGSRV_MODEL_CFG_SERVER || m.id == CFGSRV_MODEL_CFG_CLIENT);
 }
 
-uint8_t cfgsrv_bind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, struct cfg_model_id model)
+/* The checks Model App Bind and Unbind share (§4.4.1, §4.3.2.46-47): Success
+ * or the status that refuses the message. */
+static uint8_t binding_checks(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index,
+			      struct cfg_model_id model)
 {
-	struct cfgsrv_binding *free_slot = NULL;
 	int e = elem_index(s, elem_addr);
 
 	if (e < 0)
@@ -174,6 +176,17 @@ uint8_t cfgsrv_bind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, st
 		return CFG_STATUS_INVALID_APPKEY;
 	if (is_cfg_model(model))
 		return CFG_STATUS_CANNOT_BIND; /* device key only (§4.4.1) */
+	return CFG_STATUS_SUCCESS;
+}
+
+uint8_t cfgsrv_bind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, struct cfg_model_id model)
+{
+	struct cfgsrv_binding *free_slot = NULL;
+	uint8_t st = binding_checks(s, elem_addr, app_index, model);
+	int e = elem_index(s, elem_addr);
+
+	if (st != CFG_STATUS_SUCCESS)
+		return st;
 	for (size_t i = 0; i < CFGSRV_MAX_BINDINGS; i++) {
 		struct cfgsrv_binding *b = &s->bindings[i];
 
@@ -232,17 +245,12 @@ uint8_t cfgsrv_sub_add(struct cfgsrv *s, uint16_t elem_addr, uint16_t group, str
 static uint8_t unbind(struct cfgsrv *s, uint16_t elem_addr, uint16_t app_index, struct cfg_model_id model,
 		      bool *changed)
 {
+	uint8_t st = binding_checks(s, elem_addr, app_index, model);
 	int e = elem_index(s, elem_addr);
 
 	*changed = false;
-	if (e < 0)
-		return CFG_STATUS_INVALID_ADDRESS;
-	if (!cfgsrv_comp_has_model(s->comp, (unsigned)e, model))
-		return CFG_STATUS_INVALID_MODEL;
-	if (!app_key_exists(s, app_index))
-		return CFG_STATUS_INVALID_APPKEY;
-	if (is_cfg_model(model))
-		return CFG_STATUS_CANNOT_BIND;
+	if (st != CFG_STATUS_SUCCESS)
+		return st;
 	for (size_t i = 0; i < CFGSRV_MAX_BINDINGS; i++) {
 		struct cfgsrv_binding *b = &s->bindings[i];
 
